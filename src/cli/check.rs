@@ -1,0 +1,27 @@
+//! `vigia check`: validate the config, print every problem, one per line.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::config::Config;
+
+pub fn run(path: &Path) -> ExitCode {
+    match Config::load(path) {
+        Ok(config) => {
+            println!(
+                "{}: ok ({} brands, {} feeds, {} distinct terms; database {})",
+                path.display(),
+                config.brands.len(),
+                config.feeds.len(),
+                config.matcher.term_count(),
+                config.storage_path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("{} problem(s) found", errors.0.len());
+            ExitCode::FAILURE
+        }
+    }
+}

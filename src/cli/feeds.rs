@@ -1,0 +1,142 @@
+//! `vigia feeds status` and `vigia feeds import FILE.opml`.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::output::{clean, span, table, time};
+use crate::config::{opml, Config};
+use crate::store::{self, sources, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Health of every configured feed: last success, last error, failures, next check.
+    Status(StatusArgs),
+    /// Import the feeds of an OPML file as `[[feed]]` tables.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file.
+    file: PathBuf,
+    /// Append to this feeds file (list it under `feed_files` in the config)
+    /// instead of printing to standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
+    let store = Store::open(&config.storage_path)
+        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let states = store.call(|c| sources::list(c)).await?;
+    let configured: Vec<_> = config
+        .feeds
+        .iter()
+        .map(|f| {
+            (
+                f,
+                states
+                    .iter()
+                    .find(|s| s.id == f.id && s.config_url == f.url.as_str()),
+            )
+        })
+        .collect();
+    if args.json {
+        let out: Vec<_> = configured
+            .iter()
+            .map(|(f, s)| serde_json::json!({ "id": f.id, "url": f.url.as_str(), "state": s }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let now = store::now();
+    let rows: Vec<Vec<String>> = configured
+        .iter()
+        .map(|(feed, state)| match state {
+            None => vec![
+                clean(&feed.id, 40),
+                "new".into(),
+                "0".into(),
+                "-".into(),
+                "now".into(),
+                "-".into(),
+            ],
+            Some(s) => vec![
+                clean(&feed.id, 40),
+                health(s.error_count, s.last_success_at).into(),
+                s.error_count.to_string(),
+                time(s.last_success_at),
+                if s.next_check_at <= now {
+                    "now".into()
+                } else {
+                    format!("in {}", span(s.next_check_at - now))
+                },
+                s.last_error
+                    .as_deref()
+                    .filter(|_| s.error_count > 0)
+                    .map_or("-".into(), |e| clean(e, 80)),
+            ],
+        })
+        .collect();
+    table(
+        &[
+            "FEED",
+            "STATE",
+            "FAILURES",
+            "LAST SUCCESS",
+            "NEXT CHECK",
+            "LAST ERROR",
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+fn health(errors: u32, last_success: Option<i64>) -> &'static str {
+    match (errors, last_success) {
+        (0, Some(_)) => "ok",
+        (0, None) => "new",
+        (_, _) => "failing",
+    }
+}
+
+pub fn import(config_path: &Path, args: &ImportArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    // Skip what the config already has, when there is a valid config.
+    let (urls, names): (HashSet<String>, HashSet<String>) = match Config::load(config_path) {
+        Ok(config) => (
+            config.feeds.iter().map(|f| f.url.to_string()).collect(),
+            config.feeds.iter().map(|f| f.id.clone()).collect(),
+        ),
+        Err(_) => Default::default(),
+    };
+    let feeds = opml::parse(&text, &urls, &names)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let toml = opml::to_toml(&feeds).context("writing TOML")?;
+    match &args.output {
+        None => print!("{toml}"),
+        Some(path) => {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            writeln!(file, "\n# Imported from {}\n{toml}", args.file.display())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("Imported {} feeds into {}.", feeds.len(), path.display());
+        }
+    }
+    Ok(())
+}

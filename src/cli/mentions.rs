@@ -1,0 +1,175 @@
+//! `vigia mentions`: list stored mentions, filtered, as a table, JSON or CSV.
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+
+use super::output::{clean, table, time};
+use crate::config::Config;
+use crate::store::mentions::{self, MentionFilter, MentionRow};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct MentionsArgs {
+    /// Only this brand.
+    #[arg(long)]
+    brand: Option<String>,
+    /// Only mentions first seen since: a duration back from now (`24h`,
+    /// `7d`), a date (`2026-11-01`) or an RFC 3339 time.
+    #[arg(long)]
+    since: Option<String>,
+    /// Only mentions seen in this source (feed name or URL).
+    #[arg(long)]
+    source: Option<String>,
+    /// At most this many, newest first.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
+    let filter = MentionFilter {
+        brand: args.brand,
+        since: args.since.as_deref().map(parse_since).transpose()?,
+        source: args.source,
+        limit: Some(args.limit),
+    };
+    let store = Store::open(&config.storage_path)
+        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let rows = store.call(move |c| mentions::list(c, &filter)).await?;
+    match args.format {
+        Format::Table => print_table(&rows),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Csv => print_csv(&rows)?,
+    }
+    Ok(())
+}
+
+fn parse_since(text: &str) -> anyhow::Result<i64> {
+    if let Ok(d) = humantime::parse_duration(text) {
+        return Ok(Utc::now().timestamp() - d.as_secs() as i64);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp());
+    }
+    if let Some(t) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+    {
+        return Ok(t.and_utc().timestamp());
+    }
+    bail!("--since {text:?}: expected a duration (\"7d\"), a date (\"2026-11-01\") or an RFC 3339 time")
+}
+
+fn print_table(rows: &[MentionRow]) {
+    if rows.is_empty() {
+        println!("No mentions.");
+        return;
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|m| {
+            vec![
+                m.id.to_string(),
+                time(Some(m.first_seen_at)),
+                clean(&m.brand, 20),
+                clean(&m.sources.join(","), 30),
+                m.sightings.to_string(),
+                clean(&m.title, 60),
+                clean(m.url.as_deref().unwrap_or("-"), 80),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "FIRST SEEN",
+            "BRAND",
+            "SOURCES",
+            "SEEN",
+            "TITLE",
+            "URL",
+        ],
+        &cells,
+    );
+}
+
+/// CSV with formula injection defused: a cell from outside that starts
+/// with `=`, `+`, `-` or `@` gets a leading apostrophe (OWASP advice).
+fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record([
+        "id",
+        "first_seen_at",
+        "published_at",
+        "brand",
+        "title",
+        "url",
+        "snippet",
+        "terms",
+        "sources",
+        "sightings",
+    ])?;
+    let rfc = |t: Option<i64>| {
+        t.and_then(|s| DateTime::from_timestamp(s, 0))
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default()
+    };
+    for m in rows {
+        out.write_record([
+            m.id.to_string(),
+            rfc(Some(m.first_seen_at)),
+            rfc(m.published_at),
+            defuse(&m.brand),
+            defuse(&m.title),
+            defuse(m.url.as_deref().unwrap_or_default()),
+            defuse(&m.snippet),
+            defuse(&m.terms.join("; ")),
+            defuse(&m.sources.join("; ")),
+            m.sightings.to_string(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_durations_dates_and_times() {
+        let now = Utc::now().timestamp();
+        let week = parse_since("7d").unwrap_or_default();
+        assert!((now - 7 * 86_400 - week).abs() < 5);
+        assert_eq!(parse_since("2026-11-01").ok(), Some(1_793_491_200));
+        assert_eq!(
+            parse_since("2026-11-01T00:00:00Z").ok(),
+            Some(1_793_491_200)
+        );
+        assert!(parse_since("last tuesday").is_err());
+    }
+
+    #[test]
+    fn defuses_formulas() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("plain"), "plain");
+    }
+}

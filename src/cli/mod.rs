@@ -1,0 +1,100 @@
+//! The `vigia` command line: one file per subcommand.
+
+mod check;
+mod feeds;
+mod mentions;
+mod output;
+mod poll;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::telemetry::{self, LogFormat};
+
+/// Vigia: watch feeds for mentions of your brands.
+#[derive(Debug, Parser)]
+#[command(name = "vigia", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "VIGIA_CONFIG",
+        default_value = "/etc/vigia/vigia.toml"
+    )]
+    config: PathBuf,
+    /// Log format on standard error.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// Log level or filter (e.g. `debug`, `vigia=debug`); RUST_LOG overrides.
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon: poll every source on its schedule until SIGTERM or SIGINT.
+    Run,
+    /// Poll now, one pass, and print a summary.
+    Poll(poll::PollArgs),
+    /// List stored mentions.
+    Mentions(mentions::MentionsArgs),
+    /// Validate the config and report every problem.
+    Check,
+    /// Feed status and OPML import.
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = match cli.command {
+        Command::Run => "info",
+        _ => "warn",
+    };
+    telemetry::init(
+        cli.log_format,
+        cli.log_level.as_deref().unwrap_or(default_level),
+    );
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Check = cli.command {
+        return Ok(check::run(&cli.config));
+    }
+    if let Command::Feeds(feeds::FeedsCommand::Import(args)) = &cli.command {
+        return feeds::import(&cli.config, args).map(|()| ExitCode::SUCCESS);
+    }
+    let config = load(&cli.config)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Run => run::run(config).await,
+            Command::Poll(args) => poll::run(config, args).await,
+            Command::Mentions(args) => mentions::run(config, args).await,
+            Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
+            Command::Check | Command::Feeds(feeds::FeedsCommand::Import(_)) => Ok(()),
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(path: &std::path::Path) -> anyhow::Result<Config> {
+    Config::load(path).map_err(|errors| anyhow::anyhow!("invalid config:\n{errors}"))
+}

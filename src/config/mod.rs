@@ -1,0 +1,127 @@
+//! Typed configuration: load the TOML, then validate it once, reporting
+//! every problem with its file, line and key.
+//!
+//! [`raw`] mirrors the file; [`Config`] is what the daemon runs on, with
+//! URLs parsed, durations and sizes converted and the brand queries compiled
+//! into one [`KeywordMatcher`]. Relative paths in a config file resolve
+//! against the directory that holds it. `vigia check` runs exactly this.
+
+pub mod error;
+pub mod opml;
+pub mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use url::Url;
+
+use error::SourceFile;
+pub use error::{ConfigError, ConfigErrors};
+use raw::{RawConfig, RawFeedsFile};
+
+use crate::pipeline::matcher::KeywordMatcher;
+use crate::source::driver::Backoff;
+use crate::source::http::HttpSettings;
+
+/// A validated config, ready to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// SQLite database file.
+    pub storage_path: PathBuf,
+    /// HTTP client settings.
+    pub http: HttpSettings,
+    /// Default poll interval.
+    pub poll_interval: Duration,
+    /// Backoff after failures.
+    pub backoff: Backoff,
+    /// Brands to look for.
+    pub brands: Vec<Brand>,
+    /// Feeds to poll.
+    pub feeds: Vec<Feed>,
+    /// Every brand's queries in one automaton.
+    pub matcher: KeywordMatcher,
+}
+
+/// A brand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brand {
+    /// Name.
+    pub name: String,
+    /// Queries, as written.
+    pub queries: Vec<String>,
+    /// Languages pinned for it (ISO 639-1); empty means detect.
+    pub languages: Vec<String>,
+}
+
+/// A feed.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// Stable id: the name, or the URL as configured.
+    pub id: String,
+    /// URL (`http`, `https` or `file`).
+    pub url: Url,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Extra request headers (may hold credentials: never logged).
+    pub headers: HeaderMap,
+}
+
+impl Config {
+    /// Reads and validates `path` and the feed files it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let main = read(path)?;
+        let raw: RawConfig = parse(&main)?;
+        let dir = base_dir(path);
+        let mut errors = Vec::new();
+        let mut feed_files = Vec::new();
+        for file in &raw.feed_files {
+            let file_path = dir.join(file.get_ref());
+            match read(&file_path).and_then(|f| Ok((parse::<RawFeedsFile>(&f)?, f))) {
+                Ok(parsed) => feed_files.push(parsed),
+                Err(ConfigErrors(mut e)) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        validate::from_raw(&main, raw, &feed_files)
+    }
+}
+
+/// The directory relative paths in `config` resolve against.
+pub fn base_dir(config: &Path) -> PathBuf {
+    let dir = config.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+fn read(path: &Path) -> Result<SourceFile, ConfigErrors> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(SourceFile {
+            path: path.to_path_buf(),
+            text,
+        }),
+        Err(e) => Err(ConfigErrors(vec![SourceFile::file_error(
+            path,
+            format!("cannot read: {e}"),
+        )])),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, ConfigErrors> {
+    toml::from_str(&file.text).map_err(|e| {
+        let message = e.message().trim_end().replace('\n', " ");
+        ConfigErrors(vec![file.error(e.span(), "", message)])
+    })
+}
+
+#[cfg(test)]
+mod tests;

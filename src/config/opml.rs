@@ -1,0 +1,163 @@
+//! OPML import: every feed reader exports its subscriptions as OPML.
+//!
+//! Reads the `outline` elements that carry an `xmlUrl` (at any depth, with
+//! the enclosing outlines as categories) and writes them as `[[feed]]`
+//! tables for a feeds file.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+/// A feed found in an OPML file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpmlFeed {
+    /// Unique name, from the outline's title or text.
+    pub name: String,
+    /// Feed URL.
+    pub url: String,
+}
+
+/// Why an OPML file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OpmlError {
+    /// Not well-formed XML.
+    #[error("not well-formed XML: {0}")]
+    Xml(#[from] roxmltree::Error),
+    /// XML, but not OPML.
+    #[error("not an OPML document (root element is <{0}>)")]
+    NotOpml(String),
+}
+
+/// Feeds in `text`, skipping URLs in `known_urls` and giving each a name
+/// not in `taken_names`.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::HashSet;
+/// let opml = r#"<opml version="2.0"><body><outline text="News">
+///   <outline text="Acme blog" type="rss" xmlUrl="https://acme.example/feed"/>
+/// </outline></body></opml>"#;
+/// let feeds = vigia::config::opml::parse(opml, &HashSet::new(), &HashSet::new()).unwrap();
+/// assert_eq!(feeds[0].name, "News/Acme blog");
+/// ```
+pub fn parse(
+    text: &str,
+    known_urls: &HashSet<String>,
+    taken_names: &HashSet<String>,
+) -> Result<Vec<OpmlFeed>, OpmlError> {
+    let doc = roxmltree::Document::parse(text)?;
+    let root = doc.root_element();
+    if !root.has_tag_name("opml") {
+        return Err(OpmlError::NotOpml(root.tag_name().name().to_string()));
+    }
+    let mut names = taken_names.clone();
+    let mut urls = known_urls.clone();
+    let mut out = Vec::new();
+    for node in root.descendants().filter(|n| n.has_tag_name("outline")) {
+        let Some(url) = node
+            .attribute("xmlUrl")
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            continue;
+        };
+        if !urls.insert(url.to_string()) {
+            continue;
+        }
+        let mut path: Vec<&str> = node
+            .ancestors()
+            .filter(|a| a.has_tag_name("outline"))
+            .filter_map(label)
+            .collect();
+        path.reverse();
+        let base = if path.is_empty() {
+            url.to_string()
+        } else {
+            path.join("/")
+        };
+        out.push(OpmlFeed {
+            name: unique(&base, &mut names),
+            url: url.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+fn label<'a>(node: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+    node.attribute("title")
+        .or(node.attribute("text"))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn unique(base: &str, taken: &mut HashSet<String>) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{base} ({n})");
+        n += 1;
+    }
+    name
+}
+
+/// The feeds as a feeds file (`[[feed]]` tables).
+pub fn to_toml(feeds: &[OpmlFeed]) -> Result<String, toml::ser::Error> {
+    #[derive(Serialize)]
+    struct File<'a> {
+        feed: &'a [OpmlFeed],
+    }
+    toml::to_string(&File { feed: feeds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPML: &str = r#"<?xml version="1.0"?>
+<opml version="1.0"><head><title>subs</title></head><body>
+  <outline text="Tech" title="Tech">
+    <outline type="rss" text="Acme &amp; Co" xmlUrl="https://acme.example/rss"/>
+    <outline type="rss" text="Acme &amp; Co" xmlUrl="https://acme.example/atom"/>
+    <outline type="rss" text="dup" xmlUrl="https://acme.example/rss"/>
+  </outline>
+  <outline type="rss" xmlUrl="https://b.example/feed.xml"/>
+  <outline text="no feed here" htmlUrl="https://c.example/"/>
+</body></opml>"#;
+
+    #[test]
+    fn imports_nested_outlines_with_unique_names() {
+        let known = HashSet::from(["https://b.example/feed.xml".to_string()]);
+        let feeds = parse(OPML, &known, &HashSet::new()).unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<(&str, &str)> = feeds
+            .iter()
+            .map(|f| (f.name.as_str(), f.url.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Tech/Acme & Co", "https://acme.example/rss"),
+                ("Tech/Acme & Co (2)", "https://acme.example/atom")
+            ]
+        );
+        let toml = to_toml(&feeds).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            toml.contains(
+                "[[feed]]\nname = \"Tech/Acme & Co\"\nurl = \"https://acme.example/rss\""
+            ),
+            "{toml}"
+        );
+    }
+
+    #[test]
+    fn rejects_non_opml() {
+        assert!(matches!(
+            parse("<rss/>", &HashSet::new(), &HashSet::new()),
+            Err(OpmlError::NotOpml(_))
+        ));
+        assert!(matches!(
+            parse("<opml", &HashSet::new(), &HashSet::new()),
+            Err(OpmlError::Xml(_))
+        ));
+    }
+}

@@ -1,0 +1,115 @@
+//! The config file as written: every table and key Vigia accepts, nothing
+//! more (`deny_unknown_fields` everywhere). Values that need checking stay
+//! strings with their position, so validation can point at the line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A string with its byte span in the file.
+pub type Text = Spanned<String>;
+
+/// The main config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[storage]`
+    #[serde(default)]
+    pub storage: RawStorage,
+    /// `[http]`
+    #[serde(default)]
+    pub http: RawHttp,
+    /// `[poll]`
+    #[serde(default)]
+    pub poll: RawPoll,
+    /// `[[brand]]`
+    #[serde(default, rename = "brand")]
+    pub brands: Vec<RawBrand>,
+    /// `[[feed]]`
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<RawFeed>,
+    /// Further files holding `[[feed]]` tables (as `vigia feeds import`
+    /// writes them), relative to this file.
+    #[serde(default)]
+    pub feed_files: Vec<Text>,
+}
+
+/// `[storage]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    /// SQLite file.
+    pub path: Option<Text>,
+}
+
+/// `[http]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    /// `User-Agent`.
+    pub user_agent: Option<Text>,
+    /// e.g. `"10s"`.
+    pub connect_timeout: Option<Text>,
+    /// e.g. `"30s"`.
+    pub read_timeout: Option<Text>,
+    /// e.g. `"60s"`.
+    pub request_timeout: Option<Text>,
+    /// e.g. `"10MiB"`.
+    pub max_body_size: Option<Text>,
+    /// Requests in flight overall.
+    pub max_concurrency: Option<Spanned<i64>>,
+    /// Requests in flight per host.
+    pub per_host_concurrency: Option<Spanned<i64>>,
+    /// Redirects followed.
+    pub max_redirects: Option<Spanned<i64>>,
+}
+
+/// `[poll]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoll {
+    /// Default interval between polls of a source.
+    pub interval: Option<Text>,
+    /// Delay after a first failure.
+    pub min_backoff: Option<Text>,
+    /// Longest delay after failures.
+    pub max_backoff: Option<Text>,
+}
+
+/// `[[brand]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrand {
+    /// Name shown in listings and mail.
+    pub name: Text,
+    /// Queries in the Google Alerts language.
+    pub queries: Spanned<Vec<Text>>,
+    /// Languages the brand is discussed in (ISO 639-1), for sentiment.
+    #[serde(default)]
+    pub languages: Vec<Text>,
+}
+
+/// `[[feed]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    /// Feed URL: `http(s)://`, `file:///abs/path` or `file:rel/path`.
+    pub url: Text,
+    /// Stable name; defaults to the URL.
+    pub name: Option<Text>,
+    /// Poll interval; defaults to `[poll] interval`.
+    pub interval: Option<Text>,
+    /// Extra request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+}
+
+/// A feeds file: `[[feed]]` tables only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeedsFile {
+    /// `[[feed]]`
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<RawFeed>,
+}

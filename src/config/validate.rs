@@ -1,0 +1,421 @@
+//! From [`RawConfig`] to [`Config`]: pure, no network and no database, and
+//! every error collected rather than the first returned.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use super::error::SourceFile;
+use super::raw::{RawConfig, RawFeed, RawFeedsFile, RawHttp, Text};
+use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
+use crate::pipeline::matcher::{BrandSpec, KeywordMatcher};
+use crate::pipeline::query::Query;
+use crate::source::driver::Backoff;
+use crate::source::http::HttpSettings;
+
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+const MIN_INTERVAL: Duration = Duration::from_secs(10);
+
+struct Checker<'a> {
+    file: &'a SourceFile,
+    errors: Vec<ConfigError>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.errors.push(self.file.error(span, key, message));
+    }
+
+    fn duration(&mut self, value: Option<&Text>, key: &str, default: Duration) -> Duration {
+        let Some(value) = value else { return default };
+        match humantime::parse_duration(value.get_ref()) {
+            Ok(d) if d >= MIN_INTERVAL || key.ends_with("timeout") && d > Duration::ZERO => d,
+            Ok(_) => {
+                self.push(
+                    Some(value.span()),
+                    key,
+                    format!("{:?} is too short (at least 10s)", value.get_ref()),
+                );
+                default
+            }
+            Err(_) => {
+                let msg = format!(
+                    "{:?} is not a duration (expected e.g. \"15m\", \"30s\", \"1h\")",
+                    value.get_ref()
+                );
+                self.push(Some(value.span()), key, msg);
+                default
+            }
+        }
+    }
+
+    fn count(&mut self, value: Option<&toml::Spanned<i64>>, key: &str, default: usize) -> usize {
+        match value {
+            None => default,
+            Some(v) if (1..=10_000).contains(v.get_ref()) => *v.get_ref() as usize,
+            Some(v) => {
+                self.push(
+                    Some(v.span()),
+                    key,
+                    format!("{} is out of range (expected 1 to 10000)", v.get_ref()),
+                );
+                default
+            }
+        }
+    }
+}
+
+pub(super) fn from_raw(
+    main: &SourceFile,
+    raw: RawConfig,
+    feed_files: &[(RawFeedsFile, SourceFile)],
+) -> Result<Config, ConfigErrors> {
+    let mut check = Checker {
+        file: main,
+        errors: Vec::new(),
+    };
+    let dir = base_dir(&main.path);
+    let storage_path = match &raw.storage.path {
+        Some(p) => dir.join(p.get_ref()),
+        None => std::env::var_os("STATE_DIRECTORY").map_or_else(
+            || dir.join("vigia.db"),
+            |d| std::path::PathBuf::from(d).join("vigia.db"),
+        ),
+    };
+    let http = http(&mut check, &raw.http);
+    let poll_interval = check.duration(
+        raw.poll.interval.as_ref(),
+        "poll.interval",
+        DEFAULT_INTERVAL,
+    );
+    let backoff = Backoff {
+        min: check.duration(
+            raw.poll.min_backoff.as_ref(),
+            "poll.min_backoff",
+            Duration::from_secs(60),
+        ),
+        max: check.duration(
+            raw.poll.max_backoff.as_ref(),
+            "poll.max_backoff",
+            Duration::from_secs(6 * 3600),
+        ),
+    };
+    if backoff.min > backoff.max {
+        check.push(
+            raw.poll.min_backoff.as_ref().map(Text::span),
+            "poll.min_backoff",
+            "is longer than poll.max_backoff",
+        );
+    }
+    let brands = brands(&mut check, &raw);
+    let mut errors = std::mem::take(&mut check.errors);
+    let mut feeds = Vec::new();
+    let mut seen = HashMap::new();
+    let files =
+        std::iter::once((&raw.feeds, main)).chain(feed_files.iter().map(|(f, s)| (&f.feeds, s)));
+    for (list, file) in files {
+        let mut check = Checker {
+            file,
+            errors: Vec::new(),
+        };
+        for (i, raw_feed) in list.iter().enumerate() {
+            if let Some(feed) = feed(&mut check, i, raw_feed, poll_interval, &mut seen) {
+                feeds.push(feed);
+            }
+        }
+        errors.append(&mut check.errors);
+    }
+    let specs: Vec<BrandSpec> = brands
+        .iter()
+        .map(|b| BrandSpec {
+            name: b.name.clone(),
+            queries: b.queries.clone(),
+        })
+        .collect();
+    match KeywordMatcher::new(&specs) {
+        Ok(matcher) if errors.is_empty() => Ok(Config {
+            path: main.path.clone(),
+            storage_path,
+            http,
+            poll_interval,
+            backoff,
+            brands,
+            feeds,
+            matcher,
+        }),
+        Ok(_) => Err(ConfigErrors(errors)),
+        Err(e) => {
+            errors.push(main.error(None, "brand", e.to_string()));
+            Err(ConfigErrors(errors))
+        }
+    }
+}
+
+fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
+    let max_body_bytes = match &raw.max_body_size {
+        None => 10 * 1024 * 1024,
+        Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
+            let msg = format!(
+                "{:?} is not a size (expected e.g. \"10MiB\", \"512KiB\", \"2000000\")",
+                v.get_ref()
+            );
+            check.push(Some(v.span()), "http.max_body_size", msg);
+            0
+        }),
+    };
+    HttpSettings {
+        user_agent: raw.user_agent.as_ref().map_or_else(
+            || {
+                format!(
+                    "Vigia/{} (brand-mention monitor)",
+                    env!("CARGO_PKG_VERSION")
+                )
+            },
+            |u| u.get_ref().clone(),
+        ),
+        connect_timeout: check.duration(
+            raw.connect_timeout.as_ref(),
+            "http.connect_timeout",
+            Duration::from_secs(10),
+        ),
+        read_timeout: check.duration(
+            raw.read_timeout.as_ref(),
+            "http.read_timeout",
+            Duration::from_secs(30),
+        ),
+        request_timeout: check.duration(
+            raw.request_timeout.as_ref(),
+            "http.request_timeout",
+            Duration::from_secs(60),
+        ),
+        max_body_bytes,
+        max_concurrency: check.count(raw.max_concurrency.as_ref(), "http.max_concurrency", 32),
+        per_host_concurrency: check.count(
+            raw.per_host_concurrency.as_ref(),
+            "http.per_host_concurrency",
+            2,
+        ),
+        max_redirects: check.count(raw.max_redirects.as_ref(), "http.max_redirects", 10),
+    }
+}
+
+fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
+    if raw.brands.is_empty() {
+        check.push(
+            None,
+            "brand",
+            "no [[brand]] configured: there is nothing to look for",
+        );
+    }
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, b) in raw.brands.iter().enumerate() {
+        let key = format!("brand[{i}]");
+        let name = b.name.get_ref().trim();
+        if name.is_empty() {
+            check.push(Some(b.name.span()), format!("{key}.name"), "is empty");
+        } else if let Some(first) = names.insert(name.to_lowercase(), i) {
+            check.push(
+                Some(b.name.span()),
+                format!("{key}.name"),
+                format!("{name:?} is already brand[{first}]"),
+            );
+        }
+        if b.queries.get_ref().is_empty() {
+            check.push(
+                Some(b.queries.span()),
+                format!("{key}.queries"),
+                "is empty: give at least one query",
+            );
+        }
+        for (j, q) in b.queries.get_ref().iter().enumerate() {
+            if let Err(e) = Query::parse(q.get_ref()) {
+                check.push(
+                    Some(q.span()),
+                    format!("{key}.queries[{j}]"),
+                    format!("{:?}: {e}", q.get_ref()),
+                );
+            }
+        }
+        for (j, l) in b.languages.iter().enumerate() {
+            let code = l.get_ref();
+            if code.len() != 2 || !code.bytes().all(|c| c.is_ascii_lowercase()) {
+                let msg =
+                    format!("{code:?} is not an ISO 639-1 code (expected e.g. \"en\", \"pt\")");
+                check.push(Some(l.span()), format!("{key}.languages[{j}]"), msg);
+            }
+        }
+        out.push(Brand {
+            name: name.to_string(),
+            queries: b
+                .queries
+                .get_ref()
+                .iter()
+                .map(|q| q.get_ref().clone())
+                .collect(),
+            languages: b.languages.iter().map(|l| l.get_ref().clone()).collect(),
+        });
+    }
+    out
+}
+
+fn feed(
+    check: &mut Checker<'_>,
+    i: usize,
+    raw: &RawFeed,
+    default_interval: Duration,
+    seen: &mut HashMap<String, String>,
+) -> Option<Feed> {
+    let key = format!("feed[{i}]");
+    let here = check.file.path.display().to_string();
+    let url = match resolve_url(raw.url.get_ref(), &base_dir(&check.file.path)) {
+        Ok(url) => Some(url),
+        Err(why) => {
+            check.push(
+                Some(raw.url.span()),
+                format!("{key}.url"),
+                format!("{:?} {why}", raw.url.get_ref()),
+            );
+            None
+        }
+    };
+    let id = raw.name.as_ref().map_or_else(
+        || raw.url.get_ref().trim().to_string(),
+        |n| n.get_ref().trim().to_string(),
+    );
+    if id.is_empty() {
+        check.push(
+            raw.name.as_ref().map(|n| n.span()),
+            format!("{key}.name"),
+            "is empty",
+        );
+    } else if let Some(first) = seen.insert(id.clone(), format!("{here} {key}")) {
+        let span = raw.name.as_ref().map_or(raw.url.span(), |n| n.span());
+        check.push(
+            Some(span),
+            key.clone(),
+            format!("feed {id:?} is already defined at {first}"),
+        );
+    }
+    let interval = check.duration(
+        raw.interval.as_ref(),
+        &format!("{key}.interval"),
+        default_interval,
+    );
+    let headers = headers(check, &key, raw);
+    Some(Feed {
+        id,
+        url: url?,
+        interval,
+        headers,
+    })
+}
+
+fn headers(check: &mut Checker<'_>, key: &str, raw: &RawFeed) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in &raw.headers {
+        let header_key = format!("{key}.headers.{name}");
+        let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
+            check.push(
+                Some(value.span()),
+                header_key,
+                format!("{name:?} is not a valid header name"),
+            );
+            continue;
+        };
+        // Values may be credentials: say what is wrong, never echo them.
+        match HeaderValue::from_str(value.get_ref()) {
+            Ok(mut v) => {
+                v.set_sensitive(true);
+                map.insert(header_name, v);
+            }
+            Err(_) => check.push(
+                Some(value.span()),
+                header_key,
+                "value has characters not allowed in a header",
+            ),
+        }
+    }
+    map
+}
+
+/// A feed URL: absolute `http(s)` or `file` URLs, or `file:rel/path`
+/// relative to the config file's directory.
+fn resolve_url(text: &str, dir: &std::path::Path) -> Result<Url, String> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
+        return Url::from_file_path(dir.join(rest))
+            .map_err(|()| "is not a usable file path".to_string());
+    }
+    let url = Url::parse(text).map_err(|e| format!("is not a valid URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        "file" => Ok(url),
+        "http" | "https" => Err("has no host".into()),
+        other => Err(format!(
+            "has scheme {other:?} (expected http, https or file)"
+        )),
+    }
+}
+
+/// Sizes such as `10MiB`, `512 KiB`, `5MB` or plain bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor).filter(|&n| n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Some(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("5MB"), Some(5_000_000));
+        assert_eq!(parse_size("2000"), Some(2000));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("ten"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
+    }
+
+    #[test]
+    fn urls() {
+        let dir = std::path::Path::new("/etc/vigia");
+        assert_eq!(
+            resolve_url("file:feeds/a.xml", dir).map(String::from),
+            Ok("file:///etc/vigia/feeds/a.xml".into())
+        );
+        assert_eq!(
+            resolve_url("file:///x/a.xml", dir).map(String::from),
+            Ok("file:///x/a.xml".into())
+        );
+        assert!(resolve_url("https://example.com/feed", dir).is_ok());
+        assert!(resolve_url("ftp://example.com/feed", dir).is_err());
+        assert!(resolve_url("example.com/feed", dir).is_err());
+        assert!(resolve_url("htp:/x", dir).is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! Wires the parts together: store, HTTP client, sources and the driver,
+//! as a long-running daemon ([`run`]) or a single pass ([`Runtime::poll_cycle`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::pipeline::Pipeline;
+use crate::source::driver::{run_source, PollReport, Poller};
+use crate::source::http::{HttpClient, HttpError};
+use crate::source::rss::FeedSource;
+use crate::source::Source;
+use crate::store::{Store, StoreError};
+
+/// How long a shutdown waits for sources to finish their current write.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] HttpError),
+}
+
+/// Everything a running Vigia holds.
+pub struct Runtime {
+    /// The store.
+    pub store: Store,
+    poller: Arc<Poller>,
+    sources: Vec<Arc<dyn Source>>,
+}
+
+impl Runtime {
+    /// Opens the store, builds the sources and registers them.
+    pub async fn start(config: &Config) -> Result<Runtime, DaemonError> {
+        let store = Store::open(&config.storage_path)?;
+        let http = Arc::new(HttpClient::new(config.http.clone())?);
+        let pipeline = Arc::new(Pipeline::new(config.matcher.clone()));
+        let poller = Arc::new(Poller::new(store.clone(), pipeline, config.backoff));
+        let sources: Vec<Arc<dyn Source>> = config
+            .feeds
+            .iter()
+            .map(|f| {
+                let source = FeedSource::new(
+                    f.id.clone(),
+                    f.url.clone(),
+                    f.interval,
+                    f.headers.clone(),
+                    http.clone(),
+                );
+                Arc::new(source) as Arc<dyn Source>
+            })
+            .collect();
+        for source in &sources {
+            poller.register(source.as_ref()).await?;
+        }
+        Ok(Runtime {
+            store,
+            poller,
+            sources,
+        })
+    }
+
+    /// Polls every source once, concurrently (within the HTTP limits);
+    /// with `only_due`, only those whose next check has come.
+    pub async fn poll_cycle(
+        &self,
+        only_due: bool,
+        shutdown: &CancellationToken,
+    ) -> Result<Vec<PollReport>, StoreError> {
+        let mut tasks = JoinSet::new();
+        for source in &self.sources {
+            if only_due && !self.poller.due_in(source.as_ref()).await?.is_zero() {
+                continue;
+            }
+            let (poller, source, shutdown) =
+                (self.poller.clone(), source.clone(), shutdown.clone());
+            tasks.spawn(async move { poller.poll_once(source.as_ref(), &shutdown).await });
+        }
+        let mut reports = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok(Some(report))) => reports.push(report),
+                Ok(Ok(None)) => {}
+                Ok(Err(error)) => return Err(error),
+                Err(error) => return Err(StoreError::Task(error.to_string())),
+            }
+        }
+        reports.sort_by(|a, b| a.source_id.cmp(&b.source_id));
+        Ok(reports)
+    }
+
+    /// Runs every source on its schedule until `shutdown`, then waits (up
+    /// to [`DRAIN_TIMEOUT`]) for writes in progress.
+    pub async fn run(self, shutdown: CancellationToken) {
+        info!(sources = self.sources.len(), db = %self.store.path().display(), "Vigia started.");
+        let mut tasks = JoinSet::new();
+        for source in self.sources {
+            tasks.spawn(run_source(self.poller.clone(), source, shutdown.clone()));
+        }
+        shutdown.cancelled().await;
+        info!("Shutting down.");
+        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            warn!(
+                timeout_secs = DRAIN_TIMEOUT.as_secs(),
+                "Sources did not stop in time."
+            );
+        }
+        info!("Vigia stopped.");
+    }
+}

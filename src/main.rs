@@ -1,0 +1,7 @@
+//! The `vigia` command.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    vigia::cli::main()
+}

@@ -1,0 +1,185 @@
+//! Case and accent folding, and the word tokens the matcher and the
+//! fingerprint work on.
+//!
+//! Folding lower-cases and strips combining marks after canonical
+//! decomposition, so `Reclamação` and `reclamacao` fold to the same word.
+//! `aho-corasick`'s `ascii_case_insensitive` folds ASCII only, which is why
+//! folding happens here, once per document, before the automaton sees it.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// A document reduced to its folded words, joined by single spaces, with the
+/// byte span of every word in the original text.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// Folded words joined by one space: the haystack the automaton scans.
+    pub text: String,
+    /// Start of each word in `text`, ascending.
+    starts: Vec<usize>,
+    /// Byte span of each word in the original text.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Folded {
+    /// Folds `original` into words.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let folded = vigia::pipeline::fold::Folded::new("Reclamação: ACME-Corp!");
+    /// assert_eq!(folded.text, "reclamacao acme corp");
+    /// ```
+    pub fn new(original: &str) -> Self {
+        let mut folded = Folded::default();
+        let mut word_start = None;
+        for (i, c) in original.char_indices() {
+            match (is_word_char(c), word_start) {
+                (true, None) => word_start = Some(i),
+                (false, Some(start)) => {
+                    folded.push_word(original, start, i);
+                    word_start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = word_start {
+            folded.push_word(original, start, original.len());
+        }
+        folded
+    }
+
+    fn push_word(&mut self, original: &str, start: usize, end: usize) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.starts.push(self.text.len());
+        self.spans.push((start, end));
+        fold_into(&original[start..end], &mut self.text);
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when the document has no words at all.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// True when `[start, end)` in `text` begins and ends on word boundaries.
+    pub fn on_word_boundaries(&self, start: usize, end: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        (start == 0 || bytes[start - 1] == b' ') && (end == bytes.len() || bytes[end] == b' ')
+    }
+
+    /// Byte span in the original text of the words covering `[start, end)`
+    /// of `text`.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.word_at(start);
+        let last = self.word_at(end.saturating_sub(1).max(start));
+        (self.spans[first].0, self.spans[last].1)
+    }
+
+    fn word_at(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// The folded words, in order.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.text.split(' ').filter(|w| !w.is_empty())
+    }
+}
+
+/// True for characters that belong to a word: letters, digits and the
+/// combining marks of text that arrives already decomposed.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+/// Folds one string (case and accents) and returns it.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// Appends the folded form of `text` to `out`.
+pub fn fold_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            decompose_canonical(lower, |d| {
+                if !is_combining_mark(d) {
+                    push_base_letter(d, out);
+                }
+            });
+        }
+    }
+}
+
+/// Letters that carry their accent in the base letter rather than in a
+/// combining mark, so decomposition leaves them alone.
+fn push_base_letter(c: char, out: &mut String) {
+    match c {
+        'ß' => out.push_str("ss"),
+        'æ' => out.push_str("ae"),
+        'œ' => out.push_str("oe"),
+        'ø' => out.push('o'),
+        'ł' => out.push('l'),
+        'đ' | 'ð' => out.push('d'),
+        'ı' => out.push('i'),
+        'þ' => out.push_str("th"),
+        _ => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_and_accents() {
+        for (input, want) in [
+            ("Reclamação", "reclamacao"),
+            ("ÉCOLE", "ecole"),
+            ("Straße", "strasse"),
+            ("Øresund", "oresund"),
+            ("São Paulo", "sao paulo"),
+            ("İstanbul", "istanbul"),
+        ] {
+            assert_eq!(fold(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn decomposed_input_folds_like_composed() {
+        let decomposed = "reclamac\u{327}a\u{303}o";
+        assert_eq!(Folded::new(decomposed).text, "reclamacao");
+    }
+
+    #[test]
+    fn words_split_on_punctuation_and_keep_spans() {
+        let text = "  Acme-Corp's  «news», 2024!";
+        let folded = Folded::new(text);
+        assert_eq!(folded.text, "acme corp s news 2024");
+        let (s, e) = folded.original_span(0, 9);
+        assert_eq!(&text[s..e], "Acme-Corp");
+        let at = folded.text.find("news").unwrap_or_default();
+        let (s, e) = folded.original_span(at, at + 4);
+        assert_eq!(&text[s..e], "news");
+    }
+
+    #[test]
+    fn boundaries() {
+        let folded = Folded::new("acmeville acme");
+        assert!(!folded.on_word_boundaries(0, 4));
+        assert!(folded.on_word_boundaries(10, 14));
+    }
+}

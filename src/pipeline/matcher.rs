@@ -1,0 +1,289 @@
+//! Finds which brands a document mentions, scanning it once.
+//!
+//! Every term of every brand's queries goes into one Aho-Corasick automaton
+//! over folded words (see [`super::fold`]). A document is folded and scanned
+//! once, whatever the number of brands; each brand's queries are then
+//! evaluated against the set of terms found, which is cheap.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::fold::Folded;
+use super::query::{Expr, Query, QueryError};
+
+/// A brand and the queries that find it, as the config gives them.
+#[derive(Debug, Clone)]
+pub struct BrandSpec {
+    /// Brand name, as shown to people.
+    pub name: String,
+    /// Its queries: a document matching any of them mentions the brand.
+    pub queries: Vec<String>,
+}
+
+/// All brands' queries compiled into one automaton. Build once, at load.
+#[derive(Debug, Clone)]
+pub struct KeywordMatcher {
+    automaton: AhoCorasick,
+    patterns: Vec<String>,
+    brands: Vec<CompiledBrand>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledBrand {
+    name: String,
+    queries: Vec<CompiledQuery>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledQuery {
+    expr: Expr,
+    positive: Vec<usize>,
+}
+
+/// A brand found in a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrandMatch {
+    /// The brand's name.
+    pub brand: String,
+    /// The folded terms that made the match, in order of first appearance.
+    pub terms: Vec<String>,
+    /// Byte spans in the original text of the first hit of each term, in
+    /// the same order as `terms`.
+    pub hits: Vec<(usize, usize)>,
+}
+
+/// Why the matcher could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// A query that does not parse, with where it came from.
+    #[error("brand {brand:?}, query {index}: {source}")]
+    Query {
+        /// Brand name.
+        brand: String,
+        /// Index of the query in the brand's list.
+        index: usize,
+        /// What is wrong with it.
+        #[source]
+        source: QueryError,
+    },
+    /// The automaton outgrew its limits (millions of terms).
+    #[error("too many terms for one automaton")]
+    Automaton(#[from] aho_corasick::BuildError),
+}
+
+impl KeywordMatcher {
+    /// Parses every query and compiles all terms into one automaton.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use vigia::pipeline::matcher::{BrandSpec, KeywordMatcher};
+    /// let matcher = KeywordMatcher::new(&[BrandSpec {
+    ///     name: "Acme".into(),
+    ///     queries: vec![r#""acme corp" OR acmecorp -job"#.into()],
+    /// }]).unwrap();
+    /// let found = matcher.find("Reclamação sobre a ACME Corp: entrega atrasada");
+    /// assert_eq!(found[0].brand, "Acme");
+    /// assert_eq!(found[0].terms, ["acme corp"]);
+    /// assert!(matcher.find("Welcome to Acme Corporation").is_empty());
+    /// ```
+    pub fn new(brands: &[BrandSpec]) -> Result<Self, MatcherError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut compiled = Vec::with_capacity(brands.len());
+        for brand in brands {
+            let mut queries = Vec::with_capacity(brand.queries.len());
+            for (index, text) in brand.queries.iter().enumerate() {
+                let query = Query::parse(text).map_err(|source| MatcherError::Query {
+                    brand: brand.name.clone(),
+                    index,
+                    source,
+                })?;
+                let global: Vec<usize> = query
+                    .terms
+                    .iter()
+                    .map(|t| {
+                        *ids.entry(t.clone()).or_insert_with(|| {
+                            patterns.push(t.clone());
+                            patterns.len() - 1
+                        })
+                    })
+                    .collect();
+                queries.push(CompiledQuery {
+                    expr: query.expr.remap(&|t| global[t]),
+                    positive: query
+                        .positive_terms()
+                        .into_iter()
+                        .map(|t| global[t])
+                        .collect(),
+                });
+            }
+            compiled.push(CompiledBrand {
+                name: brand.name.clone(),
+                queries,
+            });
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)?;
+        Ok(KeywordMatcher {
+            automaton,
+            patterns,
+            brands: compiled,
+        })
+    }
+
+    /// Number of distinct terms in the automaton.
+    pub fn term_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Brands whose queries match `text`, in config order.
+    pub fn find(&self, text: &str) -> Vec<BrandMatch> {
+        let folded = Folded::new(text);
+        let first_at = self.scan(&folded);
+        if first_at.iter().all(Option::is_none) {
+            return Vec::new();
+        }
+        self.brands
+            .iter()
+            .filter_map(|brand| brand.evaluate(&first_at, &self.patterns, &folded))
+            .collect()
+    }
+
+    /// Byte span in `text` of the first whole-word occurrence of any of
+    /// `terms` (folded, as in [`BrandMatch::terms`]).
+    pub fn locate(&self, text: &str, terms: &[String]) -> Option<(usize, usize)> {
+        let folded = Folded::new(text);
+        let first_at = self.scan(&folded);
+        terms
+            .iter()
+            .filter_map(|t| self.patterns.iter().position(|p| p == t))
+            .filter_map(|t| first_at[t])
+            .min()
+            .map(|(s, e)| folded.original_span(s, e))
+    }
+
+    /// For each pattern, the folded span of its first whole-word occurrence.
+    fn scan(&self, folded: &Folded) -> Vec<Option<(usize, usize)>> {
+        let mut first_at = vec![None; self.patterns.len()];
+        for m in self.automaton.find_overlapping_iter(&folded.text) {
+            let slot = &mut first_at[m.pattern().as_usize()];
+            if slot.is_none() && folded.on_word_boundaries(m.start(), m.end()) {
+                *slot = Some((m.start(), m.end()));
+            }
+        }
+        first_at
+    }
+}
+
+impl CompiledBrand {
+    fn evaluate(
+        &self,
+        first_at: &[Option<(usize, usize)>],
+        patterns: &[String],
+        folded: &Folded,
+    ) -> Option<BrandMatch> {
+        let present = |t: usize| first_at[t].is_some();
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for query in self.queries.iter().filter(|q| q.expr.eval(&present)) {
+            for &t in &query.positive {
+                if let Some((start, end)) = first_at[t] {
+                    found.push((start, end, t));
+                }
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        found.sort_unstable();
+        found.dedup_by_key(|f| f.2);
+        Some(BrandMatch {
+            brand: self.name.clone(),
+            terms: found.iter().map(|f| patterns[f.2].clone()).collect(),
+            hits: found
+                .iter()
+                .map(|f| folded.original_span(f.0, f.1))
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(brands: &[(&str, &[&str])]) -> KeywordMatcher {
+        let specs: Vec<BrandSpec> = brands
+            .iter()
+            .map(|(name, qs)| BrandSpec {
+                name: name.to_string(),
+                queries: qs.iter().map(|q| q.to_string()).collect(),
+            })
+            .collect();
+        KeywordMatcher::new(&specs).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn brands(m: &KeywordMatcher, text: &str) -> Vec<String> {
+        m.find(text).into_iter().map(|b| b.brand).collect()
+    }
+
+    #[test]
+    fn word_boundaries() {
+        let m = matcher(&[("Acme", &["acme"])]);
+        assert_eq!(brands(&m, "Acme launches"), ["Acme"]);
+        assert_eq!(brands(&m, "(acme)"), ["Acme"]);
+        assert_eq!(brands(&m, "ACME's new line"), ["Acme"]);
+        assert!(brands(&m, "Acmeville fair").is_empty());
+        assert!(brands(&m, "the Bigacme store").is_empty());
+        assert!(brands(&m, "acme2 release").is_empty());
+    }
+
+    #[test]
+    fn accents_and_case_both_ways() {
+        let m = matcher(&[("Acme", &["acme reclamação"]), ("Café", &["café"])]);
+        assert_eq!(brands(&m, "ACME: reclamacao aberta"), ["Acme"]);
+        assert_eq!(brands(&m, "Acme RECLAMAÇÃO"), ["Acme"]);
+        assert_eq!(brands(&m, "cafe"), ["Café"]);
+    }
+
+    #[test]
+    fn phrases_need_adjacent_words() {
+        let m = matcher(&[("Acme", &["\"acme corp\""])]);
+        assert_eq!(brands(&m, "Acme-Corp said"), ["Acme"]);
+        assert!(brands(&m, "Acme, the corp").is_empty());
+    }
+
+    #[test]
+    fn exclusion_and_or_across_brands_in_one_scan() {
+        let m = matcher(&[
+            ("Acme", &["acme -job", "acmecorp"]),
+            ("Globex", &["globex refund OR reembolso"]),
+        ]);
+        assert_eq!(brands(&m, "acme and globex reembolso"), ["Acme", "Globex"]);
+        assert_eq!(brands(&m, "acme job offer, acmecorp"), ["Acme"]);
+        assert!(brands(&m, "acme job offer").is_empty());
+        assert!(brands(&m, "globex news").is_empty());
+    }
+
+    #[test]
+    fn overlapping_terms_are_all_found() {
+        let m = matcher(&[
+            ("Acme", &["\"acme corp\""]),
+            ("Corp", &["corp"]),
+            ("A", &["acme"]),
+        ]);
+        assert_eq!(brands(&m, "Acme Corp"), ["Acme", "Corp", "A"]);
+    }
+
+    #[test]
+    fn reports_terms_and_original_spans_in_order() {
+        let m = matcher(&[("Acme", &["acme refund OR reembolso"])]);
+        let text = "Pedi o reembolso à ACME ontem";
+        let found = m.find(text);
+        assert_eq!(found[0].terms, ["reembolso", "acme"]);
+        let (s, e) = found[0].hits[1];
+        assert_eq!(&text[s..e], "ACME");
+    }
+}

@@ -1,0 +1,206 @@
+//! From a raw item to mention candidates: normalize → match → fingerprint.
+//!
+//! The pipeline is pure: it knows nothing of HTTP or SQLite. The source
+//! driver feeds it [`RawItem`]s and hands its [`MentionCandidate`]s to the
+//! store, which does the dedupe lookups (see [`dedupe`] for the fingerprint
+//! and `store::mentions` for the decision).
+
+pub mod dedupe;
+pub mod fold;
+pub mod matcher;
+pub mod normalize;
+pub mod query;
+pub mod snippet;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::source::RawItem;
+use dedupe::Fingerprint;
+use fold::Folded;
+use matcher::KeywordMatcher;
+
+/// An item after normalization: plain text and a canonical URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Stable key of the item within its source: from the GUID, else the
+    /// URL, else the title and text.
+    pub item_key: String,
+    /// Canonical URL, when the item has a usable one.
+    pub url: Option<Url>,
+    /// Title as plain text (may be empty).
+    pub title: String,
+    /// Body as plain text (may be empty).
+    pub text: String,
+    /// When the item says it was published.
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// A mention the pipeline found, before the store decides whether it is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionCandidate {
+    /// Source the item came from.
+    pub source_id: String,
+    /// The brand mentioned.
+    pub brand: String,
+    /// The normalized item.
+    pub document: Document,
+    /// Folded terms that matched, first hit first.
+    pub terms: Vec<String>,
+    /// The quote: the sentence (or ~300 characters) around the first hit.
+    pub snippet: String,
+    /// Content fingerprint of title + text.
+    pub fingerprint: Fingerprint,
+}
+
+/// The compiled pipeline. Build once per config; cheap to share.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    matcher: KeywordMatcher,
+}
+
+impl Pipeline {
+    /// A pipeline that finds the brands `matcher` knows.
+    pub fn new(matcher: KeywordMatcher) -> Self {
+        Pipeline { matcher }
+    }
+
+    /// Candidates for one item: one per brand it mentions.
+    pub fn process(&self, source_id: &str, item: &RawItem) -> Vec<MentionCandidate> {
+        let document = normalize(item);
+        self.candidates(source_id, document)
+    }
+
+    /// Candidates for an already normalized document.
+    pub fn candidates(&self, source_id: &str, document: Document) -> Vec<MentionCandidate> {
+        let full = format!("{}\n\n{}", document.title, document.text);
+        let matches = self.matcher.find(&full);
+        if matches.is_empty() {
+            return Vec::new();
+        }
+        let fingerprint = Fingerprint::of(&Folded::new(&full));
+        matches
+            .into_iter()
+            .map(|m| {
+                // Quote the body where it names the brand; a title-only
+                // mention is quoted by the body's lead, or the title.
+                let snippet = match self.matcher.locate(&document.text, &m.terms) {
+                    Some((s, e)) => snippet::quote(&document.text, s, e),
+                    None if !document.text.is_empty() => snippet::lead(&document.text),
+                    None => snippet::lead(&document.title),
+                };
+                MentionCandidate {
+                    source_id: source_id.to_string(),
+                    brand: m.brand,
+                    document: document.clone(),
+                    terms: m.terms,
+                    snippet,
+                    fingerprint,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Normalizes a raw item: text from HTML, canonical URL, stable key.
+pub fn normalize(item: &RawItem) -> Document {
+    let title = item
+        .title
+        .as_deref()
+        .map(normalize::html_to_text)
+        .unwrap_or_default();
+    let body = item
+        .content
+        .as_deref()
+        .or(item.summary.as_deref())
+        .unwrap_or_default();
+    let text = normalize::html_to_text(body);
+    let url = item
+        .url
+        .as_deref()
+        .and_then(|u| normalize::canonical_url(u, None));
+    let key_material = match (&item.guid, &url) {
+        (Some(guid), _) if !guid.trim().is_empty() => format!("guid:{}", guid.trim()),
+        (_, Some(url)) => format!("url:{url}"),
+        _ => format!("text:{title}\n{text}"),
+    };
+    Document {
+        item_key: format!("{:032x}", xxh3_128(key_material.as_bytes())),
+        url,
+        title,
+        text,
+        published: item.published,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matcher::BrandSpec;
+
+    fn pipeline() -> Pipeline {
+        let brands = [BrandSpec {
+            name: "Acme".into(),
+            queries: vec!["acme".into()],
+        }];
+        Pipeline::new(KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn item(title: &str, body: &str) -> RawItem {
+        RawItem {
+            guid: Some("g1".into()),
+            url: Some("https://example.com/a?utm_source=rss".into()),
+            title: Some(title.into()),
+            summary: Some(body.into()),
+            ..RawItem::default()
+        }
+    }
+
+    #[test]
+    fn quotes_the_body_sentence_that_names_the_brand() {
+        let out = pipeline().process(
+            "f",
+            &item(
+                "Acme news",
+                "<p>Intro.</p><p>We love <b>Acme</b> tools. Bye.</p>",
+            ),
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].snippet, "We love Acme tools.");
+        assert_eq!(out[0].terms, ["acme"]);
+        assert_eq!(
+            out[0].document.url.as_ref().map(Url::as_str),
+            Some("https://example.com/a")
+        );
+    }
+
+    #[test]
+    fn title_only_mentions_quote_the_lead() {
+        let out = pipeline().process(
+            "f",
+            &item("Acme recalls toasters", "Forty thousand units. More soon."),
+        );
+        assert_eq!(out[0].snippet, "Forty thousand units. More soon.");
+    }
+
+    #[test]
+    fn no_brand_no_candidate() {
+        assert!(pipeline()
+            .process("f", &item("Other", "nothing here"))
+            .is_empty());
+    }
+
+    #[test]
+    fn item_key_prefers_guid_then_url_then_text() {
+        let a = normalize(&item("t", "b"));
+        let mut no_guid = item("t", "b");
+        no_guid.guid = None;
+        let b = normalize(&no_guid);
+        no_guid.url = None;
+        let c = normalize(&no_guid);
+        assert_ne!(a.item_key, b.item_key);
+        assert_ne!(b.item_key, c.item_key);
+        assert_eq!(c.item_key, normalize(&no_guid).item_key);
+    }
+}

@@ -1,0 +1,159 @@
+//! The quote a mention keeps: the sentence around the first hit, or about
+//! 300 characters around it when the sentence is longer.
+
+/// Longest quote, in characters.
+pub const MAX_CHARS: usize = 300;
+
+/// The quote for a hit at byte span `[start, end)` of `text`.
+///
+/// # Examples
+///
+/// ```
+/// use vigia::pipeline::snippet::quote;
+/// let text = "Shipping was slow. Acme never answered my emails! I gave up.";
+/// let at = text.find("Acme").unwrap();
+/// assert_eq!(quote(text, at, at + 4), "Acme never answered my emails!");
+/// ```
+pub fn quote(text: &str, start: usize, end: usize) -> String {
+    let (s, e) = sentence_around(text, start, end);
+    let sentence = text[s..e].trim();
+    if sentence.chars().count() <= MAX_CHARS {
+        return sentence.to_string();
+    }
+    window(text, start, end)
+}
+
+/// The first `MAX_CHARS` characters of `text`, cut at a word.
+pub fn lead(text: &str) -> String {
+    window(text, 0, 0)
+}
+
+fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let before = &text[..start];
+    let s = before
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| c == '\n' || (is_terminal(c) && followed_by_space(text, i + c.len_utf8())))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let after = &text[end..];
+    let e = after
+        .char_indices()
+        .find(|&(i, c)| c == '\n' || (is_terminal(c) && followed_by_space(after, i + c.len_utf8())))
+        .map_or(text.len(), |(i, c)| {
+            if c == '\n' {
+                end + i
+            } else {
+                end + i + c.len_utf8()
+            }
+        });
+    (s, e)
+}
+
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '。' | '…')
+}
+
+fn followed_by_space(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_none_or(char::is_whitespace)
+}
+
+/// About `MAX_CHARS` characters centred on the hit, cut at white space, with
+/// an ellipsis where text was cut.
+fn window(text: &str, start: usize, end: usize) -> String {
+    let hit_chars = text[start..end].chars().count();
+    let side = MAX_CHARS.saturating_sub(hit_chars) / 2;
+    let mut from = back_chars(text, start, side);
+    let mut to = forward_chars(
+        text,
+        end,
+        MAX_CHARS - hit_chars - chars_between(text, from, start),
+    );
+    if from > 0 {
+        from = text[from..start]
+            .find(char::is_whitespace)
+            .map_or(from, |i| from + i);
+    }
+    if to < text.len() {
+        to = text[end..to]
+            .rfind(char::is_whitespace)
+            .map_or(to, |i| end + i);
+    }
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(text[from..to].trim());
+    if to < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn back_chars(text: &str, from: usize, n: usize) -> usize {
+    text[..from]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+fn forward_chars(text: &str, from: usize, n: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| from + i)
+}
+
+fn chars_between(text: &str, a: usize, b: usize) -> usize {
+    text[a..b].chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(text: &str, needle: &str) -> String {
+        let at = text.find(needle).unwrap_or_default();
+        quote(text, at, at + needle.len())
+    }
+
+    #[test]
+    fn picks_the_sentence() {
+        assert_eq!(
+            q("First. Then Acme said no? Last.", "Acme"),
+            "Then Acme said no?"
+        );
+        assert_eq!(
+            q("Title about Acme\nBody text.", "Acme"),
+            "Title about Acme"
+        );
+        assert_eq!(q("Acme v1.2 is out. Next.", "Acme"), "Acme v1.2 is out.");
+        assert_eq!(q("Só a Acme", "Acme"), "Só a Acme");
+    }
+
+    #[test]
+    fn long_sentences_give_a_window_around_the_hit() {
+        let text = format!("{} Acme {}", "word ".repeat(200), "más ".repeat(200));
+        let out = q(&text, "Acme");
+        assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
+        assert!(out.contains("Acme"));
+        assert!(
+            out.chars().count() <= MAX_CHARS + 2,
+            "{}",
+            out.chars().count()
+        );
+        assert!(
+            out.chars().count() > MAX_CHARS - 20,
+            "{}",
+            out.chars().count()
+        );
+    }
+
+    #[test]
+    fn lead_cuts_at_a_word() {
+        let text = "palavra ".repeat(100);
+        let out = lead(&text);
+        assert!(out.ends_with("palavra…"), "{out}");
+        assert_eq!(lead("short"), "short");
+    }
+}

@@ -1,0 +1,268 @@
+//! The generic driver every source runs under: schedule, fetch, hand items
+//! to the pipeline, store mentions and the cursor in one transaction, back
+//! off on failure. State lives in the store, not in task memory, so a
+//! restart picks up where the last run left off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::{Fetched, Source, SourceError};
+use crate::pipeline::Pipeline;
+use crate::store::mentions::{self, Recorded};
+use crate::store::{self, sources, Store, StoreError};
+
+/// How long to wait after failures.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Delay after the first failure.
+    pub min: Duration,
+    /// Longest delay; also the delay after a permanent failure.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// Delay before the next attempt after `failures` consecutive failures:
+    /// exponential, with "equal jitter" (half fixed, half random) so that
+    /// feeds failing together do not retry together, and never shorter
+    /// than the server's `Retry-After` (up to `max`).
+    pub fn delay(&self, failures: u32, retry_after: Option<Duration>, permanent: bool) -> Duration {
+        if permanent {
+            return self.max;
+        }
+        let exp = self
+            .min
+            .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(30)));
+        let capped = exp.min(self.max);
+        let jittered = capped / 2 + capped.mul_f64(fastrand::f64() / 2.0);
+        jittered.max(retry_after.unwrap_or_default().min(self.max))
+    }
+}
+
+/// What one poll of one source did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollReport {
+    /// The source.
+    pub source_id: String,
+    /// Items fetched (0 when unchanged).
+    pub items: usize,
+    /// Ids of mentions seen for the first time.
+    pub new_mentions: Vec<i64>,
+    /// New sightings of mentions already known.
+    pub sightings: usize,
+    /// The error, when the fetch failed.
+    pub error: Option<String>,
+    /// Seconds until the next poll.
+    pub next_in_secs: i64,
+}
+
+/// Polls sources into the store through the pipeline.
+#[derive(Debug)]
+pub struct Poller {
+    store: Store,
+    pipeline: Arc<Pipeline>,
+    backoff: Backoff,
+}
+
+impl Poller {
+    /// A poller writing to `store`.
+    pub fn new(store: Store, pipeline: Arc<Pipeline>, backoff: Backoff) -> Self {
+        Poller {
+            store,
+            pipeline,
+            backoff,
+        }
+    }
+
+    /// Registers a source's row in the store (idempotent).
+    pub async fn register(&self, source: &dyn Source) -> Result<(), StoreError> {
+        let (id, kind, url) = (
+            source.id().to_string(),
+            source.kind(),
+            source.location().to_string(),
+        );
+        self.store
+            .call(move |c| sources::register(c, &id, kind, &url))
+            .await
+    }
+
+    /// Polls `source` once, now. A shutdown request abandons the fetch but
+    /// never a write in progress. Returns `None` when shut down mid-fetch.
+    pub async fn poll_once(
+        &self,
+        source: &dyn Source,
+        shutdown: &CancellationToken,
+    ) -> Result<Option<PollReport>, StoreError> {
+        let id = source.id().to_string();
+        let key = id.clone();
+        let state = self.store.call(move |c| sources::load(c, &key)).await?;
+        let cursor = state.as_ref().map(|s| s.cursor.clone()).unwrap_or_default();
+        let failures = state.map_or(0, |s| s.error_count);
+        let fetched = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return Ok(None),
+            fetched = source.fetch(&cursor) => fetched,
+        };
+        match fetched {
+            Ok(fetched) => self.store_fetched(source, fetched).await.map(Some),
+            Err(error) => self.store_failure(&id, failures + 1, error).await.map(Some),
+        }
+    }
+
+    async fn store_fetched(
+        &self,
+        source: &dyn Source,
+        fetched: Fetched,
+    ) -> Result<PollReport, StoreError> {
+        let id = source.id().to_string();
+        let delay = source
+            .interval()
+            .max(fetched.not_before.unwrap_or_default().min(self.backoff.max));
+        let pipeline = self.pipeline.clone();
+        let report = self
+            .store
+            .call(move |conn| {
+                let now = store::now();
+                let tx = conn.transaction()?;
+                let mut report = PollReport {
+                    source_id: id.clone(),
+                    items: fetched.items.len(),
+                    ..PollReport::default()
+                };
+                for item in &fetched.items {
+                    for candidate in pipeline.process(&id, item) {
+                        match mentions::record(&tx, &candidate, now)? {
+                            Recorded::New(m) => report.new_mentions.push(m),
+                            Recorded::Sighting(_) => report.sightings += 1,
+                            Recorded::Known(_) => {}
+                        }
+                    }
+                }
+                report.next_in_secs = delay.as_secs() as i64;
+                let next = now + report.next_in_secs;
+                let found = report.new_mentions.len();
+                sources::record_success(&tx, &id, &fetched.cursor, now, next, report.items, found)?;
+                tx.commit()?;
+                Ok(report)
+            })
+            .await?;
+        info!(
+            source = %report.source_id,
+            items = report.items,
+            new_mentions = report.new_mentions.len(),
+            sightings = report.sightings,
+            next_in_secs = report.next_in_secs,
+            "Polled source."
+        );
+        Ok(report)
+    }
+
+    async fn store_failure(
+        &self,
+        id: &str,
+        failures: u32,
+        error: SourceError,
+    ) -> Result<PollReport, StoreError> {
+        let (retry_after, permanent) = match &error {
+            SourceError::Transient { retry_after, .. } => (*retry_after, false),
+            SourceError::Permanent(_) => (None, true),
+        };
+        let delay = self.backoff.delay(failures, retry_after, permanent);
+        let message = error.to_string();
+        warn!(
+            source = %id,
+            error = %message,
+            failures,
+            permanent,
+            retry_in_secs = delay.as_secs(),
+            "Fetch failed."
+        );
+        let (key, text) = (id.to_string(), message.clone());
+        let secs = delay.as_secs() as i64;
+        self.store
+            .call(move |c| {
+                let now = store::now();
+                sources::record_failure(c, &key, &text, now, now + secs)
+            })
+            .await?;
+        Ok(PollReport {
+            source_id: id.to_string(),
+            error: Some(message),
+            next_in_secs: secs,
+            ..PollReport::default()
+        })
+    }
+
+    /// Seconds until `source` is due, from its stored schedule.
+    pub async fn due_in(&self, source: &dyn Source) -> Result<Duration, StoreError> {
+        let id = source.id().to_string();
+        let state = self.store.call(move |c| sources::load(c, &id)).await?;
+        let next = state.map_or(0, |s| s.next_check_at);
+        Ok(Duration::from_secs((next - store::now()).max(0) as u64))
+    }
+}
+
+/// Runs one source until `shutdown`: wait until due, poll, repeat.
+pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, shutdown: CancellationToken) {
+    loop {
+        let wait = match poller.due_in(source.as_ref()).await {
+            Ok(wait) => wait,
+            Err(error) => {
+                warn!(source = %source.id(), %error, "Cannot read source state; retrying in a minute.");
+                Duration::from_secs(60)
+            }
+        };
+        debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(wait) => {}
+        }
+        match poller.poll_once(source.as_ref(), &shutdown).await {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(error) => {
+                warn!(source = %source.id(), %error, "Cannot store poll result; retrying in a minute.");
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_secs(60)) => {}
+                }
+            }
+        }
+    }
+    debug!(source = %source.id(), "Source stopped.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_honours_retry_after() {
+        let b = Backoff {
+            min: Duration::from_secs(60),
+            max: Duration::from_secs(3600),
+        };
+        let cases = [
+            (1, None, false, 30, 60),
+            (2, None, false, 60, 120),
+            (4, None, false, 240, 480),
+            (20, None, false, 1800, 3600),
+            (1, Some(600), false, 600, 600),
+            (1, Some(99_999), false, 3600, 3600),
+            (1, None, true, 3600, 3600),
+        ];
+        for (failures, retry_after, permanent, lo, hi) in cases {
+            for _ in 0..50 {
+                let d = b
+                    .delay(failures, retry_after.map(Duration::from_secs), permanent)
+                    .as_secs();
+                assert!(
+                    (lo..=hi).contains(&d),
+                    "{failures} {retry_after:?}: {d} not in {lo}..={hi}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! The shared HTTP client: one connection pool, conditional GET, manual
+//! redirects, a body-size cap and concurrency limits (overall and per host).
+//!
+//! Redirects are followed here rather than by reqwest so that a chain made
+//! only of permanent redirects (301/308) can move the feed's stored URL, and
+//! a loop is reported as a loop.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+/// HTTP settings from the config.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Longest silence while reading a response.
+    pub read_timeout: Duration,
+    /// Longest time for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Largest body accepted, in bytes.
+    pub max_body_bytes: u64,
+    /// Requests in flight overall.
+    pub max_concurrency: usize,
+    /// Requests in flight to any one host.
+    pub per_host_concurrency: usize,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+}
+
+/// A client shared by every HTTP source. Build once.
+#[derive(Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    settings: HttpSettings,
+    overall: Arc<Semaphore>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// Validators for a conditional GET.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Validators<'a> {
+    /// Sent as `If-None-Match`.
+    pub etag: Option<&'a str>,
+    /// Sent as `If-Modified-Since`.
+    pub last_modified: Option<&'a str>,
+}
+
+/// A response the caller should act on.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// `None` when the resource has not changed since the validators.
+    pub body: Option<Vec<u8>>,
+    /// `ETag` of this response.
+    pub etag: Option<String>,
+    /// `Last-Modified` of this response.
+    pub last_modified: Option<String>,
+    /// URL the body came from, after redirects.
+    pub final_url: Url,
+    /// Set when every redirect on the way was permanent: the new address.
+    pub moved_to: Option<Url>,
+    /// `Cache-Control: max-age`, unless `Expires: 0` says not to cache.
+    pub max_age: Option<Duration>,
+}
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The server answered with an error status.
+    #[error("HTTP {status}")]
+    Status {
+        /// The status.
+        status: StatusCode,
+        /// Parsed `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// No answer in time.
+    #[error("timed out")]
+    Timeout,
+    /// Could not connect.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The body was larger than allowed.
+    #[error("response body larger than {limit} bytes")]
+    TooLarge {
+        /// The cap.
+        limit: u64,
+    },
+    /// A redirect went back to a URL already visited.
+    #[error("redirect loop at {0}")]
+    RedirectLoop(Url),
+    /// Too many redirects.
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    /// A redirect without a usable `Location`.
+    #[error("bad redirect: {0}")]
+    BadRedirect(String),
+    /// Anything else reqwest reports.
+    #[error("request failed: {0}")]
+    Other(String),
+}
+
+impl HttpError {
+    /// Whether retrying later may help.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HttpError::Status { status, .. } => {
+                status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429)
+            }
+            HttpError::Timeout | HttpError::Connect(_) | HttpError::Other(_) => true,
+            HttpError::TooLarge { .. }
+            | HttpError::RedirectLoop(_)
+            | HttpError::TooManyRedirects(_)
+            | HttpError::BadRedirect(_) => false,
+        }
+    }
+
+    /// The server's `Retry-After`, if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            HttpError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl From<reqwest::Error> for HttpError {
+    fn from(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            HttpError::Timeout
+        } else if e.is_connect() {
+            HttpError::Connect(error_chain(&e))
+        } else {
+            HttpError::Other(error_chain(&e))
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+impl HttpClient {
+    /// Builds the client.
+    pub fn new(settings: HttpSettings) -> Result<Self, HttpError> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(settings.connect_timeout)
+            .read_timeout(settings.read_timeout)
+            .timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()?;
+        Ok(HttpClient {
+            client,
+            overall: Arc::new(Semaphore::new(settings.max_concurrency.max(1))),
+            hosts: Mutex::new(HashMap::new()),
+            settings,
+        })
+    }
+
+    /// The settings the client was built with.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    /// A conditional GET of `url`, following redirects, reading at most
+    /// the configured number of bytes. Waits for a free slot first.
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: Validators<'_>,
+        extra: &HeaderMap,
+    ) -> Result<HttpResponse, HttpError> {
+        let _permits = self.permits(url).await;
+        let mut current = url.clone();
+        let mut visited = HashSet::from([current.clone()]);
+        let mut all_permanent = true;
+        for _ in 0..=self.settings.max_redirects {
+            let response = self.send(&current, validators, extra).await?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                let moved_to = (current != *url && all_permanent).then(|| current.clone());
+                return self.finish(response, current, moved_to).await;
+            }
+            all_permanent &= matches!(status.as_u16(), 301 | 308);
+            let next = redirect_target(&current, response.headers())?;
+            if !visited.insert(next.clone()) {
+                return Err(HttpError::RedirectLoop(next));
+            }
+            current = next;
+        }
+        Err(HttpError::TooManyRedirects(self.settings.max_redirects))
+    }
+
+    async fn permits(&self, url: &Url) -> Vec<OwnedSemaphorePermit> {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let per_host = {
+            let mut hosts = self
+                .hosts
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            hosts
+                .entry(host)
+                .or_insert_with(|| {
+                    Arc::new(Semaphore::new(self.settings.per_host_concurrency.max(1)))
+                })
+                .clone()
+        };
+        // Host first, so a busy host does not hold overall slots while it waits.
+        let mut permits = Vec::with_capacity(2);
+        if let Ok(p) = per_host.acquire_owned().await {
+            permits.push(p);
+        }
+        if let Ok(p) = self.overall.clone().acquire_owned().await {
+            permits.push(p);
+        }
+        permits
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        validators: Validators<'_>,
+        extra: &HeaderMap,
+    ) -> Result<reqwest::Response, HttpError> {
+        let mut request = self
+            .client
+            .get(url.clone())
+            .headers(extra.clone())
+            .header(header::ACCEPT, "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
+        if let Some(etag) = validators.etag.and_then(|v| HeaderValue::from_str(v).ok()) {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = validators
+            .last_modified
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            request = request.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        Ok(request.send().await?)
+    }
+
+    async fn finish(
+        &self,
+        mut response: reqwest::Response,
+        final_url: Url,
+        moved_to: Option<Url>,
+    ) -> Result<HttpResponse, HttpError> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+            return Err(HttpError::Status {
+                status,
+                retry_after: retry_after(&headers),
+            });
+        }
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let body = if status == StatusCode::NOT_MODIFIED {
+            None
+        } else {
+            let limit = self.settings.max_body_bytes;
+            if response.content_length().is_some_and(|len| len > limit) {
+                return Err(HttpError::TooLarge { limit });
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(HttpError::TooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Some(body)
+        };
+        Ok(HttpResponse {
+            body,
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+            final_url,
+            moved_to,
+            max_age: max_age(&headers),
+        })
+    }
+}
+
+fn redirect_target(current: &Url, headers: &HeaderMap) -> Result<Url, HttpError> {
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| HttpError::BadRedirect("no Location header".into()))?;
+    let next = current
+        .join(location)
+        .map_err(|e| HttpError::BadRedirect(format!("{location:?}: {e}")))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(HttpError::BadRedirect(format!(
+            "{location:?}: not an http(s) URL"
+        )));
+    }
+    Ok(next)
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(secs.unsigned_abs()))
+}
+
+/// `Cache-Control: max-age`, ignored when `Expires: 0` (as Miniflux does,
+/// since some servers send both and mean "do not cache").
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    if headers
+        .get(header::EXPIRES)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "0")
+    {
+        return None;
+    }
+    let cache_control = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    cache_control.split(',').find_map(|directive| {
+        let (name, value) = directive.trim().split_once('=')?;
+        name.eq_ignore_ascii_case("max-age")
+            .then(|| value.trim().parse::<u64>().ok().map(Duration::from_secs))?
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn reads_cache_headers() {
+        type Case = (&'static [(&'static str, &'static str)], Option<u64>);
+        let cases: [Case; 5] = [
+            (&[("cache-control", "public, max-age=600")], Some(600)),
+            (&[("cache-control", "max-age=600"), ("expires", "0")], None),
+            (&[("cache-control", "no-cache")], None),
+            (&[("cache-control", "max-age=abc")], None),
+            (&[], None),
+        ];
+        for (pairs, want) in cases {
+            assert_eq!(
+                max_age(&headers(pairs)),
+                want.map(Duration::from_secs),
+                "{pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_retry_after() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "120")])),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            retry_after(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+    }
+
+    #[test]
+    fn classifies_errors() {
+        let status = |s: u16| HttpError::Status {
+            status: StatusCode::from_u16(s).unwrap_or(StatusCode::IM_A_TEAPOT),
+            retry_after: None,
+        };
+        assert!(status(500).is_transient());
+        assert!(status(429).is_transient());
+        assert!(!status(404).is_transient());
+        assert!(!status(410).is_transient());
+        assert!(!HttpError::TooLarge { limit: 1 }.is_transient());
+        assert!(HttpError::Timeout.is_transient());
+    }
+}

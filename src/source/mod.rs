@@ -1,0 +1,103 @@
+//! Places mentions come from.
+//!
+//! A [`Source`] performs one fetch and nothing else: no sleeping, retrying
+//! or persistence. The [`driver`] owns the loop: it loads the cursor from
+//! the store, calls `fetch`, hands the items to the pipeline and saves the
+//! cursor, the error count and the next check time back.
+
+pub mod driver;
+pub mod http;
+pub mod rss;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One item as a source delivers it, before normalization.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawItem {
+    /// The source's own identifier for the item (RSS guid, Atom id).
+    pub guid: Option<String>,
+    /// Link to the item, possibly relative or wrapped in a redirect.
+    pub url: Option<String>,
+    /// Title, possibly HTML.
+    pub title: Option<String>,
+    /// Summary, possibly HTML.
+    pub summary: Option<String>,
+    /// Full content, possibly HTML.
+    pub content: Option<String>,
+    /// Publication (or last update) time.
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// Where a source left off, kept in the store between fetches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Cursor {
+    /// Where to fetch from when it differs from the configured URL (after a
+    /// permanent redirect).
+    pub location: Option<String>,
+    /// `ETag` of the last full response.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last full response.
+    pub last_modified: Option<String>,
+}
+
+/// What one fetch returned.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// Items, empty when nothing changed (HTTP 304).
+    pub items: Vec<RawItem>,
+    /// The cursor to store for the next fetch.
+    pub cursor: Cursor,
+    /// The earliest the source asks to be fetched again (`Cache-Control:
+    /// max-age`, RSS `<ttl>`).
+    pub not_before: Option<Duration>,
+}
+
+/// A boxed error cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a fetch failed, sorted by what the driver should do.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Try again later, with backoff.
+    #[error("{cause}")]
+    Transient {
+        /// The source's own request to wait (`Retry-After`).
+        retry_after: Option<Duration>,
+        /// What went wrong.
+        cause: BoxError,
+    },
+    /// Retrying soon will not help; an operator should look (404, 410,
+    /// 401). Still retried, at the longest backoff.
+    #[error("{0}")]
+    Permanent(BoxError),
+}
+
+impl SourceError {
+    /// A transient error with no `Retry-After`.
+    pub fn transient(cause: impl Into<BoxError>) -> Self {
+        SourceError::Transient {
+            retry_after: None,
+            cause: cause.into(),
+        }
+    }
+}
+
+/// A place mentions come from.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// Stable identifier, used as the key of the source's state in the store.
+    fn id(&self) -> &str;
+    /// Kind of source, for status listings (`rss`, `imap`, `web`).
+    fn kind(&self) -> &'static str;
+    /// The configured location, shown in status listings.
+    fn location(&self) -> &str;
+    /// How often to poll when all is well.
+    fn interval(&self) -> Duration;
+    /// Fetches once from where `cursor` left off.
+    async fn fetch(&self, cursor: &Cursor) -> Result<Fetched, SourceError>;
+}

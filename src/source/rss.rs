@@ -1,0 +1,344 @@
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed, over HTTP(S) or from a file.
+//!
+//! Conditional GET follows Miniflux's `IsModified`: a 304 means unchanged,
+//! and so does a 200 whose `ETag` (or, without one, `Last-Modified`) equals
+//! the stored one, since some servers ignore the conditional headers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::header::HeaderMap;
+use url::Url;
+
+use super::http::{HttpClient, HttpError, HttpResponse, Validators};
+use super::{Cursor, Fetched, RawItem, Source, SourceError};
+
+/// A feed.
+#[derive(Debug)]
+pub struct FeedSource {
+    id: String,
+    url: Url,
+    interval: Duration,
+    headers: HeaderMap,
+    http: Arc<HttpClient>,
+}
+
+/// Why a feed could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// HTTP failed.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The body is not a feed.
+    #[error("not a valid feed: {0}")]
+    Parse(String),
+    /// A `file://` feed could not be read.
+    #[error("cannot read {path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl FeedSource {
+    /// A feed polled at `url` every `interval`, sending `headers` with each
+    /// request.
+    pub fn new(
+        id: String,
+        url: Url,
+        interval: Duration,
+        headers: HeaderMap,
+        http: Arc<HttpClient>,
+    ) -> Self {
+        FeedSource {
+            id,
+            url,
+            interval,
+            headers,
+            http,
+        }
+    }
+
+    async fn fetch_http(&self, url: &Url, cursor: &Cursor) -> Result<Fetched, SourceError> {
+        let validators = Validators {
+            etag: cursor.etag.as_deref(),
+            last_modified: cursor.last_modified.as_deref(),
+        };
+        let response = self
+            .http
+            .get(url, validators, &self.headers)
+            .await
+            .map_err(classify)?;
+        let location = match &response.moved_to {
+            Some(moved) => Some(moved.to_string()),
+            None => cursor.location.clone(),
+        };
+        let mut fetched = Fetched {
+            not_before: response.max_age,
+            ..Fetched::default()
+        };
+        let modified = is_modified(cursor, &response);
+        fetched.cursor = Cursor {
+            location,
+            etag: response
+                .etag
+                .clone()
+                .or_else(|| cursor.etag.clone().filter(|_| !modified)),
+            last_modified: response
+                .last_modified
+                .clone()
+                .or_else(|| cursor.last_modified.clone().filter(|_| !modified)),
+        };
+        if let (true, Some(body)) = (modified, &response.body) {
+            let (items, ttl) = parse(body, &response.final_url)
+                .map_err(|e| SourceError::transient(FeedError::Parse(e)))?;
+            fetched.items = items;
+            fetched.not_before = fetched.not_before.max(ttl);
+        }
+        Ok(fetched)
+    }
+
+    async fn fetch_file(&self, cursor: &Cursor) -> Result<Fetched, SourceError> {
+        let path = self.url.to_file_path().map_err(|()| {
+            SourceError::Permanent(format!("{} is not a local file path", self.url).into())
+        })?;
+        let file_error = |source| FeedError::File {
+            path: path.display().to_string(),
+            source,
+        };
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| SourceError::transient(file_error(e)))?;
+        let limit = self.http.settings().max_body_bytes;
+        if meta.len() > limit {
+            return Err(SourceError::Permanent(Box::new(FeedError::Http(
+                HttpError::TooLarge { limit },
+            ))));
+        }
+        // A file's size and modification time play the part of an ETag.
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        let etag = Some(format!(
+            "{}-{}",
+            meta.len(),
+            modified.map_or(0, |d| d.as_nanos())
+        ));
+        let mut fetched = Fetched {
+            cursor: Cursor {
+                etag,
+                ..Cursor::default()
+            },
+            ..Fetched::default()
+        };
+        if fetched.cursor.etag == cursor.etag {
+            return Ok(fetched);
+        }
+        let body = tokio::fs::read(&path)
+            .await
+            .map_err(|e| SourceError::transient(file_error(e)))?;
+        let (items, ttl) =
+            parse(&body, &self.url).map_err(|e| SourceError::transient(FeedError::Parse(e)))?;
+        fetched.items = items;
+        fetched.not_before = ttl;
+        Ok(fetched)
+    }
+}
+
+#[async_trait]
+impl Source for FeedSource {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        "rss"
+    }
+
+    fn location(&self) -> &str {
+        self.url.as_str()
+    }
+
+    fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    async fn fetch(&self, cursor: &Cursor) -> Result<Fetched, SourceError> {
+        if self.url.scheme() == "file" {
+            return self.fetch_file(cursor).await;
+        }
+        let url = match cursor.location.as_deref().map(Url::parse) {
+            Some(Ok(moved)) => moved,
+            _ => self.url.clone(),
+        };
+        self.fetch_http(&url, cursor).await
+    }
+}
+
+fn classify(error: HttpError) -> SourceError {
+    if error.is_transient() {
+        SourceError::Transient {
+            retry_after: error.retry_after(),
+            cause: Box::new(FeedError::Http(error)),
+        }
+    } else {
+        SourceError::Permanent(Box::new(FeedError::Http(error)))
+    }
+}
+
+/// Whether a response carries new content (Miniflux `IsModified`).
+fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
+    if response.body.is_none() {
+        return false;
+    }
+    match (&response.etag, &stored.etag) {
+        (Some(new), Some(old)) => return new != old,
+        (Some(_), None) => return true,
+        _ => {}
+    }
+    match (&response.last_modified, &stored.last_modified) {
+        (Some(new), Some(old)) => new != old,
+        _ => true,
+    }
+}
+
+/// Items of a feed document, and its `<ttl>`.
+fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), String> {
+    let feed = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .build()
+        .parse(body)
+        .map_err(|e| e.to_string())?;
+    let ttl = feed
+        .ttl
+        .map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
+    let items = feed.entries.into_iter().map(raw_item).collect();
+    Ok((items, ttl))
+}
+
+fn raw_item(entry: feed_rs::model::Entry) -> RawItem {
+    let link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(entry.links.first())
+        .map(|l| l.href.clone());
+    RawItem {
+        guid: Some(entry.id).filter(|id| !id.is_empty()),
+        url: link,
+        title: entry.title.map(|t| t.content),
+        summary: entry.summary.map(|t| t.content),
+        content: entry.content.and_then(|c| c.body),
+        published: entry.published.or(entry.updated),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(etag: Option<&str>, last_modified: Option<&str>, body: bool) -> HttpResponse {
+        HttpResponse {
+            body: body.then(Vec::new),
+            etag: etag.map(str::to_string),
+            last_modified: last_modified.map(str::to_string),
+            final_url: Url::parse("http://x/").unwrap_or_else(|e| panic!("{e}")),
+            moved_to: None,
+            max_age: None,
+        }
+    }
+
+    #[test]
+    fn decides_whether_modified() {
+        let cursor = |e: Option<&str>, l: Option<&str>| Cursor {
+            etag: e.map(str::to_string),
+            last_modified: l.map(str::to_string),
+            location: None,
+        };
+        let cases = [
+            (
+                "304",
+                cursor(Some("a"), None),
+                response(Some("a"), None, false),
+                false,
+            ),
+            (
+                "same etag",
+                cursor(Some("a"), None),
+                response(Some("a"), None, true),
+                false,
+            ),
+            (
+                "new etag",
+                cursor(Some("a"), None),
+                response(Some("b"), None, true),
+                true,
+            ),
+            (
+                "etag beats last-modified",
+                cursor(Some("a"), Some("x")),
+                response(Some("b"), Some("x"), true),
+                true,
+            ),
+            (
+                "first etag",
+                cursor(None, None),
+                response(Some("a"), None, true),
+                true,
+            ),
+            (
+                "same last-modified",
+                cursor(None, Some("x")),
+                response(None, Some("x"), true),
+                false,
+            ),
+            (
+                "new last-modified",
+                cursor(None, Some("x")),
+                response(None, Some("y"), true),
+                true,
+            ),
+            (
+                "no validators",
+                cursor(None, None),
+                response(None, None, true),
+                true,
+            ),
+        ];
+        for (name, stored, resp, want) in cases {
+            assert_eq!(is_modified(&stored, &resp), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn parses_rss_atom_and_rdf_with_relative_links() {
+        let base = Url::parse("https://example.com/blog/feed").unwrap_or_else(|e| panic!("{e}"));
+        for file in [
+            "tech-news.rss2.xml",
+            "reclamacoes.atom.xml",
+            "press.rss1.xml",
+        ] {
+            let path = format!("{}/config/feeds/{file}", env!("CARGO_MANIFEST_DIR"));
+            let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let (items, _) = parse(&body, &base).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(items.len() >= 3, "{file}: {} items", items.len());
+            assert!(
+                items
+                    .iter()
+                    .all(|i| i.url.as_deref().is_some_and(|u| u.starts_with("http"))),
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_feed() {
+        let base = Url::parse("https://example.com/").unwrap_or_else(|e| panic!("{e}"));
+        assert!(parse(b"<html><body>hi</body></html>", &base).is_err());
+        assert!(parse(b"<rss><channel><item><title>x", &base).is_err());
+    }
+}

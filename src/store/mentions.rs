@@ -1,0 +1,244 @@
+//! Mentions and their sightings: the dedupe decision and the listing.
+//!
+//! A candidate is the same mention as one already stored when, for the same
+//! brand, (1) this source already delivered this item, (2) the canonical URL
+//! is the same, or (3) the content fingerprint is within
+//! [`MAX_DISTANCE`] bits of a mention first seen in the last
+//! [`FINGERPRINT_WINDOW_SECS`]. Otherwise it is new. Each distinct (source, URL)
+//! it was seen at is a sighting.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::StoreError;
+use crate::pipeline::dedupe::{MAX_DISTANCE, MIN_WORDS};
+use crate::pipeline::MentionCandidate;
+
+/// How far back near-duplicate search looks: syndicated copies of a story
+/// appear within days, and a bounded window keeps the scan cheap (a
+/// brand's mentions of the last 30 days, compared in memory by popcount).
+pub const FINGERPRINT_WINDOW_SECS: i64 = 30 * 86_400;
+
+/// What recording a candidate did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new mention with this id.
+    New(i64),
+    /// A new sighting of the mention with this id.
+    Sighting(i64),
+    /// Nothing new: this source already showed this item.
+    Known(i64),
+}
+
+/// Records a candidate. Call inside a transaction.
+pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recorded, StoreError> {
+    let url = c.document.url.as_ref().map(url::Url::as_str);
+    if let Some(id) = by_item(conn, c)? {
+        return Ok(Recorded::Known(id));
+    }
+    let existing = match url {
+        Some(url) => by_url(conn, &c.brand, url)?,
+        None => None,
+    };
+    let existing = match existing {
+        Some(id) => Some(id),
+        None => by_fingerprint(conn, c, now)?,
+    };
+    match existing {
+        Some(id) if add_sighting(conn, id, c, now)? => Ok(Recorded::Sighting(id)),
+        Some(id) => Ok(Recorded::Known(id)),
+        None => {
+            let id = insert(conn, c, now)?;
+            add_sighting(conn, id, c, now)?;
+            Ok(Recorded::New(id))
+        }
+    }
+}
+
+fn by_item(conn: &Connection, c: &MentionCandidate) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT m.id FROM sightings s JOIN mentions m ON m.id = s.mention_id
+             WHERE s.source_id = ?1 AND s.item_key = ?2 AND m.brand = ?3 LIMIT 1",
+            params![c.source_id, c.document.item_key, c.brand],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn by_url(conn: &Connection, brand: &str, url: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM mentions WHERE brand = ?1 AND url = ?2",
+            params![brand, url],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn by_fingerprint(
+    conn: &Connection,
+    c: &MentionCandidate,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let fp = c.fingerprint;
+    if !fp.is_usable() {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, fingerprint FROM mentions
+         WHERE brand = ?1 AND first_seen_at >= ?2 AND fp_words >= ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![c.brand, now - FINGERPRINT_WINDOW_SECS, MIN_WORDS as i64],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    )?;
+    let mut best: Option<(u32, i64)> = None;
+    for row in rows {
+        let (id, hash) = row?;
+        let distance = fp.distance(hash as u64);
+        if distance <= MAX_DISTANCE && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, id));
+        }
+    }
+    Ok(best.map(|(_, id)| id))
+}
+
+fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, StoreError> {
+    let terms = serde_json::to_string(&c.terms).map_err(|e| StoreError::Corrupt {
+        column: "terms",
+        message: e.to_string(),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
+             source_id, published_at, first_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        c.brand,
+        c.document.url.as_ref().map(url::Url::as_str),
+        c.document.title,
+        c.snippet,
+        terms,
+        c.fingerprint.hash as i64,
+        c.fingerprint.words as i64,
+        c.source_id,
+        c.document.published.map(|p| p.timestamp()),
+        now,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Adds a sighting; false when this source already showed it at this URL.
+fn add_sighting(
+    conn: &Connection,
+    id: i64,
+    c: &MentionCandidate,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let url = c.document.url.as_ref().map_or("", url::Url::as_str);
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO sightings (mention_id, source_id, item_key, url, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, c.source_id, c.document.item_key, url, now])?;
+    Ok(added == 1)
+}
+
+/// Which mentions to list.
+#[derive(Debug, Clone, Default)]
+pub struct MentionFilter {
+    /// Only this brand (case-insensitive).
+    pub brand: Option<String>,
+    /// Only mentions first seen at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Only mentions sighted in this source.
+    pub source: Option<String>,
+    /// At most this many, newest first.
+    pub limit: Option<usize>,
+}
+
+/// A stored mention, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MentionRow {
+    /// Mention id.
+    pub id: i64,
+    /// Brand.
+    pub brand: String,
+    /// Title.
+    pub title: String,
+    /// Canonical URL.
+    pub url: Option<String>,
+    /// The quote.
+    pub snippet: String,
+    /// Terms that matched.
+    pub terms: Vec<String>,
+    /// Source it was first seen in.
+    pub source: String,
+    /// Every source it was seen in.
+    pub sources: Vec<String>,
+    /// Number of sightings.
+    pub sightings: i64,
+    /// Publication time the item gave, Unix seconds.
+    pub published_at: Option<i64>,
+    /// When Vigia first saw it, Unix seconds.
+    pub first_seen_at: i64,
+}
+
+/// Lists mentions, newest first.
+pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
+                m.published_at, m.first_seen_at,
+                (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
+                (SELECT group_concat(source_id, char(10)) FROM
+                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id))
+         FROM mentions m
+         WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
+           AND (?2 IS NULL OR m.first_seen_at >= ?2)
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
+                                      WHERE s.mention_id = m.id AND s.source_id = ?3))
+         ORDER BY m.first_seen_at DESC, m.id DESC
+         LIMIT ?4",
+    )?;
+    let limit = filter.limit.map_or(-1, |l| l as i64);
+    let rows = stmt.query_map(
+        params![filter.brand, filter.since, filter.source, limit],
+        row,
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r??);
+    }
+    Ok(out)
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Result<MentionRow, StoreError>> {
+    let terms: String = r.get(5)?;
+    let sources: Option<String> = r.get(10)?;
+    let terms = match serde_json::from_str(&terms) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Err(StoreError::Corrupt {
+                column: "mentions.terms",
+                message: e.to_string(),
+            }))
+        }
+    };
+    Ok(Ok(MentionRow {
+        id: r.get(0)?,
+        brand: r.get(1)?,
+        title: r.get(2)?,
+        url: r.get(3)?,
+        snippet: r.get(4)?,
+        terms,
+        source: r.get(6)?,
+        published_at: r.get(7)?,
+        first_seen_at: r.get(8)?,
+        sightings: r.get(9)?,
+        sources: sources
+            .map(|s| s.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+    }))
+}

@@ -1,0 +1,150 @@
+//! Per-source state: cursor, schedule and health, kept in the store so a
+//! restart picks up where the last run left off.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::StoreError;
+use crate::source::Cursor;
+
+/// A source's stored state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceState {
+    /// Source id.
+    pub id: String,
+    /// Kind (`rss`, …).
+    pub kind: String,
+    /// URL from the config.
+    pub config_url: String,
+    /// Where the last fetch left off.
+    pub cursor: Cursor,
+    /// Consecutive failures.
+    pub error_count: u32,
+    /// Next poll, Unix seconds.
+    pub next_check_at: i64,
+    /// Last poll attempt.
+    pub last_polled_at: Option<i64>,
+    /// Last successful poll.
+    pub last_success_at: Option<i64>,
+    /// Last error message.
+    pub last_error: Option<String>,
+    /// When it happened.
+    pub last_error_at: Option<i64>,
+    /// Items fetched, all time.
+    pub items_total: i64,
+    /// New mentions found, all time.
+    pub mentions_total: i64,
+}
+
+/// Makes sure a configured source has a row. A source whose configured URL
+/// changed starts over: its cursor and backoff no longer apply.
+pub fn register(conn: &Connection, id: &str, kind: &str, url: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO sources (id, kind, config_url) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET
+             kind = excluded.kind,
+             cursor = CASE WHEN config_url = excluded.config_url THEN cursor ELSE '{}' END,
+             error_count = CASE WHEN config_url = excluded.config_url THEN error_count ELSE 0 END,
+             next_check_at = CASE WHEN config_url = excluded.config_url THEN next_check_at ELSE 0 END,
+             config_url = excluded.config_url",
+    )?
+    .execute(params![id, kind, url])?;
+    Ok(())
+}
+
+/// The state of one source.
+pub fn load(conn: &Connection, id: &str) -> Result<Option<SourceState>, StoreError> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)
+        .optional()?
+        .transpose()
+}
+
+/// Every source's state, by id.
+pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+    let rows = stmt.query_map([], row)?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r??);
+    }
+    Ok(out)
+}
+
+/// Records a successful poll. Call in the transaction that stored its items.
+pub fn record_success(
+    conn: &Connection,
+    id: &str,
+    cursor: &Cursor,
+    now: i64,
+    next_check_at: i64,
+    items: usize,
+    mentions: usize,
+) -> Result<(), StoreError> {
+    let cursor = serde_json::to_string(cursor).map_err(|e| StoreError::Corrupt {
+        column: "sources.cursor",
+        message: e.to_string(),
+    })?;
+    conn.prepare_cached(
+        "UPDATE sources SET cursor = ?2, error_count = 0, next_check_at = ?4,
+             last_polled_at = ?3, last_success_at = ?3,
+             items_total = items_total + ?5, mentions_total = mentions_total + ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        cursor,
+        now,
+        next_check_at,
+        items as i64,
+        mentions as i64
+    ])?;
+    Ok(())
+}
+
+/// Records a failed poll; the error count goes up by one.
+pub fn record_failure(
+    conn: &Connection,
+    id: &str,
+    error: &str,
+    now: i64,
+    next_check_at: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE sources SET error_count = error_count + 1, next_check_at = ?4,
+             last_polled_at = ?3, last_error = ?2, last_error_at = ?3
+         WHERE id = ?1",
+    )?
+    .execute(params![id, error, now, next_check_at])?;
+    Ok(())
+}
+
+const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_check_at,
+    last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total
+    FROM sources";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Result<SourceState, StoreError>> {
+    let cursor: String = r.get(3)?;
+    let cursor = match serde_json::from_str(&cursor) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Err(StoreError::Corrupt {
+                column: "sources.cursor",
+                message: e.to_string(),
+            }))
+        }
+    };
+    Ok(Ok(SourceState {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        config_url: r.get(2)?,
+        cursor,
+        error_count: r.get(4)?,
+        next_check_at: r.get(5)?,
+        last_polled_at: r.get(6)?,
+        last_success_at: r.get(7)?,
+        last_error: r.get(8)?,
+        last_error_at: r.get(9)?,
+        items_total: r.get(10)?,
+        mentions_total: r.get(11)?,
+    }))
+}
