@@ -1,1 +1,163 @@
+//! Config loading: every problem reported at once, each with its place.
 
+use super::*;
+
+fn load_text(text: &str) -> Result<Config, ConfigErrors> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    Config::load(&path)
+}
+
+fn messages(text: &str) -> Vec<String> {
+    match load_text(text) {
+        Ok(_) => panic!("config was accepted:\n{text}"),
+        Err(errors) => errors
+            .0
+            .iter()
+            .map(|e| {
+                e.to_string()
+                    .rsplit_once("vigia.toml")
+                    .map_or(String::new(), |(_, m)| m.to_string())
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn unknown_keys_name_the_key_and_line() {
+    let got =
+        messages("[[brand]]\nname = \"Acme\"\nqueries = [\"acme\"]\n\n[poll]\nintreval = \"5m\"\n");
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].starts_with(":6:1: unknown field `intreval`"),
+        "{got:?}"
+    );
+    assert!(got[0].contains("expected one of `interval`"), "{got:?}");
+}
+
+#[test]
+fn every_validation_error_is_reported_with_line_and_key() {
+    let text = r#"
+[http]
+max_body_size = "ten"
+max_concurrency = 0
+
+[poll]
+interval = "5x"
+
+[[brand]]
+name = "Acme"
+queries = ["acme (refund", ""]
+languages = ["english"]
+
+[[brand]]
+name = "acme"
+queries = []
+
+[[feed]]
+url = "htp:/example"
+
+[[feed]]
+name = "blog"
+url = "ftp://example.com/feed"
+headers = { "Bad Header" = "x", Authorization = "secret\u0001" }
+
+[[feed]]
+name = "blog"
+url = "https://example.com/feed"
+interval = "1s"
+"#;
+    let got = messages(text);
+    let want = [
+        r#":3:17: http.max_body_size: "ten" is not a size"#,
+        ":4:19: http.max_concurrency: 0 is out of range",
+        r#":7:12: poll.interval: "5x" is not a duration (expected e.g. "15m""#,
+        r#":11:12: brand[0].queries[0]: "acme (refund": unclosed parenthesis opened at column 6"#,
+        r#":11:28: brand[0].queries[1]: "": query is empty"#,
+        r#":12:14: brand[0].languages[0]: "english" is not an ISO 639-1 code"#,
+        r#":15:8: brand[1].name: "acme" is already brand[0]"#,
+        ":16:11: brand[1].queries: is empty",
+        r#":19:7: feed[0].url: "htp:/example" has scheme "htp""#,
+        r#":23:7: feed[1].url: "ftp://example.com/feed" has scheme "ftp""#,
+        r#"feed[1].headers.Authorization: value has characters not allowed"#,
+        r#"feed[1].headers.Bad Header: "Bad Header" is not a valid header name"#,
+        r#":27:8: feed[2]: feed "blog" is already defined as feed[1]"#,
+        r#":29:12: feed[2].interval: "1s" is too short"#,
+    ];
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.contains(w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert!(
+        !got.iter().any(|g| g.contains("secret")),
+        "header values are never echoed"
+    );
+}
+
+#[test]
+fn a_config_without_brands_is_refused() {
+    let got = messages("[[feed]]\nurl = \"https://example.com/feed\"\n");
+    assert_eq!(
+        got,
+        [": brand: no [[brand]] configured: there is nothing to look for"]
+    );
+}
+
+#[test]
+fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let main = dir.path().join("vigia.toml");
+    std::fs::write(
+        &main,
+        "feed_files = [\"feeds.toml\"]\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let feeds = dir.path().join("feeds.toml");
+    std::fs::write(
+        &feeds,
+        "[[feed]]\nurl = \"https://example.com/a\"\n[[feed]]\nurl = \"file:local.xml\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::load(&main).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.feeds.len(), 2);
+    assert_eq!(
+        config.feeds[1].url.to_file_path().ok(),
+        Some(base_dir(&main).join("local.xml"))
+    );
+    assert_eq!(config.storage_path, base_dir(&main).join("vigia.db"));
+
+    std::fs::write(
+        &feeds,
+        "[[feed]]\nurl = \"https://example.com/a\"\nname = \"\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let errors = Config::load(&main)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        errors.contains("feeds.toml:3:8: feed[0].name: is empty"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn every_shipped_config_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            if let Err(errors) = Config::load(&path) {
+                panic!("{errors}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "expected demo.toml and vigia.example.toml");
+}

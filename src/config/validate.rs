@@ -140,23 +140,22 @@ pub(super) fn from_raw(
             queries: b.queries.clone(),
         })
         .collect();
-    match KeywordMatcher::new(&specs) {
-        Ok(matcher) if errors.is_empty() => Ok(Config {
-            path: main.path.clone(),
-            storage_path,
-            http,
-            poll_interval,
-            backoff,
-            brands,
-            feeds,
-            matcher,
-        }),
-        Ok(_) => Err(ConfigErrors(errors)),
-        Err(e) => {
-            errors.push(main.error(None, "brand", e.to_string()));
-            Err(ConfigErrors(errors))
-        }
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
     }
+    // Every query parsed above, so this only fails on automaton limits.
+    let matcher = KeywordMatcher::new(&specs)
+        .map_err(|e| ConfigErrors(vec![main.error(None, "brand", e.to_string())]))?;
+    Ok(Config {
+        path: main.path.clone(),
+        storage_path,
+        http,
+        poll_interval,
+        backoff,
+        brands,
+        feeds,
+        matcher,
+    })
 }
 
 fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
@@ -272,10 +271,9 @@ fn feed(
     i: usize,
     raw: &RawFeed,
     default_interval: Duration,
-    seen: &mut HashMap<String, String>,
+    seen: &mut HashMap<String, (std::path::PathBuf, String)>,
 ) -> Option<Feed> {
     let key = format!("feed[{i}]");
-    let here = check.file.path.display().to_string();
     let url = match resolve_url(raw.url.get_ref(), &base_dir(&check.file.path)) {
         Ok(url) => Some(url),
         Err(why) => {
@@ -297,12 +295,19 @@ fn feed(
             format!("{key}.name"),
             "is empty",
         );
-    } else if let Some(first) = seen.insert(id.clone(), format!("{here} {key}")) {
+    } else if let Some((file, first)) =
+        seen.insert(id.clone(), (check.file.path.clone(), key.clone()))
+    {
         let span = raw.name.as_ref().map_or(raw.url.span(), |n| n.span());
+        let place = if file == check.file.path {
+            first
+        } else {
+            format!("{first} of {}", file.display())
+        };
         check.push(
             Some(span),
             key.clone(),
-            format!("feed {id:?} is already defined at {first}"),
+            format!("feed {id:?} is already defined as {place}"),
         );
     }
     let interval = check.duration(

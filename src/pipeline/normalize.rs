@@ -75,17 +75,23 @@ const TRACKING_PARAMS: &[&str] = &[
 /// ```
 pub fn html_to_text(input: &str) -> String {
     if !input.contains(['<', '&']) {
-        return tidy(input);
+        return tidy(&unwrap_lines(input));
     }
     let fragment = Html::parse_fragment(input);
     let mut out = String::with_capacity(input.len());
     for edge in fragment.root_element().traverse() {
         match edge {
-            ego_tree::iter::Edge::Open(node) => match node.value() {
-                Node::Text(text) if !inside_skipped(node) => out.push_str(text),
-                Node::Element(e) if BLOCKS.contains(&e.name()) => out.push('\n'),
-                _ => {}
-            },
+            ego_tree::iter::Edge::Open(node) => {
+                match node.value() {
+                    // In HTML a line break in text is white space like any other.
+                    Node::Text(text) if !inside_skipped(node) => out.extend(
+                        text.chars()
+                            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+                    ),
+                    Node::Element(e) if BLOCKS.contains(&e.name()) => out.push('\n'),
+                    _ => {}
+                }
+            }
             ego_tree::iter::Edge::Close(node) => {
                 if let Node::Element(e) = node.value() {
                     if BLOCKS.contains(&e.name()) {
@@ -101,6 +107,16 @@ pub fn html_to_text(input: &str) -> String {
 fn inside_skipped(node: ego_tree::NodeRef<'_, Node>) -> bool {
     node.ancestors()
         .any(|a| matches!(a.value(), Node::Element(e) if SKIPPED.contains(&e.name())))
+}
+
+/// Plain text hard-wrapped at some width: single line breaks become
+/// spaces, blank lines still separate paragraphs.
+fn unwrap_lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(|p| p.replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Collapses white space within lines, drops empty lines and control
@@ -219,6 +235,8 @@ mod tests {
     fn html_becomes_text() {
         let cases = [
             ("plain   text\n\n with  gaps", "plain text\nwith gaps"),
+            ("hard-wrapped\nplain text", "hard-wrapped plain text"),
+            ("<p>wrapped\nhtml &amp; more</p>", "wrapped html & more"),
             (
                 "Tom &amp; Jerry &lt;3 &#233;t&eacute;",
                 "Tom & Jerry <3 été",

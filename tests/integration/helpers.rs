@@ -1,0 +1,323 @@
+//! A feed server on 127.0.0.1 and the plumbing to point Vigia at it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, Response, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use tokio_util::sync::CancellationToken;
+use vigia::config::Config;
+use vigia::daemon::Runtime;
+use vigia::source::driver::PollReport;
+use vigia::store::mentions::{self, MentionFilter, MentionRow};
+use vigia::store::sources::{self, SourceState};
+
+/// Root of the repository.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture file's bytes.
+pub fn fixture(rel: &str) -> Vec<u8> {
+    let path = repo().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A response a path gives.
+#[derive(Clone)]
+pub enum Reply {
+    /// A feed body with an ETag derived from it; honours If-None-Match.
+    Feed(Vec<u8>),
+    /// The same, gzip-compressed on the wire.
+    Gzip(Vec<u8>),
+    /// A feed body after a delay.
+    Slow(Duration, Vec<u8>),
+    /// A bare status, with optional Retry-After seconds.
+    Status(u16, Option<u64>),
+    /// A redirect with this status to this path.
+    Redirect(u16, String),
+    /// This many bytes of XML-ish filler.
+    Huge(usize),
+}
+
+#[derive(Default)]
+struct ServerState {
+    replies: HashMap<String, Reply>,
+    hits: HashMap<String, Vec<u16>>,
+    conditional: HashMap<String, usize>,
+}
+
+/// An HTTP server on 127.0.0.1 serving whatever [`FeedServer::set`] says.
+pub struct FeedServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    state: Arc<Mutex<ServerState>>,
+    stop: CancellationToken,
+}
+
+impl FeedServer {
+    /// Starts the server on a free port.
+    pub async fn start() -> FeedServer {
+        let state = Arc::new(Mutex::new(ServerState::default()));
+        let app = Router::new()
+            .route("/{*path}", get(serve))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let base = format!(
+            "http://{}",
+            listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+        );
+        let stop = CancellationToken::new();
+        let token = stop.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await;
+        });
+        FeedServer { base, state, stop }
+    }
+
+    /// Makes `path` (starting with `/`) answer with `reply`.
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.lock().replies.insert(path.to_string(), reply);
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Statuses served for `path`, in order.
+    pub fn hits(&self, path: &str) -> Vec<u16> {
+        self.lock().hits.get(path).cloned().unwrap_or_default()
+    }
+
+    /// Requests to `path` that carried If-None-Match or If-Modified-Since.
+    pub fn conditional(&self, path: &str) -> usize {
+        self.lock()
+            .conditional
+            .get(path)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Requests served in all.
+    pub fn total_hits(&self) -> usize {
+        self.lock().hits.values().map(Vec::len).sum()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ServerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for FeedServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn serve(
+    State(state): State<Arc<Mutex<ServerState>>>,
+    UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    let path = format!("/{path}");
+    let reply = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .replies
+        .get(&path)
+        .cloned();
+    let conditional = headers.contains_key(header::IF_NONE_MATCH)
+        || headers.contains_key(header::IF_MODIFIED_SINCE);
+    let response = match reply {
+        None => status(404, None),
+        Some(Reply::Feed(body)) => feed(body, &headers, false),
+        Some(Reply::Gzip(body)) => feed(body, &headers, true),
+        Some(Reply::Slow(delay, body)) => {
+            tokio::time::sleep(delay).await;
+            feed(body, &headers, false)
+        }
+        Some(Reply::Status(code, retry)) => status(code, retry),
+        Some(Reply::Redirect(code, to)) => Response::builder()
+            .status(code)
+            .header(header::LOCATION, to)
+            .body(Body::empty())
+            .unwrap_or_default(),
+        Some(Reply::Huge(n)) => {
+            let mut body = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>".to_vec();
+            body.resize(n, b'x');
+            Response::new(Body::from(body))
+        }
+    };
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    s.hits
+        .entry(path.clone())
+        .or_default()
+        .push(response.status().as_u16());
+    if conditional {
+        *s.conditional.entry(path).or_default() += 1;
+    }
+    response
+}
+
+fn feed(body: Vec<u8>, headers: &HeaderMap, gzip: bool) -> Response<Body> {
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&body));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Response::builder()
+            .status(304)
+            .header(header::ETAG, etag)
+            .body(Body::empty())
+            .unwrap_or_default();
+    }
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")
+        .header(header::ETAG, etag)
+        .header(header::LAST_MODIFIED, "Fri, 20 Nov 2026 10:00:00 GMT");
+    if gzip {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&body).unwrap_or_else(|e| panic!("{e}"));
+        let compressed = encoder.finish().unwrap_or_else(|e| panic!("{e}"));
+        return builder
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(Body::from(compressed))
+            .unwrap_or_default();
+    }
+    builder.body(Body::from(body)).unwrap_or_default()
+}
+
+fn status(code: u16, retry_after: Option<u64>) -> Response<Body> {
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT));
+    if let Some(secs) = retry_after {
+        builder = builder.header(header::RETRY_AFTER, secs.to_string());
+    }
+    builder.body(Body::from("error page")).unwrap_or_default()
+}
+
+/// A temp dir with a config file in it.
+pub struct Setup {
+    /// The directory (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The config file.
+    pub config: PathBuf,
+}
+
+/// The Lumora brand and the given feeds, with short timeouts and a small
+/// body cap so the failure tests are quick.
+pub fn setup(feeds: &[(&str, String)]) -> Setup {
+    setup_with(feeds, "")
+}
+
+/// As [`setup`], with extra TOML appended.
+pub fn setup_with(feeds: &[(&str, String)], extra: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut toml = String::from(
+        r#"
+[storage]
+path = "vigia.db"
+
+[http]
+request_timeout = "2s"
+read_timeout = "2s"
+max_body_size = "256KiB"
+
+[poll]
+interval = "15m"
+min_backoff = "1m"
+max_backoff = "6h"
+
+[[brand]]
+name = "Lumora"
+queries = ['Lumora -"job opening"', '"Halo A19" OR "Halo Mini"']
+"#,
+    );
+    toml.push_str(extra);
+    for (name, url) in feeds {
+        toml.push_str(&format!("\n[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
+    }
+    let config = dir.path().join("vigia.toml");
+    std::fs::write(&config, toml).unwrap_or_else(|e| panic!("{e}"));
+    Setup { dir, config }
+}
+
+impl Setup {
+    /// The validated config.
+    pub fn load(&self) -> Config {
+        Config::load(&self.config).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The database file.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("vigia.db")
+    }
+
+    /// One poll cycle in-process; `only_due` skips sources backing off.
+    pub async fn poll(&self, only_due: bool) -> Vec<PollReport> {
+        let runtime = Runtime::start(&self.load())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        runtime
+            .poll_cycle(only_due, &CancellationToken::new())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Every stored mention, newest first.
+    pub fn mentions(&self) -> Vec<MentionRow> {
+        let store = vigia::store::Store::open(&self.db()).unwrap_or_else(|e| panic!("{e}"));
+        store
+            .call_blocking(|c| mentions::list(c, &MentionFilter::default()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A source's stored state.
+    pub fn state(&self, id: &str) -> SourceState {
+        let store = vigia::store::Store::open(&self.db()).unwrap_or_else(|e| panic!("{e}"));
+        let id = id.to_string();
+        store
+            .call_blocking(move |c| sources::load(c, &id))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no state"))
+    }
+
+    /// Runs the `vigia` binary with this config.
+    pub fn vigia(&self, args: &[&str]) -> std::process::Output {
+        vigia_cmd(&self.config)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("running vigia: {e}"))
+    }
+}
+
+/// A `vigia --config CONFIG` command.
+pub fn vigia_cmd(config: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"));
+    cmd.arg("--config").arg(config);
+    cmd
+}
+
+/// Report for `id` in `reports`.
+pub fn report<'a>(reports: &'a [PollReport], id: &str) -> &'a PollReport {
+    reports
+        .iter()
+        .find(|r| r.source_id == id)
+        .unwrap_or_else(|| panic!("no report for {id}: {reports:?}"))
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    vigia::store::now()
+}

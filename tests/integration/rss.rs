@@ -1,0 +1,292 @@
+//! Polling RSS 2.0, Atom 1.0 and RSS 1.0 over HTTP: mentions, conditional
+//! GET, dedupe across feeds, and per-feed failures that stay per-feed.
+
+use std::time::Duration;
+
+use crate::helpers::{fixture, now, report, setup, FeedServer, Reply};
+
+async fn lumora_server() -> FeedServer {
+    let server = FeedServer::start().await;
+    server.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Gzip(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    server.set(
+        "/wire.rdf",
+        Reply::Feed(fixture("config/feeds/press.rss1.xml")),
+    );
+    server
+}
+
+fn lumora_feeds(server: &FeedServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("tech", server.url("/tech.xml")),
+        ("forum", server.url("/forum.atom")),
+        ("wire", server.url("/wire.rdf")),
+    ]
+}
+
+#[tokio::test]
+async fn finds_mentions_with_brand_terms_and_snippet() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    let reports = setup.poll(false).await;
+    assert_eq!(report(&reports, "tech").items, 6);
+    assert_eq!(report(&reports, "forum").items, 3, "gzip-encoded Atom");
+    assert_eq!(report(&reports, "wire").items, 3, "RSS 1.0");
+
+    let mentions = setup.mentions();
+    let titles: Vec<&str> = mentions.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(mentions.len(), 6, "{titles:#?}");
+    assert!(mentions.iter().all(|m| m.brand == "Lumora"));
+    assert!(
+        !titles.iter().any(|t| t.contains("Lumoraville")),
+        "word boundary: {titles:?}"
+    );
+
+    let forum = mentions
+        .iter()
+        .find(|m| m.title.starts_with("Reclamação"))
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    assert_eq!(forum.snippet, "Comprei duas lâmpadas da Lumora em outubro.");
+    assert_eq!(
+        forum.url.as_deref(),
+        Some("https://forum-consumidor.example/t/88121-lampada-lumora-queimou")
+    );
+
+    let review = mentions
+        .iter()
+        .find(|m| m.title.starts_with("Review"))
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    assert_eq!(
+        review.url.as_deref(),
+        Some("https://gadgetledger.example/reviews/lumora-halo-mini"),
+        "unwrapped, untracked"
+    );
+    assert_eq!(review.terms, ["lumora", "halo mini"]);
+    assert!(
+        !review.snippet.contains("evil"),
+        "scripts dropped: {}",
+        review.snippet
+    );
+}
+
+#[tokio::test]
+async fn same_story_in_two_feeds_is_one_mention_with_two_sightings() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    setup.poll(false).await;
+    let recall: Vec<_> = setup
+        .mentions()
+        .into_iter()
+        .filter(|m| m.title.contains("recalls 12,000"))
+        .collect();
+    assert_eq!(recall.len(), 1, "{recall:#?}");
+    assert_eq!(recall[0].sightings, 2);
+    assert_eq!(recall[0].sources, ["tech", "wire"]);
+}
+
+#[tokio::test]
+async fn second_poll_gets_304_and_creates_nothing() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    setup.poll(false).await;
+    let before = setup.mentions();
+    let reports = setup.poll(false).await;
+    for path in ["/tech.xml", "/forum.atom", "/wire.rdf"] {
+        assert_eq!(server.hits(path), [200, 304], "{path}");
+        assert_eq!(server.conditional(path), 1, "{path}");
+    }
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.items == 0 && r.new_mentions.is_empty() && r.error.is_none()),
+        "{reports:#?}"
+    );
+    assert_eq!(setup.mentions(), before);
+}
+
+#[tokio::test]
+async fn changed_guids_and_restarts_create_no_duplicates() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    setup.poll(false).await;
+    let before = setup.mentions().len();
+    // The feed rewrites every GUID (and so its ETag): same stories, same URLs.
+    let body = String::from_utf8(fixture("config/feeds/tech-news.rss2.xml")).unwrap_or_default();
+    server.set(
+        "/tech.xml",
+        Reply::Feed(body.replace("gl-2026", "guid-v2-2026").into_bytes()),
+    );
+    let reports = setup.poll(false).await;
+    assert_eq!(report(&reports, "tech").items, 6);
+    assert!(report(&reports, "tech").new_mentions.is_empty());
+    assert_eq!(setup.mentions().len(), before);
+}
+
+#[tokio::test]
+async fn every_feed_format_of_real_publishers_parses() {
+    let server = FeedServer::start().await;
+    let files = [
+        "rss_1.0_debian.xml",
+        "atom_example_reddit.xml",
+        "rss_2.0_bbc.xml",
+        "rss_0.91_spec_1.xml",
+    ];
+    let mut feeds = Vec::new();
+    for file in files {
+        server.set(
+            &format!("/{file}"),
+            Reply::Feed(fixture(&format!("tests/fixtures/feeds/real/{file}"))),
+        );
+        feeds.push((file, server.url(&format!("/{file}"))));
+    }
+    let setup = crate::helpers::setup_with(
+        &[],
+        "\n[[brand]]\nname = \"Debian\"\nqueries = ['debian \"point release\" OR bullseye']\n",
+    );
+    let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    let feeds_toml: String = feeds
+        .iter()
+        .map(|(n, u)| format!("\n[[feed]]\nname = \"{n}\"\nurl = \"{u}\"\n"))
+        .collect();
+    std::fs::write(&setup.config, config + &feeds_toml).unwrap_or_else(|e| panic!("{e}"));
+    let reports = setup.poll(false).await;
+    for file in files {
+        let r = report(&reports, file);
+        assert!(r.error.is_none() && r.items > 0, "{file}: {r:?}");
+    }
+    let debian: Vec<_> = setup
+        .mentions()
+        .into_iter()
+        .filter(|m| m.brand == "Debian")
+        .collect();
+    assert_eq!(debian.len(), 1, "{debian:#?}");
+    assert_eq!(
+        debian[0].url.as_deref(),
+        Some("https://www.debian.org/News/2022/20221217")
+    );
+    assert!(
+        debian[0].snippet.contains("bullseye"),
+        "{}",
+        debian[0].snippet
+    );
+}
+
+#[tokio::test]
+async fn failures_are_clear_back_off_and_spare_the_other_feeds() {
+    let server = lumora_server().await;
+    server.set("/500", Reply::Status(500, None));
+    server.set("/429", Reply::Status(429, Some(7200)));
+    server.set(
+        "/slow",
+        Reply::Slow(
+            Duration::from_secs(5),
+            fixture("config/feeds/tech-news.rss2.xml"),
+        ),
+    );
+    server.set("/huge", Reply::Huge(1024 * 1024));
+    server.set(
+        "/invalid",
+        Reply::Feed(b"<rss version=\"2.0\"><channel><item><title>Lumora".to_vec()),
+    );
+    server.set("/loop-a", Reply::Redirect(302, "/loop-b".into()));
+    server.set("/loop-b", Reply::Redirect(302, "/loop-a".into()));
+    server.set("/gone", Reply::Status(410, None));
+    let mut feeds = lumora_feeds(&server);
+    for path in [
+        "/500", "/429", "/slow", "/huge", "/invalid", "/loop-a", "/gone",
+    ] {
+        feeds.push((&path[1..], server.url(path)));
+    }
+    let setup = setup(&feeds);
+    let reports = setup.poll(false).await;
+
+    assert_eq!(
+        setup.mentions().len(),
+        6,
+        "the good feeds were polled in full"
+    );
+    let expected = [
+        ("500", "HTTP 500"),
+        ("429", "HTTP 429"),
+        ("slow", "timed out"),
+        ("huge", "larger than 262144 bytes"),
+        ("invalid", "not a valid feed"),
+        ("loop-a", "redirect loop"),
+        ("gone", "HTTP 410"),
+    ];
+    let t = now();
+    for (id, message) in expected {
+        let error = report(&reports, id).error.clone().unwrap_or_default();
+        assert!(error.contains(message), "{id}: {error:?}");
+        let state = setup.state(id);
+        assert_eq!(state.error_count, 1, "{id}");
+        assert_eq!(state.last_error.as_deref(), Some(error.as_str()));
+        assert!(
+            state.next_check_at >= t + 29,
+            "{id} backs off at least min_backoff/2"
+        );
+    }
+    assert!(
+        setup.state("429").next_check_at >= t + 7200 - 5,
+        "Retry-After honoured"
+    );
+    assert!(
+        setup.state("gone").next_check_at >= t + 6 * 3600 - 5,
+        "permanent errors wait longest"
+    );
+
+    // Backing-off feeds are not due; nothing is requested again.
+    let hits = server.total_hits();
+    let reports = setup.poll(true).await;
+    assert!(reports.is_empty(), "{reports:#?}");
+    assert_eq!(server.total_hits(), hits);
+
+    // `feeds status` tells a person what is wrong.
+    let out = setup.vigia(&["feeds", "status"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    for (id, message) in expected {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} missing:\n{table}"));
+        assert!(line.contains("failing") && line.contains(message), "{line}");
+    }
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("tech ") && l.contains(" ok ")),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_redirect_moves_the_stored_url() {
+    let server = lumora_server().await;
+    server.set("/old.xml", Reply::Redirect(301, "/tech.xml".into()));
+    let setup = setup(&[("tech", server.url("/old.xml"))]);
+    setup.poll(false).await;
+    assert_eq!(
+        setup.state("tech").cursor.location.as_deref(),
+        Some(server.url("/tech.xml").as_str())
+    );
+    setup.poll(false).await;
+    assert_eq!(
+        server.hits("/old.xml"),
+        [301],
+        "second poll goes straight to the new URL"
+    );
+    assert_eq!(server.hits("/tech.xml"), [200, 304]);
+
+    // A temporary redirect does not move it.
+    server.set("/temp.xml", Reply::Redirect(302, "/wire.rdf".into()));
+    let setup = crate::helpers::setup(&[("wire", server.url("/temp.xml"))]);
+    setup.poll(false).await;
+    assert_eq!(setup.state("wire").cursor.location, None);
+}
