@@ -1,1 +1,152 @@
-//! CLI.
+//! The command line: `check`, `poll`, `mentions` with its filters and
+//! formats, `feeds import`.
+
+use crate::helpers::{fixture, setup, setup_with, vigia_cmd, FeedServer, Reply};
+
+fn stdout(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "vigia failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn check_names_the_file_line_and_key_and_fails() {
+    let setup = setup_with(&[("blog", "htp:/nowhere".into())], "");
+    let out = setup.vigia(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let config = setup.config.display().to_string();
+    assert!(err.contains(&format!("{config}:")), "{err}");
+    assert!(
+        err.contains(r#"feed[0].url: "htp:/nowhere" has scheme "htp""#),
+        "{err}"
+    );
+    assert!(err.contains("1 problem(s) found"), "{err}");
+
+    std::fs::write(&setup.config, "[[brand]]\nname = \"x\"\nquery = [\"x\"]\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&setup.vigia(&["check"]).stderr).into_owned();
+    assert!(
+        err.contains(&format!("{config}:3:1: unknown field `query`")),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_accepts_the_demo_config() {
+    let demo = crate::helpers::repo().join("config/demo.toml");
+    let out = vigia_cmd(&demo)
+        .arg("check")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stdout(&out).contains("ok (1 brands, 3 feeds"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mentions_filters_and_formats() {
+    let server = FeedServer::start().await;
+    server.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    let setup = setup(&[
+        ("tech", server.url("/tech.xml")),
+        ("forum", server.url("/forum.atom")),
+    ]);
+    let summary = stdout(&setup.vigia(&["poll", "--once"]));
+    assert!(summary.starts_with("Polled 2 sources"), "{summary}");
+    assert!(summary.contains("9 items, 5 new mentions"), "{summary}");
+    assert!(
+        summary.contains("“Comprei duas lâmpadas da Lumora em outubro.”"),
+        "{summary}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&setup.vigia(&["mentions", "--format", "json"])))
+            .unwrap_or_default();
+    let rows = json.as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 5);
+    assert!(rows
+        .iter()
+        .all(|r| r["brand"] == "Lumora" && r["snippet"].as_str().is_some_and(|s| !s.is_empty())));
+
+    let forum = stdout(&setup.vigia(&["mentions", "--source", "forum", "--format", "json"]));
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&forum)
+            .map(|v| v.len())
+            .ok(),
+        Some(2)
+    );
+    let limited = stdout(&setup.vigia(&["mentions", "--limit", "1", "--format", "json"]));
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&limited)
+            .map(|v| v.len())
+            .ok(),
+        Some(1)
+    );
+    assert_eq!(
+        stdout(&setup.vigia(&["mentions", "--brand", "other"])),
+        "No mentions.\n"
+    );
+    assert_eq!(
+        stdout(&setup.vigia(&["mentions", "--since", "2099-01-01"])),
+        "No mentions.\n"
+    );
+    let recent = stdout(&setup.vigia(&["mentions", "--since", "1h", "--brand", "lumora"]));
+    assert_eq!(recent.lines().count(), 6, "header and five rows:\n{recent}");
+
+    let csv = stdout(&setup.vigia(&["mentions", "--format", "csv"]));
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().map(|h| h.clone()).unwrap_or_default();
+    assert_eq!(&headers[4], "title");
+    assert_eq!(reader.records().count(), 5);
+
+    let bad = setup.vigia(&["mentions", "--since", "last tuesday"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("--since \"last tuesday\": expected a duration"));
+}
+
+#[test]
+fn opml_import_writes_a_feeds_file_the_config_loads() {
+    let setup = setup(&[("existing", "https://a.example/feed".into())]);
+    let dir = setup.dir.path();
+    let opml = dir.join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><head/><body>
+        <outline text="Press"><outline type="rss" text="Wire" xmlUrl="https://wire.example/rss"/>
+        <outline type="rss" text="Again" xmlUrl="https://a.example/feed"/></outline>
+        <outline type="rss" text="Blog" xmlUrl="https://blog.example/atom"/></body></opml>"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = setup.vigia(&["feeds", "import", "subs.opml", "--output", "feeds.toml"]);
+    assert!(
+        !out.status.success(),
+        "relative to the working directory, subs.opml does not exist here"
+    );
+    let out = vigia_cmd(&setup.config)
+        .current_dir(dir)
+        .args(["feeds", "import", "subs.opml", "--output", "feeds.toml"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Imported 2 feeds"));
+
+    let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    std::fs::write(
+        &setup.config,
+        format!("feed_files = [\"feeds.toml\"]\n{config}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = setup.load();
+    let ids: Vec<&str> = loaded.feeds.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["existing", "Press/Wire", "Blog"]);
+}

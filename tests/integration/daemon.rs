@@ -1,1 +1,224 @@
-//! Daemon.
+//! The daemon as a process: SIGTERM stops it cleanly; kill -9 in the middle
+//! of a poll loses and duplicates nothing.
+
+use std::collections::HashSet;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{setup, setup_with, vigia_cmd, FeedServer, Reply};
+
+/// A feed of `items` distinct stories that all mention Lumora. Texts are
+/// random draws from a vocabulary so that no two are near-duplicates.
+fn story_feed(feed: usize, items: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "customers",
+        "delivery",
+        "lamp",
+        "bulb",
+        "store",
+        "app",
+        "update",
+        "refund",
+        "review",
+        "support",
+        "price",
+        "warranty",
+        "colour",
+        "bright",
+        "dim",
+        "broken",
+        "excellent",
+        "slow",
+        "fast",
+        "night",
+        "kitchen",
+        "bedroom",
+        "office",
+        "garden",
+        "battery",
+        "cable",
+        "switch",
+        "timer",
+        "schedule",
+        "voice",
+        "assistant",
+        "firmware",
+        "router",
+        "wifi",
+        "bluetooth",
+        "hub",
+        "scene",
+        "sunset",
+        "morning",
+        "energy",
+        "bill",
+        "savings",
+        "design",
+        "glass",
+        "metal",
+        "wood",
+        "shelf",
+        "desk",
+        "ceiling",
+        "floor",
+        "entrega",
+        "atraso",
+        "loja",
+        "preço",
+        "garantia",
+        "suporte",
+        "luz",
+        "quarto",
+        "sala",
+        "cozinha",
+    ];
+    let mut xml =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>");
+    for item in 0..items {
+        let words: Vec<&str> = (0..40).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
+        xml.push_str(&format!(
+            "<item><title>Lumora note {feed}-{item}</title><link>https://site{feed}.example/{item}</link>\
+             <guid>f{feed}-i{item}</guid><description>Lumora {}</description></item>",
+            words.join(" ")
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    xml.into_bytes()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            return status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("vigia did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_finishes_and_exits_zero_with_json_logs() {
+    let server = FeedServer::start().await;
+    let mut rng = fastrand::Rng::with_seed(7);
+    server.set("/a.xml", Reply::Feed(story_feed(0, 5, &mut rng)));
+    server.set(
+        "/b.xml",
+        Reply::Slow(Duration::from_secs(30), story_feed(1, 5, &mut rng)),
+    );
+    let setup = setup(&[("a", server.url("/a.xml")), ("b", server.url("/b.xml"))]);
+    let mut child = vigia_cmd(&setup.config)
+        .args(["--log-format", "json", "run"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = setup.db();
+    wait_for("feed a to be stored", Duration::from_secs(20), || {
+        db.exists() && setup.mentions().len() == 5
+    });
+    // Feed b is still waiting on its slow server: shutdown abandons that fetch.
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let events: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let messages: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    for expected in [
+        "Vigia started.",
+        "Polled source.",
+        "Signal received.",
+        "Shutting down.",
+        "Vigia stopped.",
+    ] {
+        assert!(
+            messages.contains(&expected),
+            "{expected:?} not in {messages:?}"
+        );
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| e["source"] == "a" && e["new_mentions"] == 5),
+        "{logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
+    const FEEDS: usize = 30;
+    const ITEMS: usize = 10;
+    let server = FeedServer::start().await;
+    let mut rng = fastrand::Rng::with_seed(42);
+    let mut feeds = Vec::new();
+    for i in 0..FEEDS {
+        let path = format!("/f{i}.xml");
+        server.set(
+            &path,
+            Reply::Slow(Duration::from_millis(150), story_feed(i, ITEMS, &mut rng)),
+        );
+        feeds.push((format!("f{i}"), server.url(&path)));
+    }
+    let feeds: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
+    let setup = setup_with(&feeds, "");
+
+    let mut child = vigia_cmd(&setup.config)
+        .args(["poll", "--once"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for(
+        "a third of the feeds to be served",
+        Duration::from_secs(30),
+        || server.total_hits() >= FEEDS / 3,
+    );
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let partial = setup.mentions().len();
+    assert!(
+        partial < FEEDS * ITEMS,
+        "the kill came too late to test anything ({partial} stored)"
+    );
+
+    let out = setup.vigia(&["poll", "--once", "--quiet"]);
+    assert!(out.status.success(), "{out:?}");
+    let mentions = setup.mentions();
+    let titles: HashSet<&str> = mentions.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(mentions.len(), FEEDS * ITEMS, "every story stored");
+    assert_eq!(titles.len(), FEEDS * ITEMS, "none twice");
+    assert!(
+        mentions.iter().all(|m| m.sightings == 1),
+        "no sighting recorded twice"
+    );
+
+    // And a further pass finds nothing new.
+    let out = setup.vigia(&["poll", "--once", "--quiet"]);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains(" 0 new mentions, 0 new sightings, 0 failed"),
+        "{summary}"
+    );
+    assert_eq!(setup.mentions().len(), FEEDS * ITEMS);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, installing what the tests need when missing.
+# Used by .ci/run; safe to run on a developer machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+# The tests start their own HTTP servers in-process and use the `kill`
+# command to signal the daemon; both come with the base system. Later
+# stages add Dovecot (IMAP) and an SMTP server here.
+command -v kill >/dev/null || need_apt+=(procps)
+if ((${#need_apt[@]})); then
+  echo "Installing test dependencies: ${need_apt[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+fi
+
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --all-targets --locked
+cargo test --doc --locked
