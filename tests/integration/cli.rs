@@ -104,7 +104,7 @@ async fn mentions_filters_and_formats() {
 
     let csv = stdout(&setup.vigia(&["mentions", "--format", "csv"]));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let headers = reader.headers().map(|h| h.clone()).unwrap_or_default();
+    let headers = reader.headers().cloned().unwrap_or_default();
     assert_eq!(&headers[4], "title");
     assert_eq!(reader.records().count(), 5);
 
