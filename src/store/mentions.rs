@@ -10,7 +10,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::StoreError;
+use super::{json_column, StoreError};
 use crate::pipeline::dedupe::{MAX_DISTANCE, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
 
@@ -209,30 +209,20 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
     )?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(r??);
+        out.push(r?);
     }
     Ok(out)
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<Result<MentionRow, StoreError>> {
-    let terms: String = r.get(5)?;
+fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
     let sources: Option<String> = r.get(10)?;
-    let terms = match serde_json::from_str(&terms) {
-        Ok(t) => t,
-        Err(e) => {
-            return Ok(Err(StoreError::Corrupt {
-                column: "mentions.terms",
-                message: e.to_string(),
-            }))
-        }
-    };
-    Ok(Ok(MentionRow {
+    Ok(MentionRow {
         id: r.get(0)?,
         brand: r.get(1)?,
         title: r.get(2)?,
         url: r.get(3)?,
         snippet: r.get(4)?,
-        terms,
+        terms: json_column(r, 5)?,
         source: r.get(6)?,
         published_at: r.get(7)?,
         first_seen_at: r.get(8)?,
@@ -240,5 +230,5 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Result<MentionRow, StoreError>> {
         sources: sources
             .map(|s| s.lines().map(str::to_string).collect())
             .unwrap_or_default(),
-    }))
+    })
 }

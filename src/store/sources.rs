@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::StoreError;
+use super::{json_column, StoreError};
 use crate::source::Cursor;
 
 /// A source's stored state.
@@ -54,9 +54,9 @@ pub fn register(conn: &Connection, id: &str, kind: &str, url: &str) -> Result<()
 
 /// The state of one source.
 pub fn load(conn: &Connection, id: &str) -> Result<Option<SourceState>, StoreError> {
-    conn.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)
-        .optional()?
-        .transpose()
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)
+        .optional()?)
 }
 
 /// Every source's state, by id.
@@ -65,7 +65,7 @@ pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
     let rows = stmt.query_map([], row)?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(r??);
+        out.push(r?);
     }
     Ok(out)
 }
@@ -122,22 +122,12 @@ const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_che
     last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total
     FROM sources";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<Result<SourceState, StoreError>> {
-    let cursor: String = r.get(3)?;
-    let cursor = match serde_json::from_str(&cursor) {
-        Ok(c) => c,
-        Err(e) => {
-            return Ok(Err(StoreError::Corrupt {
-                column: "sources.cursor",
-                message: e.to_string(),
-            }))
-        }
-    };
-    Ok(Ok(SourceState {
+fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
+    Ok(SourceState {
         id: r.get(0)?,
         kind: r.get(1)?,
         config_url: r.get(2)?,
-        cursor,
+        cursor: json_column(r, 3)?,
         error_count: r.get(4)?,
         next_check_at: r.get(5)?,
         last_polled_at: r.get(6)?,
@@ -146,5 +136,5 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Result<SourceState, StoreError>> {
         last_error_at: r.get(9)?,
         items_total: r.get(10)?,
         mentions_total: r.get(11)?,
-    }))
+    })
 }

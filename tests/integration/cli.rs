@@ -1,7 +1,7 @@
 //! The command line: `check`, `poll`, `mentions` with its filters and
 //! formats, `feeds import`.
 
-use crate::helpers::{fixture, setup, setup_with, vigia_cmd, FeedServer, Reply};
+use crate::helpers::{lumora_feeds, lumora_server, setup, setup_with, vigia_cmd};
 
 fn stdout(out: &std::process::Output) -> String {
     assert!(
@@ -47,22 +47,14 @@ fn check_accepts_the_demo_config() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mentions_filters_and_formats() {
-    let server = FeedServer::start().await;
-    server.set(
-        "/tech.xml",
-        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
-    );
-    server.set(
-        "/forum.atom",
-        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
-    );
-    let setup = setup(&[
-        ("tech", server.url("/tech.xml")),
-        ("forum", server.url("/forum.atom")),
-    ]);
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
     let summary = stdout(&setup.vigia(&["poll", "--once"]));
-    assert!(summary.starts_with("Polled 2 sources"), "{summary}");
-    assert!(summary.contains("9 items, 5 new mentions"), "{summary}");
+    assert!(summary.starts_with("Polled 3 sources"), "{summary}");
+    assert!(
+        summary.contains("12 items, 6 new mentions, 1 new sightings, 0 failed"),
+        "{summary}"
+    );
     assert!(
         summary.contains("“Comprei duas lâmpadas da Lumora em outubro.”"),
         "{summary}"
@@ -72,7 +64,7 @@ async fn mentions_filters_and_formats() {
         serde_json::from_str(&stdout(&setup.vigia(&["mentions", "--format", "json"])))
             .unwrap_or_default();
     let rows = json.as_array().cloned().unwrap_or_default();
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     assert!(rows
         .iter()
         .all(|r| r["brand"] == "Lumora" && r["snippet"].as_str().is_some_and(|s| !s.is_empty())));
@@ -100,13 +92,13 @@ async fn mentions_filters_and_formats() {
         "No mentions.\n"
     );
     let recent = stdout(&setup.vigia(&["mentions", "--since", "1h", "--brand", "lumora"]));
-    assert_eq!(recent.lines().count(), 6, "header and five rows:\n{recent}");
+    assert_eq!(recent.lines().count(), 7, "header and six rows:\n{recent}");
 
     let csv = stdout(&setup.vigia(&["mentions", "--format", "csv"]));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let headers = reader.headers().cloned().unwrap_or_default();
     assert_eq!(&headers[4], "title");
-    assert_eq!(reader.records().count(), 5);
+    assert_eq!(reader.records().count(), 6);
 
     let bad = setup.vigia(&["mentions", "--since", "last tuesday"]);
     assert!(!bad.status.success());

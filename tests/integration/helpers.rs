@@ -321,3 +321,30 @@ pub fn report<'a>(reports: &'a [PollReport], id: &str) -> &'a PollReport {
 pub fn now() -> i64 {
     vigia::store::now()
 }
+
+/// A server with the three Lumora sample feeds (the Atom one gzipped).
+pub async fn lumora_server() -> FeedServer {
+    let server = FeedServer::start().await;
+    server.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Gzip(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    server.set(
+        "/wire.rdf",
+        Reply::Feed(fixture("config/feeds/press.rss1.xml")),
+    );
+    server
+}
+
+/// Their URLs, as (name, url) for [`setup`].
+pub fn lumora_feeds(server: &FeedServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("tech", server.url("/tech.xml")),
+        ("forum", server.url("/forum.atom")),
+        ("wire", server.url("/wire.rdf")),
+    ]
+}

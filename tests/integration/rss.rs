@@ -3,32 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{fixture, now, report, setup, FeedServer, Reply};
-
-async fn lumora_server() -> FeedServer {
-    let server = FeedServer::start().await;
-    server.set(
-        "/tech.xml",
-        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
-    );
-    server.set(
-        "/forum.atom",
-        Reply::Gzip(fixture("config/feeds/reclamacoes.atom.xml")),
-    );
-    server.set(
-        "/wire.rdf",
-        Reply::Feed(fixture("config/feeds/press.rss1.xml")),
-    );
-    server
-}
-
-fn lumora_feeds(server: &FeedServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("tech", server.url("/tech.xml")),
-        ("forum", server.url("/forum.atom")),
-        ("wire", server.url("/wire.rdf")),
-    ]
-}
+use crate::helpers::{fixture, lumora_feeds, lumora_server, now, report, setup, FeedServer, Reply};
 
 #[tokio::test]
 async fn finds_mentions_with_brand_terms_and_snippet() {
