@@ -44,7 +44,12 @@ impl Runtime {
         let store = Store::open(&config.storage_path)?;
         let http = Arc::new(HttpClient::new(config.http.clone())?);
         let pipeline = Arc::new(Pipeline::new(config.matcher.clone()));
-        let poller = Arc::new(Poller::new(store.clone(), pipeline, config.backoff));
+        let poller = Arc::new(Poller::new(
+            store.clone(),
+            pipeline,
+            config.backoff,
+            config.http.max_concurrency,
+        ));
         let sources: Vec<Arc<dyn Source>> = config
             .feeds
             .iter()

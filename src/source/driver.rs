@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -64,15 +65,26 @@ pub struct Poller {
     store: Store,
     pipeline: Arc<Pipeline>,
     backoff: Backoff,
+    /// Polls in progress, fetch to commit. Without this bound, fetches
+    /// outrun the single writer and parsed feeds pile up in memory (and in
+    /// blocking threads) waiting for it.
+    slots: Arc<Semaphore>,
 }
 
 impl Poller {
-    /// A poller writing to `store`.
-    pub fn new(store: Store, pipeline: Arc<Pipeline>, backoff: Backoff) -> Self {
+    /// A poller writing to `store`, with at most `concurrency` polls in
+    /// progress at once.
+    pub fn new(
+        store: Store,
+        pipeline: Arc<Pipeline>,
+        backoff: Backoff,
+        concurrency: usize,
+    ) -> Self {
         Poller {
             store,
             pipeline,
             backoff,
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
         }
     }
 
@@ -95,6 +107,11 @@ impl Poller {
         source: &dyn Source,
         shutdown: &CancellationToken,
     ) -> Result<Option<PollReport>, StoreError> {
+        let _slot = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return Ok(None),
+            slot = self.slots.acquire() => slot,
+        };
         let id = source.id().to_string();
         let key = id.clone();
         let state = self.store.call(move |c| sources::load(c, &key)).await?;
