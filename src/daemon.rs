@@ -88,14 +88,26 @@ impl Runtime {
             }
             let (poller, source, shutdown) =
                 (self.poller.clone(), source.clone(), shutdown.clone());
-            tasks.spawn(async move { poller.poll_once(source.as_ref(), &shutdown).await });
+            tasks.spawn(async move {
+                let result = poller.poll_once(source.as_ref(), &shutdown).await;
+                (source.id().to_string(), result)
+            });
         }
         let mut reports = Vec::new();
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok(Ok(Some(report))) => reports.push(report),
-                Ok(Ok(None)) => {}
-                Ok(Err(error)) => return Err(error),
+                Ok((_, Ok(Some(report)))) => reports.push(report),
+                Ok((_, Ok(None))) => {}
+                // One source's store failure is that source's problem: the
+                // cycle goes on, the source is retried next time.
+                Ok((source_id, Err(error))) => {
+                    warn!(source = %source_id, %error, "Cannot store poll result.");
+                    reports.push(PollReport {
+                        source_id,
+                        error: Some(error.to_string()),
+                        ..PollReport::default()
+                    });
+                }
                 Err(error) => return Err(StoreError::Task(error.to_string())),
             }
         }

@@ -22,10 +22,12 @@ pub fn span(secs: i64) -> String {
 }
 
 /// Text from outside made safe for a terminal: no control characters (no
-/// escape sequences), one line, at most `max` characters.
+/// escape sequences), no bidirectional overrides (which can make a title
+/// display reversed), one line, at most `max` characters.
 pub fn clean(text: &str, max: usize) -> String {
     let one_line: String = text
         .chars()
+        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let mut out: String = one_line.chars().take(max).collect();
@@ -66,6 +68,7 @@ mod tests {
     fn cleans_hostile_text() {
         assert_eq!(clean("a\u{1b}[2Jb\nc", 20), "a [2Jb c");
         assert_eq!(clean("abcdef", 4), "abc…");
+        assert_eq!(clean("evil\u{202e}txt.exe", 20), "eviltxt.exe");
     }
 
     #[test]

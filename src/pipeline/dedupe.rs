@@ -8,6 +8,8 @@
 //! unrelated texts about 32 bits apart. The threshold below is checked by
 //! the tests in this module against a corpus of real feed items.
 
+use std::collections::HashSet;
+
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::fold::Folded;
@@ -68,6 +70,21 @@ impl Fingerprint {
     pub fn distance(&self, other: u64) -> u32 {
         (self.hash ^ other).count_ones()
     }
+}
+
+/// Whether two titles can belong to the same story: either is empty, or
+/// they share at least half their words (Jaccard), so that "Update: Acme
+/// recalls bulbs" agrees with "Acme recalls bulbs" and two stories with
+/// the same footer but different headlines do not.
+pub fn titles_agree(a: &str, b: &str) -> bool {
+    let (a, b) = (Folded::new(a), Folded::new(b));
+    let a: HashSet<&str> = a.words().collect();
+    let b: HashSet<&str> = b.words().collect();
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    let shared = a.intersection(&b).count();
+    2 * shared >= a.union(&b).count()
 }
 
 #[cfg(test)]
@@ -135,6 +152,19 @@ mod tests {
             closest >= 2 * MAX_DISTANCE,
             "closest distinct pair at {closest} bits"
         );
+    }
+
+    #[test]
+    fn titles_agree_on_rewrites_not_on_other_stories() {
+        assert!(titles_agree(
+            "Acme recalls 12,000 bulbs",
+            "UPDATE: Acme recalls 12,000 bulbs"
+        ));
+        assert!(titles_agree("", "anything"));
+        assert!(!titles_agree(
+            "Acme recalls bulbs",
+            "Acme opens factory in Manaus"
+        ));
     }
 
     #[test]

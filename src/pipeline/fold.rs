@@ -1,12 +1,13 @@
 //! Case and accent folding, and the word tokens the matcher and the
 //! fingerprint work on.
 //!
-//! Folding lower-cases and strips combining marks after canonical
-//! decomposition, so `Reclamação` and `reclamacao` fold to the same word.
+//! Folding lower-cases and strips combining marks after compatibility
+//! decomposition, so `Reclamação` and `reclamacao` fold to the same word,
+//! and so do full-width `ＡＣＭＥ` and `acme`.
 //! `aho-corasick`'s `ascii_case_insensitive` folds ASCII only, which is why
 //! folding happens here, once per document, before the automaton sees it.
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// A document reduced to its folded words, joined by single spaces, with the
 /// byte span of every word in the original text.
@@ -27,17 +28,28 @@ impl Folded {
     ///
     /// ```
     /// let folded = vigia::pipeline::fold::Folded::new("Reclamação: ACME-Corp!");
-    /// assert_eq!(folded.text, "reclamacao acme corp");
+    /// // `|` marks the sentence break, so no phrase spans "reclamacao acme".
+    /// assert_eq!(folded.text, "reclamacao | acme corp");
     /// ```
     pub fn new(original: &str) -> Self {
         let mut folded = Folded::default();
         let mut word_start = None;
+        let mut gap_start = 0;
         for (i, c) in original.char_indices() {
+            if is_ignorable(c) {
+                continue;
+            }
             match (is_word_char(c), word_start) {
-                (true, None) => word_start = Some(i),
+                (true, None) => {
+                    if is_break(&original[gap_start..i]) {
+                        folded.push_break();
+                    }
+                    word_start = Some(i);
+                }
                 (false, Some(start)) => {
                     folded.push_word(original, start, i);
                     word_start = None;
+                    gap_start = i;
                 }
                 _ => {}
             }
@@ -49,12 +61,28 @@ impl Folded {
     }
 
     fn push_word(&mut self, original: &str, start: usize, end: usize) {
+        let before = self.text.len();
         if !self.text.is_empty() {
             self.text.push(' ');
         }
-        self.starts.push(self.text.len());
-        self.spans.push((start, end));
+        let at = self.text.len();
         fold_into(&original[start..end], &mut self.text);
+        if self.text.len() == at {
+            // Nothing but marks: not a word.
+            self.text.truncate(before);
+            return;
+        }
+        self.starts.push(at);
+        self.spans.push((start, end));
+    }
+
+    /// Marks a line or sentence break, so that a phrase cannot match across
+    /// it (a title and the body under it, two sentences).
+    fn push_break(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with(BREAK) {
+            self.text.push(' ');
+            self.text.push_str(BREAK);
+        }
     }
 
     /// Number of words.
@@ -90,8 +118,31 @@ impl Folded {
 
     /// The folded words, in order.
     pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.text.split(' ').filter(|w| !w.is_empty())
+        self.text
+            .split(' ')
+            .filter(|w| !w.is_empty() && *w != BREAK)
     }
+}
+
+/// What stands between two words separated by a line or sentence break.
+/// Patterns are made of words only, so they never contain it.
+const BREAK: &str = "|";
+
+/// A gap between words is a break when it holds a line break, or
+/// sentence punctuation followed by white space (`Acme. Corp`, not
+/// `acme.io`).
+fn is_break(gap: &str) -> bool {
+    gap.contains('\n')
+        || (gap.contains(['.', '!', '?', ';', ':', '|']) && gap.contains(char::is_whitespace))
+}
+
+/// Invisible characters that may sit inside a word without splitting it:
+/// soft hyphen, zero-width space and joiners, word joiner, BOM.
+fn is_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 /// True for characters that belong to a word: letters, digits and the
@@ -110,12 +161,15 @@ pub fn fold(text: &str) -> String {
 /// Appends the folded form of `text` to `out`.
 pub fn fold_into(text: &str, out: &mut String) {
     for c in text.chars() {
+        if is_ignorable(c) {
+            continue;
+        }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
             continue;
         }
         for lower in c.to_lowercase() {
-            decompose_canonical(lower, |d| {
+            decompose_compatible(lower, |d| {
                 if !is_combining_mark(d) {
                     push_base_letter(d, out);
                 }
@@ -153,6 +207,9 @@ mod tests {
             ("Øresund", "oresund"),
             ("São Paulo", "sao paulo"),
             ("İstanbul", "istanbul"),
+            ("ＡＣＭＥ", "acme"),
+            ("ﬁnance", "finance"),
+            ("Ac\u{ad}me", "acme"),
         ] {
             assert_eq!(fold(input), want, "{input}");
         }
@@ -174,6 +231,30 @@ mod tests {
         let at = folded.text.find("news").unwrap_or_default();
         let (s, e) = folded.original_span(at, at + 4);
         assert_eq!(&text[s..e], "news");
+    }
+
+    #[test]
+    fn invisible_characters_do_not_split_words() {
+        assert_eq!(
+            Folded::new("Ac\u{ad}me and Ac\u{200b}me").text,
+            "acme and acme"
+        );
+        assert_eq!(Folded::new("a \u{301}\u{301} b").text, "a b");
+    }
+
+    #[test]
+    fn line_and_sentence_breaks_stop_phrases() {
+        assert_eq!(
+            Folded::new("We visited Acme\n\nCorp rules").text,
+            "we visited acme | corp rules"
+        );
+        assert_eq!(Folded::new("Acme. Corp").text, "acme | corp");
+        assert_eq!(Folded::new("acme.io, acme-corp").text, "acme io acme corp");
+        let folded = Folded::new("One.\nTwo. Three");
+        assert_eq!(folded.words().collect::<Vec<_>>(), ["one", "two", "three"]);
+        let at = folded.text.find("three").unwrap_or_default();
+        let (s, e) = folded.original_span(at, at + 5);
+        assert_eq!(&"One.\nTwo. Three"[s..e], "Three");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! downstream (matching, dedupe, email) wants plain text and one URL per
 //! article.
 
+use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 use url::Url;
 
@@ -79,34 +80,31 @@ pub fn html_to_text(input: &str) -> String {
     }
     let fragment = Html::parse_fragment(input);
     let mut out = String::with_capacity(input.len());
+    // Depth inside skipped elements; counted on the way in and out so the
+    // walk stays linear however deep the markup nests.
+    let mut skipping = 0usize;
     for edge in fragment.root_element().traverse() {
         match edge {
-            ego_tree::iter::Edge::Open(node) => {
-                match node.value() {
-                    // In HTML a line break in text is white space like any other.
-                    Node::Text(text) if !inside_skipped(node) => out.extend(
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) if SKIPPED.contains(&e.name()) => skipping += 1,
+                Node::Element(e) if skipping == 0 && BLOCKS.contains(&e.name()) => out.push('\n'),
+                // In HTML a line break in text is white space like any other.
+                Node::Text(text) if skipping == 0 => {
+                    out.extend(
                         text.chars()
                             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
-                    ),
-                    Node::Element(e) if BLOCKS.contains(&e.name()) => out.push('\n'),
-                    _ => {}
+                    )
                 }
-            }
-            ego_tree::iter::Edge::Close(node) => {
-                if let Node::Element(e) = node.value() {
-                    if BLOCKS.contains(&e.name()) {
-                        out.push('\n');
-                    }
-                }
-            }
+                _ => {}
+            },
+            Edge::Close(node) => match node.value() {
+                Node::Element(e) if SKIPPED.contains(&e.name()) => skipping -= 1,
+                Node::Element(e) if skipping == 0 && BLOCKS.contains(&e.name()) => out.push('\n'),
+                _ => {}
+            },
         }
     }
     tidy(&out)
-}
-
-fn inside_skipped(node: ego_tree::NodeRef<'_, Node>) -> bool {
-    node.ancestors()
-        .any(|a| matches!(a.value(), Node::Element(e) if SKIPPED.contains(&e.name())))
 }
 
 /// Plain text hard-wrapped at some width: single line breaks become
@@ -251,6 +249,7 @@ mod tests {
                 "<script>alert(1)</script>",
             ),
             ("", ""),
+            ("<div><script><p>no</p></script>yes</div>", "yes"),
         ];
         for (input, want) in cases {
             assert_eq!(html_to_text(input), want, "{input:?}");

@@ -13,7 +13,11 @@
 
 use std::fmt;
 
-use super::fold::{is_word_char, Folded};
+/// Deepest nesting of parentheses and exclusions a query may use; the
+/// parser recurses, and no real query comes near this.
+pub const MAX_DEPTH: usize = 32;
+
+use super::fold::Folded;
 
 /// A parsed query: an expression over its terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +70,9 @@ pub enum QueryError {
     /// Only exclusions.
     #[error("query has no term that is not excluded")]
     NoPositiveTerm,
+    /// Parentheses or `-` nested deeper than [`MAX_DEPTH`].
+    #[error("query nests deeper than {MAX_DEPTH} levels at column {0}")]
+    TooDeep(usize),
 }
 
 impl Query {
@@ -88,6 +95,7 @@ impl Query {
             tokens,
             pos: 0,
             terms: Vec::new(),
+            depth: 0,
         };
         let expr = parser.and(None)?;
         if let Some((Tok::Close, col)) = parser.tokens.get(parser.pos) {
@@ -235,16 +243,19 @@ fn lex_punct(c: char) -> Tok {
 }
 
 fn term(text: &str, col: usize) -> Result<Tok, QueryError> {
-    if !text.chars().any(is_word_char) {
+    let folded = Folded::new(text);
+    let words: Vec<&str> = folded.words().collect();
+    if words.is_empty() {
         return Err(QueryError::EmptyTerm(col));
     }
-    Ok(Tok::Term(Folded::new(text).text))
+    Ok(Tok::Term(words.join(" ")))
 }
 
 struct Parser {
     tokens: Vec<(Tok, usize)>,
     pos: usize,
     terms: Vec<String>,
+    depth: usize,
 }
 
 impl Parser {
@@ -292,6 +303,17 @@ impl Parser {
 
     /// unary := '-' unary | atom
     fn unary(&mut self) -> Result<Expr, QueryError> {
+        let col = self.peek().map_or(0, |(_, col)| col);
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError::TooDeep(col));
+        }
+        let result = self.unary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, QueryError> {
         if let Some((Tok::Minus, col)) = self.peek() {
             self.pos += 1;
             return match self.peek() {
@@ -400,10 +422,23 @@ mod tests {
             ("-acme -(a OR b)", QueryError::NoPositiveTerm),
             ("!!!", QueryError::EmptyTerm(1)),
             ("acme - corp", QueryError::EmptyTerm(6)),
+            ("acme \u{301}", QueryError::EmptyTerm(6)),
+            (
+                "acme -------------------------------------x",
+                QueryError::TooDeep(38),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(Query::parse(input), Err(want), "{input:?}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}acme{}", "(".repeat(200_000), ")".repeat(200_000));
+        assert!(matches!(Query::parse(&deep), Err(QueryError::TooDeep(_))));
+        let ok = format!("{}acme{}", "(".repeat(10), ")".repeat(10));
+        assert!(Query::parse(&ok).is_ok());
     }
 
     #[test]

@@ -4,6 +4,9 @@
 /// Longest quote, in characters.
 pub const MAX_CHARS: usize = 300;
 
+/// How far a cut may move to land on white space.
+const SNAP_BYTES: usize = 60;
+
 /// The quote for a hit at byte span `[start, end)` of `text`.
 ///
 /// # Examples
@@ -61,21 +64,27 @@ fn followed_by_space(text: &str, at: usize) -> bool {
 /// an ellipsis where text was cut.
 fn window(text: &str, start: usize, end: usize) -> String {
     let hit_chars = text[start..end].chars().count();
-    let side = MAX_CHARS.saturating_sub(hit_chars) / 2;
+    if hit_chars >= MAX_CHARS {
+        // A "hit" this long is mostly filler (marks, punctuation between
+        // the words of a phrase): quote its start.
+        let cut = forward_chars(text, start, MAX_CHARS);
+        return format!("{}…", &text[start..cut]);
+    }
+    let side = (MAX_CHARS - hit_chars) / 2;
     let mut from = back_chars(text, start, side);
-    let mut to = forward_chars(
-        text,
-        end,
-        MAX_CHARS - hit_chars - chars_between(text, from, start),
-    );
+    let budget = (MAX_CHARS - hit_chars).saturating_sub(chars_between(text, from, start));
+    let mut to = forward_chars(text, end, budget);
+    // Cut at a word, unless that would throw away much of the context.
     if from > 0 {
         from = text[from..start]
             .find(char::is_whitespace)
+            .filter(|&i| i <= SNAP_BYTES)
             .map_or(from, |i| from + i);
     }
     if to < text.len() {
         to = text[end..to]
             .rfind(char::is_whitespace)
+            .filter(|&i| to - (end + i) <= SNAP_BYTES)
             .map_or(to, |i| end + i);
     }
     let mut out = String::new();
@@ -147,6 +156,19 @@ mod tests {
             "{}",
             out.chars().count()
         );
+    }
+
+    #[test]
+    fn hostile_hits_never_panic() {
+        let marks = format!("Acme{} corp", "\u{301}".repeat(400));
+        assert!(quote(&marks, 0, marks.len()).chars().count() <= MAX_CHARS + 1);
+        let hyphens = format!("acme{}corp and more", "-".repeat(400));
+        let out = quote(&hyphens, 0, 408);
+        assert!(out.starts_with("acme---") && out.ends_with('…'), "{out}");
+        let emoji = format!("{} Acme {}", "😀".repeat(500), "😀".repeat(500));
+        let at = emoji.find("Acme").unwrap_or_default();
+        let out = quote(&emoji, at, at + 4);
+        assert!(out.chars().count() > 200, "context kept: {out}");
     }
 
     #[test]

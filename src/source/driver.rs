@@ -26,9 +26,9 @@ pub struct Backoff {
 
 impl Backoff {
     /// Delay before the next attempt after `failures` consecutive failures:
-    /// exponential, with "equal jitter" (half fixed, half random) so that
-    /// feeds failing together do not retry together, and never shorter
-    /// than the server's `Retry-After` (up to `max`).
+    /// `min`, doubling with each failure, plus up to half again at random
+    /// so that feeds failing together do not retry together; at most `max`,
+    /// and never shorter than the server's `Retry-After` (up to `max`).
     pub fn delay(&self, failures: u32, retry_after: Option<Duration>, permanent: bool) -> Duration {
         if permanent {
             return self.max;
@@ -37,7 +37,7 @@ impl Backoff {
             .min
             .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(30)));
         let capped = exp.min(self.max);
-        let jittered = capped / 2 + capped.mul_f64(fastrand::f64() / 2.0);
+        let jittered = (capped + capped.mul_f64(fastrand::f64() / 2.0)).min(self.max);
         jittered.max(retry_after.unwrap_or_default().min(self.max))
     }
 }
@@ -123,7 +123,16 @@ impl Poller {
             fetched = source.fetch(&cursor) => fetched,
         };
         match fetched {
-            Ok(fetched) => self.store_fetched(source, fetched).await.map(Some),
+            // A result that cannot be stored (a bug on some input, a full
+            // disk) counts as a failure of the source: logged, shown in
+            // `feeds status`, retried with backoff.
+            Ok(fetched) => match self.store_fetched(source, fetched).await {
+                Ok(report) => Ok(Some(report)),
+                Err(error) => {
+                    let error = SourceError::transient(error);
+                    self.store_failure(&id, failures + 1, error).await.map(Some)
+                }
+            },
             Err(error) => self.store_failure(&id, failures + 1, error).await.map(Some),
         }
     }
@@ -137,7 +146,20 @@ impl Poller {
         let delay = source
             .interval()
             .max(fetched.not_before.unwrap_or_default().min(self.backoff.max));
-        let pipeline = self.pipeline.clone();
+        // Normalize and match off the executor and before taking the
+        // store: the single writer only waits for SQL.
+        let (pipeline, key) = (self.pipeline.clone(), id.clone());
+        let items = fetched.items.len();
+        let candidates: Vec<_> = tokio::task::spawn_blocking(move || {
+            fetched
+                .items
+                .iter()
+                .flat_map(|item| pipeline.process(&key, item))
+                .collect()
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        let cursor = fetched.cursor;
         let report = self
             .store
             .call(move |conn| {
@@ -145,22 +167,20 @@ impl Poller {
                 let tx = conn.transaction()?;
                 let mut report = PollReport {
                     source_id: id.clone(),
-                    items: fetched.items.len(),
+                    items,
                     ..PollReport::default()
                 };
-                for item in &fetched.items {
-                    for candidate in pipeline.process(&id, item) {
-                        match mentions::record(&tx, &candidate, now)? {
-                            Recorded::New(m) => report.new_mentions.push(m),
-                            Recorded::Sighting(_) => report.sightings += 1,
-                            Recorded::Known(_) => {}
-                        }
+                for candidate in &candidates {
+                    match mentions::record(&tx, candidate, now)? {
+                        Recorded::New(m) => report.new_mentions.push(m),
+                        Recorded::Sighting(_) => report.sightings += 1,
+                        Recorded::Known(_) => {}
                     }
                 }
                 report.next_in_secs = delay.as_secs() as i64;
                 let next = now + report.next_in_secs;
                 let found = report.new_mentions.len();
-                sources::record_success(&tx, &id, &fetched.cursor, now, next, report.items, found)?;
+                sources::record_success(&tx, &id, &cursor, now, next, report.items, found)?;
                 tx.commit()?;
                 Ok(report)
             })
@@ -262,10 +282,10 @@ mod tests {
             max: Duration::from_secs(3600),
         };
         let cases = [
-            (1, None, false, 30, 60),
-            (2, None, false, 60, 120),
-            (4, None, false, 240, 480),
-            (20, None, false, 1800, 3600),
+            (1, None, false, 60, 90),
+            (2, None, false, 120, 180),
+            (4, None, false, 480, 720),
+            (20, None, false, 3600, 3600),
             (1, Some(600), false, 600, 600),
             (1, Some(99_999), false, 3600, 3600),
             (1, None, true, 3600, 3600),

@@ -192,8 +192,16 @@ impl HttpClient {
         let mut current = url.clone();
         let mut visited = HashSet::from([current.clone()]);
         let mut all_permanent = true;
+        let none = HeaderMap::new();
         for _ in 0..=self.settings.max_redirects {
-            let response = self.send(&current, validators, extra).await?;
+            // The feed's own headers (credentials, often) go to its own
+            // origin only, as browsers and reqwest do on redirects.
+            let headers = if current.origin() == url.origin() {
+                extra
+            } else {
+                &none
+            };
+            let response = self.send(&current, validators, headers).await?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
                 let moved_to = (current != *url && all_permanent).then(|| current.clone());

@@ -208,8 +208,12 @@ fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
 
 /// Items of a feed document, and its `<ttl>`.
 fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), String> {
+    // feed-rs makes up an id for an entry without one, at random when the
+    // entry has no link or title either; an empty id lets the pipeline key
+    // the item by its URL or text, which stay the same from poll to poll.
     let feed = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
         .build()
         .parse(body)
         .map_err(|e| e.to_string())?;
@@ -333,6 +337,19 @@ mod tests {
                 "{file}"
             );
         }
+    }
+
+    #[test]
+    fn entries_without_ids_get_no_made_up_guid() {
+        let base = Url::parse("https://example.com/").unwrap_or_else(|e| panic!("{e}"));
+        let body = b"<rss version=\"2.0\"><channel><item><description>Lumora is late</description></item></channel></rss>";
+        let (first, _) = parse(body, &base).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first[0].guid, None);
+        let (again, _) = parse(body, &base).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            crate::pipeline::normalize(&first[0]).item_key,
+            crate::pipeline::normalize(&again[0]).item_key
+        );
     }
 
     #[test]

@@ -4,14 +4,16 @@
 //! brand, (1) this source already delivered this item, (2) the canonical URL
 //! is the same, or (3) the content fingerprint is within
 //! [`MAX_DISTANCE`] bits of a mention first seen in the last
-//! [`FINGERPRINT_WINDOW_SECS`]. Otherwise it is new. Each distinct (source, URL)
+//! [`FINGERPRINT_WINDOW_SECS`], and their titles agree. Otherwise it is
+//! new. (A source that links several clearly different items to one page
+//! gets one mention per item: see `by_url`.) Each distinct (source, URL)
 //! it was seen at is a sighting.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
-use crate::pipeline::dedupe::{MAX_DISTANCE, MIN_WORDS};
+use crate::pipeline::dedupe::{titles_agree, MAX_DISTANCE, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
 
 /// How far back near-duplicate search looks: syndicated copies of a story
@@ -37,7 +39,7 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
         return Ok(Recorded::Known(id));
     }
     let existing = match url {
-        Some(url) => by_url(conn, &c.brand, url)?,
+        Some(url) => by_url(conn, c, url)?,
         None => None,
     };
     let existing = match existing {
@@ -66,16 +68,38 @@ fn by_item(conn: &Connection, c: &MentionCandidate) -> Result<Option<i64>, Store
         .optional()?)
 }
 
-fn by_url(conn: &Connection, brand: &str, url: &str) -> Result<Option<i64>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM mentions WHERE brand = ?1 AND url = ?2",
-            params![brand, url],
-            |r| r.get(0),
-        )
-        .optional()?)
+/// A mention at the same URL, unless this same source already showed a
+/// clearly different text there: feeds such as status pages link every
+/// item to one page, and those items are not one story.
+fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.fingerprint, m.fp_words,
+                EXISTS (SELECT 1 FROM sightings s WHERE s.mention_id = m.id AND s.source_id = ?3)
+         FROM mentions m WHERE m.brand = ?1 AND m.url = ?2 ORDER BY m.id",
+    )?;
+    let rows = stmt.query_map(params![c.brand, url, c.source_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, bool>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, hash, words, same_source) = row?;
+        let clearly_different = c.fingerprint.is_usable()
+            && words >= MIN_WORDS as i64
+            && c.fingerprint.distance(hash as u64) > 2 * MAX_DISTANCE;
+        if !(same_source && clearly_different) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
+/// The nearest mention by content, among those first seen in the window,
+/// whose title does not contradict it (two stories that share a long
+/// footer are close by content alone).
 fn by_fingerprint(
     conn: &Connection,
     c: &MentionCandidate,
@@ -86,18 +110,27 @@ fn by_fingerprint(
         return Ok(None);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT id, fingerprint FROM mentions
+        "SELECT id, fingerprint, title FROM mentions
          WHERE brand = ?1 AND first_seen_at >= ?2 AND fp_words >= ?3",
     )?;
     let rows = stmt.query_map(
         params![c.brand, now - FINGERPRINT_WINDOW_SECS, MIN_WORDS as i64],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        },
     )?;
     let mut best: Option<(u32, i64)> = None;
     for row in rows {
-        let (id, hash) = row?;
+        let (id, hash, title) = row?;
         let distance = fp.distance(hash as u64);
-        if distance <= MAX_DISTANCE && best.is_none_or(|(d, _)| distance < d) {
+        if distance <= MAX_DISTANCE
+            && best.is_none_or(|(d, _)| distance < d)
+            && titles_agree(&title, &c.document.title)
+        {
             best = Some((distance, id));
         }
     }

@@ -51,6 +51,7 @@ struct ServerState {
     replies: HashMap<String, Reply>,
     hits: HashMap<String, Vec<u16>>,
     conditional: HashMap<String, usize>,
+    authorization: HashMap<String, Vec<Option<String>>>,
 }
 
 /// An HTTP server on 127.0.0.1 serving whatever [`FeedServer::set`] says.
@@ -109,6 +110,15 @@ impl FeedServer {
             .unwrap_or_default()
     }
 
+    /// The Authorization header of each request to `path`.
+    pub fn authorization(&self, path: &str) -> Vec<Option<String>> {
+        self.lock()
+            .authorization
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Requests served in all.
     pub fn total_hits(&self) -> usize {
         self.lock().hits.values().map(Vec::len).sum()
@@ -160,6 +170,11 @@ async fn serve(
         }
     };
     let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    s.authorization.entry(path.clone()).or_default().push(auth);
     s.hits
         .entry(path.clone())
         .or_default()

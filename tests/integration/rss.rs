@@ -265,3 +265,98 @@ async fn a_permanent_redirect_moves_the_stored_url() {
     setup.poll(false).await;
     assert_eq!(setup.state("wire").cursor.location, None);
 }
+
+/// Items of one feed that all link to the same page are separate mentions
+/// when their texts differ; the same text is still one.
+#[tokio::test]
+async fn distinct_items_sharing_one_link_are_distinct_mentions() {
+    let server = FeedServer::start().await;
+    let item = |guid: &str, title: &str, text: &str| {
+        format!("<item><guid>{guid}</guid><title>{title}</title><link>https://status.lumora.example/</link><description>{text}</description></item>")
+    };
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>Lumora status</title>{}{}{}</channel></rss>",
+        item("inc-1", "Lumora app login failures", "Since 09:10 UTC some customers cannot sign in to the Lumora app; engineers are rolling back the release that caused it."),
+        item("inc-2", "Lumora cloud schedules delayed", "Scheduled scenes in the Lumora cloud ran up to forty minutes late overnight because a queue in the Frankfurt region filled its disk."),
+        item("inc-2b", "Lumora cloud schedules delayed", "Scheduled scenes in the Lumora cloud ran up to forty minutes late overnight because a queue in the Frankfurt region filled its disk."),
+    );
+    server.set("/status.xml", Reply::Feed(feed.into_bytes()));
+    let setup = setup(&[("status", server.url("/status.xml"))]);
+    setup.poll(false).await;
+    let mentions = setup.mentions();
+    assert_eq!(mentions.len(), 2, "{mentions:#?}");
+    assert!(mentions
+        .iter()
+        .all(|m| m.url.as_deref() == Some("https://status.lumora.example/")));
+}
+
+/// Two different stories that end in the same long footer are close by
+/// content; their titles keep them apart.
+#[tokio::test]
+async fn a_shared_footer_does_not_merge_different_stories() {
+    let footer = "This article appeared first on Lumora Insider. Subscribe to our newsletter for weekly news about smart lighting, connected homes, energy savings and the companies that make them, delivered every Friday morning to your inbox for free.";
+    let feed = |title: &str, text: &str, n: usize| {
+        format!("<rss version=\"2.0\"><channel><title>t</title><item><guid>g{n}</guid><title>{title}</title><link>https://insider{n}.example/story</link><description>{text} {footer}</description></item></channel></rss>")
+    };
+    let server = FeedServer::start().await;
+    server.set(
+        "/a.xml",
+        Reply::Feed(
+            feed(
+                "Lumora opens a store in Lisbon",
+                "The shop on Rua Augusta sells the whole Halo range.",
+                1,
+            )
+            .into_bytes(),
+        ),
+    );
+    server.set(
+        "/b.xml",
+        Reply::Feed(
+            feed(
+                "Lumora app gets a dark mode",
+                "Version 5.2 adds a dark theme and faster pairing.",
+                2,
+            )
+            .into_bytes(),
+        ),
+    );
+    let setup = setup(&[("a", server.url("/a.xml")), ("b", server.url("/b.xml"))]);
+    setup.poll(false).await;
+    assert_eq!(setup.mentions().len(), 2);
+}
+
+#[tokio::test]
+async fn feed_headers_are_not_sent_to_another_origin() {
+    let server = lumora_server().await;
+    let other = FeedServer::start().await;
+    other.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
+    );
+    server.set("/away.xml", Reply::Redirect(302, other.url("/tech.xml")));
+    let setup = crate::helpers::setup_with(
+        &[],
+        &format!(
+            "\n[[feed]]\nname = \"home\"\nurl = \"{}\"\nheaders = {{ Authorization = \"Bearer s3cret\" }}\n\n[[feed]]\nname = \"away\"\nurl = \"{}\"\nheaders = {{ Authorization = \"Bearer s3cret\" }}\n",
+            server.url("/tech.xml"),
+            server.url("/away.xml")
+        ),
+    );
+    let reports = setup.poll(false).await;
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:#?}");
+    assert_eq!(
+        server.authorization("/tech.xml"),
+        [Some("Bearer s3cret".to_string())]
+    );
+    assert_eq!(
+        server.authorization("/away.xml"),
+        [Some("Bearer s3cret".to_string())]
+    );
+    assert_eq!(
+        other.authorization("/tech.xml"),
+        [None],
+        "dropped on the way to another origin"
+    );
+}

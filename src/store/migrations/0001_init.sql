@@ -28,7 +28,7 @@ CREATE TABLE mentions (
     published_at   INTEGER,
     first_seen_at  INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX mentions_brand_url ON mentions (brand, url) WHERE url IS NOT NULL;
+CREATE INDEX mentions_brand_url ON mentions (brand, url) WHERE url IS NOT NULL;
 CREATE INDEX mentions_seen ON mentions (first_seen_at);
 CREATE INDEX mentions_brand_seen ON mentions (brand, first_seen_at);
 
