@@ -119,8 +119,38 @@ fn read(path: &Path) -> Result<SourceFile, ConfigErrors> {
 fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, ConfigErrors> {
     toml::from_str(&file.text).map_err(|e| {
         let message = e.message().trim_end().replace('\n', " ");
-        ConfigErrors(vec![file.error(e.span(), "", message)])
+        let table = e
+            .span()
+            .map(|s| table_at(&file.text, s.start))
+            .unwrap_or_default();
+        ConfigErrors(vec![file.error(e.span(), table, message)])
     })
+}
+
+/// The table a byte offset of a TOML file falls in, as `poll` or
+/// `feed[2]`, so that a parse error names where the bad key lives.
+fn table_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let Some(header) = before.lines().map(str::trim).rfind(|l| l.starts_with('[')) else {
+        return String::new();
+    };
+    match header.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
+        Some(name) => {
+            let name = name.trim();
+            let index = before
+                .lines()
+                .filter(|l| l.trim().starts_with(&format!("[[{name}]]")))
+                .count();
+            format!("{name}[{}]", index.saturating_sub(1))
+        }
+        None => header
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
 }
 
 #[cfg(test)]

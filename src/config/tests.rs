@@ -30,10 +30,20 @@ fn unknown_keys_name_the_key_and_line() {
         messages("[[brand]]\nname = \"Acme\"\nqueries = [\"acme\"]\n\n[poll]\nintreval = \"5m\"\n");
     assert_eq!(got.len(), 1);
     assert!(
-        got[0].starts_with(":6:1: unknown field `intreval`"),
+        got[0].starts_with(":6:1: poll: unknown field `intreval`"),
         "{got:?}"
     );
     assert!(got[0].contains("expected one of `interval`"), "{got:?}");
+}
+
+#[test]
+fn unknown_keys_in_arrays_of_tables_name_the_entry() {
+    let text = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://b.example/\"\nintervall = \"5m\"\n";
+    let got = messages(text);
+    assert!(
+        got[0].starts_with(":8:1: feed[1]: unknown field `intervall`"),
+        "{got:?}"
+    );
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn check_names_the_file_line_and_key_and_fails() {
         .unwrap_or_else(|e| panic!("{e}"));
     let err = String::from_utf8_lossy(&setup.vigia(&["check"]).stderr).into_owned();
     assert!(
-        err.contains(&format!("{config}:3:1: unknown field `query`")),
+        err.contains(&format!("{config}:3:1: brand[0]: unknown field `query`")),
         "{err}"
     );
 }

@@ -44,6 +44,8 @@ pub enum Reply {
     Redirect(u16, String),
     /// This many bytes of XML-ish filler.
     Huge(usize),
+    /// The same, streamed in chunks with no Content-Length.
+    Chunked(usize),
 }
 
 #[derive(Default)]
@@ -52,6 +54,8 @@ struct ServerState {
     hits: HashMap<String, Vec<u16>>,
     conditional: HashMap<String, usize>,
     authorization: HashMap<String, Vec<Option<String>>>,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// An HTTP server on 127.0.0.1 serving whatever [`FeedServer::set`] says.
@@ -119,6 +123,11 @@ impl FeedServer {
             .unwrap_or_default()
     }
 
+    /// Most requests this server ever had in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     /// Requests served in all.
     pub fn total_hits(&self) -> usize {
         self.lock().hits.values().map(Vec::len).sum()
@@ -141,12 +150,12 @@ async fn serve(
     headers: HeaderMap,
 ) -> Response<Body> {
     let path = format!("/{path}");
-    let reply = state
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .replies
-        .get(&path)
-        .cloned();
+    let reply = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        s.replies.get(&path).cloned()
+    };
     let conditional = headers.contains_key(header::IF_NONE_MATCH)
         || headers.contains_key(header::IF_MODIFIED_SINCE);
     let response = match reply {
@@ -168,8 +177,14 @@ async fn serve(
             body.resize(n, b'x');
             Response::new(Body::from(body))
         }
+        Some(Reply::Chunked(n)) => {
+            let chunks =
+                (0..n.div_ceil(16 * 1024)).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 16 * 1024]));
+            Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
+        }
     };
     let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    s.in_flight -= 1;
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -360,3 +360,34 @@ async fn feed_headers_are_not_sent_to_another_origin() {
         "dropped on the way to another origin"
     );
 }
+
+#[tokio::test]
+async fn the_body_cap_holds_without_content_length_and_hosts_get_two_requests_at_a_time() {
+    let server = FeedServer::start().await;
+    server.set("/chunked", Reply::Chunked(1024 * 1024));
+    let mut feeds = vec![("chunked", server.url("/chunked"))];
+    let names = ["s0", "s1", "s2", "s3", "s4", "s5"];
+    for name in names {
+        let path = format!("/{name}.xml");
+        server.set(
+            &path,
+            Reply::Slow(
+                Duration::from_millis(300),
+                fixture("config/feeds/press.rss1.xml"),
+            ),
+        );
+        feeds.push((name, server.url(&path)));
+    }
+    let setup = setup(&feeds);
+    let reports = setup.poll(false).await;
+    let error = report(&reports, "chunked")
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(error.contains("larger than 262144 bytes"), "{error}");
+    for name in names {
+        assert_eq!(report(&reports, name).items, 3, "{name}");
+    }
+    // Seven feeds on one host, per_host_concurrency at its default of 2.
+    assert_eq!(server.max_in_flight(), 2);
+}
