@@ -2,6 +2,7 @@
 //! of a poll loses and duplicates nothing.
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -94,6 +95,38 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// A child process that is killed when dropped, so that a failing test
+/// leaves no daemon behind.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Guard {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Guard {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+fn sigterm(child: &Child) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+}
+
 fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
@@ -118,26 +151,27 @@ async fn sigterm_finishes_and_exits_zero_with_json_logs() {
         Reply::Slow(Duration::from_secs(30), story_feed(1, 5, &mut rng)),
     );
     let setup = setup(&[("a", server.url("/a.xml")), ("b", server.url("/b.xml"))]);
-    let mut child = vigia_cmd(&setup.config)
-        .args(["--log-format", "json", "run"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Guard(
+        vigia_cmd(&setup.config)
+            .args(["--log-format", "json", "run"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     let db = setup.db();
     wait_for("feed a to be stored", Duration::from_secs(20), || {
         db.exists() && setup.mentions().len() == 5
     });
     // Feed b is still waiting on its slow server: shutdown abandons that fetch.
-    let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
+    sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    let logs = String::from_utf8_lossy(&output.stderr);
+    let mut logs = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr
+            .read_to_string(&mut logs)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let events: Vec<serde_json::Value> = logs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -185,11 +219,13 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
     let setup = setup_with(&feeds, "");
 
     let daemon = || {
-        vigia_cmd(&setup.config)
-            .arg("run")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"))
+        Guard(
+            vigia_cmd(&setup.config)
+                .arg("run")
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     };
     let mut child = daemon();
     wait_for(
@@ -210,12 +246,7 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
     wait_for("every story to be stored", Duration::from_secs(60), || {
         setup.mentions().len() >= FEEDS * ITEMS
     });
-    let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
+    sigterm(&child);
     assert_eq!(
         wait_exit(&mut child, Duration::from_secs(10)).code(),
         Some(0)
