@@ -14,11 +14,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing the SIGTERM handler")?;
     tokio::spawn(async move {
-        tokio::select! {
-            _ = term.recv() => info!(signal = "SIGTERM", "Signal received."),
-            _ = tokio::signal::ctrl_c() => info!(signal = "SIGINT", "Signal received."),
-        }
+        let signal = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        };
+        // Stop first, then say so: nothing may stand between a signal and
+        // the shutdown.
         signals.cancel();
+        info!(signal, "Signal received.");
     });
     runtime.run(shutdown).await;
     Ok(())

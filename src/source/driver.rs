@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::TransactionBehavior;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -164,7 +165,10 @@ impl Poller {
             .store
             .call(move |conn| {
                 let now = store::now();
-                let tx = conn.transaction()?;
+                // IMMEDIATE: take the write lock before reading, so that another
+                // process writing meanwhile makes this wait (busy_timeout) rather
+                // than fail with a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut report = PollReport {
                     source_id: id.clone(),
                     items,

@@ -218,16 +218,19 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
     let feeds: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
     let setup = setup_with(&feeds, "");
 
-    let daemon = || {
+    let log = |name: &str| {
+        std::fs::File::create(setup.dir.path().join(name)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let daemon = |name: &str| {
         Guard(
             vigia_cmd(&setup.config)
                 .arg("run")
-                .stderr(Stdio::null())
+                .stderr(log(name))
                 .spawn()
                 .unwrap_or_else(|e| panic!("{e}")),
         )
     };
-    let mut child = daemon();
+    let mut child = daemon("first.log");
     wait_for(
         "a third of the feeds to be served",
         Duration::from_secs(30),
@@ -242,10 +245,18 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
     );
 
     // Restart the daemon; it polls what the killed one had not finished.
-    let mut child = daemon();
-    wait_for("every story to be stored", Duration::from_secs(60), || {
+    let mut child = daemon("second.log");
+    let all_stored = (0..1200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
         setup.mentions().len() >= FEEDS * ITEMS
     });
+    let second = std::fs::read_to_string(setup.dir.path().join("second.log")).unwrap_or_default();
+    assert!(
+        all_stored,
+        "{} of {} stored; restarted daemon logged:\n{second}",
+        setup.mentions().len(),
+        FEEDS * ITEMS
+    );
     sigterm(&child);
     assert_eq!(
         wait_exit(&mut child, Duration::from_secs(10)).code(),
@@ -268,4 +279,32 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
         "{summary}"
     );
     assert_eq!(setup.mentions().len(), FEEDS * ITEMS);
+}
+
+/// A daemon whose standard error has gone away (the terminal closed, the
+/// log reader died) still stops on SIGTERM. Writing a log line used to
+/// panic the signal task, and the daemon ignored every SIGTERM after.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_the_daemon_even_when_stderr_is_closed() {
+    let server = FeedServer::start().await;
+    let mut rng = fastrand::Rng::with_seed(3);
+    server.set("/a.xml", Reply::Feed(story_feed(0, 3, &mut rng)));
+    let setup = setup(&[("a", server.url("/a.xml"))]);
+    let mut child = Guard(
+        vigia_cmd(&setup.config)
+            .args(["--log-format", "json", "run"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let db = setup.db();
+    wait_for("feed a to be stored", Duration::from_secs(20), || {
+        db.exists() && setup.mentions().len() == 3
+    });
+    drop(child.stderr.take());
+    sigterm(&child);
+    assert_eq!(
+        wait_exit(&mut child, Duration::from_secs(10)).code(),
+        Some(0)
+    );
 }
