@@ -17,7 +17,9 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
 fi
 
-rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+done
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
