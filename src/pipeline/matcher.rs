@@ -53,6 +53,27 @@ pub struct BrandMatch {
     pub hits: Vec<(usize, usize)>,
 }
 
+/// Where each term first occurs in one scanned text.
+#[derive(Debug)]
+pub struct Hits<'a> {
+    matcher: &'a KeywordMatcher,
+    folded: Folded,
+    first_at: Vec<Option<(usize, usize)>>,
+}
+
+impl Hits<'_> {
+    /// Byte span in the scanned text of the first whole-word occurrence of
+    /// any of `terms` (folded, as in [`BrandMatch::terms`]).
+    pub fn first_of(&self, terms: &[String]) -> Option<(usize, usize)> {
+        terms
+            .iter()
+            .filter_map(|t| self.matcher.patterns.iter().position(|p| p == t))
+            .filter_map(|t| self.first_at[t])
+            .min()
+            .map(|(s, e)| self.folded.original_span(s, e))
+    }
+}
+
 /// Why the matcher could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
@@ -141,28 +162,31 @@ impl KeywordMatcher {
 
     /// Brands whose queries match `text`, in config order.
     pub fn find(&self, text: &str) -> Vec<BrandMatch> {
-        let folded = Folded::new(text);
-        let first_at = self.scan(&folded);
+        self.find_folded(&Folded::new(text))
+    }
+
+    /// [`find`](Self::find) for a text already folded (which the caller
+    /// may want for other uses, such as a fingerprint).
+    pub fn find_folded(&self, folded: &Folded) -> Vec<BrandMatch> {
+        let first_at = self.scan(folded);
         if first_at.iter().all(Option::is_none) {
             return Vec::new();
         }
         self.brands
             .iter()
-            .filter_map(|brand| brand.evaluate(&first_at, &self.patterns, &folded))
+            .filter_map(|brand| brand.evaluate(&first_at, &self.patterns, folded))
             .collect()
     }
 
-    /// Byte span in `text` of the first whole-word occurrence of any of
-    /// `terms` (folded, as in [`BrandMatch::terms`]).
-    pub fn locate(&self, text: &str, terms: &[String]) -> Option<(usize, usize)> {
+    /// Scans `text` once, for finding where given terms first occur.
+    pub fn hits(&self, text: &str) -> Hits<'_> {
         let folded = Folded::new(text);
         let first_at = self.scan(&folded);
-        terms
-            .iter()
-            .filter_map(|t| self.patterns.iter().position(|p| p == t))
-            .filter_map(|t| first_at[t])
-            .min()
-            .map(|(s, e)| folded.original_span(s, e))
+        Hits {
+            matcher: self,
+            folded,
+            first_at,
+        }
     }
 
     /// For each pattern, the folded span of its first whole-word occurrence.

@@ -75,17 +75,20 @@ impl Pipeline {
     /// Candidates for an already normalized document.
     pub fn candidates(&self, source_id: &str, document: Document) -> Vec<MentionCandidate> {
         let full = format!("{}\n\n{}", document.title, document.text);
-        let matches = self.matcher.find(&full);
+        let folded = Folded::new(&full);
+        let matches = self.matcher.find_folded(&folded);
         if matches.is_empty() {
             return Vec::new();
         }
-        let fingerprint = Fingerprint::of(&Folded::new(&full));
+        let fingerprint = Fingerprint::of(&folded);
+        // One scan of the body serves every brand's quote.
+        let body = self.matcher.hits(&document.text);
         matches
             .into_iter()
             .map(|m| {
                 // Quote the body where it names the brand; a title-only
                 // mention is quoted by the body's lead, or the title.
-                let snippet = match self.matcher.locate(&document.text, &m.terms) {
+                let snippet = match body.first_of(&m.terms) {
                     Some((s, e)) => snippet::quote(&document.text, s, e),
                     None if !document.text.is_empty() => snippet::lead(&document.text),
                     None => snippet::lead(&document.title),

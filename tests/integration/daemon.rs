@@ -6,7 +6,7 @@ use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{setup, setup_with, vigia_cmd, FeedServer, Reply};
+use crate::helpers::{setup, setup_with, vigia_cmd, FeedServer, Reply, Setup};
 
 /// A feed of `items` distinct stories that all mention Lumora. Texts are
 /// random draws from a vocabulary so that no two are near-duplicates.
@@ -119,6 +119,24 @@ impl std::ops::DerefMut for Guard {
     }
 }
 
+/// `vigia run` with JSON logs on a pipe, once it has stored `mentions`.
+fn json_daemon_with_mentions(setup: &Setup, mentions: usize) -> Guard {
+    let child = Guard(
+        vigia_cmd(&setup.config)
+            .args(["--log-format", "json", "run"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let db = setup.db();
+    wait_for(
+        "the first feed to be stored",
+        Duration::from_secs(20),
+        || db.exists() && setup.mentions().len() == mentions,
+    );
+    child
+}
+
 fn sigterm(child: &Child) {
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -151,17 +169,7 @@ async fn sigterm_finishes_and_exits_zero_with_json_logs() {
         Reply::Slow(Duration::from_secs(30), story_feed(1, 5, &mut rng)),
     );
     let setup = setup(&[("a", server.url("/a.xml")), ("b", server.url("/b.xml"))]);
-    let mut child = Guard(
-        vigia_cmd(&setup.config)
-            .args(["--log-format", "json", "run"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let db = setup.db();
-    wait_for("feed a to be stored", Duration::from_secs(20), || {
-        db.exists() && setup.mentions().len() == 5
-    });
+    let mut child = json_daemon_with_mentions(&setup, 5);
     // Feed b is still waiting on its slow server: shutdown abandons that fetch.
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(10));
@@ -290,17 +298,7 @@ async fn sigterm_stops_the_daemon_even_when_stderr_is_closed() {
     let mut rng = fastrand::Rng::with_seed(3);
     server.set("/a.xml", Reply::Feed(story_feed(0, 3, &mut rng)));
     let setup = setup(&[("a", server.url("/a.xml"))]);
-    let mut child = Guard(
-        vigia_cmd(&setup.config)
-            .args(["--log-format", "json", "run"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let db = setup.db();
-    wait_for("feed a to be stored", Duration::from_secs(20), || {
-        db.exists() && setup.mentions().len() == 3
-    });
+    let mut child = json_daemon_with_mentions(&setup, 3);
     drop(child.stderr.take());
     sigterm(&child);
     assert_eq!(
