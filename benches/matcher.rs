@@ -37,6 +37,8 @@ fn corpus() -> Vec<RawItem> {
                 summary: e.summary.map(|t| t.content),
                 content: e.content.and_then(|c| c.body),
                 published: e.published,
+                origin: None,
+                query: None,
             }));
         }
     }

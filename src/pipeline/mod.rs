@@ -35,6 +35,10 @@ pub struct Document {
     pub text: String,
     /// When the item says it was published.
     pub published: Option<DateTime<Utc>>,
+    /// Site or sender it comes from, as plain text.
+    pub origin: Option<String>,
+    /// Alert query that found it.
+    pub query: Option<String>,
 }
 
 /// A mention the pipeline found, before the store decides whether it is new.
@@ -134,7 +138,15 @@ pub fn normalize(item: &RawItem) -> Document {
         title,
         text,
         published: item.published,
+        origin: clean_field(item.origin.as_deref()),
+        query: clean_field(item.query.as_deref()),
     }
+}
+
+/// A short field from outside (a site name, a sender) as one clean line.
+fn clean_field(value: Option<&str>) -> Option<String> {
+    let text = normalize::html_to_text(value?).replace('\n', " ");
+    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]

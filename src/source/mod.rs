@@ -5,6 +5,7 @@
 //! the store, calls `fetch`, hands the items to the pipeline and saves the
 //! cursor, the error count and the next check time back.
 
+pub mod alert_email;
 pub mod driver;
 pub mod http;
 pub mod rss;
@@ -30,6 +31,11 @@ pub struct RawItem {
     pub content: Option<String>,
     /// Publication (or last update) time.
     pub published: Option<DateTime<Utc>>,
+    /// Who or where it comes from, when the source says: the site an alert
+    /// result is from, the sender of a mail.
+    pub origin: Option<String>,
+    /// The alert query that found it, for items from alert emails.
+    pub query: Option<String>,
 }
 
 /// Where a source left off, kept in the store between fetches.

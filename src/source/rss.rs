@@ -238,6 +238,12 @@ fn raw_item(entry: feed_rs::model::Entry) -> RawItem {
         summary: entry.summary.map(|t| t.content),
         content: entry.content.and_then(|c| c.body),
         published: entry.published.or(entry.updated),
+        origin: entry
+            .authors
+            .first()
+            .map(|a| a.name.clone())
+            .filter(|n| !n.trim().is_empty()),
+        query: None,
     }
 }
 

@@ -144,8 +144,8 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     })?;
     conn.prepare_cached(
         "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
-             source_id, published_at, first_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             source_id, published_at, first_seen_at, origin, alert_query)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         c.brand,
@@ -158,6 +158,8 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         c.source_id,
         c.document.published.map(|p| p.timestamp()),
         now,
+        c.document.origin,
+        c.document.query,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -217,6 +219,10 @@ pub struct MentionRow {
     pub published_at: Option<i64>,
     /// When Vigia first saw it, Unix seconds.
     pub first_seen_at: i64,
+    /// Site or sender it comes from, when known.
+    pub origin: Option<String>,
+    /// Alert query that found it, for alert emails.
+    pub query: Option<String>,
 }
 
 /// Lists mentions, newest first.
@@ -226,7 +232,8 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                 m.published_at, m.first_seen_at,
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
                 (SELECT group_concat(source_id, char(10)) FROM
-                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id))
+                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id)),
+                m.origin, m.alert_query
          FROM mentions m
          WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
            AND (?2 IS NULL OR m.first_seen_at >= ?2)
@@ -263,5 +270,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
         sources: sources
             .map(|s| s.lines().map(str::to_string).collect())
             .unwrap_or_default(),
+        origin: r.get(11)?,
+        query: r.get(12)?,
     })
 }

@@ -16,7 +16,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Versioned migrations, applied in order; the index + 1 is the version
 /// recorded in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_origin.sql"),
+];
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

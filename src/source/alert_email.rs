@@ -1,0 +1,357 @@
+//! Mail into items: Google Alerts and Talkwalker Alerts mails split into
+//! their results; any other mail becomes one item.
+//!
+//! Alert senders are recognised by address and headers. Results are the
+//! links wrapped in the alert service's redirect (`google.com/url?url=…`,
+//! Talkwalker's `…/redirect?url=…`); each result's site and snippet are the
+//! text around its link, found as the largest block of the mail that holds
+//! that result and no other. The HTML part is preferred; a mail with only a
+//! plain-text part is read by its `<link>` lines. MIME, transfer encodings
+//! and charsets are mail-parser's.
+
+use chrono::{DateTime, Utc};
+use ego_tree::NodeRef;
+use mail_parser::{Message, MessageParser, PartType};
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use super::RawItem;
+use crate::pipeline::normalize::{canonical_url, html_to_text};
+
+/// Which kind of mail it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// From Google Alerts.
+    GoogleAlert,
+    /// From Talkwalker Alerts.
+    Talkwalker,
+    /// Anything else: one item.
+    Other,
+}
+
+/// Why a mail could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Not a parseable message.
+    #[error("not an email message")]
+    NotMail,
+}
+
+/// A mail read into items.
+#[derive(Debug)]
+pub struct ParsedMail {
+    /// What kind of mail.
+    pub kind: MailKind,
+    /// Its items: one per alert result, or the mail itself.
+    pub items: Vec<RawItem>,
+}
+
+/// Link texts that are the alert's furniture, not results.
+const FURNITURE: &[&str] = &[
+    "see all stories",
+    "flag as irrelevant",
+    "see more results",
+    "edit this alert",
+    "unsubscribe",
+    "ver todas",
+    "sinalizar como irrelevante",
+    "ver mais resultados",
+    "editar este alerta",
+    "cancelar inscrição",
+    "cancelar",
+    "view all",
+    "manage alerts",
+    "gerenciar alertas",
+    "facebook",
+    "twitter",
+    "x",
+    "linkedin",
+    "read more",
+    "leia mais",
+];
+
+/// Reads one raw message.
+pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, MailError> {
+    let message = MessageParser::default()
+        .parse(headers_first(raw))
+        .ok_or(MailError::NotMail)?;
+    let kind = kind_of(&message);
+    let published = message
+        .date()
+        .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
+    let items = match kind {
+        MailKind::Other => vec![whole_mail(&message, published)],
+        MailKind::GoogleAlert | MailKind::Talkwalker => {
+            let query = alert_query(message.subject().unwrap_or_default());
+            let mut results = html_body(&message)
+                .map(|h| html_results(&h))
+                .unwrap_or_default();
+            if results.is_empty() {
+                results = message
+                    .body_text(0)
+                    .map(|t| text_results(&t))
+                    .unwrap_or_default();
+            }
+            // A result can be linked twice (its title and its thumbnail, or
+            // a story and the same story under "more coverage").
+            let mut seen = std::collections::HashSet::new();
+            results.retain(|r| seen.insert(r.url.clone()));
+            results
+                .into_iter()
+                .map(|r| RawItem {
+                    url: Some(r.url.to_string()),
+                    title: Some(r.title),
+                    summary: Some(r.snippet),
+                    published,
+                    origin: r.site,
+                    query: query.clone(),
+                    ..RawItem::default()
+                })
+                .collect()
+        }
+    };
+    Ok(ParsedMail { kind, items })
+}
+
+/// The message from its first header on: saved mails may start with blank
+/// lines or an mbox `From ` line, which would hide the real headers.
+fn headers_first(raw: &[u8]) -> &[u8] {
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
+    let raw = &raw[start..];
+    match raw.strip_prefix(b"From ") {
+        Some(rest) => rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(&[][..], |nl| &rest[nl + 1..]),
+        None => raw,
+    }
+}
+
+fn kind_of(message: &Message<'_>) -> MailKind {
+    let from = message
+        .from()
+        .and_then(|f| f.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let domain = from.rsplit('@').next().unwrap_or_default();
+    let list_id = message
+        .header_raw("List-Id")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if (domain == "google.com" && from.starts_with("googlealerts"))
+        || list_id.contains("alerts.google.com")
+    {
+        MailKind::GoogleAlert
+    } else if domain == "talkwalker.com" || domain.ends_with(".talkwalker.com") {
+        MailKind::Talkwalker
+    } else {
+        MailKind::Other
+    }
+}
+
+/// The query from a subject such as `Google Alert - acme`,
+/// `Alerta do Google – acme` or `Talkwalker Alert: "acme"`.
+fn alert_query(subject: &str) -> Option<String> {
+    let (_, query) = [" - ", " – ", " — ", ": "]
+        .iter()
+        .find_map(|sep| subject.split_once(sep))?;
+    let query = query
+        .trim()
+        .trim_matches(|c| c == '"' || c == '“' || c == '”')
+        .trim();
+    (!query.is_empty()).then(|| query.to_string())
+}
+
+/// The first real HTML body part, if there is one.
+fn html_body(message: &Message<'_>) -> Option<String> {
+    let part = message.html_part(0)?;
+    match &part.body {
+        PartType::Html(html) => Some(html.to_string()),
+        _ => None,
+    }
+}
+
+/// One mail, one item: subject and text, sender kept.
+fn whole_mail(message: &Message<'_>, published: Option<DateTime<Utc>>) -> RawItem {
+    let sender = message
+        .from()
+        .and_then(|f| f.first())
+        .map(|a| match (a.name(), a.address()) {
+            (Some(name), Some(addr)) => format!("{name} <{addr}>"),
+            (None, Some(addr)) => addr.to_string(),
+            (Some(name), None) => name.to_string(),
+            (None, None) => String::new(),
+        });
+    let text = match message.text_part(0).map(|p| &p.body) {
+        Some(PartType::Text(text)) => text.to_string(),
+        _ => html_body(message)
+            .map(|h| html_to_text(&h))
+            .unwrap_or_default(),
+    };
+    RawItem {
+        guid: message.message_id().map(|id| format!("<{id}>")),
+        title: message.subject().map(str::to_string),
+        content: Some(text),
+        published,
+        origin: sender.filter(|s| !s.is_empty()),
+        ..RawItem::default()
+    }
+}
+
+/// One result of an alert.
+#[derive(Debug, Clone, PartialEq)]
+struct AlertResult {
+    title: String,
+    url: Url,
+    site: Option<String>,
+    snippet: String,
+}
+
+/// The article a link in an alert points to, when the link is one of the
+/// alert service's redirects to somewhere outside the service.
+fn result_target(href: &str) -> Option<Url> {
+    let link = Url::parse(href.trim()).ok()?;
+    let host = link
+        .host_str()?
+        .trim_start_matches("www.")
+        .to_ascii_lowercase();
+    let keys: &[&str] = if host.starts_with("google.") && link.path() == "/url" {
+        &["url", "q"]
+    } else if host == "talkwalker.com" || host.ends_with(".talkwalker.com") {
+        &["url", "u", "target"]
+    } else {
+        return None;
+    };
+    let target = link
+        .query_pairs()
+        .find(|(k, _)| keys.contains(&k.as_ref()))
+        .map(|(_, v)| v.into_owned())?;
+    let url = canonical_url(&target, None)?;
+    let target_host = url
+        .host_str()?
+        .trim_start_matches("www.")
+        .to_ascii_lowercase();
+    let internal = target_host.starts_with("google.")
+        || target_host.starts_with("news.google.")
+        || target_host.ends_with("talkwalker.com");
+    (!internal).then_some(url)
+}
+
+fn is_furniture(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches(['»', '›', '.', ' '])
+        .to_lowercase();
+    t.is_empty()
+        || FURNITURE
+            .iter()
+            .any(|f| t == *f || t.starts_with(&format!("{f} ")))
+}
+
+fn html_results(html: &str) -> Vec<AlertResult> {
+    let document = Html::parse_document(html);
+    let Ok(anchors) = Selector::parse("a[href]") else {
+        return Vec::new();
+    };
+    let results: Vec<(ElementRef<'_>, Url)> = document
+        .select(&anchors)
+        .filter_map(|a| Some((a, result_target(a.value().attr("href")?)?)))
+        .filter(|(a, _)| !is_furniture(&a.text().collect::<String>()))
+        .collect();
+    let ids: Vec<_> = results.iter().map(|(a, _)| a.id()).collect();
+    results
+        .iter()
+        .filter_map(|(anchor, url)| {
+            let title = one_line(&anchor.text().collect::<String>());
+            let block = result_block(**anchor, &ids);
+            let (site, snippet) = site_and_snippet(&block_text(block), &title);
+            Some(AlertResult {
+                title,
+                url: url.clone(),
+                site,
+                snippet,
+            })
+            .filter(|r| !r.title.is_empty())
+        })
+        .collect()
+}
+
+/// The largest ancestor of `anchor` that holds no other result link.
+fn result_block<'a>(anchor: NodeRef<'a, Node>, results: &[ego_tree::NodeId]) -> NodeRef<'a, Node> {
+    let mut block = anchor;
+    for ancestor in anchor.ancestors() {
+        let others = ancestor
+            .descendants()
+            .any(|d| d.id() != anchor.id() && results.contains(&d.id()));
+        if others {
+            break;
+        }
+        block = ancestor;
+    }
+    block
+}
+
+fn block_text(block: NodeRef<'_, Node>) -> String {
+    match ElementRef::wrap(block) {
+        Some(element) => html_to_text(&element.html()),
+        None => String::new(),
+    }
+}
+
+/// Splits the text of a result's block, less its title, into the site (the
+/// first short line) and the snippet (the rest), dropping furniture.
+fn site_and_snippet(text: &str, title: &str) -> (Option<String>, String) {
+    let mut lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != title && !is_furniture(l))
+        .collect();
+    let site = match lines.first() {
+        Some(first) if lines.len() > 1 && first.chars().count() <= 80 => {
+            Some(lines.remove(0).to_string())
+        }
+        _ => None,
+    };
+    (site, lines.join(" "))
+}
+
+/// Results of a plain-text alert: each link line (`<https://…>` or a bare
+/// URL) closes a result whose title, site and snippet are the lines of the
+/// paragraph it ends (results are separated by blank lines).
+fn text_results(text: &str) -> Vec<AlertResult> {
+    let mut results = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        let link = line.trim_start_matches('<').trim_end_matches('>');
+        if link.starts_with("http://") || link.starts_with("https://") {
+            if let Some(url) = result_target(link) {
+                if let Some((title, rest)) = pending.split_first() {
+                    let (site, snippet) = site_and_snippet(&rest.join("\n"), title);
+                    results.push(AlertResult {
+                        title: one_line(title),
+                        url,
+                        site,
+                        snippet,
+                    });
+                }
+            }
+            pending.clear();
+        } else if line.is_empty() {
+            pending.clear();
+        } else if !is_furniture(line) {
+            pending.push(line);
+        }
+    }
+    results
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests;

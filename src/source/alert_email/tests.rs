@@ -1,0 +1,303 @@
+//! Parser tests over written samples (modern Google Alerts in Portuguese,
+//! text-only English, Talkwalker, a forwarded complaint) and the real 2010
+//! Google Alerts mails in `../shared/data/alerts`.
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/mail/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn shared(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../shared/data/alerts/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (the shared evaluation data)"))
+}
+
+fn parsed(raw: &[u8]) -> ParsedMail {
+    parse_mail(raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn summary(item: &RawItem) -> (&str, &str, Option<&str>) {
+    (
+        item.title.as_deref().unwrap_or_default(),
+        item.url.as_deref().unwrap_or_default(),
+        item.origin.as_deref(),
+    )
+}
+
+#[test]
+fn google_alert_in_portuguese_from_its_html_part() {
+    let mail = parsed(&fixture("google-alert-pt.eml"));
+    assert_eq!(mail.kind, MailKind::GoogleAlert);
+    let got: Vec<_> = mail.items.iter().map(summary).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Lumora anuncia recall de 12 mil lâmpadas inteligentes",
+                "https://www.folhadoconsumidor.example/2026/11/lumora-recall-lampadas",
+                Some("Folha do Consumidor")
+            ),
+            (
+                "App da Lumora fica fora do ar e clientes reclamam",
+                "https://tecnoblog.example/noticias/lumora-app-fora-do-ar/",
+                Some("Tecnoblog Exemplo")
+            ),
+            (
+                "Entrega atrasada do Halo Mini - Lumora",
+                "https://www.reclame.example/lumora/entrega-atrasada-halo-mini_88231/",
+                Some("Reclame Exemplo")
+            ),
+        ]
+    );
+    let first = &mail.items[0];
+    assert!(
+        first
+            .summary
+            .as_deref()
+            .is_some_and(|s| s.starts_with("A Lumora anunciou nesta sexta-feira")),
+        "{first:?}"
+    );
+    assert!(
+        !first
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Sinalizar"),
+        "{first:?}"
+    );
+    assert_eq!(first.query.as_deref(), Some("Lumora"));
+    assert_eq!(
+        first.published.map(|p| p.to_rfc3339()).as_deref(),
+        Some("2026-11-21T16:02:11+00:00")
+    );
+}
+
+#[test]
+fn the_text_part_gives_the_same_results_as_the_html_part() {
+    let raw = fixture("google-alert-pt.eml");
+    let message = MessageParser::default()
+        .parse(&raw)
+        .unwrap_or_else(|| panic!("parse"));
+    let from_text = text_results(&message.body_text(0).unwrap_or_default());
+    let from_html = html_results(&html_body(&message).unwrap_or_default());
+    assert_eq!(from_text.len(), 3);
+    for (t, h) in from_text.iter().zip(&from_html) {
+        assert_eq!((&t.title, &t.url, &t.site), (&h.title, &h.url, &h.site));
+    }
+}
+
+#[test]
+fn google_alert_with_only_a_latin1_text_part() {
+    let mail = parsed(&fixture("google-alert-en-text.eml"));
+    assert_eq!(mail.kind, MailKind::GoogleAlert);
+    let got: Vec<_> = mail.items.iter().map(summary).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Lumora recalls 12,000 smart bulbs over overheating risk",
+                "https://www.gadgetledger.example/2026/11/lumora-recall",
+                Some("Gadget Ledger")
+            ),
+            (
+                "Café owners switch to Lumora's Halo panels",
+                "http://smallbiz-review.example/caf%C3%A9-lighting/",
+                Some("Smallbiz Review")
+            ),
+        ]
+    );
+    assert_eq!(
+        mail.items[1].summary.as_deref(),
+        Some("Three cafés in Porto told us the Lumora panels cut their lighting bill by a third.")
+    );
+}
+
+#[test]
+fn talkwalker_alert_in_windows_1252() {
+    let mail = parsed(&fixture("talkwalker-alert.eml"));
+    assert_eq!(mail.kind, MailKind::Talkwalker);
+    let got: Vec<_> = mail.items.iter().map(summary).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Lumora Halo keeps disconnecting from Wi-Fi",
+                "https://forum.smarthome.example/t/lumora-halo-keeps-disconnecting/4412",
+                Some("forum.smarthome.example · 21/11/2026")
+            ),
+            (
+                "Lumora llega a España con su gama Halo",
+                "https://www.elmundo-tech.example/2026/11/21/lumora-llega-a-espana.html",
+                Some("elmundo-tech.example · 21/11/2026")
+            ),
+        ]
+    );
+    assert_eq!(
+        mail.items[1].summary.as_deref(),
+        Some("La empresa brasileña Lumora abre tienda en Madrid y promete precios “competitivos”.")
+    );
+    assert_eq!(mail.items[0].query.as_deref(), Some("Lumora"));
+}
+
+#[test]
+fn any_other_mail_is_one_item_with_its_sender() {
+    let mail = parsed(&fixture("forwarded-complaint.eml"));
+    assert_eq!(mail.kind, MailKind::Other);
+    assert_eq!(mail.items.len(), 1);
+    let item = &mail.items[0];
+    assert_eq!(
+        item.title.as_deref(),
+        Some("Fwd: Reclamação - lâmpada Lumora queimou")
+    );
+    assert_eq!(
+        item.origin.as_deref(),
+        Some("João Suporte <joao@lumora.example>")
+    );
+    assert_eq!(
+        item.guid.as_deref(),
+        Some("<CAF8x=forwarded.complaint@mail.example>")
+    );
+    assert!(item
+        .content
+        .as_deref()
+        .is_some_and(|c| c.contains("Quero a troca ou o reembolso.")));
+    assert_eq!(item.url, None);
+}
+
+/// Every result link of a real alert, found independently of the parser:
+/// the distinct `q=` targets of the `google.com/url` links that leave Google.
+fn expected_targets(raw: &[u8]) -> Vec<String> {
+    let message = MessageParser::default()
+        .parse(headers_first(raw))
+        .unwrap_or_else(|| panic!("parse"));
+    let html = html_body(&message).unwrap_or_default();
+    let mut out = Vec::new();
+    for piece in html.split("href=\"").skip(1) {
+        let href = piece
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .replace("&amp;", "&");
+        let Ok(url) = Url::parse(&href) else { continue };
+        let Some(q) = url
+            .query_pairs()
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.into_owned())
+        else {
+            continue;
+        };
+        let target = canonical_url(&q, None).map(String::from).unwrap_or(q);
+        if !target.contains("google.com") && !out.contains(&target) {
+            out.push(target);
+        }
+    }
+    out
+}
+
+#[test]
+fn real_google_alerts_from_2010_every_result() {
+    for (file, query) in [
+        ("alerts.eml", "barack obama"),
+        ("computer-alerts.eml", "computer monitors"),
+    ] {
+        let raw = shared(file);
+        let mail = parsed(&raw);
+        assert_eq!(mail.kind, MailKind::GoogleAlert, "{file}");
+        let urls: Vec<String> = mail.items.iter().filter_map(|i| i.url.clone()).collect();
+        assert_eq!(urls, expected_targets(&raw), "{file}");
+        for item in &mail.items {
+            assert!(
+                item.title
+                    .as_deref()
+                    .is_some_and(|t| !t.is_empty() && !t.contains('<')),
+                "{file}: {item:?}"
+            );
+            assert!(
+                item.summary
+                    .as_deref()
+                    .is_some_and(|s| !s.contains("See all stories")),
+                "{file}: {item:?}"
+            );
+            assert_eq!(item.query.as_deref(), Some(query));
+        }
+    }
+    let mail = parsed(&shared("alerts.eml"));
+    assert_eq!(
+        summary(&mail.items[0]),
+        (
+            "Obama Announces $2B in Grants for Clean Energy Jobs",
+            "http://www.foxnews.com/politics/2010/07/03/obama-announces-b-grants-clean-energy-jobs/",
+            Some("FOXNews")
+        )
+    );
+    assert!(mail.items[0]
+        .summary
+        .as_deref()
+        .is_some_and(|s| s.starts_with("President Barack Obama is pictured")));
+}
+
+#[test]
+fn a_confirmation_mail_has_no_results() {
+    let mail = parsed(&shared("alert-confirmation.eml"));
+    assert_eq!(mail.kind, MailKind::GoogleAlert);
+    assert!(mail.items.is_empty());
+}
+
+#[test]
+fn leading_blank_lines_and_mbox_separators_are_skipped() {
+    let mut raw = b"From googlealerts-noreply@google.com Sat Nov 21 08:02:11 2026\n".to_vec();
+    raw.extend(fixture("google-alert-en-text.eml"));
+    assert_eq!(parsed(&raw).items.len(), 2);
+    let mut raw = b"  \r\n\n".to_vec();
+    raw.extend(fixture("google-alert-en-text.eml"));
+    assert_eq!(parsed(&raw).items.len(), 2);
+}
+
+#[test]
+fn subjects_give_the_query() {
+    let cases = [
+        ("Google Alert - barack obama", Some("barack obama")),
+        ("Alerta do Google – Lumora", Some("Lumora")),
+        ("Talkwalker Alert: \"Lumora\"", Some("Lumora")),
+        ("Click to confirm your Google Alert", None),
+    ];
+    for (subject, want) in cases {
+        assert_eq!(alert_query(subject).as_deref(), want, "{subject}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Malformed MIME never panics: arbitrary bytes.
+    #[test]
+    fn arbitrary_bytes_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = parse_mail(&raw);
+    }
+
+    /// Nor do real alerts cut short, with bytes overwritten.
+    #[test]
+    fn damaged_alerts_never_panic(
+        which in 0usize..4,
+        cut in 0.0f64..1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, any::<u8>()), 0..32),
+    ) {
+        let name = ["google-alert-pt.eml", "google-alert-en-text.eml", "talkwalker-alert.eml", "forwarded-complaint.eml"][which];
+        let mut raw = fixture(name);
+        raw.truncate((raw.len() as f64 * cut) as usize);
+        let len = raw.len();
+        for (at, byte) in flips {
+            if len > 0 {
+                raw[((len - 1) as f64 * at) as usize] = byte;
+            }
+        }
+        let _ = parse_mail(&raw);
+    }
+}
