@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::pipeline::Pipeline;
 use crate::source::driver::{run_source, PollReport, Poller};
 use crate::source::http::{HttpClient, HttpError};
+use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
 use crate::source::Source;
 use crate::store::{Store, StoreError};
@@ -64,6 +65,16 @@ impl Runtime {
                 Arc::new(source) as Arc<dyn Source>
             })
             .collect();
+        let maildirs = config.maildirs.iter().map(|m| {
+            let source = MaildirSource::new(
+                m.id.clone(),
+                m.path.clone(),
+                m.interval,
+                config.http.max_body_bytes,
+            );
+            Arc::new(source) as Arc<dyn Source>
+        });
+        let sources: Vec<Arc<dyn Source>> = sources.into_iter().chain(maildirs).collect();
         for source in &sources {
             poller.register(source.as_ref()).await?;
         }

@@ -9,10 +9,11 @@ pub fn run(path: &Path) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
             println!(
-                "{}: ok ({} brands, {} feeds, {} distinct terms; database {})",
+                "{}: ok ({} brands, {} feeds, {} maildirs, {} distinct terms; database {})",
                 path.display(),
                 config.brands.len(),
                 config.feeds.len(),
+                config.maildirs.len(),
                 config.matcher.term_count(),
                 config.storage_path.display()
             );

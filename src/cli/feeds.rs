@@ -13,7 +13,8 @@ use crate::store::{self, sources, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
-    /// Health of every configured feed: last success, last error, failures, next check.
+    /// Health of every configured source (feeds, mailboxes): last success, last error,
+    /// failures, next check.
     Status(StatusArgs),
     /// Import the feeds of an OPML file as `[[feed]]` tables.
     Import(ImportArgs),
@@ -40,22 +41,20 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let states = store.call(|c| sources::list(c)).await?;
-    let configured: Vec<_> = config
-        .feeds
+    let locations = config.source_locations();
+    let configured: Vec<_> = locations
         .iter()
-        .map(|f| {
-            (
-                f,
-                states
-                    .iter()
-                    .find(|s| s.id == f.id && s.config_url == f.url.as_str()),
-            )
+        .map(|(id, location)| {
+            let state = states
+                .iter()
+                .find(|s| s.id == *id && s.config_url == *location);
+            (id, location, state)
         })
         .collect();
     if args.json {
         let out: Vec<_> = configured
             .iter()
-            .map(|(f, s)| serde_json::json!({ "id": f.id, "url": f.url.as_str(), "state": s }))
+            .map(|(id, location, s)| serde_json::json!({ "id": id, "url": location, "state": s }))
             .collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -63,9 +62,9 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
     let now = store::now();
     let rows: Vec<Vec<String>> = configured
         .iter()
-        .map(|(feed, state)| match state {
+        .map(|(id, _, state)| match state {
             None => vec![
-                clean(&feed.id, 40),
+                clean(id, 40),
                 "new".into(),
                 "0".into(),
                 "-".into(),
@@ -73,7 +72,7 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
                 "-".into(),
             ],
             Some(s) => vec![
-                clean(&feed.id, 40),
+                clean(id, 40),
                 health(s.error_count, s.last_success_at).into(),
                 s.error_count.to_string(),
                 time(s.last_success_at),
@@ -91,7 +90,7 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
         .collect();
     table(
         &[
-            "FEED",
+            "SOURCE",
             "STATE",
             "FAILURES",
             "LAST SUCCESS",

@@ -118,6 +118,8 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
         "terms",
         "sources",
         "sightings",
+        "origin",
+        "alert_query",
     ])?;
     let rfc = |t: Option<i64>| {
         t.and_then(|s| DateTime::from_timestamp(s, 0))
@@ -136,6 +138,8 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
             defuse(&m.terms.join("; ")),
             defuse(&m.sources.join("; ")),
             m.sightings.to_string(),
+            defuse(m.origin.as_deref().unwrap_or_default()),
+            defuse(m.query.as_deref().unwrap_or_default()),
         ])?;
     }
     out.flush()?;

@@ -7,6 +7,7 @@
 //! against the directory that holds it. `vigia check` runs exactly this.
 
 pub mod error;
+mod mail;
 pub mod opml;
 pub mod raw;
 mod validate;
@@ -42,6 +43,8 @@ pub struct Config {
     pub brands: Vec<Brand>,
     /// Feeds to poll.
     pub feeds: Vec<Feed>,
+    /// Maildirs to read.
+    pub maildirs: Vec<Maildir>,
     /// Every brand's queries in one automaton.
     pub matcher: KeywordMatcher,
 }
@@ -70,6 +73,17 @@ pub struct Feed {
     pub headers: HeaderMap,
 }
 
+/// A local Maildir.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maildir {
+    /// Stable id: its name.
+    pub id: String,
+    /// The folder holding `new/` and `cur/`.
+    pub path: PathBuf,
+    /// Poll interval.
+    pub interval: Duration,
+}
+
 impl Config {
     /// Reads and validates `path` and the feed files it names.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -89,6 +103,19 @@ impl Config {
             return Err(ConfigErrors(errors));
         }
         validate::from_raw(&main, raw, &feed_files)
+    }
+}
+
+impl Config {
+    /// Every configured source as (id, location), the location as the
+    /// store records it.
+    pub fn source_locations(&self) -> Vec<(String, String)> {
+        let feeds = self.feeds.iter().map(|f| (f.id.clone(), f.url.to_string()));
+        let maildirs = self
+            .maildirs
+            .iter()
+            .map(|m| (m.id.clone(), m.path.display().to_string()));
+        feeds.chain(maildirs).collect()
     }
 }
 

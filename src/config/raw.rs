@@ -29,6 +29,9 @@ pub struct RawConfig {
     /// `[[feed]]`
     #[serde(default, rename = "feed")]
     pub feeds: Vec<RawFeed>,
+    /// `[[maildir]]`
+    #[serde(default, rename = "maildir")]
+    pub maildirs: Vec<RawMaildir>,
     /// Further files holding `[[feed]]` tables (as `vigia feeds import`
     /// writes them), relative to this file.
     #[serde(default)]
@@ -103,6 +106,18 @@ pub struct RawFeed {
     /// Extra request headers.
     #[serde(default)]
     pub headers: BTreeMap<String, Text>,
+}
+
+/// `[[maildir]]`: a local Maildir to read mail from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaildir {
+    /// Stable name.
+    pub name: Text,
+    /// The Maildir (the folder holding `new/` and `cur/`).
+    pub path: Text,
+    /// Poll interval; defaults to `[poll] interval`.
+    pub interval: Option<Text>,
 }
 
 /// A feeds file: `[[feed]]` tables only.

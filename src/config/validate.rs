@@ -19,13 +19,13 @@ use crate::source::http::HttpSettings;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 const MIN_INTERVAL: Duration = Duration::from_secs(10);
 
-struct Checker<'a> {
-    file: &'a SourceFile,
-    errors: Vec<ConfigError>,
+pub(super) struct Checker<'a> {
+    pub(super) file: &'a SourceFile,
+    pub(super) errors: Vec<ConfigError>,
 }
 
 impl Checker<'_> {
-    fn push(
+    pub(super) fn push(
         &mut self,
         span: Option<Range<usize>>,
         key: impl Into<String>,
@@ -34,7 +34,12 @@ impl Checker<'_> {
         self.errors.push(self.file.error(span, key, message));
     }
 
-    fn duration(&mut self, value: Option<&Text>, key: &str, default: Duration) -> Duration {
+    pub(super) fn duration(
+        &mut self,
+        value: Option<&Text>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
         let Some(value) = value else { return default };
         match humantime::parse_duration(value.get_ref()) {
             Ok(d) if d >= MIN_INTERVAL || key.ends_with("timeout") && d > Duration::ZERO => d,
@@ -133,6 +138,12 @@ pub(super) fn from_raw(
         }
         errors.append(&mut check.errors);
     }
+    let mut check = Checker {
+        file: main,
+        errors: Vec::new(),
+    };
+    let maildirs = super::mail::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
+    errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
         .map(|b| BrandSpec {
@@ -154,6 +165,7 @@ pub(super) fn from_raw(
         backoff,
         brands,
         feeds,
+        maildirs,
         matcher,
     })
 }
@@ -271,7 +283,7 @@ fn feed(
     i: usize,
     raw: &RawFeed,
     default_interval: Duration,
-    seen: &mut HashMap<String, (std::path::PathBuf, String)>,
+    seen: &mut super::mail::Seen,
 ) -> Option<Feed> {
     let key = format!("feed[{i}]");
     let url = match resolve_url(raw.url.get_ref(), &base_dir(&check.file.path)) {

@@ -144,9 +144,13 @@ pub fn normalize(item: &RawItem) -> Document {
 }
 
 /// A short field from outside (a site name, a sender) as one clean line.
+/// Not parsed as HTML: a sender such as `Ana <ana@example.com>` is text.
 fn clean_field(value: Option<&str>) -> Option<String> {
-    let text = normalize::html_to_text(value?).replace('\n', " ");
-    (!text.is_empty()).then_some(text)
+    let words: Vec<&str> = value?
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub enum MailKind {
 /// Why a mail could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    /// Not a parseable message.
+    /// Not a message: none of From, Subject, Date or Message-ID.
     #[error("not an email message")]
     NotMail,
 }
@@ -74,6 +74,7 @@ const FURNITURE: &[&str] = &[
 pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, MailError> {
     let message = MessageParser::default()
         .parse(headers_first(raw))
+        .filter(is_mail)
         .ok_or(MailError::NotMail)?;
     let kind = kind_of(&message);
     let published = message
@@ -100,8 +101,8 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, MailError> {
                 .into_iter()
                 .map(|r| RawItem {
                     url: Some(r.url.to_string()),
-                    title: Some(r.title),
-                    summary: Some(r.snippet),
+                    title: Some(text_as_html(&r.title)),
+                    summary: Some(text_as_html(&r.snippet)),
                     published,
                     origin: r.site,
                     query: query.clone(),
@@ -111,6 +112,15 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, MailError> {
         }
     };
     Ok(ParsedMail { kind, items })
+}
+
+/// A message has at least one of the headers every mail carries; mail-parser
+/// accepts anything, binary junk included.
+fn is_mail(message: &Message<'_>) -> bool {
+    message.from().is_some()
+        || message.subject().is_some()
+        || message.date().is_some()
+        || message.message_id().is_some()
 }
 
 /// The message from its first header on: saved mails may start with blank
@@ -194,8 +204,8 @@ fn whole_mail(message: &Message<'_>, published: Option<DateTime<Utc>>) -> RawIte
     };
     RawItem {
         guid: message.message_id().map(|id| format!("<{id}>")),
-        title: message.subject().map(str::to_string),
-        content: Some(text),
+        title: message.subject().map(text_as_html),
+        content: Some(text_as_html(&text)),
         published,
         origin: sender.filter(|s| !s.is_empty()),
         ..RawItem::default()
@@ -347,6 +357,16 @@ fn text_results(text: &str) -> Vec<AlertResult> {
         }
     }
     results
+}
+
+/// Plain text as the HTML that reads back as the same text: items carry
+/// HTML, and a sender's `<ana@example.com>` or a snippet's `<script>` is
+/// text here, not markup. Line breaks are kept.
+fn text_as_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', "<br>\n")
 }
 
 fn one_line(text: &str) -> String {

@@ -8,6 +8,7 @@
 pub mod alert_email;
 pub mod driver;
 pub mod http;
+pub mod maildir;
 pub mod rss;
 
 use std::time::Duration;
@@ -49,6 +50,9 @@ pub struct Cursor {
     pub etag: Option<String>,
     /// `Last-Modified` of the last full response.
     pub last_modified: Option<String>,
+    /// A source's own position: for a Maildir, the newest modification
+    /// time it has read (nanoseconds since the epoch).
+    pub position: Option<String>,
 }
 
 /// What one fetch returned.

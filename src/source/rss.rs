@@ -91,6 +91,7 @@ impl FeedSource {
                 .last_modified
                 .clone()
                 .or_else(|| cursor.last_modified.clone().filter(|_| !modified)),
+            position: None,
         };
         if let (true, Some(body)) = (modified, &response.body) {
             let (items, ttl) = parse(body, &response.final_url)
@@ -268,6 +269,7 @@ mod tests {
             etag: e.map(str::to_string),
             last_modified: l.map(str::to_string),
             location: None,
+            position: None,
         };
         let cases = [
             (

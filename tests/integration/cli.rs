@@ -42,7 +42,7 @@ fn check_accepts_the_demo_config() {
         .arg("check")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(stdout(&out).contains("ok (1 brands, 3 feeds"));
+    assert!(stdout(&out).contains("ok (1 brands, 3 feeds, 1 maildirs"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

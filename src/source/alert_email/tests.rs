@@ -19,8 +19,16 @@ fn shared(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (the shared evaluation data)"))
 }
 
+/// The mail's items with their text as the pipeline reads it (items carry
+/// HTML; the parser escapes the plain text it extracts).
 fn parsed(raw: &[u8]) -> ParsedMail {
-    parse_mail(raw).unwrap_or_else(|e| panic!("{e}"))
+    let mut mail = parse_mail(raw).unwrap_or_else(|e| panic!("{e}"));
+    for item in &mut mail.items {
+        for field in [&mut item.title, &mut item.summary, &mut item.content] {
+            *field = field.as_deref().map(html_to_text);
+        }
+    }
+    mail
 }
 
 fn summary(item: &RawItem) -> (&str, &str, Option<&str>) {
@@ -103,7 +111,7 @@ fn google_alert_with_only_a_latin1_text_part() {
         [
             (
                 "Lumora recalls 12,000 smart bulbs over overheating risk",
-                "https://www.gadgetledger.example/2026/11/lumora-recall",
+                "https://gadgetledger.example/2026/11/lumora-recall",
                 Some("Gadget Ledger")
             ),
             (
@@ -258,6 +266,15 @@ fn leading_blank_lines_and_mbox_separators_are_skipped() {
     let mut raw = b"  \r\n\n".to_vec();
     raw.extend(fixture("google-alert-en-text.eml"));
     assert_eq!(parsed(&raw).items.len(), 2);
+}
+
+#[test]
+fn text_without_headers_is_not_mail() {
+    assert!(matches!(
+        parse_mail(b"\x00\x01 this is not mail at all"),
+        Err(MailError::NotMail)
+    ));
+    assert!(matches!(parse_mail(b""), Err(MailError::NotMail)));
 }
 
 #[test]

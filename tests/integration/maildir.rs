@@ -1,0 +1,118 @@
+//! Mail from a local Maildir through the same pipeline as feeds.
+
+use std::path::Path;
+
+use crate::helpers::{fixture, lumora_server, report, setup_with};
+
+fn deliver(maildir: &Path, name: &str, raw: &[u8]) {
+    std::fs::write(maildir.join("new").join(name), raw).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn maildir(root: &Path) -> std::path::PathBuf {
+    let dir = root.join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+#[tokio::test]
+async fn alerts_in_a_maildir_join_the_feeds_mentions() {
+    let server = lumora_server().await;
+    let setup = setup_with(
+        &[("tech", server.url("/tech.xml"))],
+        "\n[[maildir]]\nname = \"alerts\"\npath = \"Maildir\"\ninterval = \"1m\"\n",
+    );
+    let dir = maildir(setup.dir.path());
+    deliver(
+        &dir,
+        "1700000000.M1P1.host",
+        &fixture("tests/fixtures/mail/google-alert-en-text.eml"),
+    );
+    deliver(
+        &dir,
+        "1700000001.M2P1.host",
+        &fixture("tests/fixtures/mail/forwarded-complaint.eml"),
+    );
+    deliver(
+        &dir,
+        "1700000002.M3P1.host",
+        b"\x00\x01 this is not mail at all",
+    );
+
+    let reports = setup.poll(false).await;
+    assert_eq!(
+        report(&reports, "alerts").items,
+        3,
+        "two alert results and one plain mail: {reports:#?}"
+    );
+    assert!(report(&reports, "alerts").error.is_none());
+
+    let mentions = setup.mentions();
+    let recall: Vec<_> = mentions
+        .iter()
+        .filter(|m| m.title.contains("recalls 12,000"))
+        .collect();
+    assert_eq!(
+        recall.len(),
+        1,
+        "one story, seen in the feed and in the alert"
+    );
+    assert_eq!(recall[0].sources, ["alerts", "tech"]);
+    assert_eq!(recall[0].sightings, 2);
+
+    let cafe = mentions
+        .iter()
+        .find(|m| m.title.starts_with("Café owners"))
+        .unwrap_or_else(|| panic!("{mentions:#?}"));
+    assert_eq!(cafe.origin.as_deref(), Some("Smallbiz Review"));
+    assert_eq!(cafe.query.as_deref(), Some("Lumora"));
+    let complaint = mentions
+        .iter()
+        .find(|m| m.title.starts_with("Fwd:"))
+        .unwrap_or_else(|| panic!("{mentions:#?}"));
+    assert_eq!(
+        complaint.origin.as_deref(),
+        Some("João Suporte <joao@lumora.example>")
+    );
+    assert_eq!(complaint.url, None);
+    assert!(
+        complaint.snippet.contains("Lumora"),
+        "{}",
+        complaint.snippet
+    );
+
+    // Read again, or moved to cur/ by a mail client: nothing new.
+    let before = setup.mentions();
+    let moved = dir.join("cur").join("1700000000.M1P1.host:2,S");
+    std::fs::rename(dir.join("new").join("1700000000.M1P1.host"), &moved)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reports = setup.poll(false).await;
+    assert!(report(&reports, "alerts").new_mentions.is_empty());
+    assert_eq!(setup.mentions(), before);
+
+    // A new delivery is picked up.
+    deliver(
+        &dir,
+        "1700000100.M4P1.host",
+        &fixture("tests/fixtures/mail/talkwalker-alert.eml"),
+    );
+    let reports = setup.poll(false).await;
+    assert_eq!(report(&reports, "alerts").new_mentions.len(), 2);
+}
+
+#[tokio::test]
+async fn a_missing_maildir_is_a_clear_error_and_the_feeds_go_on() {
+    let server = lumora_server().await;
+    let setup = setup_with(
+        &[("tech", server.url("/tech.xml"))],
+        "\n[[maildir]]\nname = \"alerts\"\npath = \"NoSuchMaildir\"\n",
+    );
+    let reports = setup.poll(false).await;
+    let error = report(&reports, "alerts").error.clone().unwrap_or_default();
+    assert!(
+        error.contains("cannot read") && error.contains("NoSuchMaildir/new"),
+        "{error}"
+    );
+    assert_eq!(report(&reports, "tech").items, 6);
+}
