@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::pipeline::Pipeline;
 use crate::source::driver::{run_source, PollReport, Poller};
 use crate::source::http::{HttpClient, HttpError};
+use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
 use crate::source::Source;
@@ -74,7 +75,11 @@ impl Runtime {
             );
             Arc::new(source) as Arc<dyn Source>
         });
-        let sources: Vec<Arc<dyn Source>> = sources.into_iter().chain(maildirs).collect();
+        let imaps = config.imaps.iter().map(|m| {
+            Arc::new(ImapSource::new(m.clone(), config.http.max_body_bytes)) as Arc<dyn Source>
+        });
+        let sources: Vec<Arc<dyn Source>> =
+            sources.into_iter().chain(maildirs).chain(imaps).collect();
         for source in &sources {
             poller.register(source.as_ref()).await?;
         }

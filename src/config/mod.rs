@@ -25,6 +25,7 @@ use raw::{RawConfig, RawFeedsFile};
 use crate::pipeline::matcher::KeywordMatcher;
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
+use crate::source::imap::ImapSettings;
 
 /// A validated config, ready to run.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct Config {
     pub feeds: Vec<Feed>,
     /// Maildirs to read.
     pub maildirs: Vec<Maildir>,
+    /// IMAP mailboxes to read.
+    pub imaps: Vec<ImapSettings>,
     /// Every brand's queries in one automaton.
     pub matcher: KeywordMatcher,
 }
@@ -115,7 +118,8 @@ impl Config {
             .maildirs
             .iter()
             .map(|m| (m.id.clone(), m.path.display().to_string()));
-        feeds.chain(maildirs).collect()
+        let imaps = self.imaps.iter().map(|m| (m.id.clone(), m.location()));
+        feeds.chain(maildirs).chain(imaps).collect()
     }
 }
 

@@ -32,6 +32,9 @@ pub struct RawConfig {
     /// `[[maildir]]`
     #[serde(default, rename = "maildir")]
     pub maildirs: Vec<RawMaildir>,
+    /// `[[imap]]`
+    #[serde(default, rename = "imap")]
+    pub imaps: Vec<RawImap>,
     /// Further files holding `[[feed]]` tables (as `vigia feeds import`
     /// writes them), relative to this file.
     #[serde(default)]
@@ -117,6 +120,36 @@ pub struct RawMaildir {
     /// The Maildir (the folder holding `new/` and `cur/`).
     pub path: Text,
     /// Poll interval; defaults to `[poll] interval`.
+    pub interval: Option<Text>,
+}
+
+/// `[[imap]]`: a mailbox on an IMAP server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImap {
+    /// Stable name.
+    pub name: Text,
+    /// Server host name.
+    pub host: Text,
+    /// Port; defaults to 993 for `tls = "implicit"`, 143 otherwise.
+    pub port: Option<Spanned<i64>>,
+    /// `implicit` (default), `starttls`, or `plain` (localhost only).
+    pub tls: Option<Text>,
+    /// Extra CA certificates (PEM) to trust, for a private server.
+    pub ca_file: Option<Text>,
+    /// Login name.
+    pub user: Text,
+    /// Environment variable holding the password.
+    pub password_env: Option<Text>,
+    /// File holding the password (e.g. a systemd credential).
+    pub password_file: Option<Text>,
+    /// Folders to read; default `["INBOX"]`.
+    pub folders: Option<Spanned<Vec<Text>>>,
+    /// After a message is stored: `leave` (default), `seen`, or `move`.
+    pub after: Option<Text>,
+    /// Folder to move processed messages to, with `after = "move"`.
+    pub move_to: Option<Text>,
+    /// Poll interval (IDLE picks up new mail sooner); defaults to `[poll] interval`.
     pub interval: Option<Text>,
 }
 

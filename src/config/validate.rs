@@ -143,6 +143,7 @@ pub(super) fn from_raw(
         errors: Vec::new(),
     };
     let maildirs = super::mail::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
+    let imaps = super::mail::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -166,6 +167,7 @@ pub(super) fn from_raw(
         brands,
         feeds,
         maildirs,
+        imaps,
         matcher,
     })
 }

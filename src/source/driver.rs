@@ -258,7 +258,8 @@ pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, shutdown: 
         debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = tokio::time::sleep(wait) => {}
+            () = source.wait_for_change(wait), if !wait.is_zero() => {}
+            () = std::future::ready(()), if wait.is_zero() => {}
         }
         match poller.poll_once(source.as_ref(), &shutdown).await {
             Ok(Some(_)) => {}

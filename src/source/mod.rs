@@ -8,6 +8,7 @@
 pub mod alert_email;
 pub mod driver;
 pub mod http;
+pub mod imap;
 pub mod maildir;
 pub mod rss;
 
@@ -110,4 +111,11 @@ pub trait Source: Send + Sync {
     fn interval(&self) -> Duration;
     /// Fetches once from where `cursor` left off.
     async fn fetch(&self, cursor: &Cursor) -> Result<Fetched, SourceError>;
+
+    /// Waits until the source may have something new, or `timeout` has
+    /// passed. Sources that can be told (IMAP IDLE) return early; the
+    /// default just sleeps.
+    async fn wait_for_change(&self, timeout: Duration) {
+        tokio::time::sleep(timeout).await;
+    }
 }
