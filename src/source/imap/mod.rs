@@ -413,10 +413,12 @@ impl Source for ImapSource {
             tokio::time::sleep(timeout).await;
             return;
         };
+        // A failed IDLE (the connection dropped) ends the wait: the fetch that
+        // follows reconnects, or backs off if the server is gone.
         match self.idle(session, timeout).await {
             Ok(session) => *slot = Some(session),
             Err(error) => {
-                debug!(source = %self.settings.id, %error, "IDLE failed; reconnecting at the next fetch.")
+                debug!(source = %self.settings.id, %error, "IDLE failed; reconnecting now.")
             }
         }
         drop(slot);
