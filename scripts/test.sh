@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-# The tests start their own HTTP servers in-process and use the `kill`
-# command to signal the daemon; both come with the base system. Later
-# stages add Dovecot (IMAP) and an SMTP server here.
+# The tests start their own HTTP servers in-process, signal the daemon with
+# `kill`, and run a real Dovecot (IMAP) with a certificate made by openssl.
 command -v kill >/dev/null || need_apt+=(procps)
+[ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""

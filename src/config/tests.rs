@@ -171,3 +171,70 @@ fn every_shipped_config_is_valid() {
     }
     assert!(checked >= 2, "expected demo.toml and vigia.example.toml");
 }
+
+#[test]
+fn imap_sources_are_checked() {
+    let text = r#"
+[[brand]]
+name = "A"
+queries = ["a"]
+
+[[imap]]
+name = "remote"
+host = "imap.example.com"
+tls = "plain"
+user = "a@example.com"
+password_env = "P"
+password_file = "p.txt"
+
+[[imap]]
+name = "second"
+host = "imap.example.com"
+tls = "ssl"
+user = "a@example.com"
+after = "move"
+
+[[imap]]
+name = "remote"
+host = "localhost"
+port = 70000
+tls = "plain"
+user = "a"
+password_file = "p.txt"
+after = "seen"
+move_to = "Done"
+"#;
+    let got = messages(text);
+    let want = [
+        r#":9:7: imap[0].tls: "plain" sends the password in clear and is allowed only for localhost, not "imap.example.com""#,
+        ":12:17: imap[0]: set password_env or password_file, not both",
+        r#":17:7: imap[1].tls: "ssl" is not a TLS mode (expected "implicit", "starttls" or "plain")"#,
+        ":15:8: imap[1]: needs password_env (an environment variable) or password_file",
+        r#":19:9: imap[1].move_to: is needed with after = "move""#,
+        r#":22:8: imap[2].name: "remote" is already the name of imap[0]"#,
+        ":24:8: imap[2].port: 70000 is not a port (1 to 65535)",
+        r#":29:11: imap[2].move_to: is only used with after = "move""#,
+    ];
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.contains(w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+}
+
+#[test]
+fn imap_defaults() {
+    let config = load_text(
+        "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[imap]]\nname = \"m\"\nhost = \"imap.example.com\"\nuser = \"u\"\npassword_env = \"P\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let imap = &config.imaps[0];
+    assert_eq!(
+        (imap.port, imap.folders.as_slice()),
+        (993, ["INBOX".to_string()].as_slice())
+    );
+    assert_eq!(imap.location(), "imaps://u@imap.example.com:993/INBOX");
+}

@@ -3,10 +3,12 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::helpers::{setup, setup_with, vigia_cmd, FeedServer, Reply, Setup};
+use crate::helpers::{
+    json_daemon_with_mentions, setup, setup_with, sigterm, vigia_cmd, wait_exit, wait_for,
+    FeedServer, Guard, Reply,
+};
 
 /// A feed of `items` distinct stories that all mention Lumora. Texts are
 /// random draws from a vocabulary so that no two are near-duplicates.
@@ -85,78 +87,6 @@ fn story_feed(feed: usize, items: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
     }
     xml.push_str("</channel></rss>");
     xml.into_bytes()
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A child process that is killed when dropped, so that a failing test
-/// leaves no daemon behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Guard {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Guard {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-/// `vigia run` with JSON logs on a pipe, once it has stored `mentions`.
-fn json_daemon_with_mentions(setup: &Setup, mentions: usize) -> Guard {
-    let child = Guard(
-        vigia_cmd(&setup.config)
-            .args(["--log-format", "json", "run"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let db = setup.db();
-    wait_for(
-        "the first feed to be stored",
-        Duration::from_secs(20),
-        || db.exists() && setup.mentions().len() == mentions,
-    );
-    child
-}
-
-fn sigterm(child: &Child) {
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
-}
-
-fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
-            return status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            panic!("vigia did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,6 +3,8 @@
 
 mod cli;
 mod daemon;
+mod dovecot;
 mod helpers;
+mod imap;
 mod maildir;
 mod rss;

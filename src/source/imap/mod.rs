@@ -272,7 +272,12 @@ impl ImapSource {
                 Ok(stream) => stream.try_collect::<Vec<_>>().await.map(drop),
                 Err(e) => Err(e),
             },
-            AfterRead::Move(to) => session.uid_mv(&range, to).await,
+            AfterRead::Move(to) => {
+                // The target folder may not exist yet; creating an existing
+                // one fails harmlessly.
+                let _ = session.create(to).await;
+                session.uid_mv(&range, to).await
+            }
         };
         match result {
             Ok(()) => position.done = position.uid,
