@@ -5,13 +5,30 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::base_dir;
-use super::raw::{RawImap, RawMaildir};
+use super::raw::{RawImap, RawMaildir, Text};
 use super::validate::Checker;
 use super::Maildir;
 use crate::source::imap::{AfterRead, ImapSettings, ImapTls, PasswordSource};
 
 /// Source ids already taken, with where (file, key).
 pub(super) type Seen = HashMap<String, (PathBuf, String)>;
+
+/// A mail source's name: not empty, and not taken by another source.
+fn source_name(check: &mut Checker<'_>, key: &str, name: &Text, seen: &mut Seen) -> String {
+    let id = name.get_ref().trim().to_string();
+    if id.is_empty() {
+        check.push(Some(name.span()), format!("{key}.name"), "is empty");
+    } else if let Some((_, first)) =
+        seen.insert(id.clone(), (check.file.path.clone(), key.to_string()))
+    {
+        check.push(
+            Some(name.span()),
+            format!("{key}.name"),
+            format!("{id:?} is already the name of {first}"),
+        );
+    }
+    id
+}
 
 pub(super) fn maildirs(
     check: &mut Checker<'_>,
@@ -23,18 +40,7 @@ pub(super) fn maildirs(
     let mut out = Vec::new();
     for (i, m) in raw.iter().enumerate() {
         let key = format!("maildir[{i}]");
-        let id = m.name.get_ref().trim().to_string();
-        if id.is_empty() {
-            check.push(Some(m.name.span()), format!("{key}.name"), "is empty");
-        } else if let Some((_, first)) =
-            seen.insert(id.clone(), (check.file.path.clone(), key.clone()))
-        {
-            check.push(
-                Some(m.name.span()),
-                format!("{key}.name"),
-                format!("{id:?} is already the name of {first}"),
-            );
-        }
+        let id = source_name(check, &key, &m.name, seen);
         if m.path.get_ref().trim().is_empty() {
             check.push(Some(m.path.span()), format!("{key}.path"), "is empty");
         }
@@ -62,18 +68,7 @@ pub(super) fn imaps(
     let mut out = Vec::new();
     for (i, m) in raw.iter().enumerate() {
         let key = format!("imap[{i}]");
-        let id = m.name.get_ref().trim().to_string();
-        if id.is_empty() {
-            check.push(Some(m.name.span()), format!("{key}.name"), "is empty");
-        } else if let Some((_, first)) =
-            seen.insert(id.clone(), (check.file.path.clone(), key.clone()))
-        {
-            check.push(
-                Some(m.name.span()),
-                format!("{key}.name"),
-                format!("{id:?} is already the name of {first}"),
-            );
-        }
+        let id = source_name(check, &key, &m.name, seen);
         let host = m.host.get_ref().trim().to_string();
         if host.is_empty() {
             check.push(Some(m.host.span()), format!("{key}.host"), "is empty");

@@ -24,6 +24,18 @@ fn messages(text: &str) -> Vec<String> {
     }
 }
 
+/// Every wanted message is among those reported, and nothing else is.
+fn assert_reported(got: &[String], want: &[&str]) {
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.contains(w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+}
+
 #[test]
 fn unknown_keys_name_the_key_and_line() {
     let got =
@@ -95,14 +107,7 @@ interval = "1s"
         r#":27:8: feed[2]: feed "blog" is already defined as feed[1]"#,
         r#":29:12: feed[2].interval: "1s" is too short"#,
     ];
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.contains(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert_reported(&got, &want);
     assert!(
         !got.iter().any(|g| g.contains("secret")),
         "header values are never echoed"
@@ -215,14 +220,7 @@ move_to = "Done"
         ":24:8: imap[2].port: 70000 is not a port (1 to 65535)",
         r#":29:11: imap[2].move_to: is only used with after = "move""#,
     ];
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.contains(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert_reported(&got, &want);
 }
 
 #[test]

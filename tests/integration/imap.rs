@@ -35,6 +35,12 @@ fn with_imap(dovecot: &Dovecot, feeds: &[(&str, String)], extra: &str, password:
     setup
 }
 
+/// The IMAP source's stored per-folder positions.
+fn positions(setup: &Setup) -> serde_json::Value {
+    let position = setup.state("mailbox").cursor.position.unwrap_or_default();
+    serde_json::from_str(&position).unwrap_or_default()
+}
+
 fn mail(name: &str) -> Vec<u8> {
     fixture(&format!("tests/fixtures/mail/{name}"))
 }
@@ -135,15 +141,7 @@ async fn a_new_uidvalidity_rereads_the_folder_without_duplicates() {
     dovecot.append("INBOX", &note(2)).await;
     let setup = with_imap(&dovecot, &[], "", PASSWORD);
     setup.poll(false).await;
-    let before: serde_json::Value = serde_json::from_str(
-        setup
-            .state("mailbox")
-            .cursor
-            .position
-            .as_deref()
-            .unwrap_or("{}"),
-    )
-    .unwrap_or_default();
+    let before = positions(&setup);
 
     // Rebuild the folder's UID list: Dovecot hands out a new UIDVALIDITY.
     dovecot.stop();
@@ -167,15 +165,7 @@ async fn a_new_uidvalidity_rereads_the_folder_without_duplicates() {
         "the folder is read again from the start: {mailbox:?}"
     );
     assert_eq!(mailbox.new_mentions.len(), 1, "only the new message is new");
-    let after: serde_json::Value = serde_json::from_str(
-        setup
-            .state("mailbox")
-            .cursor
-            .position
-            .as_deref()
-            .unwrap_or("{}"),
-    )
-    .unwrap_or_default();
+    let after = positions(&setup);
     assert_ne!(before["INBOX"]["validity"], after["INBOX"]["validity"]);
     assert_eq!(setup.mentions().len(), 3);
 }
