@@ -349,6 +349,11 @@ pub fn report<'a>(reports: &'a [PollReport], id: &str) -> &'a PollReport {
         .unwrap_or_else(|| panic!("no report for {id}: {reports:?}"))
 }
 
+/// The error `id` reported, or an empty string.
+pub fn error_of(reports: &[PollReport], id: &str) -> String {
+    report(reports, id).error.clone().unwrap_or_default()
+}
+
 /// Seconds since the epoch.
 pub fn now() -> i64 {
     vigia::store::now()

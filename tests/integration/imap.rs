@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::dovecot::{Dovecot, PASSWORD};
 use crate::helpers::{
-    fixture, lumora_server, report, setup_with, sigterm, vigia_cmd, wait_exit, Guard, Setup,
+    error_of, fixture, lumora_server, report, setup_with, sigterm, vigia_cmd, wait_exit, Guard,
+    Setup,
 };
 
 /// An `[[imap]]` table for `dovecot`, with the password in a file.
@@ -181,10 +182,7 @@ async fn bad_credentials_are_a_clear_error_and_the_other_sources_go_on() {
         "wrong-password-123",
     );
     let reports = setup.poll(false).await;
-    let error = report(&reports, "mailbox")
-        .error
-        .clone()
-        .unwrap_or_default();
+    let error = error_of(&reports, "mailbox");
     assert!(
         error.contains("login refused for vigia at imap://vigia@127.0.0.1"),
         "{error}"
@@ -284,10 +282,7 @@ async fn implicit_tls_and_starttls_with_after_read_actions() {
         );
     std::fs::write(&setup.config, toml).unwrap_or_else(|e| panic!("{e}"));
     let reports = setup.poll(false).await;
-    let error = report(&reports, "mailbox")
-        .error
-        .clone()
-        .unwrap_or_default();
+    let error = error_of(&reports, "mailbox");
     assert!(
         error.contains("TLS with") && error.contains("failed"),
         "{error}"

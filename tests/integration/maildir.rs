@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{fixture, lumora_server, report, setup_with};
+use crate::helpers::{error_of, fixture, lumora_server, report, setup_with};
 
 fn deliver(maildir: &Path, name: &str, raw: &[u8]) {
     std::fs::write(maildir.join("new").join(name), raw).unwrap_or_else(|e| panic!("{e}"));
@@ -109,7 +109,7 @@ async fn a_missing_maildir_is_a_clear_error_and_the_feeds_go_on() {
         "\n[[maildir]]\nname = \"alerts\"\npath = \"NoSuchMaildir\"\n",
     );
     let reports = setup.poll(false).await;
-    let error = report(&reports, "alerts").error.clone().unwrap_or_default();
+    let error = error_of(&reports, "alerts");
     assert!(
         error.contains("cannot read") && error.contains("NoSuchMaildir/new"),
         "{error}"

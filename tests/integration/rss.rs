@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::helpers::{fixture, lumora_feeds, lumora_server, now, report, setup, FeedServer, Reply};
+use crate::helpers::{
+    error_of, fixture, lumora_feeds, lumora_server, now, report, setup, FeedServer, Reply,
+};
 
 #[tokio::test]
 async fn finds_mentions_with_brand_terms_and_snippet() {
@@ -197,7 +199,7 @@ async fn failures_are_clear_back_off_and_spare_the_other_feeds() {
     ];
     let t = now();
     for (id, message) in expected {
-        let error = report(&reports, id).error.clone().unwrap_or_default();
+        let error = error_of(&reports, id);
         assert!(error.contains(message), "{id}: {error:?}");
         let state = setup.state(id);
         assert_eq!(state.error_count, 1, "{id}");
@@ -380,10 +382,7 @@ async fn the_body_cap_holds_without_content_length_and_hosts_get_two_requests_at
     }
     let setup = setup(&feeds);
     let reports = setup.poll(false).await;
-    let error = report(&reports, "chunked")
-        .error
-        .clone()
-        .unwrap_or_default();
+    let error = error_of(&reports, "chunked");
     assert!(error.contains("larger than 262144 bytes"), "{error}");
     for name in names {
         assert_eq!(report(&reports, name).items, 3, "{name}");
