@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod pipeline;
+pub mod sentiment;
 pub mod source;
 pub mod store;
 pub mod telemetry;

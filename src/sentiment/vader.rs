@@ -1,0 +1,346 @@
+//! The VADER algorithm (Hutto & Gilbert, ICWSM 2014), reproducing
+//! `vaderSentiment` 3.3.2 exactly, quirks included: users compare our
+//! scores with the Python reference.
+//!
+//! The quirks kept on purpose, each marked where it happens: Python's
+//! notions of white space, punctuation and upper case; emoji replaced one
+//! code point at a time (multi-code-point emoji never match); the "but"
+//! rule's `list.index` lookup, which rescales the first equal score rather
+//! than the current one; the sentiment-laden idioms list, which the
+//! reference never consults.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::rules::{BOOSTERS, C_INCR, NEGATE, N_SCALAR, SPECIAL_CASES};
+use super::Polarity;
+
+/// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
+#[derive(Debug, Clone)]
+pub struct Vader {
+    lexicon: FxHashMap<String, f64>,
+    emojis: FxHashMap<char, String>,
+    boosters: FxHashMap<&'static str, f64>,
+    special: FxHashMap<&'static str, f64>,
+    negate: FxHashSet<&'static str>,
+}
+
+impl Vader {
+    /// A scorer over a lexicon file (`token<TAB>mean<TAB>…`, later lines
+    /// win) and an emoji file (`emoji<TAB>description`).
+    pub fn new(lexicon: &str, emojis: &str) -> Vader {
+        let mut lex = FxHashMap::default();
+        for line in lexicon.trim_end_matches('\n').split('\n') {
+            let mut fields = line.trim().split('\t');
+            if let (Some(word), Some(measure)) = (fields.next(), fields.next()) {
+                if let Ok(value) = measure.parse::<f64>() {
+                    lex.insert(word.to_string(), value);
+                }
+            }
+        }
+        let mut emoji = FxHashMap::default();
+        for line in emojis.trim_end_matches('\n').split('\n') {
+            let mut fields = line.trim().split('\t');
+            if let (Some(key), Some(description)) = (fields.next(), fields.next()) {
+                // Python looks emoji up one code point at a time: only
+                // single-code-point keys can ever match.
+                let mut chars = key.chars();
+                if let (Some(c), None) = (chars.next(), chars.next()) {
+                    emoji.insert(c, description.to_string());
+                }
+            }
+        }
+        Vader {
+            lexicon: lex,
+            emojis: emoji,
+            boosters: BOOSTERS.iter().copied().collect(),
+            special: SPECIAL_CASES.iter().copied().collect(),
+            negate: NEGATE.iter().copied().collect(),
+        }
+    }
+
+    /// Scores one text as `SentimentIntensityAnalyzer().polarity_scores`.
+    pub fn polarity_scores(&self, text: &str) -> Polarity {
+        let text = self.replace_emoji(text);
+        let text = text.trim_matches(is_py_space);
+        let words: Vec<&str> = text
+            .split(is_py_space)
+            .filter(|w| !w.is_empty())
+            .map(strip_punc_if_word)
+            .collect();
+        let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let is_cap_diff = allcap_differential(&words);
+        let mut sentiments = Vec::with_capacity(words.len());
+        for i in 0..words.len() {
+            let booster = self.boosters.contains_key(lower[i].as_str());
+            let kind_of = i + 1 < words.len() && lower[i] == "kind" && lower[i + 1] == "of";
+            let valence = if booster || kind_of {
+                0.0
+            } else {
+                self.valence(&words, &lower, i, is_cap_diff)
+            };
+            sentiments.push(valence);
+        }
+        but_check(&lower, &mut sentiments);
+        score_valence(&sentiments, text)
+    }
+
+    fn replace_emoji(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut prev_space = true;
+        for c in text.chars() {
+            match self.emojis.get(&c) {
+                Some(description) => {
+                    if !prev_space {
+                        out.push(' ');
+                    }
+                    out.push_str(description);
+                    prev_space = false;
+                }
+                None => {
+                    out.push(c);
+                    prev_space = c == ' ';
+                }
+            }
+        }
+        out
+    }
+
+    fn in_lexicon(&self, word: &str) -> bool {
+        self.lexicon.contains_key(word)
+    }
+
+    fn valence(&self, words: &[&str], lower: &[String], i: usize, is_cap_diff: bool) -> f64 {
+        let Some(&base) = self.lexicon.get(lower[i].as_str()) else {
+            return 0.0;
+        };
+        let mut valence = base;
+        if lower[i] == "no" && i != words.len() - 1 && self.in_lexicon(&lower[i + 1]) {
+            valence = 0.0;
+        }
+        if (i > 0 && lower[i - 1] == "no")
+            || (i > 1 && lower[i - 2] == "no")
+            || (i > 2 && lower[i - 3] == "no" && (lower[i - 1] == "or" || lower[i - 1] == "nor"))
+        {
+            valence = base * N_SCALAR;
+        }
+        if is_py_upper(words[i]) && is_cap_diff {
+            valence += if valence > 0.0 { C_INCR } else { -C_INCR };
+        }
+        for start_i in 0..3 {
+            if i > start_i && !self.in_lexicon(&lower[i - (start_i + 1)]) {
+                let mut s = self.scalar_inc_dec(
+                    words[i - (start_i + 1)],
+                    &lower[i - (start_i + 1)],
+                    valence,
+                    is_cap_diff,
+                );
+                if start_i == 1 && s != 0.0 {
+                    s *= 0.95;
+                }
+                if start_i == 2 && s != 0.0 {
+                    s *= 0.9;
+                }
+                valence += s;
+                valence = self.negation_check(valence, lower, start_i, i);
+                if start_i == 2 {
+                    valence = self.special_idioms_check(valence, lower, i);
+                }
+            }
+        }
+        self.least_check(valence, lower, i)
+    }
+
+    fn scalar_inc_dec(&self, word: &str, lower: &str, valence: f64, is_cap_diff: bool) -> f64 {
+        let Some(&b) = self.boosters.get(lower) else {
+            return 0.0;
+        };
+        let mut scalar = if valence < 0.0 { -b } else { b };
+        if is_py_upper(word) && is_cap_diff {
+            scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
+        }
+        scalar
+    }
+
+    fn negated(&self, word: &str) -> bool {
+        self.negate.contains(word) || word.contains("n't")
+    }
+
+    fn negation_check(&self, valence: f64, l: &[String], start_i: usize, i: usize) -> f64 {
+        match start_i {
+            0 if self.negated(&l[i - 1]) => valence * N_SCALAR,
+            1 if l[i - 2] == "never" && (l[i - 1] == "so" || l[i - 1] == "this") => valence * 1.25,
+            1 if l[i - 2] == "without" && l[i - 1] == "doubt" => valence,
+            1 if self.negated(&l[i - 2]) => valence * N_SCALAR,
+            // Python: `a and (b or c) or (d or e)`, precedence as written.
+            2 if (l[i - 3] == "never" && (l[i - 2] == "so" || l[i - 2] == "this"))
+                || (l[i - 1] == "so" || l[i - 1] == "this") =>
+            {
+                valence * 1.25
+            }
+            2 if l[i - 3] == "without" && (l[i - 2] == "doubt" || l[i - 1] == "doubt") => valence,
+            2 if self.negated(&l[i - 3]) => valence * N_SCALAR,
+            _ => valence,
+        }
+    }
+
+    fn special_idioms_check(&self, mut valence: f64, l: &[String], i: usize) -> f64 {
+        let onezero = format!("{} {}", l[i - 1], l[i]);
+        let twoonezero = format!("{} {} {}", l[i - 2], l[i - 1], l[i]);
+        let twoone = format!("{} {}", l[i - 2], l[i - 1]);
+        let threetwoone = format!("{} {} {}", l[i - 3], l[i - 2], l[i - 1]);
+        let threetwo = format!("{} {}", l[i - 3], l[i - 2]);
+        for seq in [&onezero, &twoonezero, &twoone, &threetwoone, &threetwo] {
+            if let Some(&v) = self.special.get(seq.as_str()) {
+                valence = v;
+                break;
+            }
+        }
+        if l.len() - 1 > i {
+            if let Some(&v) = self.special.get(format!("{} {}", l[i], l[i + 1]).as_str()) {
+                valence = v;
+            }
+        }
+        if l.len() - 1 > i + 1 {
+            if let Some(&v) = self
+                .special
+                .get(format!("{} {} {}", l[i], l[i + 1], l[i + 2]).as_str())
+            {
+                valence = v;
+            }
+        }
+        for n_gram in [&threetwoone, &threetwo, &twoone] {
+            if let Some(&b) = self.boosters.get(n_gram.as_str()) {
+                valence += b;
+            }
+        }
+        valence
+    }
+
+    fn least_check(&self, valence: f64, l: &[String], i: usize) -> f64 {
+        if i > 1 && !self.in_lexicon(&l[i - 1]) && l[i - 1] == "least" {
+            if l[i - 2] != "at" && l[i - 2] != "very" {
+                return valence * N_SCALAR;
+            }
+        } else if i > 0 && !self.in_lexicon(&l[i - 1]) && l[i - 1] == "least" {
+            return valence * N_SCALAR;
+        }
+        valence
+    }
+}
+
+/// Python's `str.isspace` for one character (what `split()` and `strip()`
+/// use), which counts the information separators U+001C–U+001F that Rust's
+/// `char::is_whitespace` does not.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.isupper`: at least one cased character, none lower case.
+fn is_py_upper(word: &str) -> bool {
+    let mut cased = false;
+    for c in word.chars() {
+        if c.is_lowercase() {
+            return false;
+        }
+        cased |= c.is_uppercase();
+    }
+    cased
+}
+
+/// `token.strip(string.punctuation)`, unless that leaves two characters
+/// or fewer (an emoticon such as `:)`), in which case the token stays.
+fn strip_punc_if_word(token: &str) -> &str {
+    let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
+    if stripped.chars().count() <= 2 {
+        token
+    } else {
+        stripped
+    }
+}
+
+fn allcap_differential(words: &[&str]) -> bool {
+    let allcap = words.iter().filter(|w| is_py_upper(w)).count();
+    let differential = words.len() - allcap;
+    0 < differential && differential < words.len()
+}
+
+/// The "but" rule as the reference runs it: for each position it looks up
+/// the first score *equal* to the current one (`list.index`) and rescales
+/// that one: half before "but", one and a half after.
+fn but_check(lower: &[String], sentiments: &mut [f64]) {
+    let Some(bi) = lower.iter().position(|w| w == "but") else {
+        return;
+    };
+    for k in 0..sentiments.len() {
+        let sentiment = sentiments[k];
+        let Some(si) = sentiments.iter().position(|&s| s == sentiment) else {
+            continue;
+        };
+        if si < bi {
+            sentiments[si] = sentiment * 0.5;
+        } else if si > bi {
+            sentiments[si] = sentiment * 1.5;
+        }
+    }
+}
+
+fn score_valence(sentiments: &[f64], text: &str) -> Polarity {
+    if sentiments.is_empty() {
+        return Polarity::default();
+    }
+    let mut sum_s = sentiments.iter().fold(0.0, |acc, s| acc + s);
+    let punct = amplify_ep(text) + amplify_qm(text);
+    if sum_s > 0.0 {
+        sum_s += punct;
+    } else if sum_s < 0.0 {
+        sum_s -= punct;
+    }
+    let compound = normalize(sum_s);
+    let (mut pos_sum, mut neg_sum, mut neu_count) = (0.0, 0.0, 0.0);
+    for &s in sentiments {
+        if s > 0.0 {
+            pos_sum += s + 1.0;
+        }
+        if s < 0.0 {
+            neg_sum += s - 1.0;
+        }
+        if s == 0.0 {
+            neu_count += 1.0;
+        }
+    }
+    if pos_sum > neg_sum.abs() {
+        pos_sum += punct;
+    } else if pos_sum < neg_sum.abs() {
+        neg_sum -= punct;
+    }
+    let total = pos_sum + neg_sum.abs() + neu_count;
+    Polarity {
+        neg: round((neg_sum / total).abs(), 3),
+        neu: round((neu_count / total).abs(), 3),
+        pos: round((pos_sum / total).abs(), 3),
+        compound: round(compound, 4),
+    }
+}
+
+fn amplify_ep(text: &str) -> f64 {
+    text.matches('!').count().min(4) as f64 * 0.292
+}
+
+fn amplify_qm(text: &str) -> f64 {
+    match text.matches('?').count() {
+        0 | 1 => 0.0,
+        n @ 2..=3 => n as f64 * 0.18,
+        _ => 0.96,
+    }
+}
+
+/// `x / sqrt(x² + 15)`, clamped to [-1, 1].
+pub fn normalize(score: f64) -> f64 {
+    (score / (score * score + 15.0).sqrt()).clamp(-1.0, 1.0)
+}
+
+/// Python's `round(x, digits)`: correctly rounded, ties to even on the
+/// exact binary value, which is what Rust's formatting does too.
+fn round(x: f64, digits: usize) -> f64 {
+    format!("{x:.digits$}").parse().unwrap_or(x)
+}
