@@ -9,6 +9,8 @@
 //! than the current one; the sentiment-laden idioms list, which the
 //! reference never consults.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::rules::{BOOSTERS, C_INCR, NEGATE, N_SCALAR, SPECIAL_CASES};
@@ -20,7 +22,11 @@ pub struct Vader {
     lexicon: FxHashMap<String, f64>,
     emojis: FxHashMap<char, String>,
     boosters: FxHashMap<&'static str, f64>,
-    special: FxHashMap<&'static str, f64>,
+    /// Special cases as word sequences ("kiss of death" → [kiss, of, death]).
+    special: Vec<(Vec<&'static str>, f64)>,
+    /// Boosters of more than one word ("kind of"); only these can equal
+    /// the n-grams the idiom check forms.
+    multiword_boosters: Vec<(Vec<&'static str>, f64)>,
     negate: FxHashSet<&'static str>,
 }
 
@@ -53,7 +59,15 @@ impl Vader {
             lexicon: lex,
             emojis: emoji,
             boosters: BOOSTERS.iter().copied().collect(),
-            special: SPECIAL_CASES.iter().copied().collect(),
+            special: SPECIAL_CASES
+                .iter()
+                .map(|(k, v)| (k.split(' ').collect(), *v))
+                .collect(),
+            multiword_boosters: BOOSTERS
+                .iter()
+                .filter(|(k, _)| k.contains(' '))
+                .map(|(k, v)| (k.split(' ').collect(), *v))
+                .collect(),
             negate: NEGATE.iter().copied().collect(),
         }
     }
@@ -67,11 +81,11 @@ impl Vader {
             .filter(|w| !w.is_empty())
             .map(strip_punc_if_word)
             .collect();
-        let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let lower: Vec<Cow<'_, str>> = words.iter().map(|w| lowercase(w)).collect();
         let is_cap_diff = allcap_differential(&words);
         let mut sentiments = Vec::with_capacity(words.len());
         for i in 0..words.len() {
-            let booster = self.boosters.contains_key(lower[i].as_str());
+            let booster = self.boosters.contains_key(lower[i].as_ref());
             let kind_of = i + 1 < words.len() && lower[i] == "kind" && lower[i + 1] == "of";
             let valence = if booster || kind_of {
                 0.0
@@ -84,7 +98,11 @@ impl Vader {
         score_valence(&sentiments, text)
     }
 
-    fn replace_emoji(&self, text: &str) -> String {
+    fn replace_emoji<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        // Every emoji key is outside ASCII.
+        if text.is_ascii() {
+            return Cow::Borrowed(text);
+        }
         let mut out = String::with_capacity(text.len());
         let mut prev_space = true;
         for c in text.chars() {
@@ -102,15 +120,15 @@ impl Vader {
                 }
             }
         }
-        out
+        Cow::Owned(out)
     }
 
     fn in_lexicon(&self, word: &str) -> bool {
         self.lexicon.contains_key(word)
     }
 
-    fn valence(&self, words: &[&str], lower: &[String], i: usize, is_cap_diff: bool) -> f64 {
-        let Some(&base) = self.lexicon.get(lower[i].as_str()) else {
+    fn valence(&self, words: &[&str], lower: &[Cow<'_, str>], i: usize, is_cap_diff: bool) -> f64 {
+        let Some(&base) = self.lexicon.get(lower[i].as_ref()) else {
             return 0.0;
         };
         let mut valence = base;
@@ -165,7 +183,7 @@ impl Vader {
         self.negate.contains(word) || word.contains("n't")
     }
 
-    fn negation_check(&self, valence: f64, l: &[String], start_i: usize, i: usize) -> f64 {
+    fn negation_check(&self, valence: f64, l: &[Cow<'_, str>], start_i: usize, i: usize) -> f64 {
         match start_i {
             0 if self.negated(&l[i - 1]) => valence * N_SCALAR,
             1 if l[i - 2] == "never" && (l[i - 1] == "so" || l[i - 1] == "this") => valence * 1.25,
@@ -183,40 +201,49 @@ impl Vader {
         }
     }
 
-    fn special_idioms_check(&self, mut valence: f64, l: &[String], i: usize) -> f64 {
-        let onezero = format!("{} {}", l[i - 1], l[i]);
-        let twoonezero = format!("{} {} {}", l[i - 2], l[i - 1], l[i]);
-        let twoone = format!("{} {}", l[i - 2], l[i - 1]);
-        let threetwoone = format!("{} {} {}", l[i - 3], l[i - 2], l[i - 1]);
-        let threetwo = format!("{} {}", l[i - 3], l[i - 2]);
-        for seq in [&onezero, &twoonezero, &twoone, &threetwoone, &threetwo] {
-            if let Some(&v) = self.special.get(seq.as_str()) {
-                valence = v;
-                break;
-            }
+    /// Special cases around position `i`, and multi-word boosters before
+    /// it, compared word by word (the reference joins them into strings).
+    fn special_idioms_check(&self, mut valence: f64, l: &[Cow<'_, str>], i: usize) -> f64 {
+        let w = |k: usize| l[k].as_ref();
+        let sequences: [&[&str]; 5] = [
+            &[w(i - 1), w(i)],
+            &[w(i - 2), w(i - 1), w(i)],
+            &[w(i - 2), w(i - 1)],
+            &[w(i - 3), w(i - 2), w(i - 1)],
+            &[w(i - 3), w(i - 2)],
+        ];
+        let special = |seq: &[&str]| {
+            self.special
+                .iter()
+                .find(|(k, _)| k.as_slice() == seq)
+                .map(|(_, v)| *v)
+        };
+        if let Some(v) = sequences.iter().find_map(|seq| special(seq)) {
+            valence = v;
         }
         if l.len() - 1 > i {
-            if let Some(&v) = self.special.get(format!("{} {}", l[i], l[i + 1]).as_str()) {
+            if let Some(v) = special(&[w(i), w(i + 1)]) {
                 valence = v;
             }
         }
         if l.len() - 1 > i + 1 {
-            if let Some(&v) = self
-                .special
-                .get(format!("{} {} {}", l[i], l[i + 1], l[i + 2]).as_str())
-            {
+            if let Some(v) = special(&[w(i), w(i + 1), w(i + 2)]) {
                 valence = v;
             }
         }
-        for n_gram in [&threetwoone, &threetwo, &twoone] {
-            if let Some(&b) = self.boosters.get(n_gram.as_str()) {
+        for n_gram in [sequences[3], sequences[4], sequences[2]] {
+            if let Some((_, b)) = self
+                .multiword_boosters
+                .iter()
+                .find(|(k, _)| k.as_slice() == n_gram)
+            {
                 valence += b;
             }
         }
         valence
     }
 
-    fn least_check(&self, valence: f64, l: &[String], i: usize) -> f64 {
+    fn least_check(&self, valence: f64, l: &[Cow<'_, str>], i: usize) -> f64 {
         if i > 1 && !self.in_lexicon(&l[i - 1]) && l[i - 1] == "least" {
             if l[i - 2] != "at" && l[i - 2] != "very" {
                 return valence * N_SCALAR;
@@ -225,6 +252,18 @@ impl Vader {
             return valence * N_SCALAR;
         }
         valence
+    }
+}
+
+/// Python's `str.lower`, borrowing when there is nothing to lower.
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
     }
 }
 
@@ -267,7 +306,7 @@ fn allcap_differential(words: &[&str]) -> bool {
 /// The "but" rule as the reference runs it: for each position it looks up
 /// the first score *equal* to the current one (`list.index`) and rescales
 /// that one: half before "but", one and a half after.
-fn but_check(lower: &[String], sentiments: &mut [f64]) {
+fn but_check(lower: &[Cow<'_, str>], sentiments: &mut [f64]) {
     let Some(bi) = lower.iter().position(|w| w == "but") else {
         return;
     };
