@@ -82,6 +82,11 @@ impl Vader {
             .map(strip_punc_if_word)
             .collect();
         let lower: Vec<Cow<'_, str>> = words.iter().map(|w| lowercase(w)).collect();
+        // Each word is looked up once; the rules ask about neighbours often.
+        let lex: Vec<Option<f64>> = lower
+            .iter()
+            .map(|w| self.lexicon.get(w.as_ref()).copied())
+            .collect();
         let is_cap_diff = allcap_differential(&words);
         let mut sentiments = Vec::with_capacity(words.len());
         for i in 0..words.len() {
@@ -90,7 +95,7 @@ impl Vader {
             let valence = if booster || kind_of {
                 0.0
             } else {
-                self.valence(&words, &lower, i, is_cap_diff)
+                self.valence(&words, &lower, &lex, i, is_cap_diff)
             };
             sentiments.push(valence);
         }
@@ -123,16 +128,19 @@ impl Vader {
         Cow::Owned(out)
     }
 
-    fn in_lexicon(&self, word: &str) -> bool {
-        self.lexicon.contains_key(word)
-    }
-
-    fn valence(&self, words: &[&str], lower: &[Cow<'_, str>], i: usize, is_cap_diff: bool) -> f64 {
-        let Some(&base) = self.lexicon.get(lower[i].as_ref()) else {
+    fn valence(
+        &self,
+        words: &[&str],
+        lower: &[Cow<'_, str>],
+        lex: &[Option<f64>],
+        i: usize,
+        is_cap_diff: bool,
+    ) -> f64 {
+        let Some(base) = lex[i] else {
             return 0.0;
         };
         let mut valence = base;
-        if lower[i] == "no" && i != words.len() - 1 && self.in_lexicon(&lower[i + 1]) {
+        if lower[i] == "no" && i != words.len() - 1 && lex[i + 1].is_some() {
             valence = 0.0;
         }
         if (i > 0 && lower[i - 1] == "no")
@@ -145,7 +153,7 @@ impl Vader {
             valence += if valence > 0.0 { C_INCR } else { -C_INCR };
         }
         for start_i in 0..3 {
-            if i > start_i && !self.in_lexicon(&lower[i - (start_i + 1)]) {
+            if i > start_i && lex[i - (start_i + 1)].is_none() {
                 let mut s = self.scalar_inc_dec(
                     words[i - (start_i + 1)],
                     &lower[i - (start_i + 1)],
@@ -165,7 +173,7 @@ impl Vader {
                 }
             }
         }
-        self.least_check(valence, lower, i)
+        least_check(valence, lower, lex, i)
     }
 
     fn scalar_inc_dec(&self, word: &str, lower: &str, valence: f64, is_cap_diff: bool) -> f64 {
@@ -242,17 +250,17 @@ impl Vader {
         }
         valence
     }
+}
 
-    fn least_check(&self, valence: f64, l: &[Cow<'_, str>], i: usize) -> f64 {
-        if i > 1 && !self.in_lexicon(&l[i - 1]) && l[i - 1] == "least" {
-            if l[i - 2] != "at" && l[i - 2] != "very" {
-                return valence * N_SCALAR;
-            }
-        } else if i > 0 && !self.in_lexicon(&l[i - 1]) && l[i - 1] == "least" {
+fn least_check(valence: f64, l: &[Cow<'_, str>], lex: &[Option<f64>], i: usize) -> f64 {
+    if i > 1 && lex[i - 1].is_none() && l[i - 1] == "least" {
+        if l[i - 2] != "at" && l[i - 2] != "very" {
             return valence * N_SCALAR;
         }
-        valence
+    } else if i > 0 && lex[i - 1].is_none() && l[i - 1] == "least" {
+        return valence * N_SCALAR;
     }
+    valence
 }
 
 /// Python's `str.lower`, borrowing when there is nothing to lower.
