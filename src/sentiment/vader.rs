@@ -298,7 +298,8 @@ fn is_py_upper(word: &str) -> bool {
 /// or fewer (an emoticon such as `:)`), in which case the token stays.
 fn strip_punc_if_word(token: &str) -> &str {
     let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
-    if stripped.chars().count() <= 2 {
+    // A character is at most 4 bytes: only short strings need counting.
+    if stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2) {
         token
     } else {
         stripped
@@ -387,7 +388,16 @@ pub fn normalize(score: f64) -> f64 {
 }
 
 /// Python's `round(x, digits)`: correctly rounded, ties to even on the
-/// exact binary value, which is what Rust's formatting does too.
-fn round(x: f64, digits: usize) -> f64 {
-    format!("{x:.digits$}").parse().unwrap_or(x)
+/// exact binary value. Away from a tie, scaling and rounding picks the same
+/// decimal, and dividing two exact integers gives the double nearest to it,
+/// which is what parsing the decimal gives; near a tie, the exact decimal
+/// expansion decides (Rust's formatting, like Python's, is exact).
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    let scaled = x * scale;
+    if (scaled - scaled.floor() - 0.5).abs() > 1e-6 {
+        return scaled.round() / scale;
+    }
+    let places = digits as usize;
+    format!("{x:.places$}").parse().unwrap_or(x)
 }
