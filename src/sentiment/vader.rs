@@ -212,6 +212,11 @@ impl Vader {
     /// Special cases around position `i`, and multi-word boosters before
     /// it, compared word by word (the reference joins them into strings).
     fn special_idioms_check(&self, mut valence: f64, l: &[Cow<'_, str>], i: usize) -> f64 {
+        // Every sequence checked below starts at i-3, i-2, i-1 or i: most
+        // words are ruled out by those four first words alone.
+        if !(i - 3..=i).any(|k| starts_idiom(&l[k])) {
+            return valence;
+        }
         let w = |k: usize| l[k].as_ref();
         let sequences: [&[&str]; 5] = [
             &[w(i - 1), w(i)],
@@ -261,6 +266,15 @@ fn least_check(valence: f64, l: &[Cow<'_, str>], lex: &[Option<f64>], i: usize) 
         return valence * N_SCALAR;
     }
     valence
+}
+
+/// Whether a word begins a special case or a multi-word booster (the
+/// tables in [`super::rules`]; a test keeps the two in step).
+fn starts_idiom(word: &str) -> bool {
+    matches!(
+        word,
+        "the" | "bad" | "bus" | "yeah" | "kiss" | "to" | "beating" | "just" | "kind" | "sort"
+    )
 }
 
 /// Python's `str.lower`, borrowing when there is nothing to lower.
@@ -400,4 +414,35 @@ fn round(x: f64, digits: i32) -> f64 {
     }
     let places = digits as usize;
     format!("{x:.places$}").parse().unwrap_or(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idiom_starts_cover_the_tables() {
+        let multiword = BOOSTERS.iter().map(|(k, _)| *k).filter(|k| k.contains(' '));
+        for key in SPECIAL_CASES
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| k.contains(' '))
+            .chain(multiword)
+        {
+            let first = key.split(' ').next().unwrap_or_default();
+            assert!(starts_idiom(first), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn rounds_like_python() {
+        for (x, digits, want) in [
+            (0.0625, 3, 0.062),
+            (0.1875, 3, 0.188),
+            (0.44045, 4, 0.4405),
+            (-0.38185, 4, -0.3819),
+        ] {
+            assert_eq!(round(x, digits), want, "{x}");
+        }
+    }
 }
