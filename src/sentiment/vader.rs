@@ -83,24 +83,29 @@ impl Vader {
             .collect();
         let lower: Vec<Cow<'_, str>> = words.iter().map(|w| lowercase(w)).collect();
         // Each word is looked up once; the rules ask about neighbours often.
-        let lex: Vec<Option<f64>> = lower
-            .iter()
-            .map(|w| self.lexicon.get(w.as_ref()).copied())
-            .collect();
+        let info: Vec<Info> = lower.iter().map(|w| self.info(w)).collect();
         let is_cap_diff = allcap_differential(&words);
         let mut sentiments = Vec::with_capacity(words.len());
         for i in 0..words.len() {
-            let booster = self.boosters.contains_key(lower[i].as_ref());
+            let booster = info[i].boost.is_some();
             let kind_of = i + 1 < words.len() && lower[i] == "kind" && lower[i + 1] == "of";
             let valence = if booster || kind_of {
                 0.0
             } else {
-                self.valence(&words, &lower, &lex, i, is_cap_diff)
+                self.valence(&words, &lower, &info, i, is_cap_diff)
             };
             sentiments.push(valence);
         }
         but_check(&lower, &mut sentiments);
         score_valence(&sentiments, text)
+    }
+
+    /// What the rules need to know about one lower-cased word.
+    fn info(&self, lower: &str) -> Info {
+        Info {
+            lex: self.lexicon.get(lower).copied(),
+            boost: self.boosters.get(lower).copied(),
+        }
     }
 
     fn replace_emoji<'t>(&self, text: &'t str) -> Cow<'t, str> {
@@ -132,15 +137,15 @@ impl Vader {
         &self,
         words: &[&str],
         lower: &[Cow<'_, str>],
-        lex: &[Option<f64>],
+        info: &[Info],
         i: usize,
         is_cap_diff: bool,
     ) -> f64 {
-        let Some(base) = lex[i] else {
+        let Some(base) = info[i].lex else {
             return 0.0;
         };
         let mut valence = base;
-        if lower[i] == "no" && i != words.len() - 1 && lex[i + 1].is_some() {
+        if lower[i] == "no" && i != words.len() - 1 && info[i + 1].lex.is_some() {
             valence = 0.0;
         }
         if (i > 0 && lower[i - 1] == "no")
@@ -153,13 +158,9 @@ impl Vader {
             valence += if valence > 0.0 { C_INCR } else { -C_INCR };
         }
         for start_i in 0..3 {
-            if i > start_i && lex[i - (start_i + 1)].is_none() {
-                let mut s = self.scalar_inc_dec(
-                    words[i - (start_i + 1)],
-                    &lower[i - (start_i + 1)],
-                    valence,
-                    is_cap_diff,
-                );
+            let k = i.wrapping_sub(start_i + 1);
+            if i > start_i && info[k].lex.is_none() {
+                let mut s = scalar_inc_dec(words[k], info[k].boost, valence, is_cap_diff);
                 if start_i == 1 && s != 0.0 {
                     s *= 0.95;
                 }
@@ -167,46 +168,14 @@ impl Vader {
                     s *= 0.9;
                 }
                 valence += s;
-                valence = self.negation_check(valence, lower, start_i, i);
+                let negated = |w: &str| self.negate.contains(w) || w.contains("n't");
+                valence = negation_check(valence, lower, negated, start_i, i);
                 if start_i == 2 {
                     valence = self.special_idioms_check(valence, lower, i);
                 }
             }
         }
-        least_check(valence, lower, lex, i)
-    }
-
-    fn scalar_inc_dec(&self, word: &str, lower: &str, valence: f64, is_cap_diff: bool) -> f64 {
-        let Some(&b) = self.boosters.get(lower) else {
-            return 0.0;
-        };
-        let mut scalar = if valence < 0.0 { -b } else { b };
-        if is_py_upper(word) && is_cap_diff {
-            scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
-        }
-        scalar
-    }
-
-    fn negated(&self, word: &str) -> bool {
-        self.negate.contains(word) || word.contains("n't")
-    }
-
-    fn negation_check(&self, valence: f64, l: &[Cow<'_, str>], start_i: usize, i: usize) -> f64 {
-        match start_i {
-            0 if self.negated(&l[i - 1]) => valence * N_SCALAR,
-            1 if l[i - 2] == "never" && (l[i - 1] == "so" || l[i - 1] == "this") => valence * 1.25,
-            1 if l[i - 2] == "without" && l[i - 1] == "doubt" => valence,
-            1 if self.negated(&l[i - 2]) => valence * N_SCALAR,
-            // Python: `a and (b or c) or (d or e)`, precedence as written.
-            2 if (l[i - 3] == "never" && (l[i - 2] == "so" || l[i - 2] == "this"))
-                || (l[i - 1] == "so" || l[i - 1] == "this") =>
-            {
-                valence * 1.25
-            }
-            2 if l[i - 3] == "without" && (l[i - 2] == "doubt" || l[i - 1] == "doubt") => valence,
-            2 if self.negated(&l[i - 3]) => valence * N_SCALAR,
-            _ => valence,
-        }
+        least_check(valence, lower, info, i)
     }
 
     /// Special cases around position `i`, and multi-word boosters before
@@ -257,15 +226,57 @@ impl Vader {
     }
 }
 
-fn least_check(valence: f64, l: &[Cow<'_, str>], lex: &[Option<f64>], i: usize) -> f64 {
-    if i > 1 && lex[i - 1].is_none() && l[i - 1] == "least" {
+fn scalar_inc_dec(word: &str, boost: Option<f64>, valence: f64, is_cap_diff: bool) -> f64 {
+    let Some(b) = boost else {
+        return 0.0;
+    };
+    let mut scalar = if valence < 0.0 { -b } else { b };
+    if is_py_upper(word) && is_cap_diff {
+        scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
+    }
+    scalar
+}
+
+fn negation_check(
+    valence: f64,
+    l: &[Cow<'_, str>],
+    negated: impl Fn(&str) -> bool,
+    start_i: usize,
+    i: usize,
+) -> f64 {
+    match start_i {
+        0 if negated(&l[i - 1]) => valence * N_SCALAR,
+        1 if l[i - 2] == "never" && (l[i - 1] == "so" || l[i - 1] == "this") => valence * 1.25,
+        1 if l[i - 2] == "without" && l[i - 1] == "doubt" => valence,
+        1 if negated(&l[i - 2]) => valence * N_SCALAR,
+        // Python: `a and (b or c) or (d or e)`, precedence as written.
+        2 if (l[i - 3] == "never" && (l[i - 2] == "so" || l[i - 2] == "this"))
+            || (l[i - 1] == "so" || l[i - 1] == "this") =>
+        {
+            valence * 1.25
+        }
+        2 if l[i - 3] == "without" && (l[i - 2] == "doubt" || l[i - 1] == "doubt") => valence,
+        2 if negated(&l[i - 3]) => valence * N_SCALAR,
+        _ => valence,
+    }
+}
+
+fn least_check(valence: f64, l: &[Cow<'_, str>], info: &[Info], i: usize) -> f64 {
+    if i > 1 && info[i - 1].lex.is_none() && l[i - 1] == "least" {
         if l[i - 2] != "at" && l[i - 2] != "very" {
             return valence * N_SCALAR;
         }
-    } else if i > 0 && lex[i - 1].is_none() && l[i - 1] == "least" {
+    } else if i > 0 && info[i - 1].lex.is_none() && l[i - 1] == "least" {
         return valence * N_SCALAR;
     }
     valence
+}
+
+/// One word's lexicon valence and booster value, looked up once.
+#[derive(Debug, Clone, Copy)]
+struct Info {
+    lex: Option<f64>,
+    boost: Option<f64>,
 }
 
 /// Whether a word begins a special case or a multi-word booster (the
