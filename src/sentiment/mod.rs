@@ -4,7 +4,7 @@
 //! The lexicons ship as data files beside this module (`data/en`, MIT,
 //! with their licence) and are compiled into the binary.
 
-mod rules;
+pub mod rules;
 pub mod vader;
 
 use std::sync::OnceLock;
@@ -34,6 +34,7 @@ pub fn english() -> &'static Vader {
         Vader::new(
             include_str!("data/en/vader_lexicon.txt"),
             include_str!("data/en/emoji_utf8_lexicon.txt"),
+            rules::Rules::english(),
         )
     })
 }

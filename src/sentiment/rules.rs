@@ -173,3 +173,81 @@ pub const SPECIAL_CASES: &[(&str, f64)] = &[
     ("to die for", 3.0),
     ("beating heart", 3.5),
 ];
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// The words and word lists VADER's rules are made of, for one language.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Words that negate what follows within three words.
+    pub negations: FxHashSet<String>,
+    /// A fragment that makes any word a negation (English `n't`).
+    pub negation_infix: Option<String>,
+    /// Boosters and dampeners, one word or several.
+    pub boosters: FxHashMap<String, f64>,
+    /// Special cases as word sequences, with the valence they set.
+    pub special: Vec<(Vec<String>, f64)>,
+    /// Boosters of more than one word, as word sequences.
+    pub multiword_boosters: Vec<(Vec<String>, f64)>,
+    /// First words of the special cases and multi-word boosters.
+    pub idiom_starts: FxHashSet<String>,
+    /// "no": negates the next lexicon words, and is neutral before one.
+    pub no: String,
+    /// "or", "nor": let "no" reach three words back.
+    pub or_nor: Vec<String>,
+    /// "kind" "of": a dampener, neutral itself.
+    pub kind_of: (String, String),
+    /// "never", which "so"/"this" turn into an intensifier.
+    pub never: String,
+    /// "so", "this".
+    pub so_this: Vec<String>,
+    /// "without" "doubt": not a negation.
+    pub without_doubt: (String, String),
+    /// "least": negates, unless after "at" or "very".
+    pub least: String,
+    /// "at", "very".
+    pub at_very: Vec<String>,
+    /// "but": halves what comes before, adds half to what comes after.
+    pub but: String,
+}
+
+impl Rules {
+    /// VADER 3.3.2's English rules.
+    pub fn english() -> Rules {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let sequences = |list: &[(&str, f64)]| {
+            list.iter()
+                .map(|(k, v)| (k.split(' ').map(str::to_string).collect::<Vec<_>>(), *v))
+                .collect::<Vec<_>>()
+        };
+        let multiword: Vec<(&str, f64)> = BOOSTERS
+            .iter()
+            .copied()
+            .filter(|(k, _)| k.contains(' '))
+            .collect();
+        let special = sequences(SPECIAL_CASES);
+        let multiword_boosters = sequences(&multiword);
+        let idiom_starts = special
+            .iter()
+            .chain(&multiword_boosters)
+            .filter_map(|(seq, _)| seq.first().cloned())
+            .collect();
+        Rules {
+            negations: NEGATE.iter().map(|w| w.to_string()).collect(),
+            negation_infix: Some("n't".to_string()),
+            boosters: BOOSTERS.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            special,
+            multiword_boosters,
+            idiom_starts,
+            no: "no".into(),
+            or_nor: words(&["or", "nor"]),
+            kind_of: ("kind".into(), "of".into()),
+            never: "never".into(),
+            so_this: words(&["so", "this"]),
+            without_doubt: ("without".into(), "doubt".into()),
+            least: "least".into(),
+            at_very: words(&["at", "very"]),
+            but: "but".into(),
+        }
+    }
+}

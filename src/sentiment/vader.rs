@@ -11,9 +11,9 @@
 
 use std::borrow::Cow;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
-use super::rules::{BOOSTERS, C_INCR, NEGATE, N_SCALAR, SPECIAL_CASES};
+use super::rules::{Rules, C_INCR, N_SCALAR};
 use super::Polarity;
 
 /// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
@@ -21,19 +21,13 @@ use super::Polarity;
 pub struct Vader {
     lexicon: FxHashMap<String, f64>,
     emojis: FxHashMap<char, String>,
-    boosters: FxHashMap<&'static str, f64>,
-    /// Special cases as word sequences ("kiss of death" → [kiss, of, death]).
-    special: Vec<(Vec<&'static str>, f64)>,
-    /// Boosters of more than one word ("kind of"); only these can equal
-    /// the n-grams the idiom check forms.
-    multiword_boosters: Vec<(Vec<&'static str>, f64)>,
-    negate: FxHashSet<&'static str>,
+    rules: Rules,
 }
 
 impl Vader {
     /// A scorer over a lexicon file (`token<TAB>mean<TAB>…`, later lines
-    /// win) and an emoji file (`emoji<TAB>description`).
-    pub fn new(lexicon: &str, emojis: &str) -> Vader {
+    /// win), an emoji file (`emoji<TAB>description`) and a language's rules.
+    pub fn new(lexicon: &str, emojis: &str, rules: Rules) -> Vader {
         let mut lex = FxHashMap::default();
         for line in lexicon.trim_end_matches('\n').split('\n') {
             let mut fields = line.trim().split('\t');
@@ -58,17 +52,7 @@ impl Vader {
         Vader {
             lexicon: lex,
             emojis: emoji,
-            boosters: BOOSTERS.iter().copied().collect(),
-            special: SPECIAL_CASES
-                .iter()
-                .map(|(k, v)| (k.split(' ').collect(), *v))
-                .collect(),
-            multiword_boosters: BOOSTERS
-                .iter()
-                .filter(|(k, _)| k.contains(' '))
-                .map(|(k, v)| (k.split(' ').collect(), *v))
-                .collect(),
-            negate: NEGATE.iter().copied().collect(),
+            rules,
         }
     }
 
@@ -88,7 +72,8 @@ impl Vader {
         let mut sentiments = Vec::with_capacity(words.len());
         for i in 0..words.len() {
             let booster = info[i].boost.is_some();
-            let kind_of = i + 1 < words.len() && lower[i] == "kind" && lower[i + 1] == "of";
+            let (kind, of) = &self.rules.kind_of;
+            let kind_of = i + 1 < words.len() && lower[i] == *kind && lower[i + 1] == *of;
             let valence = if booster || kind_of {
                 0.0
             } else {
@@ -96,7 +81,7 @@ impl Vader {
             };
             sentiments.push(valence);
         }
-        but_check(&lower, &mut sentiments);
+        but_check(&lower, &self.rules.but, &mut sentiments);
         score_valence(&sentiments, text)
     }
 
@@ -104,7 +89,8 @@ impl Vader {
     fn info(&self, lower: &str) -> Info {
         Info {
             lex: self.lexicon.get(lower).copied(),
-            boost: self.boosters.get(lower).copied(),
+            boost: self.rules.boosters.get(lower).copied(),
+            idiom_start: self.rules.idiom_starts.contains(lower),
         }
     }
 
@@ -145,12 +131,13 @@ impl Vader {
             return 0.0;
         };
         let mut valence = base;
-        if lower[i] == "no" && i != words.len() - 1 && info[i + 1].lex.is_some() {
+        let r = &self.rules;
+        if lower[i] == r.no && i != words.len() - 1 && info[i + 1].lex.is_some() {
             valence = 0.0;
         }
-        if (i > 0 && lower[i - 1] == "no")
-            || (i > 1 && lower[i - 2] == "no")
-            || (i > 2 && lower[i - 3] == "no" && (lower[i - 1] == "or" || lower[i - 1] == "nor"))
+        if (i > 0 && lower[i - 1] == r.no)
+            || (i > 1 && lower[i - 2] == r.no)
+            || (i > 2 && lower[i - 3] == r.no && r.or_nor.iter().any(|w| lower[i - 1] == *w))
         {
             valence = base * N_SCALAR;
         }
@@ -168,22 +155,27 @@ impl Vader {
                     s *= 0.9;
                 }
                 valence += s;
-                let negated = |w: &str| self.negate.contains(w) || w.contains("n't");
-                valence = negation_check(valence, lower, negated, start_i, i);
+                valence = negation_check(valence, lower, r, start_i, i);
                 if start_i == 2 {
-                    valence = self.special_idioms_check(valence, lower, i);
+                    valence = self.special_idioms_check(valence, lower, info, i);
                 }
             }
         }
-        least_check(valence, lower, info, i)
+        least_check(valence, lower, info, r, i)
     }
 
     /// Special cases around position `i`, and multi-word boosters before
     /// it, compared word by word (the reference joins them into strings).
-    fn special_idioms_check(&self, mut valence: f64, l: &[Cow<'_, str>], i: usize) -> f64 {
+    fn special_idioms_check(
+        &self,
+        mut valence: f64,
+        l: &[Cow<'_, str>],
+        info: &[Info],
+        i: usize,
+    ) -> f64 {
         // Every sequence checked below starts at i-3, i-2, i-1 or i: most
         // words are ruled out by those four first words alone.
-        if !(i - 3..=i).any(|k| starts_idiom(&l[k])) {
+        if !(i - 3..=i).any(|k| info[k].idiom_start) {
             return valence;
         }
         let w = |k: usize| l[k].as_ref();
@@ -194,10 +186,14 @@ impl Vader {
             &[w(i - 3), w(i - 2), w(i - 1)],
             &[w(i - 3), w(i - 2)],
         ];
+        let same = |key: &[String], seq: &[&str]| {
+            key.len() == seq.len() && key.iter().zip(seq).all(|(k, w)| k == w)
+        };
         let special = |seq: &[&str]| {
-            self.special
+            self.rules
+                .special
                 .iter()
-                .find(|(k, _)| k.as_slice() == seq)
+                .find(|(k, _)| same(k, seq))
                 .map(|(_, v)| *v)
         };
         if let Some(v) = sequences.iter().find_map(|seq| special(seq)) {
@@ -215,9 +211,10 @@ impl Vader {
         }
         for n_gram in [sequences[3], sequences[4], sequences[2]] {
             if let Some((_, b)) = self
+                .rules
                 .multiword_boosters
                 .iter()
-                .find(|(k, _)| k.as_slice() == n_gram)
+                .find(|(k, _)| same(k, n_gram))
             {
                 valence += b;
             }
@@ -237,55 +234,44 @@ fn scalar_inc_dec(word: &str, boost: Option<f64>, valence: f64, is_cap_diff: boo
     scalar
 }
 
-fn negation_check(
-    valence: f64,
-    l: &[Cow<'_, str>],
-    negated: impl Fn(&str) -> bool,
-    start_i: usize,
-    i: usize,
-) -> f64 {
+fn negation_check(valence: f64, l: &[Cow<'_, str>], r: &Rules, start_i: usize, i: usize) -> f64 {
+    let negated = |w: &str| {
+        r.negations.contains(w) || r.negation_infix.as_deref().is_some_and(|x| w.contains(x))
+    };
+    let so_this = |w: &str| r.so_this.iter().any(|s| s == w);
+    let (without, doubt) = (&r.without_doubt.0, &r.without_doubt.1);
     match start_i {
         0 if negated(&l[i - 1]) => valence * N_SCALAR,
-        1 if l[i - 2] == "never" && (l[i - 1] == "so" || l[i - 1] == "this") => valence * 1.25,
-        1 if l[i - 2] == "without" && l[i - 1] == "doubt" => valence,
+        1 if l[i - 2] == r.never && so_this(&l[i - 1]) => valence * 1.25,
+        1 if l[i - 2] == *without && l[i - 1] == *doubt => valence,
         1 if negated(&l[i - 2]) => valence * N_SCALAR,
         // Python: `a and (b or c) or (d or e)`, precedence as written.
-        2 if (l[i - 3] == "never" && (l[i - 2] == "so" || l[i - 2] == "this"))
-            || (l[i - 1] == "so" || l[i - 1] == "this") =>
-        {
-            valence * 1.25
-        }
-        2 if l[i - 3] == "without" && (l[i - 2] == "doubt" || l[i - 1] == "doubt") => valence,
+        2 if (l[i - 3] == r.never && so_this(&l[i - 2])) || so_this(&l[i - 1]) => valence * 1.25,
+        2 if l[i - 3] == *without && (l[i - 2] == *doubt || l[i - 1] == *doubt) => valence,
         2 if negated(&l[i - 3]) => valence * N_SCALAR,
         _ => valence,
     }
 }
 
-fn least_check(valence: f64, l: &[Cow<'_, str>], info: &[Info], i: usize) -> f64 {
-    if i > 1 && info[i - 1].lex.is_none() && l[i - 1] == "least" {
-        if l[i - 2] != "at" && l[i - 2] != "very" {
+fn least_check(valence: f64, l: &[Cow<'_, str>], info: &[Info], r: &Rules, i: usize) -> f64 {
+    let at_very = |w: &str| r.at_very.iter().any(|a| a == w);
+    if i > 1 && info[i - 1].lex.is_none() && l[i - 1] == r.least {
+        if !at_very(&l[i - 2]) {
             return valence * N_SCALAR;
         }
-    } else if i > 0 && info[i - 1].lex.is_none() && l[i - 1] == "least" {
+    } else if i > 0 && info[i - 1].lex.is_none() && l[i - 1] == r.least {
         return valence * N_SCALAR;
     }
     valence
 }
 
-/// One word's lexicon valence and booster value, looked up once.
+/// One word's lexicon valence, booster value and whether it can start a
+/// special case, looked up once.
 #[derive(Debug, Clone, Copy)]
 struct Info {
     lex: Option<f64>,
     boost: Option<f64>,
-}
-
-/// Whether a word begins a special case or a multi-word booster (the
-/// tables in [`super::rules`]; a test keeps the two in step).
-fn starts_idiom(word: &str) -> bool {
-    matches!(
-        word,
-        "the" | "bad" | "bus" | "yeah" | "kiss" | "to" | "beating" | "just" | "kind" | "sort"
-    )
+    idiom_start: bool,
 }
 
 /// Python's `str.lower`, borrowing when there is nothing to lower.
@@ -340,8 +326,8 @@ fn allcap_differential(words: &[&str]) -> bool {
 /// The "but" rule as the reference runs it: for each position it looks up
 /// the first score *equal* to the current one (`list.index`) and rescales
 /// that one: half before "but", one and a half after.
-fn but_check(lower: &[Cow<'_, str>], sentiments: &mut [f64]) {
-    let Some(bi) = lower.iter().position(|w| w == "but") else {
+fn but_check(lower: &[Cow<'_, str>], but: &str, sentiments: &mut [f64]) {
+    let Some(bi) = lower.iter().position(|w| w == but) else {
         return;
     };
     for k in 0..sentiments.len() {
@@ -430,20 +416,6 @@ fn round(x: f64, digits: i32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn idiom_starts_cover_the_tables() {
-        let multiword = BOOSTERS.iter().map(|(k, _)| *k).filter(|k| k.contains(' '));
-        for key in SPECIAL_CASES
-            .iter()
-            .map(|(k, _)| *k)
-            .filter(|k| k.contains(' '))
-            .chain(multiword)
-        {
-            let first = key.split(' ').next().unwrap_or_default();
-            assert!(starts_idiom(first), "{key:?}");
-        }
-    }
 
     #[test]
     fn rounds_like_python() {
