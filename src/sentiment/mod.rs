@@ -1,8 +1,10 @@
 //! Sentiment scoring: the VADER algorithm over its published English
-//! lexicon (reproducing `vaderSentiment` 3.3.2 exactly).
+//! lexicon (reproducing `vaderSentiment` 3.3.2 exactly), and the same
+//! rules adapted to Portuguese over a repaired LeIA lexicon.
 //!
-//! The lexicons ship as data files beside this module (`data/en`, MIT,
-//! with their licence) and are compiled into the binary.
+//! The lexicons ship as data files beside this module (`data/en`: VADER,
+//! MIT; `data/pt`: LeIA, MIT, plus Vigia's additions) and are compiled
+//! into the binary.
 
 pub mod rules;
 pub mod vader;
@@ -37,6 +39,85 @@ pub fn english() -> &'static Vader {
             rules::Rules::english(),
         )
     })
+}
+
+/// The Portuguese scorer: VADER's rules with Portuguese rule words, over
+/// LeIA's lexicon repaired (see [`portuguese_lexicon`]).
+pub fn portuguese() -> &'static Vader {
+    static PORTUGUESE: OnceLock<Vader> = OnceLock::new();
+    PORTUGUESE.get_or_init(|| {
+        let rules = rules::Rules::portuguese(include_str!("data/pt/booster.txt"));
+        let lexicon = portuguese_lexicon(&rules);
+        Vader::new(
+            &lexicon,
+            include_str!("data/pt/emoji_utf8_lexicon_ptbr.txt"),
+            rules,
+        )
+    })
+}
+
+/// LeIA's lexicon with its known defects repaired:
+/// - negation words are taken out (LeIA scores `nao` -1.2, which adds
+///   negativity instead of negating);
+/// - entries it lacks or mistranslates are added from
+///   `data/pt/vigia_additions.tsv`, valued as the English VADER word they
+///   translate;
+/// - adjectives and participles get their missing gender and number forms
+///   (`chato` → `chata`, `chatos`, `chatas`), with the same valence.
+///
+/// Keys are folded (lower case, no accents), as lookups are.
+pub fn portuguese_lexicon(rules: &rules::Rules) -> String {
+    use crate::pipeline::fold::fold;
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let leia = include_str!("data/pt/vader_lexicon_ptbr.txt");
+    let additions = include_str!("data/pt/vigia_additions.tsv");
+    for line in leia
+        .lines()
+        .chain(additions.lines().filter(|l| !l.starts_with('#')))
+    {
+        let mut fields = line.split('\t');
+        if let (Some(word), Some(value)) = (fields.next(), fields.next()) {
+            let word = fold(word.trim());
+            if !word.is_empty() && !rules.negations.contains(&word) {
+                entries.push((word, value.trim().to_string()));
+            }
+        }
+    }
+    let known: std::collections::HashSet<String> = entries.iter().map(|(w, _)| w.clone()).collect();
+    let mut inflections = Vec::new();
+    for (word, value) in &entries {
+        for form in gender_number_forms(word) {
+            if !known.contains(&form) {
+                inflections.push((form, value.clone()));
+            }
+        }
+    }
+    // Inflected forms first, so that a real entry (later lines win) keeps
+    // its own value when two stems produce the same form.
+    inflections
+        .iter()
+        .chain(&entries)
+        .map(|(w, v)| format!("{w}\t{v}\n"))
+        .collect()
+}
+
+/// The other gender and number forms of a Portuguese adjective or
+/// participle ending in -o, -a, -os or -as.
+fn gender_number_forms(word: &str) -> Vec<String> {
+    if word.contains(' ') || word.chars().count() < 4 {
+        return Vec::new();
+    }
+    let stem = ["os", "as", "o", "a"]
+        .iter()
+        .find_map(|end| word.strip_suffix(end).map(|stem| stem.to_string()));
+    match stem {
+        Some(stem) => ["o", "a", "os", "as"]
+            .iter()
+            .map(|end| format!("{stem}{end}"))
+            .filter(|f| f != word)
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -209,6 +209,12 @@ pub struct Rules {
     pub at_very: Vec<String>,
     /// "but": halves what comes before, adds half to what comes after.
     pub but: String,
+    /// Look words up without accents (Portuguese); English keeps VADER's
+    /// plain lower case.
+    pub fold: bool,
+    /// A booster right after a word counts too ("gostei muito"), where
+    /// the language puts it there; VADER's English looks only before.
+    pub booster_after: bool,
 }
 
 impl Rules {
@@ -248,6 +254,93 @@ impl Rules {
             least: "least".into(),
             at_very: words(&["at", "very"]),
             but: "but".into(),
+            fold: false,
+            booster_after: false,
+        }
+    }
+}
+
+/// Portuguese negations, folded: LeIA's single-word ones (its `nao …`
+/// phrases can never match one token) and the usual others.
+const NEGATE_PT: &[&str] = &[
+    "nao",
+    "nunca",
+    "jamais",
+    "nem",
+    "nenhum",
+    "nenhuma",
+    "ninguem",
+    "nada",
+    "tampouco",
+    "sequer",
+    "dificilmente",
+    "raramente",
+    "nope",
+];
+
+/// Boosters LeIA lacks.
+const BOOSTERS_PT: &[(&str, f64)] = &[
+    ("muito", B_INCR),
+    ("muita", B_INCR),
+    ("muitos", B_INCR),
+    ("muitas", B_INCR),
+    ("super", B_INCR),
+    ("bastante", B_INCR),
+    ("demais", B_INCR),
+    ("mega", B_INCR),
+    ("tao", B_INCR),
+    ("bem", B_INCR),
+    ("totalmente", B_INCR),
+    ("simplesmente", B_INCR),
+    ("meio", B_DECR),
+    ("pouco", B_DECR),
+];
+
+impl Rules {
+    /// Portuguese rules: VADER's, with Portuguese rule words, LeIA's
+    /// boosters (`booster.txt`, `word INCR|DECR`) and the ones it lacks.
+    /// Every word is folded (lower case, no accents), as lookups are.
+    pub fn portuguese(leia_boosters: &str) -> Rules {
+        let fold = crate::pipeline::fold::fold;
+        let mut boosters: FxHashMap<String, f64> = FxHashMap::default();
+        for line in leia_boosters.lines() {
+            let Some((word, kind)) = line.trim().rsplit_once(' ') else {
+                continue;
+            };
+            let value = if kind == "DECR" { B_DECR } else { B_INCR };
+            boosters.insert(fold(word.trim()), value);
+        }
+        boosters.extend(BOOSTERS_PT.iter().map(|(w, v)| (w.to_string(), *v)));
+        let multiword_boosters: Vec<(Vec<String>, f64)> = boosters
+            .iter()
+            .filter(|(k, _)| k.contains(' '))
+            .map(|(k, v)| (k.split(' ').map(str::to_string).collect(), *v))
+            .collect();
+        let idiom_starts = multiword_boosters
+            .iter()
+            .filter_map(|(seq, _)| seq.first().cloned())
+            .collect();
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        Rules {
+            negations: NEGATE_PT.iter().map(|w| w.to_string()).collect(),
+            negation_infix: None,
+            boosters,
+            special: Vec::new(),
+            multiword_boosters,
+            idiom_starts,
+            // "não" is a negation like the others; VADER's separate "no"
+            // rule would negate twice. An empty word never occurs.
+            no: String::new(),
+            or_nor: words(&["ou", "nem"]),
+            kind_of: ("meio".into(), "que".into()),
+            never: "nunca".into(),
+            so_this: words(&["tao", "isso"]),
+            without_doubt: ("sem".into(), "duvida".into()),
+            least: "menos".into(),
+            at_very: words(&["pelo", "muito"]),
+            but: "mas".into(),
+            fold: true,
+            booster_after: true,
         }
     }
 }

@@ -122,3 +122,100 @@ fn each_rule_by_hand() {
         assert_eq!(score(text), want, "{text:?}");
     }
 }
+
+fn shared_text(rel: &str) -> String {
+    let root = std::env::var_os("VIGIA_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .map(|a| a.join("shared/data"))
+                .find(|d| d.join("sentiment").is_dir())
+        });
+    let Some(root) = root else {
+        panic!("shared/data is not beside the checkout; set VIGIA_SHARED_DATA")
+    };
+    let path = root.join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// ROC AUC of `scores` for the positives in `labels` (Mann-Whitney, ties
+/// counted half).
+fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
+    let pos: Vec<f64> = scores
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| **l)
+        .map(|(s, _)| *s)
+        .collect();
+    let neg: Vec<f64> = scores
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| !**l)
+        .map(|(s, _)| *s)
+        .collect();
+    let mut wins = 0.0;
+    for p in &pos {
+        for n in &neg {
+            wins += if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    wins / (pos.len() * neg.len()) as f64
+}
+
+#[test]
+fn portuguese_book_reviews_beat_leia_as_shipped() {
+    let text = shared_text("sentiment/pt/books.tsv");
+    let rows: Vec<(bool, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(label, review)| (label == "positive", review))
+        .collect();
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|(_, t)| portuguese().polarity_scores(t).compound)
+        .collect();
+    let labels: Vec<bool> = rows.iter().map(|(l, _)| *l).collect();
+    let correct = scores
+        .iter()
+        .zip(&labels)
+        .filter(|(s, l)| if **l { **s >= 0.05 } else { **s <= -0.05 })
+        .count();
+    let accuracy = correct as f64 / rows.len() as f64;
+    let auc = roc_auc(&scores, &labels);
+    println!("pt/books: {} reviews, accuracy {accuracy:.3}, ROC AUC {auc:.3} (LeIA as shipped: 0.670 / 0.779)", rows.len());
+    assert!(
+        accuracy > 0.670 && auc > 0.779,
+        "accuracy {accuracy:.3}, AUC {auc:.3}"
+    );
+}
+
+#[test]
+fn portuguese_rules_by_hand() {
+    let pt = |t: &str| portuguese().polarity_scores(t).compound;
+    let good = pt("Gostei do livro.");
+    assert!(good > 0.05, "{good}");
+    assert!(pt("Não gostei do livro.") < -0.05, "negation flips it");
+    assert!(
+        pt("Nao gostei do livro.") < -0.05,
+        "with or without the accent"
+    );
+    assert!(pt("Gostei muito do livro.") > good, "muito boosts");
+    assert!(
+        pt("O começo é bom, mas o final é péssimo.") < 0.0,
+        "mas weighs the second half"
+    );
+    assert!(pt("Livro péssimo") < -0.05, "a word LeIA lacks");
+    assert!(
+        pt("Que livro chato") < -0.05 && pt("Que história chata") < -0.05,
+        "gender forms"
+    );
+    assert!(pt("Amei 😍") > pt("Amei"), "emoji kept and read");
+}

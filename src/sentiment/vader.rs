@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 use super::rules::{Rules, C_INCR, N_SCALAR};
 use super::Polarity;
+use crate::pipeline::fold::fold;
 
 /// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
 #[derive(Debug, Clone)]
@@ -33,7 +34,12 @@ impl Vader {
             let mut fields = line.trim().split('\t');
             if let (Some(word), Some(measure)) = (fields.next(), fields.next()) {
                 if let Ok(value) = measure.parse::<f64>() {
-                    lex.insert(word.to_string(), value);
+                    let key = if rules.fold {
+                        fold(word)
+                    } else {
+                        word.to_string()
+                    };
+                    lex.insert(key, value);
                 }
             }
         }
@@ -65,7 +71,11 @@ impl Vader {
             .filter(|w| !w.is_empty())
             .map(strip_punc_if_word)
             .collect();
-        let lower: Vec<Cow<'_, str>> = words.iter().map(|w| lowercase(w)).collect();
+        let lower: Vec<Cow<'_, str>> = if self.rules.fold {
+            words.iter().map(|w| folded(w)).collect()
+        } else {
+            words.iter().map(|w| lowercase(w)).collect()
+        };
         // Each word is looked up once; the rules ask about neighbours often.
         let info: Vec<Info> = lower.iter().map(|w| self.info(w)).collect();
         let is_cap_diff = allcap_differential(&words);
@@ -160,6 +170,9 @@ impl Vader {
                     valence = self.special_idioms_check(valence, lower, info, i);
                 }
             }
+        }
+        if r.booster_after && i + 1 < words.len() {
+            valence += scalar_inc_dec(words[i + 1], info[i + 1].boost, valence, is_cap_diff);
         }
         least_check(valence, lower, info, r, i)
     }
@@ -272,6 +285,18 @@ struct Info {
     lex: Option<f64>,
     boost: Option<f64>,
     idiom_start: bool,
+}
+
+/// Lower case without accents, borrowing when there is nothing to change.
+fn folded(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(fold(word))
+    }
 }
 
 /// Python's `str.lower`, borrowing when there is nothing to lower.
