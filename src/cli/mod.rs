@@ -6,6 +6,7 @@ mod mentions;
 mod output;
 mod poll;
 mod run;
+mod score;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
     /// Feed status and OPML import.
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// Score the sentiment of a text, or of each line of standard input.
+    Score(score::ScoreArgs),
 }
 
 /// Entry point of the binary.
@@ -78,6 +81,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Check = cli.command {
         return Ok(check::run(&cli.config));
     }
+    if let Command::Score(args) = &cli.command {
+        return score::run(args).map(|()| ExitCode::SUCCESS);
+    }
     if let Command::Feeds(feeds::FeedsCommand::Import(args)) = &cli.command {
         return feeds::import(&cli.config, args).map(|()| ExitCode::SUCCESS);
     }
@@ -89,7 +95,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Poll(args) => poll::run(config, args).await,
             Command::Mentions(args) => mentions::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
-            Command::Check | Command::Feeds(feeds::FeedsCommand::Import(_)) => Ok(()),
+            Command::Check | Command::Score(_) | Command::Feeds(feeds::FeedsCommand::Import(_)) => {
+                Ok(())
+            }
         }
     })?;
     Ok(ExitCode::SUCCESS)

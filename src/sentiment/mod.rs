@@ -6,6 +6,7 @@
 //! MIT; `data/pt`: LeIA, MIT, plus Vigia's additions) and are compiled
 //! into the binary.
 
+pub mod language;
 pub mod rules;
 pub mod vader;
 
@@ -13,6 +14,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+pub use language::Language;
 pub use vader::Vader;
 
 /// VADER's output: the shares of positive, neutral and negative words and
@@ -27,6 +29,79 @@ pub struct Polarity {
     pub pos: f64,
     /// Compound score, rounded to 4 places.
     pub compound: f64,
+}
+
+/// Negative, neutral or positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Compound at or below the negative threshold.
+    Negative,
+    /// Between the thresholds.
+    Neutral,
+    /// Compound at or above the positive threshold.
+    Positive,
+}
+
+/// Where the labels start: VADER's ±0.05 by default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Compound at or above this is positive.
+    pub positive: f64,
+    /// Compound at or below this is negative.
+    pub negative: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            positive: 0.05,
+            negative: -0.05,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The label for a compound score.
+    pub fn label(&self, compound: f64) -> Label {
+        if compound >= self.positive {
+            Label::Positive
+        } else if compound <= self.negative {
+            Label::Negative
+        } else {
+            Label::Neutral
+        }
+    }
+}
+
+/// A text's sentiment and what scored it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sentiment {
+    /// The scores.
+    #[serde(flatten)]
+    pub polarity: Polarity,
+    /// The label from the compound.
+    pub label: Label,
+    /// The language it was scored in.
+    pub language: Language,
+    /// The lexicon that scored it.
+    pub lexicon: &'static str,
+}
+
+/// Scores `text` in its language among `allowed` (all when empty).
+pub fn score(text: &str, allowed: &[Language], thresholds: &Thresholds) -> Sentiment {
+    let language = language::detect(text, allowed);
+    let scorer = match language {
+        Language::En => english(),
+        Language::Pt => portuguese(),
+    };
+    let polarity = scorer.polarity_scores(text);
+    Sentiment {
+        polarity,
+        label: thresholds.label(polarity.compound),
+        language,
+        lexicon: language.lexicon(),
+    }
 }
 
 /// The English VADER scorer over the published lexicon, built on first use.
@@ -102,9 +177,10 @@ pub fn portuguese_lexicon(rules: &rules::Rules) -> String {
 }
 
 /// The other gender and number forms of a Portuguese adjective or
-/// participle ending in -o, -a, -os or -as.
+/// participle ending in -o, -a, -os or -as. Words under five letters are
+/// left alone: they are mostly nouns (`caro` would make `cara`, "face").
 fn gender_number_forms(word: &str) -> Vec<String> {
-    if word.contains(' ') || word.chars().count() < 4 {
+    if word.contains(' ') || word.chars().count() < 5 {
         return Vec::new();
     }
     let stem = ["os", "as", "o", "a"]

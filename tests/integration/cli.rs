@@ -142,3 +142,48 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
     let ids: Vec<&str> = loaded.feeds.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["existing", "Press/Wire", "Blog"]);
 }
+
+#[test]
+fn score_prints_one_json_object_a_line_in_input_order() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["score", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let input = "The book was VERY GOOD.\nNão gostei do livro, péssimo.\n\n";
+    child
+        .stdin
+        .take()
+        .map(|mut s| s.write_all(input.as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["compound"], 0.6867, "exactly VADER's");
+    assert_eq!(
+        (lines[0]["label"].as_str(), lines[0]["language"].as_str()),
+        (Some("positive"), Some("en"))
+    );
+    assert_eq!(lines[0]["lexicon"], "vader-en-3.3.2");
+    assert_eq!(
+        (lines[1]["label"].as_str(), lines[1]["language"].as_str()),
+        (Some("negative"), Some("pt"))
+    );
+    assert_eq!(lines[2]["compound"], 0.0);
+    for key in ["pos", "neu", "neg"] {
+        assert!(lines[0][key].is_f64(), "{key}");
+    }
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["score", "--language", "fr", "bonjour"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--language \"fr\": no scorer for it"));
+}
