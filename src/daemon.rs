@@ -45,7 +45,14 @@ impl Runtime {
     pub async fn start(config: &Config) -> Result<Runtime, DaemonError> {
         let store = Store::open(&config.storage_path)?;
         let http = Arc::new(HttpClient::new(config.http.clone())?);
-        let pipeline = Arc::new(Pipeline::new(config.matcher.clone()));
+        let languages = config
+            .brands
+            .iter()
+            .map(|b| (b.name.clone(), b.languages.clone()))
+            .collect();
+        let pipeline = Arc::new(
+            Pipeline::new(config.matcher.clone()).with_sentiment(languages, config.thresholds),
+        );
         let poller = Arc::new(Poller::new(
             store.clone(),
             pipeline,

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::output::{clean, table, time};
 use crate::config::Config;
+use crate::sentiment::Label;
 use crate::store::mentions::{self, MentionFilter, MentionRow};
 use crate::store::Store;
 
@@ -24,9 +25,29 @@ pub struct MentionsArgs {
     /// At most this many, newest first.
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Only mentions with this sentiment.
+    #[arg(long, value_enum)]
+    sentiment: Option<SentimentArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SentimentArg {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl From<SentimentArg> for Label {
+    fn from(arg: SentimentArg) -> Label {
+        match arg {
+            SentimentArg::Negative => Label::Negative,
+            SentimentArg::Neutral => Label::Neutral,
+            SentimentArg::Positive => Label::Positive,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -42,6 +63,7 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
         since: args.since.as_deref().map(parse_since).transpose()?,
         source: args.source,
         limit: Some(args.limit),
+        sentiment: args.sentiment.map(Label::from),
     };
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
@@ -84,6 +106,7 @@ fn print_table(rows: &[MentionRow]) {
                 clean(&m.brand, 20),
                 clean(&m.sources.join(","), 30),
                 m.sightings.to_string(),
+                sentiment_cell(m),
                 clean(&m.title, 60),
                 clean(m.url.as_deref().unwrap_or("-"), 80),
             ]
@@ -96,11 +119,19 @@ fn print_table(rows: &[MentionRow]) {
             "BRAND",
             "SOURCES",
             "SEEN",
+            "SENTIMENT",
             "TITLE",
             "URL",
         ],
         &cells,
     );
+}
+
+fn sentiment_cell(m: &MentionRow) -> String {
+    match (m.sentiment, &m.sentiment_label) {
+        (Some(score), Some(label)) => format!("{label} {score:+.2}"),
+        _ => "-".to_string(),
+    }
 }
 
 /// CSV with formula injection defused: a cell from outside that starts
@@ -120,6 +151,9 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
         "sightings",
         "origin",
         "alert_query",
+        "sentiment",
+        "sentiment_label",
+        "language",
     ])?;
     let rfc = |t: Option<i64>| {
         t.and_then(|s| DateTime::from_timestamp(s, 0))
@@ -140,6 +174,9 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
             m.sightings.to_string(),
             defuse(m.origin.as_deref().unwrap_or_default()),
             defuse(m.query.as_deref().unwrap_or_default()),
+            m.sentiment.map(|s| s.to_string()).unwrap_or_default(),
+            m.sentiment_label.clone().unwrap_or_default(),
+            m.language.clone().unwrap_or_default(),
         ])?;
     }
     out.flush()?;

@@ -23,6 +23,7 @@ pub use error::{ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
 use crate::pipeline::matcher::KeywordMatcher;
+use crate::sentiment::{Language, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 use crate::source::imap::ImapSettings;
@@ -48,6 +49,8 @@ pub struct Config {
     pub maildirs: Vec<Maildir>,
     /// IMAP mailboxes to read.
     pub imaps: Vec<ImapSettings>,
+    /// Sentiment label thresholds.
+    pub thresholds: Thresholds,
     /// Every brand's queries in one automaton.
     pub matcher: KeywordMatcher,
 }
@@ -59,8 +62,8 @@ pub struct Brand {
     pub name: String,
     /// Queries, as written.
     pub queries: Vec<String>,
-    /// Languages pinned for it (ISO 639-1); empty means detect.
-    pub languages: Vec<String>,
+    /// Languages pinned for its sentiment; empty means detect.
+    pub languages: Vec<Language>,
 }
 
 /// A feed.

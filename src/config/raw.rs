@@ -23,6 +23,9 @@ pub struct RawConfig {
     /// `[poll]`
     #[serde(default)]
     pub poll: RawPoll,
+    /// `[sentiment]`
+    #[serde(default)]
+    pub sentiment: RawSentiment,
     /// `[[brand]]`
     #[serde(default, rename = "brand")]
     pub brands: Vec<RawBrand>,
@@ -83,6 +86,16 @@ pub struct RawPoll {
     pub max_backoff: Option<Text>,
 }
 
+/// `[sentiment]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSentiment {
+    /// Compound at or above this is positive (default 0.05).
+    pub positive: Option<Spanned<f64>>,
+    /// Compound at or below this is negative (default -0.05).
+    pub negative: Option<Spanned<f64>>,
+}
+
 /// `[[brand]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +104,8 @@ pub struct RawBrand {
     pub name: Text,
     /// Queries in the Google Alerts language.
     pub queries: Spanned<Vec<Text>>,
-    /// Languages the brand is discussed in (ISO 639-1), for sentiment.
+    /// Languages the brand is discussed in (`en`, `pt`), pinned for
+    /// sentiment instead of detecting each mention's.
     #[serde(default)]
     pub languages: Vec<Text>,
 }

@@ -97,7 +97,7 @@ interval = "1s"
         r#":7:12: poll.interval: "5x" is not a duration (expected e.g. "15m""#,
         r#":11:12: brand[0].queries[0]: "acme (refund": unclosed parenthesis opened at column 6"#,
         r#":11:28: brand[0].queries[1]: "": query is empty"#,
-        r#":12:14: brand[0].languages[0]: "english" is not an ISO 639-1 code"#,
+        r#":12:14: brand[0].languages[0]: "english" has no sentiment lexicon (expected "en" or "pt")"#,
         r#":15:8: brand[1].name: "acme" is already brand[0]"#,
         ":16:11: brand[1].queries: is empty",
         r#":19:7: feed[0].url: "htp:/example" has scheme "htp""#,
@@ -235,4 +235,23 @@ fn imap_defaults() {
         (993, ["INBOX".to_string()].as_slice())
     );
     assert_eq!(imap.location(), "imaps://u@imap.example.com:993/INBOX");
+}
+
+#[test]
+fn sentiment_thresholds_are_checked() {
+    let got = messages("[sentiment]\npositive = -0.2\nnegative = -1.5\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n");
+    assert_reported(
+        &got,
+        &[
+            ":2:12: sentiment.positive: -0.2 is out of range (above 0, at most 1)",
+            ":3:12: sentiment.negative: -1.5 is out of range (below 0, at least -1)",
+        ],
+    );
+    let config = load_text("[sentiment]\npositive = 0.3\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\nlanguages = [\"pt\"]\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (config.thresholds.positive, config.thresholds.negative),
+        (0.3, -0.05)
+    );
+    assert_eq!(config.brands[0].languages, [crate::sentiment::Language::Pt]);
 }

@@ -9,10 +9,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::error::SourceFile;
-use super::raw::{RawConfig, RawFeed, RawFeedsFile, RawHttp, Text};
+use super::raw::{RawConfig, RawFeed, RawFeedsFile, RawHttp, RawSentiment, Text};
 use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
 use crate::pipeline::matcher::{BrandSpec, KeywordMatcher};
 use crate::pipeline::query::Query;
+use crate::sentiment::{Language, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 
@@ -121,6 +122,7 @@ pub(super) fn from_raw(
         );
     }
     let brands = brands(&mut check, &raw);
+    let thresholds = thresholds(&mut check, &raw.sentiment);
     let mut errors = std::mem::take(&mut check.errors);
     let mut feeds = Vec::new();
     let mut seen = HashMap::new();
@@ -168,6 +170,7 @@ pub(super) fn from_raw(
         feeds,
         maildirs,
         imaps,
+        thresholds,
         matcher,
     })
 }
@@ -220,6 +223,33 @@ fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
     }
 }
 
+/// `[sentiment]` label thresholds: negative < 0 < positive, within [-1, 1].
+fn thresholds(check: &mut Checker<'_>, raw: &RawSentiment) -> Thresholds {
+    let mut out = Thresholds::default();
+    let mut take = |value: &Option<toml::Spanned<f64>>, key: &str, sign: f64, slot: &mut f64| {
+        if let Some(v) = value {
+            let x = *v.get_ref();
+            if x * sign > 0.0 && x.abs() <= 1.0 {
+                *slot = x;
+            } else {
+                let want = if sign > 0.0 {
+                    "above 0, at most 1"
+                } else {
+                    "below 0, at least -1"
+                };
+                check.push(
+                    Some(v.span()),
+                    key.to_string(),
+                    format!("{x} is out of range ({want})"),
+                );
+            }
+        }
+    };
+    take(&raw.positive, "sentiment.positive", 1.0, &mut out.positive);
+    take(&raw.negative, "sentiment.negative", -1.0, &mut out.negative);
+    out
+}
+
 fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
     if raw.brands.is_empty() {
         check.push(
@@ -258,12 +288,17 @@ fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
                 );
             }
         }
+        let mut languages = Vec::new();
         for (j, l) in b.languages.iter().enumerate() {
-            let code = l.get_ref();
-            if code.len() != 2 || !code.bytes().all(|c| c.is_ascii_lowercase()) {
-                let msg =
-                    format!("{code:?} is not an ISO 639-1 code (expected e.g. \"en\", \"pt\")");
-                check.push(Some(l.span()), format!("{key}.languages[{j}]"), msg);
+            match Language::from_code(l.get_ref()) {
+                Some(language) => languages.push(language),
+                None => {
+                    let msg = format!(
+                        "{:?} has no sentiment lexicon (expected \"en\" or \"pt\")",
+                        l.get_ref()
+                    );
+                    check.push(Some(l.span()), format!("{key}.languages[{j}]"), msg);
+                }
             }
         }
         out.push(Brand {
@@ -274,7 +309,7 @@ fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
                 .iter()
                 .map(|q| q.get_ref().clone())
                 .collect(),
-            languages: b.languages.iter().map(|l| l.get_ref().clone()).collect(),
+            languages,
         });
     }
     out

@@ -16,10 +16,12 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::sentiment::{self, Language, Sentiment, Thresholds};
 use crate::source::RawItem;
 use dedupe::Fingerprint;
 use fold::Folded;
 use matcher::KeywordMatcher;
+use std::collections::HashMap;
 
 /// An item after normalization: plain text and a canonical URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +56,9 @@ pub struct MentionCandidate {
     pub terms: Vec<String>,
     /// The quote: the sentence (or ~300 characters) around the first hit.
     pub snippet: String,
+    /// Sentiment of the title and the quote: what is said where the brand
+    /// is named, not the average of a long article.
+    pub sentiment: Sentiment,
     /// Content fingerprint of title + text.
     pub fingerprint: Fingerprint,
 }
@@ -62,12 +67,31 @@ pub struct MentionCandidate {
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     matcher: KeywordMatcher,
+    /// Languages a brand pins for sentiment; brands not here are detected.
+    languages: HashMap<String, Vec<Language>>,
+    thresholds: Thresholds,
 }
 
 impl Pipeline {
     /// A pipeline that finds the brands `matcher` knows.
     pub fn new(matcher: KeywordMatcher) -> Self {
-        Pipeline { matcher }
+        Pipeline {
+            matcher,
+            languages: HashMap::new(),
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    /// Scores sentiment in the languages each brand pins (detected among
+    /// all scored languages for the others), labelled at `thresholds`.
+    pub fn with_sentiment(
+        mut self,
+        languages: HashMap<String, Vec<Language>>,
+        thresholds: Thresholds,
+    ) -> Self {
+        self.languages = languages;
+        self.thresholds = thresholds;
+        self
     }
 
     /// Candidates for one item: one per brand it mentions.
@@ -97,12 +121,16 @@ impl Pipeline {
                     None if !document.text.is_empty() => snippet::lead(&document.text),
                     None => snippet::lead(&document.title),
                 };
+                let pinned = self.languages.get(&m.brand).map_or(&[][..], Vec::as_slice);
+                let scored = format!("{}\n{}", document.title, snippet);
+                let sentiment = sentiment::score(&scored, pinned, &self.thresholds);
                 MentionCandidate {
                     source_id: source_id.to_string(),
                     brand: m.brand,
                     document: document.clone(),
                     terms: m.terms,
                     snippet,
+                    sentiment,
                     fingerprint,
                 }
             })

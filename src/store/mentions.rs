@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::{json_column, StoreError};
 use crate::pipeline::dedupe::{titles_agree, MAX_DISTANCE, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
+use crate::sentiment::Label;
 
 /// How far back near-duplicate search looks: syndicated copies of a story
 /// appear within days, and a bounded window keeps the scan cheap (a
@@ -30,6 +31,15 @@ pub enum Recorded {
     Sighting(i64),
     /// Nothing new: this source already showed this item.
     Known(i64),
+}
+
+/// How a label is stored.
+pub fn label_name(label: Label) -> &'static str {
+    match label {
+        Label::Negative => "negative",
+        Label::Neutral => "neutral",
+        Label::Positive => "positive",
+    }
 }
 
 /// Records a candidate. Call inside a transaction.
@@ -144,8 +154,9 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     })?;
     conn.prepare_cached(
         "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
-             source_id, published_at, first_seen_at, origin, alert_query)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             source_id, published_at, first_seen_at, origin, alert_query,
+             sentiment, sentiment_label, language, lexicon)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         c.brand,
@@ -160,6 +171,10 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         now,
         c.document.origin,
         c.document.query,
+        c.sentiment.polarity.compound,
+        label_name(c.sentiment.label),
+        c.sentiment.language.code(),
+        c.sentiment.lexicon,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -192,6 +207,8 @@ pub struct MentionFilter {
     pub source: Option<String>,
     /// At most this many, newest first.
     pub limit: Option<usize>,
+    /// Only this sentiment label.
+    pub sentiment: Option<Label>,
 }
 
 /// A stored mention, as listed.
@@ -223,6 +240,14 @@ pub struct MentionRow {
     pub origin: Option<String>,
     /// Alert query that found it, for alert emails.
     pub query: Option<String>,
+    /// Compound sentiment score in [-1, 1].
+    pub sentiment: Option<f64>,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment_label: Option<String>,
+    /// Language it was scored in.
+    pub language: Option<String>,
+    /// Lexicon that scored it.
+    pub lexicon: Option<String>,
 }
 
 /// Lists mentions, newest first.
@@ -233,10 +258,11 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
                 (SELECT group_concat(source_id, char(10)) FROM
                     (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id)),
-                m.origin, m.alert_query
+                m.origin, m.alert_query, m.sentiment, m.sentiment_label, m.language, m.lexicon
          FROM mentions m
          WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
            AND (?2 IS NULL OR m.first_seen_at >= ?2)
+           AND (?5 IS NULL OR m.sentiment_label = ?5)
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
                                       WHERE s.mention_id = m.id AND s.source_id = ?3))
          ORDER BY m.first_seen_at DESC, m.id DESC
@@ -244,7 +270,13 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
     )?;
     let limit = filter.limit.map_or(-1, |l| l as i64);
     let rows = stmt.query_map(
-        params![filter.brand, filter.since, filter.source, limit],
+        params![
+            filter.brand,
+            filter.since,
+            filter.source,
+            limit,
+            filter.sentiment.map(label_name)
+        ],
         row,
     )?;
     let mut out = Vec::new();
@@ -272,5 +304,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
             .unwrap_or_default(),
         origin: r.get(11)?,
         query: r.get(12)?,
+        sentiment: r.get(13)?,
+        sentiment_label: r.get(14)?,
+        language: r.get(15)?,
+        lexicon: r.get(16)?,
     })
 }

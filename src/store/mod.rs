@@ -19,6 +19,7 @@ use rusqlite::{Connection, TransactionBehavior};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_origin.sql"),
+    include_str!("migrations/0003_sentiment.sql"),
 ];
 
 /// Why a store operation failed.

@@ -94,6 +94,34 @@ async fn mentions_filters_and_formats() {
     let recent = stdout(&setup.vigia(&["mentions", "--since", "1h", "--brand", "lumora"]));
     assert_eq!(recent.lines().count(), 7, "header and six rows:\n{recent}");
 
+    // Every mention carries its sentiment; the label filter partitions them.
+    assert!(rows
+        .iter()
+        .all(|r| r["sentiment"].is_f64() && r["language"].is_string() && r["lexicon"].is_string()));
+    let mut by_label = 0;
+    for label in ["negative", "neutral", "positive"] {
+        let out = stdout(&setup.vigia(&["mentions", "--sentiment", label, "--format", "json"]));
+        let some: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap_or_default();
+        assert!(
+            some.iter().all(|r| r["sentiment_label"] == label),
+            "{label}: {out}"
+        );
+        by_label += some.len();
+    }
+    assert_eq!(by_label, rows.len());
+    let forum = rows
+        .iter()
+        .find(|r| {
+            r["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Reclamação"))
+        })
+        .cloned();
+    assert_eq!(
+        forum.map(|r| r["language"].clone()),
+        Some(serde_json::json!("pt"))
+    );
+
     let csv = stdout(&setup.vigia(&["mentions", "--format", "csv"]));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let headers = reader.headers().cloned().unwrap_or_default();
