@@ -10,6 +10,7 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::pipeline::Pipeline;
+use crate::sentiment::Scorers;
 use crate::source::driver::{run_source, PollReport, Poller};
 use crate::source::http::{HttpClient, HttpError};
 use crate::source::imap::ImapSource;
@@ -50,9 +51,11 @@ impl Runtime {
             .iter()
             .map(|b| (b.name.clone(), b.languages.clone()))
             .collect();
-        let pipeline = Arc::new(
-            Pipeline::new(config.matcher.clone()).with_sentiment(languages, config.thresholds),
-        );
+        let pipeline = Arc::new(Pipeline::new(config.matcher.clone()).with_sentiment(
+            languages,
+            config.thresholds,
+            Scorers::new(&config.lexicon_overrides),
+        ));
         let poller = Arc::new(Poller::new(
             store.clone(),
             pipeline,

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufWriter, Write};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use crate::sentiment::{self, Language, Sentiment, Thresholds};
+use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -34,9 +34,10 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         },
     };
     let thresholds = Thresholds::default();
+    let scorers = Scorers::new(&[]);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut emit = |text: &str| -> anyhow::Result<()> {
-        let scored = sentiment::score(text, &allowed, &thresholds);
+        let scored = scorers.score(text, &allowed, &thresholds);
         writeln!(out, "{}", render(&scored, args.format)?)?;
         Ok(())
     };

@@ -23,7 +23,7 @@ pub use error::{ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
 use crate::pipeline::matcher::KeywordMatcher;
-use crate::sentiment::{Language, Thresholds};
+use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 use crate::source::imap::ImapSettings;
@@ -51,6 +51,8 @@ pub struct Config {
     pub imaps: Vec<ImapSettings>,
     /// Sentiment label thresholds.
     pub thresholds: Thresholds,
+    /// Lexicon entries the config adds or changes.
+    pub lexicon_overrides: Vec<Override>,
     /// Every brand's queries in one automaton.
     pub matcher: KeywordMatcher,
 }

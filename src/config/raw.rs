@@ -94,6 +94,9 @@ pub struct RawSentiment {
     pub positive: Option<Spanned<f64>>,
     /// Compound at or below this is negative (default -0.05).
     pub negative: Option<Spanned<f64>>,
+    /// Lexicon entries to add or change, by language: `[sentiment.lexicon.en]`.
+    #[serde(default)]
+    pub lexicon: BTreeMap<String, BTreeMap<String, Spanned<f64>>>,
 }
 
 /// `[[brand]]`

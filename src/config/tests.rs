@@ -255,3 +255,22 @@ fn sentiment_thresholds_are_checked() {
     );
     assert_eq!(config.brands[0].languages, [crate::sentiment::Language::Pt]);
 }
+
+#[test]
+fn lexicon_overrides_are_checked() {
+    let text = "[sentiment.lexicon.en]\nsick = 2.0\n\"bug fix\" = 1.0\nbug = -9.0\n\n[sentiment.lexicon.fr]\nbof = -1.0\n\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
+    let got = messages(text);
+    assert_reported(
+        &got,
+        &[
+            ":3:13: sentiment.lexicon.en.bug fix: must be a single word",
+            ":4:7: sentiment.lexicon.en.bug: -9 is out of range (-4 to 4, as in VADER)",
+            r#":7:7: sentiment.lexicon.fr: "fr" has no sentiment lexicon (expected "en" or "pt")"#,
+        ],
+    );
+    let config = load_text(
+        "[sentiment.lexicon.en]\nsick = 2.0\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.lexicon_overrides.len(), 1);
+}

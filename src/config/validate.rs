@@ -13,7 +13,7 @@ use super::raw::{RawConfig, RawFeed, RawFeedsFile, RawHttp, RawSentiment, Text};
 use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
 use crate::pipeline::matcher::{BrandSpec, KeywordMatcher};
 use crate::pipeline::query::Query;
-use crate::sentiment::{Language, Thresholds};
+use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 
@@ -123,6 +123,7 @@ pub(super) fn from_raw(
     }
     let brands = brands(&mut check, &raw);
     let thresholds = thresholds(&mut check, &raw.sentiment);
+    let lexicon_overrides = overrides(&mut check, &raw.sentiment);
     let mut errors = std::mem::take(&mut check.errors);
     let mut feeds = Vec::new();
     let mut seen = HashMap::new();
@@ -171,6 +172,7 @@ pub(super) fn from_raw(
         maildirs,
         imaps,
         thresholds,
+        lexicon_overrides,
         matcher,
     })
 }
@@ -247,6 +249,43 @@ fn thresholds(check: &mut Checker<'_>, raw: &RawSentiment) -> Thresholds {
     };
     take(&raw.positive, "sentiment.positive", 1.0, &mut out.positive);
     take(&raw.negative, "sentiment.negative", -1.0, &mut out.negative);
+    out
+}
+
+/// `[sentiment.lexicon.LANG]`: one word per key, valence from -4 to 4.
+fn overrides(check: &mut Checker<'_>, raw: &RawSentiment) -> Vec<Override> {
+    let mut out = Vec::new();
+    for (code, entries) in &raw.lexicon {
+        let Some(language) = Language::from_code(code) else {
+            let msg = format!("{code:?} has no sentiment lexicon (expected \"en\" or \"pt\")");
+            let span = entries.values().next().map(|v| v.span());
+            check.push(span, format!("sentiment.lexicon.{code}"), msg);
+            continue;
+        };
+        for (word, valence) in entries {
+            let key = format!("sentiment.lexicon.{code}.{word}");
+            let value = *valence.get_ref();
+            if word.trim().is_empty() || word.contains(char::is_whitespace) {
+                check.push(
+                    Some(valence.span()),
+                    key,
+                    "must be a single word (the lexicon is looked up word by word)",
+                );
+            } else if !(-4.0..=4.0).contains(&value) {
+                check.push(
+                    Some(valence.span()),
+                    key,
+                    format!("{value} is out of range (-4 to 4, as in VADER)"),
+                );
+            } else {
+                out.push(Override {
+                    language,
+                    word: word.clone(),
+                    valence: value,
+                });
+            }
+        }
+    }
     out
 }
 

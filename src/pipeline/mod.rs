@@ -16,12 +16,13 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::sentiment::{self, Language, Sentiment, Thresholds};
+use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 use crate::source::RawItem;
 use dedupe::Fingerprint;
 use fold::Folded;
 use matcher::KeywordMatcher;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An item after normalization: plain text and a canonical URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +71,7 @@ pub struct Pipeline {
     /// Languages a brand pins for sentiment; brands not here are detected.
     languages: HashMap<String, Vec<Language>>,
     thresholds: Thresholds,
+    scorers: Arc<Scorers>,
 }
 
 impl Pipeline {
@@ -79,18 +81,22 @@ impl Pipeline {
             matcher,
             languages: HashMap::new(),
             thresholds: Thresholds::default(),
+            scorers: Arc::new(Scorers::new(&[])),
         }
     }
 
-    /// Scores sentiment in the languages each brand pins (detected among
-    /// all scored languages for the others), labelled at `thresholds`.
+    /// Scores sentiment with `scorers` in the languages each brand pins
+    /// (detected among all scored languages for the others), labelled at
+    /// `thresholds`.
     pub fn with_sentiment(
         mut self,
         languages: HashMap<String, Vec<Language>>,
         thresholds: Thresholds,
+        scorers: Scorers,
     ) -> Self {
         self.languages = languages;
         self.thresholds = thresholds;
+        self.scorers = Arc::new(scorers);
         self
     }
 
@@ -123,7 +129,7 @@ impl Pipeline {
                 };
                 let pinned = self.languages.get(&m.brand).map_or(&[][..], Vec::as_slice);
                 let scored = format!("{}\n{}", document.title, snippet);
-                let sentiment = sentiment::score(&scored, pinned, &self.thresholds);
+                let sentiment = self.scorers.score(&scored, pinned, &self.thresholds);
                 MentionCandidate {
                     source_id: source_id.to_string(),
                     brand: m.brand,

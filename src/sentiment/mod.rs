@@ -88,19 +88,55 @@ pub struct Sentiment {
     pub lexicon: &'static str,
 }
 
-/// Scores `text` in its language among `allowed` (all when empty).
-pub fn score(text: &str, allowed: &[Language], thresholds: &Thresholds) -> Sentiment {
-    let language = language::detect(text, allowed);
-    let scorer = match language {
-        Language::En => english(),
-        Language::Pt => portuguese(),
-    };
-    let polarity = scorer.polarity_scores(text);
-    Sentiment {
-        polarity,
-        label: thresholds.label(polarity.compound),
-        language,
-        lexicon: language.lexicon(),
+/// A word's valence set by the config, for one language's lexicon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// The lexicon it changes.
+    pub language: Language,
+    /// The word, as written (folded for Portuguese lookups).
+    pub word: String,
+    /// Its valence, -4 to 4 like VADER's.
+    pub valence: f64,
+}
+
+/// The scorers for every language, with the config's overrides applied.
+#[derive(Debug, Clone)]
+pub struct Scorers {
+    english: Vader,
+    portuguese: Vader,
+}
+
+impl Scorers {
+    /// The standard lexicons, changed by `overrides` (brand slang: "sick"
+    /// may be good, "bug" bad). English without overrides is exactly VADER.
+    pub fn new(overrides: &[Override]) -> Scorers {
+        let pick = |language: Language| -> Vec<(String, f64)> {
+            overrides
+                .iter()
+                .filter(|o| o.language == language)
+                .map(|o| (o.word.clone(), o.valence))
+                .collect()
+        };
+        Scorers {
+            english: english().with_overrides(&pick(Language::En)),
+            portuguese: portuguese().with_overrides(&pick(Language::Pt)),
+        }
+    }
+
+    /// Scores `text` in its language among `allowed` (all when empty).
+    pub fn score(&self, text: &str, allowed: &[Language], thresholds: &Thresholds) -> Sentiment {
+        let language = language::detect(text, allowed);
+        let scorer = match language {
+            Language::En => &self.english,
+            Language::Pt => &self.portuguese,
+        };
+        let polarity = scorer.polarity_scores(text);
+        Sentiment {
+            polarity,
+            label: thresholds.label(polarity.compound),
+            language,
+            lexicon: language.lexicon(),
+        }
     }
 }
 

@@ -219,3 +219,35 @@ fn portuguese_rules_by_hand() {
     );
     assert!(pt("Amei 😍") > pt("Amei"), "emoji kept and read");
 }
+
+#[test]
+fn config_overrides_change_only_their_lexicon() {
+    let plain = Scorers::new(&[]);
+    let brand = Scorers::new(&[
+        Override {
+            language: Language::En,
+            word: "Recall".into(),
+            valence: -2.0,
+        },
+        Override {
+            language: Language::Pt,
+            word: "recall".into(),
+            valence: -2.0,
+        },
+    ]);
+    let t = Thresholds::default();
+    let en = "The recall was announced today";
+    assert_eq!(plain.score(en, &[Language::En], &t).label, Label::Neutral);
+    assert_eq!(brand.score(en, &[Language::En], &t).label, Label::Negative);
+    let pt = "A empresa anunciou um recall hoje";
+    assert_eq!(plain.score(pt, &[Language::Pt], &t).label, Label::Neutral);
+    assert_eq!(brand.score(pt, &[Language::Pt], &t).label, Label::Negative);
+    // Everything else is untouched.
+    assert_eq!(
+        brand
+            .score("The book was good.", &[Language::En], &t)
+            .polarity
+            .compound,
+        0.4404
+    );
+}

@@ -62,6 +62,20 @@ impl Vader {
         }
     }
 
+    /// This scorer with some lexicon entries set (added or replaced).
+    pub fn with_overrides(&self, entries: &[(String, f64)]) -> Vader {
+        let mut changed = self.clone();
+        for (word, valence) in entries {
+            let key = if self.rules.fold {
+                fold(word)
+            } else {
+                word.to_lowercase()
+            };
+            changed.lexicon.insert(key, *valence);
+        }
+        changed
+    }
+
     /// Scores one text as `SentimentIntensityAnalyzer().polarity_scores`.
     pub fn polarity_scores(&self, text: &str) -> Polarity {
         let text = self.replace_emoji(text);
