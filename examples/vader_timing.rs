@@ -18,7 +18,10 @@ fn main() -> std::io::Result<()> {
     let texts = &texts[..texts.len().saturating_sub(1)];
     let vader = vigia::sentiment::english();
     let start = std::time::Instant::now();
-    let compounds: Vec<f64> = texts.iter().map(|t| vader.polarity_scores(t).compound).collect();
+    let compounds: Vec<f64> = texts
+        .iter()
+        .map(|t| vader.polarity_scores(t).compound)
+        .collect();
     let seconds = start.elapsed().as_secs_f64();
     let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
     for c in compounds {

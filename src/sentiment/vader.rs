@@ -20,7 +20,9 @@ use crate::pipeline::fold::fold;
 /// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
 #[derive(Debug, Clone)]
 pub struct Vader {
-    lexicon: FxHashMap<String, f64>,
+    /// Every word the rules know: lexicon valence, booster value and
+    /// whether it starts an idiom, so that scoring looks a word up once.
+    words: FxHashMap<String, Info>,
     emojis: FxHashMap<char, String>,
     rules: Rules,
 }
@@ -55,8 +57,18 @@ impl Vader {
                 }
             }
         }
+        let mut words: FxHashMap<String, Info> = FxHashMap::default();
+        for (word, valence) in lex {
+            words.entry(word).or_default().lex = Some(valence);
+        }
+        for (word, boost) in &rules.boosters {
+            words.entry(word.clone()).or_default().boost = Some(*boost);
+        }
+        for word in &rules.idiom_starts {
+            words.entry(word.clone()).or_default().idiom_start = true;
+        }
         Vader {
-            lexicon: lex,
+            words,
             emojis: emoji,
             rules,
         }
@@ -71,7 +83,7 @@ impl Vader {
             } else {
                 word.to_lowercase()
             };
-            changed.lexicon.insert(key, *valence);
+            changed.words.entry(key).or_default().lex = Some(*valence);
         }
         changed
     }
@@ -111,11 +123,7 @@ impl Vader {
 
     /// What the rules need to know about one lower-cased word.
     fn info(&self, lower: &str) -> Info {
-        Info {
-            lex: self.lexicon.get(lower).copied(),
-            boost: self.rules.boosters.get(lower).copied(),
-            idiom_start: self.rules.idiom_starts.contains(lower),
-        }
+        self.words.get(lower).copied().unwrap_or_default()
     }
 
     fn replace_emoji<'t>(&self, text: &'t str) -> Cow<'t, str> {
@@ -294,7 +302,7 @@ fn least_check(valence: f64, l: &[Cow<'_, str>], info: &[Info], r: &Rules, i: us
 
 /// One word's lexicon valence, booster value and whether it can start a
 /// special case, looked up once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Info {
     lex: Option<f64>,
     boost: Option<f64>,
