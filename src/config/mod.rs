@@ -10,6 +10,7 @@ pub mod error;
 mod mail;
 pub mod opml;
 pub mod raw;
+mod sentiment;
 mod validate;
 
 use std::path::{Path, PathBuf};
