@@ -27,3 +27,5 @@ pub mod sentiment;
 pub mod source;
 pub mod store;
 pub mod telemetry;
+#[cfg(test)]
+mod test_data;

@@ -9,19 +9,7 @@ fn score(text: &str) -> f64 {
 
 /// Rows of a ground-truth file: (human mean, reference scores, text).
 fn ground_truth(name: &str) -> Vec<(f64, Polarity, String)> {
-    let root = std::env::var_os("VIGIA_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/data"))
-                .find(|d| d.join("sentiment").is_dir())
-        });
-    let Some(root) = root else {
-        panic!("shared/data is not beside the checkout; set VIGIA_SHARED_DATA")
-    };
-    let path = root.join("sentiment/en").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = crate::test_data::read_text(&format!("sentiment/en/{name}"));
     text.split('\n')
         .skip(1)
         .filter(|l| !l.is_empty())
@@ -123,22 +111,6 @@ fn each_rule_by_hand() {
     }
 }
 
-fn shared_text(rel: &str) -> String {
-    let root = std::env::var_os("VIGIA_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/data"))
-                .find(|d| d.join("sentiment").is_dir())
-        });
-    let Some(root) = root else {
-        panic!("shared/data is not beside the checkout; set VIGIA_SHARED_DATA")
-    };
-    let path = root.join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// ROC AUC of `scores` for the positives in `labels` (Mann-Whitney, ties
 /// counted half).
 fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
@@ -171,7 +143,7 @@ fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
 
 #[test]
 fn portuguese_book_reviews_beat_leia_as_shipped() {
-    let text = shared_text("sentiment/pt/books.tsv");
+    let text = crate::test_data::read_text("sentiment/pt/books.tsv");
     let rows: Vec<(bool, &str)> = text
         .lines()
         .skip(1)

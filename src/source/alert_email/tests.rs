@@ -11,22 +11,9 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// A file of the project's shared evaluation data: `$VIGIA_SHARED_DATA`,
-/// else the first `shared/data` beside the checkout or above it.
+/// A real alert mail from the shared evaluation data.
 fn shared(name: &str) -> Vec<u8> {
-    let root = std::env::var_os("VIGIA_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/data"))
-                .find(|d| d.join("alerts").is_dir())
-        });
-    let Some(root) = root else {
-        panic!("the shared evaluation data (shared/data/alerts) is not beside the checkout; set VIGIA_SHARED_DATA")
-    };
-    let path = root.join("alerts").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    crate::test_data::read(&format!("alerts/{name}"))
 }
 
 /// The mail's items with their text as the pipeline reads it (items carry
