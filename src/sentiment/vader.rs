@@ -8,30 +8,110 @@
 //! rule's `list.index` lookup, which rescales the first equal score rather
 //! than the current one; the sentiment-laden idioms list, which the
 //! reference never consults.
+//!
+//! Speed: each word is looked up once, in one table that also says which
+//! rule words it is, and the per-text buffers are reused, so scoring a
+//! text allocates nothing in the common case.
 
-use std::borrow::Cow;
+mod explain;
+mod table;
+mod text;
+mod valence;
+
+use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::rules::{Rules, C_INCR, N_SCALAR};
+use explain::Trace;
+pub use explain::{Explanation, Rule, Step, WordScore};
+use table::*;
+use text::is_py_upper;
+pub use text::normalize;
+use valence::{but_check, score_valence};
+
+use super::rules::Rules;
 use super::Polarity;
-use crate::pipeline::fold::fold;
+use crate::pipeline::fold::{fold, fold_into};
 
 /// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
 #[derive(Debug, Clone)]
 pub struct Vader {
-    /// Every word the rules know: lexicon valence, booster value and
-    /// whether it starts an idiom, so that scoring looks a word up once.
-    words: FxHashMap<String, Info>,
+    /// Every word the rules know: lexicon valence, booster value and the
+    /// rule words it is, so that scoring looks a word up once.
+    words: Table,
     emojis: FxHashMap<char, String>,
     rules: Rules,
+}
+
+/// One word of the text being scored.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    /// Byte range in the (emoji-replaced) text.
+    word: (usize, usize),
+    /// Byte range of its lower-cased (or folded) form in `Scratch::lower`,
+    /// or None when the word is its own lower case.
+    lower: Option<(usize, usize)>,
+    info: Info,
+    upper: bool,
+}
+
+impl Token {
+    fn is(&self, flag: u16) -> bool {
+        self.info.flags & flag != 0
+    }
+}
+
+/// Buffers reused from one text to the next.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    lower: String,
+    tokens: Vec<Token>,
+    sentiments: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The words of one text: the tokens and the strings they point into.
+struct Words<'a> {
+    text: &'a str,
+    lower: &'a str,
+    tokens: &'a [Token],
+}
+
+impl<'a> Words<'a> {
+    fn word(&self, i: usize) -> &'a str {
+        let (s, e) = self.tokens[i].word;
+        &self.text[s..e]
+    }
+
+    fn lower(&self, i: usize) -> &'a str {
+        match self.tokens[i].lower {
+            Some((s, e)) => &self.lower[s..e],
+            None => self.word(i),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    fn is(&self, i: usize, flag: u16) -> bool {
+        self.tokens[i].is(flag)
+    }
+
+    fn in_lexicon(&self, i: usize) -> bool {
+        self.tokens[i].info.lex.is_some()
+    }
 }
 
 impl Vader {
     /// A scorer over a lexicon file (`token<TAB>mean<TAB>…`, later lines
     /// win), an emoji file (`emoji<TAB>description`) and a language's rules.
     pub fn new(lexicon: &str, emojis: &str, rules: Rules) -> Vader {
-        let mut lex = FxHashMap::default();
+        let mut words = Table::default();
         for line in lexicon.trim_end_matches('\n').split('\n') {
             let mut fields = line.trim().split('\t');
             if let (Some(word), Some(measure)) = (fields.next(), fields.next()) {
@@ -41,7 +121,7 @@ impl Vader {
                     } else {
                         word.to_string()
                     };
-                    lex.insert(key, value);
+                    words.entry(&key).lex = Some(value);
                 }
             }
         }
@@ -57,16 +137,39 @@ impl Vader {
                 }
             }
         }
-        let mut words: FxHashMap<String, Info> = FxHashMap::default();
-        for (word, valence) in lex {
-            words.entry(word).or_default().lex = Some(valence);
-        }
         for (word, boost) in &rules.boosters {
-            words.entry(word.clone()).or_default().boost = Some(*boost);
+            words.entry(word).boost = Some(*boost);
         }
+        let mut flag = |word: &str, flag: u16| {
+            // An empty rule word (Portuguese has no separate "no") never
+            // occurs as a token.
+            if !word.is_empty() {
+                words.entry(word).flags |= flag;
+            }
+        };
         for word in &rules.idiom_starts {
-            words.entry(word.clone()).or_default().idiom_start = true;
+            flag(word, IDIOM_START);
         }
+        for word in &rules.negations {
+            flag(word, NEGATION);
+        }
+        for word in &rules.or_nor {
+            flag(word, OR_NOR);
+        }
+        for word in &rules.so_this {
+            flag(word, SO_THIS);
+        }
+        for word in &rules.at_very {
+            flag(word, AT_VERY);
+        }
+        flag(&rules.no, NO);
+        flag(&rules.kind_of.0, KIND);
+        flag(&rules.kind_of.1, OF);
+        flag(&rules.never, NEVER);
+        flag(&rules.without_doubt.0, WITHOUT);
+        flag(&rules.without_doubt.1, DOUBT);
+        flag(&rules.least, LEAST);
+        flag(&rules.but, BUT);
         Vader {
             words,
             emojis: emoji,
@@ -83,55 +186,74 @@ impl Vader {
             } else {
                 word.to_lowercase()
             };
-            changed.words.entry(key).or_default().lex = Some(*valence);
+            changed.words.entry(&key).lex = Some(*valence);
         }
         changed
     }
 
     /// Scores one text as `SentimentIntensityAnalyzer().polarity_scores`.
     pub fn polarity_scores(&self, text: &str) -> Polarity {
-        let text = self.replace_emoji(text);
-        let text = text.trim_matches(is_py_space);
-        let words: Vec<&str> = text
-            .split(is_py_space)
-            .filter(|w| !w.is_empty())
-            .map(strip_punc_if_word)
-            .collect();
-        let lower: Vec<Cow<'_, str>> = if self.rules.fold {
-            words.iter().map(|w| folded(w)).collect()
-        } else {
-            words.iter().map(|w| lowercase(w)).collect()
-        };
-        // Each word is looked up once; the rules ask about neighbours often.
-        let info: Vec<Info> = lower.iter().map(|w| self.info(w)).collect();
-        let is_cap_diff = allcap_differential(&words);
-        let mut sentiments = Vec::with_capacity(words.len());
-        for i in 0..words.len() {
-            let booster = info[i].boost.is_some();
-            let (kind, of) = &self.rules.kind_of;
-            let kind_of = i + 1 < words.len() && lower[i] == *kind && lower[i + 1] == *of;
-            let valence = if booster || kind_of {
-                0.0
+        self.score(text, &mut ())
+    }
+
+    /// Scores one text and says why: each word's valence and the rules
+    /// that changed it.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let mut explanation = Explanation::default();
+        explanation.polarity = self.score(text, &mut explanation);
+        explanation
+    }
+
+    fn score<T: Trace>(&self, text: &str, trace: &mut T) -> Polarity {
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let Scratch {
+                text: buffer,
+                lower,
+                tokens,
+                sentiments,
+            } = &mut *scratch;
+            let text = if self.replace_emoji(text, buffer) {
+                buffer.as_str()
             } else {
-                self.valence(&words, &lower, &info, i, is_cap_diff)
+                text
             };
-            sentiments.push(valence);
-        }
-        but_check(&lower, &self.rules.but, &mut sentiments);
-        score_valence(&sentiments, text)
+            self.tokenize(text, lower, tokens);
+            let words = Words {
+                text,
+                lower,
+                tokens,
+            };
+            trace.start((0..words.len()).map(|i| words.word(i)));
+            let allcap = tokens.iter().filter(|t| t.upper).count();
+            let cap_diff = 0 < allcap && allcap < tokens.len();
+            sentiments.clear();
+            for (i, token) in tokens.iter().enumerate() {
+                let kind_of = token.is(KIND) && i + 1 < tokens.len() && words.is(i + 1, OF);
+                let valence = if token.info.lex.is_none() {
+                    0.0
+                } else if token.info.boost.is_some() || kind_of {
+                    trace.step(i, Rule::Modifier, None, 0.0);
+                    0.0
+                } else {
+                    self.valence(&words, i, cap_diff, trace)
+                };
+                sentiments.push(valence);
+            }
+            but_check(&words, sentiments, trace);
+            let polarity = score_valence(sentiments, text, trace);
+            scratch.shrink();
+            polarity
+        })
     }
 
-    /// What the rules need to know about one lower-cased word.
-    fn info(&self, lower: &str) -> Info {
-        self.words.get(lower).copied().unwrap_or_default()
-    }
-
-    fn replace_emoji<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        // Every emoji key is outside ASCII.
+    /// Replaces each emoji by its description into `out`; false when the
+    /// text is ASCII (no emoji key is) and `out` is not used.
+    fn replace_emoji(&self, text: &str, out: &mut String) -> bool {
         if text.is_ascii() {
-            return Cow::Borrowed(text);
+            return false;
         }
-        let mut out = String::with_capacity(text.len());
+        out.clear();
         let mut prev_space = true;
         for c in text.chars() {
             match self.emojis.get(&c) {
@@ -148,331 +270,73 @@ impl Vader {
                 }
             }
         }
-        Cow::Owned(out)
+        true
     }
 
-    fn valence(
-        &self,
-        words: &[&str],
-        lower: &[Cow<'_, str>],
-        info: &[Info],
-        i: usize,
-        is_cap_diff: bool,
-    ) -> f64 {
-        let Some(base) = info[i].lex else {
-            return 0.0;
-        };
-        let mut valence = base;
-        let r = &self.rules;
-        if lower[i] == r.no && i != words.len() - 1 && info[i + 1].lex.is_some() {
-            valence = 0.0;
-        }
-        if (i > 0 && lower[i - 1] == r.no)
-            || (i > 1 && lower[i - 2] == r.no)
-            || (i > 2 && lower[i - 3] == r.no && r.or_nor.iter().any(|w| lower[i - 1] == *w))
-        {
-            valence = base * N_SCALAR;
-        }
-        if is_py_upper(words[i]) && is_cap_diff {
-            valence += if valence > 0.0 { C_INCR } else { -C_INCR };
-        }
-        for start_i in 0..3 {
-            let k = i.wrapping_sub(start_i + 1);
-            if i > start_i && info[k].lex.is_none() {
-                let mut s = scalar_inc_dec(words[k], info[k].boost, valence, is_cap_diff);
-                if start_i == 1 && s != 0.0 {
-                    s *= 0.95;
-                }
-                if start_i == 2 && s != 0.0 {
-                    s *= 0.9;
-                }
-                valence += s;
-                valence = negation_check(valence, lower, r, start_i, i);
-                if start_i == 2 {
-                    valence = self.special_idioms_check(valence, lower, info, i);
+    /// Splits `text` as the reference does (`split()`, then punctuation
+    /// stripped from words longer than two characters) and looks each
+    /// lower-cased word up.
+    fn tokenize(&self, text: &str, lower: &mut String, tokens: &mut Vec<Token>) {
+        lower.clear();
+        tokens.clear();
+        text::py_split(text, |start, end, classes| {
+            let (s, e) = text::strip_punc_if_word(text, start, end);
+            let word = &text[s..e];
+            let ascii = classes & text::NON_ASCII == 0;
+            // An ASCII word without capitals is its own lower case.
+            let own = ascii && classes & text::UPPER == 0;
+            let from = lower.len();
+            if own {
+            } else if self.rules.fold {
+                fold_into(word, lower);
+            } else if ascii {
+                lower.push_str(word);
+                lower[from..].make_ascii_lowercase();
+            } else {
+                lower.push_str(&word.to_lowercase());
+            }
+            let key = if own { word } else { &lower[from..] };
+            let mut info = self.words.get(key).unwrap_or_default();
+            if let Some(infix) = &self.rules.negation_infix {
+                if contains(key.as_bytes(), infix.as_bytes()) {
+                    info.flags |= NEGATION;
                 }
             }
-        }
-        if r.booster_after && i + 1 < words.len() {
-            valence += scalar_inc_dec(words[i + 1], info[i + 1].boost, valence, is_cap_diff);
-        }
-        least_check(valence, lower, info, r, i)
+            // Punctuation is not cased: the classes of the whole token
+            // say whether the stripped word is upper case.
+            let upper = if ascii {
+                classes & text::UPPER != 0 && classes & text::LOWER == 0
+            } else {
+                is_py_upper(word)
+            };
+            tokens.push(Token {
+                word: (s, e),
+                lower: if own { None } else { Some((from, lower.len())) },
+                info,
+                upper,
+            });
+        });
     }
+}
 
-    /// Special cases around position `i`, and multi-word boosters before
-    /// it, compared word by word (the reference joins them into strings).
-    fn special_idioms_check(
-        &self,
-        mut valence: f64,
-        l: &[Cow<'_, str>],
-        info: &[Info],
-        i: usize,
-    ) -> f64 {
-        // Every sequence checked below starts at i-3, i-2, i-1 or i: most
-        // words are ruled out by those four first words alone.
-        if !(i - 3..=i).any(|k| info[k].idiom_start) {
-            return valence;
-        }
-        let w = |k: usize| l[k].as_ref();
-        let sequences: [&[&str]; 5] = [
-            &[w(i - 1), w(i)],
-            &[w(i - 2), w(i - 1), w(i)],
-            &[w(i - 2), w(i - 1)],
-            &[w(i - 3), w(i - 2), w(i - 1)],
-            &[w(i - 3), w(i - 2)],
-        ];
-        let same = |key: &[String], seq: &[&str]| {
-            key.len() == seq.len() && key.iter().zip(seq).all(|(k, w)| k == w)
-        };
-        let special = |seq: &[&str]| {
-            self.rules
-                .special
+/// Whether `needle` occurs in `haystack`: words are short, and a plain
+/// scan beats a substring searcher's set-up or a `memcmp` call.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.len() >= needle.len()
+        && (0..=haystack.len() - needle.len()).any(|i| {
+            haystack[i..i + needle.len()]
                 .iter()
-                .find(|(k, _)| same(k, seq))
-                .map(|(_, v)| *v)
-        };
-        if let Some(v) = sequences.iter().find_map(|seq| special(seq)) {
-            valence = v;
-        }
-        if l.len() - 1 > i {
-            if let Some(v) = special(&[w(i), w(i + 1)]) {
-                valence = v;
-            }
-        }
-        if l.len() - 1 > i + 1 {
-            if let Some(v) = special(&[w(i), w(i + 1), w(i + 2)]) {
-                valence = v;
-            }
-        }
-        for n_gram in [sequences[3], sequences[4], sequences[2]] {
-            if let Some((_, b)) = self
-                .rules
-                .multiword_boosters
-                .iter()
-                .find(|(k, _)| same(k, n_gram))
-            {
-                valence += b;
-            }
-        }
-        valence
-    }
+                .zip(needle)
+                .all(|(a, b)| a == b)
+        })
 }
 
-fn scalar_inc_dec(word: &str, boost: Option<f64>, valence: f64, is_cap_diff: bool) -> f64 {
-    let Some(b) = boost else {
-        return 0.0;
-    };
-    let mut scalar = if valence < 0.0 { -b } else { b };
-    if is_py_upper(word) && is_cap_diff {
-        scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
-    }
-    scalar
-}
-
-fn negation_check(valence: f64, l: &[Cow<'_, str>], r: &Rules, start_i: usize, i: usize) -> f64 {
-    let negated = |w: &str| {
-        r.negations.contains(w) || r.negation_infix.as_deref().is_some_and(|x| w.contains(x))
-    };
-    let so_this = |w: &str| r.so_this.iter().any(|s| s == w);
-    let (without, doubt) = (&r.without_doubt.0, &r.without_doubt.1);
-    match start_i {
-        0 if negated(&l[i - 1]) => valence * N_SCALAR,
-        1 if l[i - 2] == r.never && so_this(&l[i - 1]) => valence * 1.25,
-        1 if l[i - 2] == *without && l[i - 1] == *doubt => valence,
-        1 if negated(&l[i - 2]) => valence * N_SCALAR,
-        // Python: `a and (b or c) or (d or e)`, precedence as written.
-        2 if (l[i - 3] == r.never && so_this(&l[i - 2])) || so_this(&l[i - 1]) => valence * 1.25,
-        2 if l[i - 3] == *without && (l[i - 2] == *doubt || l[i - 1] == *doubt) => valence,
-        2 if negated(&l[i - 3]) => valence * N_SCALAR,
-        _ => valence,
-    }
-}
-
-fn least_check(valence: f64, l: &[Cow<'_, str>], info: &[Info], r: &Rules, i: usize) -> f64 {
-    let at_very = |w: &str| r.at_very.iter().any(|a| a == w);
-    if i > 1 && info[i - 1].lex.is_none() && l[i - 1] == r.least {
-        if !at_very(&l[i - 2]) {
-            return valence * N_SCALAR;
-        }
-    } else if i > 0 && info[i - 1].lex.is_none() && l[i - 1] == r.least {
-        return valence * N_SCALAR;
-    }
-    valence
-}
-
-/// One word's lexicon valence, booster value and whether it can start a
-/// special case, looked up once.
-#[derive(Debug, Clone, Copy, Default)]
-struct Info {
-    lex: Option<f64>,
-    boost: Option<f64>,
-    idiom_start: bool,
-}
-
-/// Lower case without accents, borrowing when there is nothing to change.
-fn folded(word: &str) -> Cow<'_, str> {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(fold(word))
-    }
-}
-
-/// Python's `str.lower`, borrowing when there is nothing to lower.
-fn lowercase(word: &str) -> Cow<'_, str> {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(word.to_lowercase())
-    }
-}
-
-/// Python's `str.isspace` for one character (what `split()` and `strip()`
-/// use), which counts the information separators U+001C–U+001F that Rust's
-/// `char::is_whitespace` does not.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Python's `str.isupper`: at least one cased character, none lower case.
-fn is_py_upper(word: &str) -> bool {
-    let mut cased = false;
-    for c in word.chars() {
-        if c.is_lowercase() {
-            return false;
-        }
-        cased |= c.is_uppercase();
-    }
-    cased
-}
-
-/// `token.strip(string.punctuation)`, unless that leaves two characters
-/// or fewer (an emoticon such as `:)`), in which case the token stays.
-fn strip_punc_if_word(token: &str) -> &str {
-    let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
-    // A character is at most 4 bytes: only short strings need counting.
-    if stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2) {
-        token
-    } else {
-        stripped
-    }
-}
-
-fn allcap_differential(words: &[&str]) -> bool {
-    let allcap = words.iter().filter(|w| is_py_upper(w)).count();
-    let differential = words.len() - allcap;
-    0 < differential && differential < words.len()
-}
-
-/// The "but" rule as the reference runs it: for each position it looks up
-/// the first score *equal* to the current one (`list.index`) and rescales
-/// that one: half before "but", one and a half after.
-fn but_check(lower: &[Cow<'_, str>], but: &str, sentiments: &mut [f64]) {
-    let Some(bi) = lower.iter().position(|w| w == but) else {
-        return;
-    };
-    for k in 0..sentiments.len() {
-        let sentiment = sentiments[k];
-        let Some(si) = sentiments.iter().position(|&s| s == sentiment) else {
-            continue;
-        };
-        if si < bi {
-            sentiments[si] = sentiment * 0.5;
-        } else if si > bi {
-            sentiments[si] = sentiment * 1.5;
-        }
-    }
-}
-
-fn score_valence(sentiments: &[f64], text: &str) -> Polarity {
-    if sentiments.is_empty() {
-        return Polarity::default();
-    }
-    let mut sum_s = sentiments.iter().fold(0.0, |acc, s| acc + s);
-    let punct = amplify_ep(text) + amplify_qm(text);
-    if sum_s > 0.0 {
-        sum_s += punct;
-    } else if sum_s < 0.0 {
-        sum_s -= punct;
-    }
-    let compound = normalize(sum_s);
-    let (mut pos_sum, mut neg_sum, mut neu_count) = (0.0, 0.0, 0.0);
-    for &s in sentiments {
-        if s > 0.0 {
-            pos_sum += s + 1.0;
-        }
-        if s < 0.0 {
-            neg_sum += s - 1.0;
-        }
-        if s == 0.0 {
-            neu_count += 1.0;
-        }
-    }
-    if pos_sum > neg_sum.abs() {
-        pos_sum += punct;
-    } else if pos_sum < neg_sum.abs() {
-        neg_sum -= punct;
-    }
-    let total = pos_sum + neg_sum.abs() + neu_count;
-    Polarity {
-        neg: round((neg_sum / total).abs(), 3),
-        neu: round((neu_count / total).abs(), 3),
-        pos: round((pos_sum / total).abs(), 3),
-        compound: round(compound, 4),
-    }
-}
-
-fn amplify_ep(text: &str) -> f64 {
-    text.matches('!').count().min(4) as f64 * 0.292
-}
-
-fn amplify_qm(text: &str) -> f64 {
-    match text.matches('?').count() {
-        0 | 1 => 0.0,
-        n @ 2..=3 => n as f64 * 0.18,
-        _ => 0.96,
-    }
-}
-
-/// `x / sqrt(x² + 15)`, clamped to [-1, 1].
-pub fn normalize(score: f64) -> f64 {
-    (score / (score * score + 15.0).sqrt()).clamp(-1.0, 1.0)
-}
-
-/// Python's `round(x, digits)`: correctly rounded, ties to even on the
-/// exact binary value. Away from a tie, scaling and rounding picks the same
-/// decimal, and dividing two exact integers gives the double nearest to it,
-/// which is what parsing the decimal gives; near a tie, the exact decimal
-/// expansion decides (Rust's formatting, like Python's, is exact).
-fn round(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    let scaled = x * scale;
-    if (scaled - scaled.floor() - 0.5).abs() > 1e-6 {
-        return scaled.round() / scale;
-    }
-    let places = digits as usize;
-    format!("{x:.places$}").parse().unwrap_or(x)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounds_like_python() {
-        for (x, digits, want) in [
-            (0.0625, 3, 0.062),
-            (0.1875, 3, 0.188),
-            (0.44045, 4, 0.4405),
-            (-0.38185, 4, -0.3819),
-        ] {
-            assert_eq!(round(x, digits), want, "{x}");
+impl Scratch {
+    /// Gives back the memory of an unusually long text.
+    fn shrink(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.text.capacity() > KEEP || self.lower.capacity() > KEEP {
+            *self = Scratch::default();
         }
     }
 }
