@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 pub use language::Language;
-pub use vader::Vader;
+pub use vader::{Explanation, Rule, Step, Vader, WordScore};
 
 /// VADER's output: the shares of positive, neutral and negative words and
 /// the normalised compound score in [-1, 1].
@@ -88,6 +88,17 @@ pub struct Sentiment {
     pub lexicon: &'static str,
 }
 
+impl Sentiment {
+    fn new(polarity: Polarity, language: Language, thresholds: &Thresholds) -> Sentiment {
+        Sentiment {
+            polarity,
+            label: thresholds.label(polarity.compound),
+            language,
+            lexicon: language.lexicon(),
+        }
+    }
+}
+
 /// A word's valence set by the config, for one language's lexicon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -126,16 +137,28 @@ impl Scorers {
     /// Scores `text` in its language among `allowed` (all when empty).
     pub fn score(&self, text: &str, allowed: &[Language], thresholds: &Thresholds) -> Sentiment {
         let language = language::detect(text, allowed);
-        let scorer = match language {
+        let polarity = self.scorer(language).polarity_scores(text);
+        Sentiment::new(polarity, language, thresholds)
+    }
+
+    /// Scores `text` as [`Scorers::score`] does, and says why: each word's
+    /// valence and the rules that changed it.
+    pub fn explain(
+        &self,
+        text: &str,
+        allowed: &[Language],
+        thresholds: &Thresholds,
+    ) -> (Sentiment, Explanation) {
+        let language = language::detect(text, allowed);
+        let explanation = self.scorer(language).explain(text);
+        let sentiment = Sentiment::new(explanation.polarity, language, thresholds);
+        (sentiment, explanation)
+    }
+
+    fn scorer(&self, language: Language) -> &Vader {
+        match language {
             Language::En => &self.english,
             Language::Pt => &self.portuguese,
-        };
-        let polarity = scorer.polarity_scores(text);
-        Sentiment {
-            polarity,
-            label: thresholds.label(polarity.compound),
-            language,
-            lexicon: language.lexicon(),
         }
     }
 }

@@ -223,3 +223,73 @@ fn config_overrides_change_only_their_lexicon() {
         0.4404
     );
 }
+
+#[test]
+fn explanations_follow_the_rules_and_match_the_scores() {
+    let steps = |e: &Explanation, word: &str| -> Vec<(Rule, Option<String>, f64)> {
+        e.words
+            .iter()
+            .find(|w| w.word == word)
+            .map(|w| {
+                w.steps
+                    .iter()
+                    .map(|s| (s.rule, s.by.clone(), (s.valence * 1e4).round() / 1e4))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let by = |w: &str| Some(w.to_string());
+    let e = english().explain("The plot was good, but the characters are dull.");
+    assert_eq!(
+        e.polarity,
+        english().polarity_scores("The plot was good, but the characters are dull.")
+    );
+    assert_eq!(
+        steps(&e, "good"),
+        [
+            (Rule::Lexicon, None, 1.9),
+            (Rule::BeforeBut, by("but"), 0.95)
+        ]
+    );
+    assert_eq!(
+        steps(&e, "dull"),
+        [
+            (Rule::Lexicon, None, -1.7),
+            (Rule::AfterBut, by("but"), -2.55)
+        ]
+    );
+    assert_eq!(e.words.len(), 2, "only words that count");
+
+    let e = english().explain("Today SUX! He is the shit. At least it isn't horrible");
+    assert_eq!(steps(&e, "SUX")[1], (Rule::Caps, None, -2.233));
+    assert_eq!(steps(&e, "shit")[1], (Rule::Idiom, by("the"), 3.0));
+    assert_eq!(
+        steps(&e, "horrible")[1],
+        (Rule::Negation, by("isn't"), 1.85)
+    );
+    assert!(e.punctuation > 0.0 && e.sum > 0.0);
+
+    let e = english().explain("Never so happy, no problem, kind of nice");
+    assert_eq!(steps(&e, "happy")[2], (Rule::NeverSo, by("Never"), 3.7413));
+    assert_eq!(steps(&e, "no")[1], (Rule::NoBeforeWord, None, 0.0));
+    assert_eq!(
+        steps(&e, "problem")[1],
+        (Rule::NegatedByNo, by("no"), 1.258)
+    );
+    assert_eq!(steps(&e, "kind"), [(Rule::Modifier, None, 0.0)]);
+
+    let e = portuguese().explain("Não gostei muito, mas o final é ótimo");
+    assert_eq!(
+        steps(&e, "gostei"),
+        [
+            (Rule::Lexicon, None, 1.8),
+            (Rule::Negation, by("Não"), -1.332),
+            (Rule::BoosterAfter, by("muito"), -1.625),
+            (Rule::BeforeBut, by("mas"), -0.8125),
+        ]
+    );
+    assert_eq!(
+        e.polarity,
+        portuguese().polarity_scores("Não gostei muito, mas o final é ótimo")
+    );
+}

@@ -215,3 +215,53 @@ fn score_prints_one_json_object_a_line_in_input_order() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--language \"fr\": no scorer for it"));
 }
+
+#[test]
+fn score_explain_says_which_words_and_rules_made_the_score() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run(&["score", "--explain", "The food was not very good!"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("negative -0.4432"), "{text}");
+    assert!(
+        lines[1].contains("good") && lines[1].contains("+1.9000  lexicon"),
+        "{text}"
+    );
+    assert!(lines[2].contains("+2.1930  boosted by \"very\""), "{text}");
+    assert!(lines[3].contains("-1.6228  negated by \"not\""), "{text}");
+    assert!(
+        lines[4].contains("punctuation -0.2920") && lines[4].ends_with("= -0.4432"),
+        "{text}"
+    );
+
+    let json = run(&[
+        "score",
+        "--explain",
+        "--format",
+        "json",
+        "--language",
+        "pt",
+        "Não gostei muito",
+    ]);
+    let value: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let steps = &value["explain"]["words"][0]["steps"];
+    assert_eq!(value["explain"]["words"][0]["word"], "gostei");
+    let rules: Vec<&str> = steps
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(rules, ["lexicon", "negation", "booster_after"]);
+    assert_eq!(steps[1]["by"], "Não");
+    assert_eq!(value["label"], "negative");
+}
