@@ -29,3 +29,4 @@ pub mod store;
 pub mod telemetry;
 #[cfg(test)]
 mod test_data;
+pub mod triage;

@@ -1,0 +1,134 @@
+//! Subject features and grouping, measured on a labelled set written for
+//! Vigia (`tests/fixtures/subjects/labelled.tsv`).
+
+use super::*;
+
+fn extract(text: &str, language: Language) -> Vec<Feature> {
+    Extractor::standard().features(text, &["lumora".to_string()], language)
+}
+
+fn keys(features: &[Feature]) -> Vec<&str> {
+    features.iter().map(|f| f.key.as_str()).collect()
+}
+
+#[test]
+fn paraphrases_share_concepts_across_languages() {
+    let en = extract(
+        "My Lumora order is late, the delivery is delayed",
+        Language::En,
+    );
+    let pt = extract("Entrega da Lumora atrasada de novo", Language::Pt);
+    for key in ["#delivery", "#delay"] {
+        assert!(keys(&en).contains(&key), "{:?}", keys(&en));
+        assert!(keys(&pt).contains(&key), "{:?}", keys(&pt));
+    }
+    assert!(!keys(&en).contains(&"lumora"), "the brand is not a subject");
+    assert!(!keys(&en).contains(&"the"), "stop words go");
+}
+
+#[test]
+fn profiles_join_on_a_shared_core_only() {
+    let late = extract("Lumora delivery delayed again", Language::En);
+    let mut subject = Profile::of(&late);
+    let paraphrase = extract(
+        "Still waiting for my Lumora package, shipping is slow",
+        Language::En,
+    );
+    assert!(subject.overlap(&paraphrase) >= JOIN_WEIGHT);
+    let unrelated = extract("The Lumora app crashes on start", Language::En);
+    assert!(subject.overlap(&unrelated) < JOIN_WEIGHT);
+    assert_eq!(best_subject(&unrelated, [(1, &subject)]), None);
+    subject.add(&paraphrase);
+    assert_eq!(subject.members, 2);
+    let label = subject.label();
+    assert!(
+        label.contains("delivery") && label.contains("delay"),
+        "{label}"
+    );
+}
+
+/// Groups a labelled set in file order, as mentions would arrive, and
+/// compares with the labels pair by pair: (precision, recall).
+fn grouping(file: &str) -> (f64, f64) {
+    let path = format!(
+        "{}/tests/fixtures/subjects/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let rows: Vec<(&str, Language, &str)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let mut f = l.splitn(3, '\t');
+            let (label, language, text) = (f.next()?, f.next()?, f.next()?);
+            Some((label, Language::from_code(language)?, text))
+        })
+        .collect();
+    let mut subjects: Vec<Profile> = Vec::new();
+    let mut assigned = Vec::new();
+    for (_, language, text) in &rows {
+        let features = extract(text, *language);
+        let candidates = subjects.iter().enumerate().map(|(i, p)| (i as i64, p));
+        match best_subject(&features, candidates) {
+            Some(i) => {
+                subjects[i as usize].add(&features);
+                assigned.push(i as usize);
+            }
+            None => {
+                subjects.push(Profile::of(&features));
+                assigned.push(subjects.len() - 1);
+            }
+        }
+    }
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            match (rows[i].0 == rows[j].0, assigned[i] == assigned[j]) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fn_ += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    let precision = f64::from(tp) / f64::from(tp + fp);
+    let recall = f64::from(tp) / f64::from(tp + fn_);
+    println!(
+        "{file}: {} mentions, {} labelled subjects, {} found; pairwise precision {precision:.3}, recall {recall:.3}",
+        rows.len(),
+        rows.iter().map(|r| r.0).collect::<HashSet<_>>().len(),
+        subjects.len()
+    );
+    for (i, s) in subjects.iter().enumerate().filter(|(_, s)| s.members > 1) {
+        let labels: Vec<&str> = (0..rows.len())
+            .filter(|&k| assigned[k] == i)
+            .map(|k| rows[k].0)
+            .collect();
+        println!("  {:>2} {:<40} {labels:?}", s.members, s.label());
+    }
+    if std::env::var_os("VIGIA_SUBJECTS_DEBUG").is_some() {
+        for (k, (label, language, text)) in rows.iter().enumerate() {
+            println!(
+                "{:>2} {label:<14} {:?}",
+                assigned[k],
+                keys(&extract(text, *language))
+            );
+        }
+    }
+    (precision, recall)
+}
+
+#[test]
+fn grouping_the_labelled_set() {
+    let (precision, recall) = grouping("labelled.tsv");
+    assert!(precision >= 0.9, "precision {precision:.3}");
+    assert!(recall >= 0.8, "recall {recall:.3}");
+}
+
+/// The set the concept table was never adjusted to.
+#[test]
+fn grouping_the_held_out_set() {
+    let (precision, recall) = grouping("held_out.tsv");
+    assert!(precision >= 0.8, "precision {precision:.3}");
+    assert!(recall >= 0.5, "recall {recall:.3}");
+}
