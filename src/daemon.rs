@@ -51,11 +51,15 @@ impl Runtime {
             .iter()
             .map(|b| (b.name.clone(), b.languages.clone()))
             .collect();
-        let pipeline = Arc::new(Pipeline::new(config.matcher.clone()).with_sentiment(
-            languages,
-            config.thresholds,
-            Scorers::new(&config.lexicon_overrides),
-        ));
+        let pipeline = Arc::new(
+            Pipeline::new(config.matcher.clone())
+                .with_sentiment(
+                    languages,
+                    config.thresholds,
+                    Scorers::new(&config.lexicon_overrides),
+                )
+                .with_policy(config.policy.clone()),
+        );
         let poller = Arc::new(Poller::new(
             store.clone(),
             pipeline,

@@ -11,6 +11,7 @@ mod mail;
 pub mod opml;
 pub mod raw;
 mod sentiment;
+mod triage;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 use crate::source::imap::ImapSettings;
+use crate::triage::Policy;
 
 /// A validated config, ready to run.
 #[derive(Debug, Clone)]
@@ -56,6 +58,8 @@ pub struct Config {
     pub lexicon_overrides: Vec<Override>,
     /// Every brand's queries in one automaton.
     pub matcher: KeywordMatcher,
+    /// Teams, routing, severity and subjects.
+    pub policy: Policy,
 }
 
 /// A brand.

@@ -42,6 +42,78 @@ pub struct RawConfig {
     /// writes them), relative to this file.
     #[serde(default)]
     pub feed_files: Vec<Text>,
+    /// `[[team]]`
+    #[serde(default, rename = "team")]
+    pub teams: Vec<RawTeam>,
+    /// `[[route]]`
+    #[serde(default, rename = "route")]
+    pub routes: Vec<RawRoute>,
+    /// `[triage]`
+    #[serde(default)]
+    pub triage: RawTriage,
+}
+
+/// `[[team]]`: who hears about the mentions routed to it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    /// Name, as routes refer to it.
+    pub name: Text,
+    /// Email addresses.
+    #[serde(default)]
+    pub recipients: Vec<Text>,
+}
+
+/// `[[route]]`: a routing rule; every condition given must hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Teams the mention goes to.
+    pub teams: Spanned<Vec<Text>>,
+    /// A query in the brand query language, on the title and quote.
+    pub query: Option<Text>,
+    /// Only mentions from these sources.
+    #[serde(default)]
+    pub sources: Vec<Text>,
+    /// Only mentions of these brands.
+    #[serde(default)]
+    pub brands: Vec<Text>,
+    /// Only mentions with this sentiment label.
+    pub sentiment: Option<Text>,
+    /// Try no later rule when this one holds.
+    #[serde(default)]
+    pub stop: bool,
+}
+
+/// `[triage]`: default team, extremes, alarm terms, severity, subjects.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTriage {
+    /// Team of mentions no rule claims; defaults to the first team.
+    pub default_team: Option<Text>,
+    /// Team that also gets extreme scores; defaults to `management` when
+    /// such a team exists.
+    pub extremes_team: Option<Text>,
+    /// Compound at or below this is extreme (default -0.8).
+    pub extreme_negative: Option<Spanned<f64>>,
+    /// Compound at or above this is extreme (default 0.8).
+    pub extreme_positive: Option<Spanned<f64>>,
+    /// Alarm terms, as a query.
+    pub alarm: Option<Text>,
+    /// Window in which a subject's mentions count (default 7d).
+    pub subject_window: Option<Text>,
+    /// Mentions in the window from which a subject is "act" (default 3).
+    pub act_at: Option<Spanned<i64>>,
+    /// Compound at or below this scores 1 severity point (default -0.4).
+    pub negative: Option<Spanned<f64>>,
+    /// Compound at or below this scores 2 points (default -0.75).
+    pub very_negative: Option<Spanned<f64>>,
+    /// Points from which a mention is notable (default 1).
+    pub notable: Option<Spanned<f64>>,
+    /// Points from which it is urgent (default 3).
+    pub urgent: Option<Spanned<f64>>,
+    /// Points from which it is critical (default 4).
+    pub critical: Option<Spanned<f64>>,
 }
 
 /// `[storage]`
@@ -126,6 +198,8 @@ pub struct RawFeed {
     /// Extra request headers.
     #[serde(default)]
     pub headers: BTreeMap<String, Text>,
+    /// Severity multiplier for its mentions (default 1; 0 mutes it).
+    pub weight: Option<Spanned<f64>>,
 }
 
 /// `[[maildir]]`: a local Maildir to read mail from.
@@ -138,6 +212,8 @@ pub struct RawMaildir {
     pub path: Text,
     /// Poll interval; defaults to `[poll] interval`.
     pub interval: Option<Text>,
+    /// Severity multiplier for its mentions (default 1; 0 mutes it).
+    pub weight: Option<Spanned<f64>>,
 }
 
 /// `[[imap]]`: a mailbox on an IMAP server.
@@ -168,6 +244,8 @@ pub struct RawImap {
     pub move_to: Option<Text>,
     /// Poll interval (IDLE picks up new mail sooner); defaults to `[poll] interval`.
     pub interval: Option<Text>,
+    /// Severity multiplier for its mentions (default 1; 0 mutes it).
+    pub weight: Option<Spanned<f64>>,
 }
 
 /// A feeds file: `[[feed]]` tables only.

@@ -16,6 +16,7 @@ use crate::pipeline::query::Query;
 use crate::sentiment::Language;
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
+use crate::triage::Policy;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 const MIN_INTERVAL: Duration = Duration::from_secs(10);
@@ -126,6 +127,7 @@ pub(super) fn from_raw(
     let lexicon_overrides = super::sentiment::overrides(&mut check, &raw.sentiment);
     let mut errors = std::mem::take(&mut check.errors);
     let mut feeds = Vec::new();
+    let mut weights = HashMap::new();
     let mut seen = HashMap::new();
     let files =
         std::iter::once((&raw.feeds, main)).chain(feed_files.iter().map(|(f, s)| (&f.feeds, s)));
@@ -136,6 +138,8 @@ pub(super) fn from_raw(
         };
         for (i, raw_feed) in list.iter().enumerate() {
             if let Some(feed) = feed(&mut check, i, raw_feed, poll_interval, &mut seen) {
+                let weight = check.weight(raw_feed.weight.as_ref(), &format!("feed[{i}].weight"));
+                weights.insert(feed.id.clone(), weight);
                 feeds.push(feed);
             }
         }
@@ -147,6 +151,17 @@ pub(super) fn from_raw(
     };
     let maildirs = super::mail::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
     let imaps = super::mail::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
+    // With an invalid mail source the lists no longer line up, but then
+    // the config is refused below anyway.
+    for (i, (m, r)) in maildirs.iter().zip(&raw.maildirs).enumerate() {
+        let weight = check.weight(r.weight.as_ref(), &format!("maildir[{i}].weight"));
+        weights.insert(m.id.clone(), weight);
+    }
+    for (i, (m, r)) in imaps.iter().zip(&raw.imaps).enumerate() {
+        let weight = check.weight(r.weight.as_ref(), &format!("imap[{i}].weight"));
+        weights.insert(m.id.clone(), weight);
+    }
+    let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -161,6 +176,8 @@ pub(super) fn from_raw(
     // Every query parsed above, so this only fails on automaton limits.
     let matcher = KeywordMatcher::new(&specs)
         .map_err(|e| ConfigErrors(vec![main.error(None, "brand", e.to_string())]))?;
+    let policy = Policy::new(policy)
+        .map_err(|e| ConfigErrors(vec![main.error(None, "route", e.to_string())]))?;
     Ok(Config {
         path: main.path.clone(),
         storage_path,
@@ -174,6 +191,7 @@ pub(super) fn from_raw(
         thresholds,
         lexicon_overrides,
         matcher,
+        policy,
     })
 }
 

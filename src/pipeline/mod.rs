@@ -18,6 +18,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 use crate::source::RawItem;
+use crate::triage::{Assessment, Facts, Policy};
 use dedupe::Fingerprint;
 use fold::Folded;
 use matcher::KeywordMatcher;
@@ -62,6 +63,8 @@ pub struct MentionCandidate {
     pub sentiment: Sentiment,
     /// Content fingerprint of title + text.
     pub fingerprint: Fingerprint,
+    /// Teams, alarm terms and subject features.
+    pub triage: Assessment,
 }
 
 /// The compiled pipeline. Build once per config; cheap to share.
@@ -72,6 +75,7 @@ pub struct Pipeline {
     languages: HashMap<String, Vec<Language>>,
     thresholds: Thresholds,
     scorers: Arc<Scorers>,
+    policy: Arc<Policy>,
 }
 
 impl Pipeline {
@@ -82,7 +86,19 @@ impl Pipeline {
             languages: HashMap::new(),
             thresholds: Thresholds::default(),
             scorers: Arc::new(Scorers::new(&[])),
+            policy: Arc::new(Policy::default()),
         }
+    }
+
+    /// Triages mentions with `policy` (routing, alarms, subjects).
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = Arc::new(policy);
+        self
+    }
+
+    /// The triage policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// Scores sentiment with `scorers` in the languages each brand pins
@@ -130,6 +146,13 @@ impl Pipeline {
                 let pinned = self.languages.get(&m.brand).map_or(&[][..], Vec::as_slice);
                 let scored = format!("{}\n{}", document.title, snippet);
                 let sentiment = self.scorers.score(&scored, pinned, &self.thresholds);
+                let triage = self.policy.assess(&Facts {
+                    brand: &m.brand,
+                    source_id,
+                    text: &scored,
+                    sentiment: &sentiment,
+                    brand_terms: &m.terms,
+                });
                 MentionCandidate {
                     source_id: source_id.to_string(),
                     brand: m.brand,
@@ -138,6 +161,7 @@ impl Pipeline {
                     snippet,
                     sentiment,
                     fingerprint,
+                    triage,
                 }
             })
             .collect()

@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use super::{Fetched, Source, SourceError};
 use crate::pipeline::Pipeline;
 use crate::store::mentions::{self, Recorded};
-use crate::store::{self, sources, Store, StoreError};
+use crate::store::{self, sources, triage, Store, StoreError};
 
 /// How long to wait after failures.
 #[derive(Debug, Clone, Copy)]
@@ -161,6 +161,7 @@ impl Poller {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?;
         let cursor = fetched.cursor;
+        let pipeline = self.pipeline.clone();
         let report = self
             .store
             .call(move |conn| {
@@ -176,7 +177,18 @@ impl Poller {
                 };
                 for candidate in &candidates {
                     match mentions::record(&tx, candidate, now)? {
-                        Recorded::New(m) => report.new_mentions.push(m),
+                        Recorded::New(m) => {
+                            triage::triage_new(
+                                &tx,
+                                m,
+                                &candidate.brand,
+                                candidate.sentiment.polarity.compound,
+                                &candidate.triage,
+                                pipeline.policy(),
+                                now,
+                            )?;
+                            report.new_mentions.push(m);
+                        }
                         Recorded::Sighting(_) => report.sightings += 1,
                         Recorded::Known(_) => {}
                     }

@@ -7,6 +7,8 @@
 
 pub mod mentions;
 pub mod sources;
+pub mod topics;
+pub mod triage;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_origin.sql"),
     include_str!("migrations/0003_sentiment.sql"),
+    include_str!("migrations/0004_triage.sql"),
 ];
 
 /// Why a store operation failed.

@@ -1,0 +1,331 @@
+//! Triage in the store: a new mention's subject, severity, teams and
+//! first status, recorded with it; the follow-up that people do after
+//! (acknowledge, resolve, ignore, reopen), with its history; and the
+//! recurring subjects as `vigia topics` lists them.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::StoreError;
+use crate::triage::subjects::{best_subject, Profile};
+use crate::triage::{Assessment, Policy, Severity, Signals};
+
+/// Where a mention is in its follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Recorded before triage existed, or not routed yet.
+    New,
+    /// Sent to its teams; nobody has looked yet.
+    Routed,
+    /// Someone is on it.
+    Acknowledged,
+    /// Handled.
+    Resolved,
+    /// Needs nothing.
+    Ignored,
+}
+
+impl Status {
+    /// Every status, in follow-up order.
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Routed,
+        Status::Acknowledged,
+        Status::Resolved,
+        Status::Ignored,
+    ];
+
+    /// The stored and displayed name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Routed => "routed",
+            Status::Acknowledged => "acknowledged",
+            Status::Resolved => "resolved",
+            Status::Ignored => "ignored",
+        }
+    }
+
+    /// The status with this name.
+    pub fn parse(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Still waiting for someone: new, routed or acknowledged.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::New | Status::Routed | Status::Acknowledged)
+    }
+}
+
+/// What a person does to a mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// I am on it.
+    Acknowledge,
+    /// Handled.
+    Resolve,
+    /// Needs nothing.
+    Ignore,
+    /// Not handled after all.
+    Reopen,
+}
+
+impl Action {
+    /// The status it leads to, from `from`; None when it makes no sense
+    /// there (resolving a resolved mention, reopening an open one).
+    pub fn apply(self, from: Status) -> Option<Status> {
+        match (self, from) {
+            (Action::Acknowledge, Status::New | Status::Routed) => Some(Status::Acknowledged),
+            (Action::Resolve, s) if s.is_open() => Some(Status::Resolved),
+            (Action::Ignore, s) if s.is_open() => Some(Status::Ignored),
+            (Action::Reopen, Status::Resolved | Status::Ignored) => Some(Status::Acknowledged),
+            _ => None,
+        }
+    }
+}
+
+/// Why a follow-up was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowUpError {
+    /// No such mention.
+    #[error("there is no mention {0}")]
+    NotFound(i64),
+    /// Not from its current status.
+    #[error("mention {id} is {}: it cannot be {}", from.name(), verb(*action))]
+    Invalid {
+        /// The mention.
+        id: i64,
+        /// Its status.
+        from: Status,
+        /// What was asked.
+        action: Action,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Acknowledge => "acknowledged (resolve, ignore or reopen it instead)",
+        Action::Resolve => "resolved (reopen it first)",
+        Action::Ignore => "ignored (reopen it first)",
+        Action::Reopen => "reopened (it is still open)",
+    }
+}
+
+/// What triage recorded for a new mention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Triaged {
+    /// Its subject, when it has subject words.
+    pub subject_id: Option<i64>,
+    /// Mentions of that subject in the window, this one included.
+    pub subject_count: u32,
+    /// Its severity.
+    pub severity: Severity,
+}
+
+/// Places a new mention in a subject, judges its severity, records its
+/// teams and its first status, and queues it for an immediate alert when
+/// urgent or critical. Call in the transaction that recorded it.
+pub fn triage_new(
+    conn: &Connection,
+    id: i64,
+    brand: &str,
+    compound: f64,
+    a: &Assessment,
+    policy: &Policy,
+    now: i64,
+) -> Result<Triaged, StoreError> {
+    let since = now - policy.subject_window.as_secs() as i64;
+    let (subject_id, subject_count) = if a.features.is_empty() {
+        (None, 1)
+    } else {
+        let subject = place(conn, brand, a, since, now)?;
+        conn.prepare_cached("UPDATE mentions SET subject_id = ?1 WHERE id = ?2")?
+            .execute(params![subject, id])?;
+        let count: u32 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM mentions WHERE subject_id = ?1 AND first_seen_at >= ?2",
+            )?
+            .query_row(params![subject, since], |r| r.get(0))?;
+        (Some(subject), count)
+    };
+    let signals = Signals {
+        compound,
+        alarm: !a.alarms.is_empty(),
+        weight: a.weight,
+        recurring: subject_count >= policy.act_at,
+    };
+    let (points, severity) = policy.severity.judge(&signals);
+    conn.prepare_cached("UPDATE mentions SET severity = ?1, status = 'routed' WHERE id = ?2")?
+        .execute(params![severity.name(), id])?;
+    for team in &a.teams {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO mention_teams (mention_id, team) VALUES (?1, ?2)",
+        )?
+        .execute(params![id, team])?;
+        if severity.is_immediate() {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO alert_queue (mention_id, team, severity, queued_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id, team, severity.name(), now])?;
+        }
+    }
+    let alarm = if a.alarms.is_empty() {
+        String::new()
+    } else {
+        format!(", alarm terms {}", a.alarms.join(", "))
+    };
+    let note = format!(
+        "to {}; {} ({points:.1} points: sentiment {compound:+.2}{alarm}, source weight {}, subject seen {subject_count} times in the window)",
+        a.teams.join(", "),
+        severity.name(),
+        a.weight,
+    );
+    event(conn, id, now, "vigia", Status::Routed, Some(&note))?;
+    Ok(Triaged {
+        subject_id,
+        subject_count,
+        severity,
+    })
+}
+
+/// The subject a mention joins (its profile updated), or a new one.
+fn place(
+    conn: &Connection,
+    brand: &str,
+    a: &Assessment,
+    since: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, profile FROM subjects WHERE brand = ?1 AND last_seen_at >= ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![brand, since], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut candidates = Vec::new();
+    for row in rows {
+        let (id, json) = row?;
+        candidates.push((id, profile(&json)?));
+    }
+    let best = best_subject(&a.features, candidates.iter().map(|(id, p)| (*id, p)));
+    match best.and_then(|id| candidates.into_iter().find(|(c, _)| *c == id)) {
+        Some((id, mut profile)) => {
+            profile.add(&a.features);
+            conn.prepare_cached(
+                "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
+            )?
+            .execute(params![to_json(&profile)?, now, id])?;
+            Ok(id)
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?3)",
+            )?
+            .execute(params![brand, to_json(&Profile::of(&a.features))?, now])?;
+            Ok(conn.last_insert_rowid())
+        }
+    }
+}
+
+pub(super) fn profile(json: &str) -> Result<Profile, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        column: "subjects.profile",
+        message: e.to_string(),
+    })
+}
+
+fn to_json(profile: &Profile) -> Result<String, StoreError> {
+    serde_json::to_string(profile).map_err(|e| StoreError::Corrupt {
+        column: "subjects.profile",
+        message: e.to_string(),
+    })
+}
+
+fn event(
+    conn: &Connection,
+    id: i64,
+    at: i64,
+    actor: &str,
+    status: Status,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO mention_events (mention_id, at, actor, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, at, actor, status.name(), note])?;
+    Ok(())
+}
+
+/// Moves a mention on in its follow-up and records who, when and why.
+/// Returns the new status.
+pub fn follow_up(
+    conn: &mut Connection,
+    id: i64,
+    action: Action,
+    actor: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<Status, FollowUpError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let current: Option<String> = tx
+        .query_row("SELECT status FROM mentions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(StoreError::from)?;
+    let from = current
+        .as_deref()
+        .map(|s| Status::parse(s).unwrap_or(Status::New))
+        .ok_or(FollowUpError::NotFound(id))?;
+    let to = action
+        .apply(from)
+        .ok_or(FollowUpError::Invalid { id, from, action })?;
+    tx.execute(
+        "UPDATE mentions SET status = ?1 WHERE id = ?2",
+        params![to.name(), id],
+    )
+    .map_err(StoreError::from)?;
+    event(&tx, id, now, actor, to, note)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(to)
+}
+
+/// One step of a mention's follow-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Who: a person, or `vigia`.
+    pub actor: String,
+    /// The status it moved to.
+    pub status: String,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// A mention's follow-up history, oldest first.
+pub fn history(conn: &Connection, id: i64) -> Result<Vec<Event>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, actor, status, note FROM mention_events WHERE mention_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(Event {
+            at: r.get(0)?,
+            actor: r.get(1)?,
+            status: r.get(2)?,
+            note: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests;
