@@ -4,14 +4,20 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 
+use super::followup;
 use super::output::{clean, table, time};
 use crate::config::Config;
 use crate::sentiment::Label;
-use crate::store::mentions::{self, MentionFilter, MentionRow};
+use crate::store::mentions::{self, MentionFilter, MentionRow, StatusFilter};
+use crate::store::triage::Status;
 use crate::store::Store;
+use crate::triage::Severity;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct MentionsArgs {
+    #[command(subcommand)]
+    action: Option<followup::FollowUp>,
     /// Only this brand.
     #[arg(long)]
     brand: Option<String>,
@@ -28,9 +34,64 @@ pub struct MentionsArgs {
     /// Only mentions with this sentiment.
     #[arg(long, value_enum)]
     sentiment: Option<SentimentArg>,
+    /// Only mentions routed to this team.
+    #[arg(long)]
+    team: Option<String>,
+    /// Only mentions at least this severe.
+    #[arg(long, value_enum)]
+    severity: Option<SeverityArg>,
+    /// Only mentions in this follow-up state; `open` is new, routed or
+    /// acknowledged.
+    #[arg(long, value_enum)]
+    status: Option<StatusArg>,
+    /// Only mentions of this subject (an id from `vigia topics`).
+    #[arg(long)]
+    subject: Option<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Notable,
+    Urgent,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Severity {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Notable => Severity::Notable,
+            SeverityArg::Urgent => Severity::Urgent,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Open,
+    New,
+    Routed,
+    Acknowledged,
+    Resolved,
+    Ignored,
+}
+
+impl From<StatusArg> for StatusFilter {
+    fn from(arg: StatusArg) -> StatusFilter {
+        match arg {
+            StatusArg::Open => StatusFilter::Open,
+            StatusArg::New => StatusFilter::Is(Status::New),
+            StatusArg::Routed => StatusFilter::Is(Status::Routed),
+            StatusArg::Acknowledged => StatusFilter::Is(Status::Acknowledged),
+            StatusArg::Resolved => StatusFilter::Is(Status::Resolved),
+            StatusArg::Ignored => StatusFilter::Is(Status::Ignored),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,12 +119,20 @@ enum Format {
 }
 
 pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
+    if let Some(action) = args.action {
+        return followup::run(config, action).await;
+    }
     let filter = MentionFilter {
         brand: args.brand,
         since: args.since.as_deref().map(parse_since).transpose()?,
         source: args.source,
         limit: Some(args.limit),
         sentiment: args.sentiment.map(Label::from),
+        team: args.team,
+        severity: args.severity.map(Severity::from),
+        status: args.status.map(StatusFilter::from),
+        subject: args.subject,
+        id: None,
     };
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
@@ -104,9 +173,12 @@ fn print_table(rows: &[MentionRow]) {
                 m.id.to_string(),
                 time(Some(m.first_seen_at)),
                 clean(&m.brand, 20),
-                clean(&m.sources.join(","), 30),
-                m.sightings.to_string(),
+                m.severity.clone(),
+                m.status.clone(),
+                clean(&m.teams.join(","), 30),
                 sentiment_cell(m),
+                clean(m.subject.as_deref().unwrap_or("-"), 30),
+                clean(&m.sources.join(","), 20),
                 clean(&m.title, 60),
                 clean(m.url.as_deref().unwrap_or("-"), 80),
             ]
@@ -117,9 +189,12 @@ fn print_table(rows: &[MentionRow]) {
             "ID",
             "FIRST SEEN",
             "BRAND",
-            "SOURCES",
-            "SEEN",
+            "SEVERITY",
+            "STATUS",
+            "TEAMS",
             "SENTIMENT",
+            "SUBJECT",
+            "SOURCES",
             "TITLE",
             "URL",
         ],
@@ -154,6 +229,11 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
         "sentiment",
         "sentiment_label",
         "language",
+        "severity",
+        "status",
+        "teams",
+        "subject_id",
+        "subject",
     ])?;
     let rfc = |t: Option<i64>| {
         t.and_then(|s| DateTime::from_timestamp(s, 0))
@@ -177,6 +257,11 @@ fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
             m.sentiment.map(|s| s.to_string()).unwrap_or_default(),
             m.sentiment_label.clone().unwrap_or_default(),
             m.language.clone().unwrap_or_default(),
+            m.severity.clone(),
+            m.status.clone(),
+            m.teams.join("; "),
+            m.subject_id.map(|s| s.to_string()).unwrap_or_default(),
+            defuse(m.subject.as_deref().unwrap_or_default()),
         ])?;
     }
     out.flush()?;

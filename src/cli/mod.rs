@@ -2,11 +2,13 @@
 
 mod check;
 mod feeds;
+mod followup;
 mod mentions;
 mod output;
 mod poll;
 mod run;
 mod score;
+mod topics;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,8 +48,10 @@ enum Command {
     Run,
     /// Poll now, one pass, and print a summary.
     Poll(poll::PollArgs),
-    /// List stored mentions.
+    /// List stored mentions, or follow one up (ack, resolve, ignore, reopen, show).
     Mentions(mentions::MentionsArgs),
+    /// Recurring subjects: what keeps coming back, with counts and quotes.
+    Topics(topics::TopicsArgs),
     /// Validate the config and report every problem.
     Check,
     /// Feed status and OPML import.
@@ -94,6 +98,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Run => run::run(config).await,
             Command::Poll(args) => poll::run(config, args).await,
             Command::Mentions(args) => mentions::run(config, args).await,
+            Command::Topics(args) => topics::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
             Command::Check | Command::Score(_) | Command::Feeds(feeds::FeedsCommand::Import(_)) => {
                 Ok(())

@@ -16,6 +16,9 @@ use super::{json_column, StoreError};
 use crate::pipeline::dedupe::{titles_agree, MAX_DISTANCE, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
+use crate::store::triage::Status;
+use crate::triage::subjects::Profile;
+use crate::triage::Severity;
 
 /// How far back near-duplicate search looks: syndicated copies of a story
 /// appear within days, and a bounded window keeps the scan cheap (a
@@ -209,6 +212,25 @@ pub struct MentionFilter {
     pub limit: Option<usize>,
     /// Only this sentiment label.
     pub sentiment: Option<Label>,
+    /// Only mentions routed to this team.
+    pub team: Option<String>,
+    /// Only mentions at least this severe.
+    pub severity: Option<Severity>,
+    /// Only mentions in this follow-up state.
+    pub status: Option<StatusFilter>,
+    /// Only mentions of this subject.
+    pub subject: Option<i64>,
+    /// Only the mention with this id.
+    pub id: Option<i64>,
+}
+
+/// Which follow-up states to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// New, routed or acknowledged: waiting for someone.
+    Open,
+    /// Exactly this status.
+    Is(Status),
 }
 
 /// A stored mention, as listed.
@@ -248,6 +270,16 @@ pub struct MentionRow {
     pub language: Option<String>,
     /// Lexicon that scored it.
     pub lexicon: Option<String>,
+    /// Teams it was routed to.
+    pub teams: Vec<String>,
+    /// `info`, `notable`, `urgent` or `critical`.
+    pub severity: String,
+    /// Follow-up status.
+    pub status: String,
+    /// Its recurring subject, when it has one.
+    pub subject_id: Option<i64>,
+    /// What that subject is about.
+    pub subject: Option<String>,
 }
 
 /// Lists mentions, newest first.
@@ -258,11 +290,23 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
                 (SELECT group_concat(source_id, char(10)) FROM
                     (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id)),
-                m.origin, m.alert_query, m.sentiment, m.sentiment_label, m.language, m.lexicon
+                m.origin, m.alert_query, m.sentiment, m.sentiment_label, m.language, m.lexicon,
+                (SELECT group_concat(team, char(10)) FROM
+                    (SELECT team FROM mention_teams t WHERE t.mention_id = m.id ORDER BY team)),
+                m.severity, m.status, m.subject_id,
+                (SELECT profile FROM subjects WHERE id = m.subject_id)
          FROM mentions m
          WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
            AND (?2 IS NULL OR m.first_seen_at >= ?2)
            AND (?5 IS NULL OR m.sentiment_label = ?5)
+           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+                                      WHERE t.mention_id = m.id AND t.team = ?6))
+           AND (?7 IS NULL OR CASE m.severity WHEN 'critical' THEN 3 WHEN 'urgent' THEN 2
+                                              WHEN 'notable' THEN 1 ELSE 0 END >= ?7)
+           AND (?8 IS NULL OR m.status = ?8
+                OR (?8 = 'open' AND m.status IN ('new', 'routed', 'acknowledged')))
+           AND (?9 IS NULL OR m.subject_id = ?9)
+           AND (?10 IS NULL OR m.id = ?10)
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
                                       WHERE s.mention_id = m.id AND s.source_id = ?3))
          ORDER BY m.first_seen_at DESC, m.id DESC
@@ -275,7 +319,15 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
             filter.since,
             filter.source,
             limit,
-            filter.sentiment.map(label_name)
+            filter.sentiment.map(label_name),
+            filter.team,
+            filter.severity.map(|s| s as i64),
+            filter.status.map(|s| match s {
+                StatusFilter::Open => "open",
+                StatusFilter::Is(status) => status.name(),
+            }),
+            filter.subject,
+            filter.id,
         ],
         row,
     )?;
@@ -308,5 +360,16 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
         sentiment_label: r.get(14)?,
         language: r.get(15)?,
         lexicon: r.get(16)?,
+        teams: r
+            .get::<_, Option<String>>(17)?
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        severity: r.get(18)?,
+        status: r.get(19)?,
+        subject_id: r.get(20)?,
+        subject: r
+            .get::<_, Option<String>>(21)?
+            .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
+            .map(|p| p.label()),
     })
 }

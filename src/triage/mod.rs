@@ -26,10 +26,10 @@ use subjects::{Extractor, Feature};
 
 /// The alarm terms when the config names none: words that mean trouble
 /// whatever the sentiment says, in English and Portuguese.
-pub const DEFAULT_ALARM: &str = "lawsuit OR sue OR sued OR \"class action\" OR recall OR recalled \
-    OR breach OR hacked OR leak OR leaked OR boycott OR scam OR fraud OR outage OR \
-    processo OR processar OR golpe OR fraude OR procon OR vazamento OR boicote \
-    OR \"reclame aqui\"";
+pub const DEFAULT_ALARM: &str = "lawsuit OR lawsuits OR sue OR sued OR sues OR \"class action\" \
+    OR recall OR recalls OR recalled OR recalling OR breach OR hacked OR leak OR leaked \
+    OR boycott OR scam OR fraud OR outage OR processo OR processar OR golpe OR fraude \
+    OR procon OR vazamento OR boicote OR \"reclame aqui\"";
 
 /// Everything triage needs, compiled.
 #[derive(Debug, Clone)]

@@ -8,3 +8,4 @@ mod helpers;
 mod imap;
 mod maildir;
 mod rss;
+mod triage;

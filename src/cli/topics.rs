@@ -1,0 +1,84 @@
+//! `vigia topics`: recurring subjects, with counts and example quotes.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::output::{clean, table, time};
+use crate::config::Config;
+use crate::store::topics::{self, Topic};
+use crate::store::{self as db, Store};
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// Only this brand.
+    #[arg(long)]
+    brand: Option<String>,
+    /// How far back to count (default: `[triage] subject_window`, 7d).
+    #[arg(long)]
+    window: Option<String>,
+    /// Example quotes per subject.
+    #[arg(long, default_value_t = 2)]
+    examples: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
+    let window = match &args.window {
+        Some(w) => humantime::parse_duration(w)
+            .with_context(|| format!("--window {w:?}: expected a duration such as \"7d\""))?,
+        None => config.policy.subject_window,
+    };
+    let store = Store::open(&config.storage_path)
+        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let since = db::now() - window.as_secs() as i64;
+    let act_at = config.policy.act_at;
+    let (brand, examples) = (args.brand, args.examples);
+    let found = store
+        .call(move |c| topics::topics(c, brand.as_deref(), since, act_at, examples))
+        .await?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
+        Format::Table => print_table(&found),
+    }
+    Ok(())
+}
+
+fn print_table(found: &[Topic]) {
+    if found.is_empty() {
+        println!("No subjects in the window.");
+        return;
+    }
+    let cells: Vec<Vec<String>> = found
+        .iter()
+        .map(|t| {
+            let quotes: Vec<String> = t
+                .examples
+                .iter()
+                .map(|(id, quote, _)| format!("#{id} {}", clean(quote, 70)))
+                .collect();
+            vec![
+                t.id.to_string(),
+                clean(&t.brand, 20),
+                t.count.to_string(),
+                t.state.to_string(),
+                clean(&t.label, 40),
+                time(Some(t.last_seen_at)),
+                quotes.join(" | "),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID", "BRAND", "MENTIONS", "STATE", "SUBJECT", "LAST", "EXAMPLES",
+        ],
+        &cells,
+    );
+}
