@@ -3,10 +3,11 @@
 //! rules adapted to Portuguese over a repaired LeIA lexicon.
 //!
 //! The lexicons ship as data files beside this module (`data/en`: VADER,
-//! MIT; `data/pt`: LeIA, MIT, plus Vigia's additions) and are compiled
-//! into the binary.
+//! MIT; `data/pt`: LeIA, MIT, plus Vigia's additions and removals) and are
+//! compiled into the binary.
 
 pub mod language;
+pub mod portuguese;
 pub mod rules;
 pub mod vader;
 
@@ -15,6 +16,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 pub use language::Language;
+pub use portuguese::Portuguese;
 pub use vader::{Explanation, Rule, Step, Vader, WordScore};
 
 /// VADER's output: the shares of positive, neutral and negative words and
@@ -114,7 +116,7 @@ pub struct Override {
 #[derive(Debug, Clone)]
 pub struct Scorers {
     english: Vader,
-    portuguese: Vader,
+    portuguese: Portuguese,
 }
 
 impl Scorers {
@@ -137,7 +139,10 @@ impl Scorers {
     /// Scores `text` in its language among `allowed` (all when empty).
     pub fn score(&self, text: &str, allowed: &[Language], thresholds: &Thresholds) -> Sentiment {
         let language = language::detect(text, allowed);
-        let polarity = self.scorer(language).polarity_scores(text);
+        let polarity = match language {
+            Language::En => self.english.polarity_scores(text),
+            Language::Pt => self.portuguese.polarity_scores(text),
+        };
         Sentiment::new(polarity, language, thresholds)
     }
 
@@ -150,16 +155,12 @@ impl Scorers {
         thresholds: &Thresholds,
     ) -> (Sentiment, Explanation) {
         let language = language::detect(text, allowed);
-        let explanation = self.scorer(language).explain(text);
+        let explanation = match language {
+            Language::En => self.english.explain(text),
+            Language::Pt => self.portuguese.explain(text),
+        };
         let sentiment = Sentiment::new(explanation.polarity, language, thresholds);
         (sentiment, explanation)
-    }
-
-    fn scorer(&self, language: Language) -> &Vader {
-        match language {
-            Language::En => &self.english,
-            Language::Pt => &self.portuguese,
-        }
     }
 }
 
@@ -176,83 +177,135 @@ pub fn english() -> &'static Vader {
 }
 
 /// The Portuguese scorer: VADER's rules with Portuguese rule words, over
-/// LeIA's lexicon repaired (see [`portuguese_lexicon`]).
-pub fn portuguese() -> &'static Vader {
-    static PORTUGUESE: OnceLock<Vader> = OnceLock::new();
+/// LeIA's lexicon repaired (see [`portuguese_lexicon`]), on text prepared
+/// by [`Portuguese::prepare`].
+pub fn portuguese() -> &'static Portuguese {
+    static PORTUGUESE: OnceLock<Portuguese> = OnceLock::new();
     PORTUGUESE.get_or_init(|| {
         let rules = rules::Rules::portuguese(include_str!("data/pt/booster.txt"));
-        let lexicon = portuguese_lexicon(&rules);
-        Vader::new(
+        let (lexicon, phrases) = portuguese_lexicon(&rules);
+        let vader = Vader::new(
             &lexicon,
             include_str!("data/pt/emoji_utf8_lexicon_ptbr.txt"),
             rules,
-        )
+        );
+        Portuguese::new(vader, &phrases)
     })
 }
 
-/// LeIA's lexicon with its known defects repaired:
+/// LeIA's lexicon with its known defects repaired, and the expressions of
+/// several words that [`Portuguese::prepare`] joins into one word:
 /// - negation words are taken out (LeIA scores `nao` -1.2, which adds
 ///   negativity instead of negating);
+/// - entries listed in `data/pt/vigia_removals.tsv` are taken out: words
+///   LeIA gives a valence they lack in Portuguese (`para`, "for", from
+///   "stop"; `autor`; `romance`, "novel") and words whose common readings
+///   disagree (`caro`, "dear" and "expensive");
 /// - entries it lacks or mistranslates are added from
-///   `data/pt/vigia_additions.tsv`, valued as the English VADER word they
-///   translate;
+///   `data/pt/vigia_additions.tsv` (later lines win), valued as the
+///   English VADER word they translate (its third column); an addition of
+///   several words ("vale a pena", "deixa a desejar") is an expression,
+///   keyed by its words joined with `_`. LeIA's own multi-word entries
+///   are kept but never match: many are mistranslated;
+/// - verbs get their regular conjugated forms with the same valence: from
+///   an infinitive, present (six letters or more: shorter ones are often
+///   nouns), preterite, imperfect, gerund and participle (`decepcionar` →
+///   `decepcionou`, `decepcionei`); from a gerund, a third-person
+///   preterite or an -ado participle, the past forms of its infinitive
+///   (`adorando` → `adorei`);
+/// - adjectives get their absolute superlative, one booster increment
+///   stronger (`chato` → `chatissimo`);
 /// - adjectives and participles get their missing gender and number forms
-///   (`chato` → `chata`, `chatos`, `chatas`), with the same valence.
+///   (`chato` → `chata`, `chatos`, `chatas`), and other words their
+///   plural (`excelentes`, `agradaveis`, `piores`, `emocoes`), with the
+///   same valence.
 ///
-/// Keys are folded (lower case, no accents), as lookups are.
-pub fn portuguese_lexicon(rules: &rules::Rules) -> String {
+/// A form generated from two stems keeps the first; a real entry always
+/// keeps its own value. Keys are folded (lower case, no accents), as
+/// lookups are.
+pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
     use crate::pipeline::fold::fold;
+    use portuguese::{gender_number_forms, phrase_key, superlative_forms, verb_forms};
     let mut entries: Vec<(String, String)> = Vec::new();
     let leia = include_str!("data/pt/vader_lexicon_ptbr.txt");
     let additions = include_str!("data/pt/vigia_additions.tsv");
-    for line in leia
+    let removed: std::collections::HashSet<String> = include_str!("data/pt/vigia_removals.tsv")
         .lines()
-        .chain(additions.lines().filter(|l| !l.starts_with('#')))
-    {
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .map(|w| fold(w.trim()))
+        .collect();
+    let mut phrases = Vec::new();
+    // LeIA's own multi-word entries stay as they are (never matched):
+    // many are mistranslated. Vigia's are joined into one word.
+    for (line, ours) in leia.lines().map(|l| (l, false)).chain(
+        additions
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| (l, true)),
+    ) {
         let mut fields = line.split('\t');
         if let (Some(word), Some(value)) = (fields.next(), fields.next()) {
-            let word = fold(word.trim());
-            if !word.is_empty() && !rules.negations.contains(&word) {
+            let mut word = fold(word.trim());
+            if !word.is_empty() && !rules.negations.contains(&word) && !removed.contains(&word) {
+                if ours && word.contains(' ') {
+                    phrases.push(word.clone());
+                    word = phrase_key(&word);
+                }
                 entries.push((word, value.trim().to_string()));
             }
         }
     }
-    let known: std::collections::HashSet<String> = entries.iter().map(|(w, _)| w.clone()).collect();
-    let mut inflections = Vec::new();
+    // Each word once, with its last value (as the scorer reads it), for
+    // the forms made from it.
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut words: Vec<(String, String)> = Vec::new();
     for (word, value) in &entries {
-        for form in gender_number_forms(word) {
-            if !known.contains(&form) {
-                inflections.push((form, value.clone()));
+        match last.get(word.as_str()) {
+            Some(&i) => words[i].1 = value.clone(),
+            None => {
+                last.insert(word, words.len());
+                words.push((word.clone(), value.clone()));
             }
+        }
+    }
+    let mut generated: std::collections::HashSet<String> =
+        words.iter().map(|(w, _)| w.clone()).collect();
+    let mut inflections: Vec<(String, String)> = Vec::new();
+    let mut add = |form: String, value: String, inflections: &mut Vec<(String, String)>| {
+        if !removed.contains(&form) && generated.insert(form.clone()) {
+            inflections.push((form, value));
+        }
+    };
+    for (word, value) in &words {
+        for form in verb_forms(word) {
+            add(form, value.clone(), &mut inflections);
+        }
+    }
+    for (word, value) in &words {
+        let Ok(valence) = value.parse::<f64>() else {
+            continue;
+        };
+        // A booster's increment, away from zero ("chatissimo").
+        let boosted = valence + rules::B_INCR.copysign(valence);
+        for form in superlative_forms(word) {
+            add(form, format!("{boosted:.3}"), &mut inflections);
+        }
+    }
+    let stems: Vec<(String, String)> = words.iter().chain(&inflections).cloned().collect();
+    for (word, value) in &stems {
+        for form in gender_number_forms(word) {
+            add(form, value.clone(), &mut inflections);
         }
     }
     // Inflected forms first, so that a real entry (later lines win) keeps
     // its own value when two stems produce the same form.
-    inflections
+    let lexicon = inflections
         .iter()
         .chain(&entries)
         .map(|(w, v)| format!("{w}\t{v}\n"))
-        .collect()
-}
-
-/// The other gender and number forms of a Portuguese adjective or
-/// participle ending in -o, -a, -os or -as. Words under five letters are
-/// left alone: they are mostly nouns (`caro` would make `cara`, "face").
-fn gender_number_forms(word: &str) -> Vec<String> {
-    if word.contains(' ') || word.chars().count() < 5 {
-        return Vec::new();
-    }
-    let stem = ["os", "as", "o", "a"]
-        .iter()
-        .find_map(|end| word.strip_suffix(end).map(|stem| stem.to_string()));
-    match stem {
-        Some(stem) => ["o", "a", "os", "as"]
-            .iter()
-            .map(|end| format!("{stem}{end}"))
-            .filter(|f| f != word)
-            .collect(),
-        None => Vec::new(),
-    }
+        .collect();
+    (lexicon, phrases)
 }
 
 #[cfg(test)]

@@ -276,6 +276,8 @@ const NEGATE_PT: &[&str] = &[
     "dificilmente",
     "raramente",
     "nope",
+    // "without", a negation in VADER's English list too ("sem graça").
+    "sem",
 ];
 
 /// Boosters LeIA lacks.

@@ -193,6 +193,95 @@ fn portuguese_rules_by_hand() {
 }
 
 #[test]
+fn portuguese_repairs_by_hand() {
+    let pt = |t: &str| portuguese().polarity_scores(t).compound;
+    // compound = x / sqrt(x² + 15), x the valence.
+    let cases: [(&str, f64); 8] = [
+        ("O autor escreveu um romance.", 0.0), // LeIA: "autor" -2.2, "romance" 2.6
+        ("Livros excelentes", 0.5719),         // plural of "excelente", 2.7 ("excellent")
+        ("Chatíssimo", -0.3804),               // superlative: "chato" -1.3 - 0.293
+        ("Decepcionou", -0.4019),              // preterite of "decepcionar", -1.7
+        ("Vale a pena", 0.34),                 // one expression, 1.4 ("worthwhile")
+        ("Não vale a pena", -0.2584),          // the expression negated: 1.4 × -0.74
+        ("Sem graça", -0.4019),                // expression, -1.7 ("dull")
+        ("Sem emoção", -0.2755),               // "sem" negates "emoção", 1.5 × -0.74
+    ];
+    for (text, want) in cases {
+        assert_eq!(pt(text), want, "{text:?}");
+    }
+    // Contrast words weigh the second half as "mas" does.
+    let but = pt("O começo é bom, mas o final é péssimo.");
+    for word in [
+        "porém",
+        "contudo",
+        "entretanto",
+        "todavia",
+        "no entanto",
+        "só que",
+    ] {
+        let text = format!("O começo é bom, {word} o final é péssimo.");
+        assert_eq!(pt(&text), but, "{text:?}");
+    }
+    let p = portuguese();
+    assert_eq!(
+        p.prepare("Não vale a pena, porém..."),
+        "Não vale_a_pena, mas..."
+    );
+    assert_eq!(p.prepare("VALE A PENA!"), "VALE_A_PENA!");
+    assert_eq!(
+        p.prepare("vale, a pena"),
+        "vale, a pena",
+        "not across punctuation"
+    );
+    assert!(matches!(
+        p.prepare("Gostei."),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+#[test]
+fn portuguese_inflections() {
+    use super::portuguese::{gender_number_forms, superlative_forms, verb_forms};
+    let forms = verb_forms("decepcionar");
+    for form in ["decepciono", "decepcionei", "decepcionou", "decepcionando"] {
+        assert!(forms.iter().any(|f| f == form), "{form}: {forms:?}");
+    }
+    assert!(
+        !verb_forms("matar").iter().any(|f| f == "mato"),
+        "short present forms are nouns too"
+    );
+    let forms = verb_forms("adorando");
+    assert!(forms.iter().any(|f| f == "adorei") && !forms.iter().any(|f| f == "adoro"));
+    assert_eq!(gender_number_forms("agradavel"), ["agradaveis"]);
+    assert_eq!(gender_number_forms("facil"), ["facis", "faceis"]);
+    assert_eq!(gender_number_forms("pior"), ["piores"]);
+    assert_eq!(gender_number_forms("emocao"), ["emocoes"]);
+    assert!(gender_number_forms("mal").is_empty(), "not \"mais\"");
+    assert_eq!(superlative_forms("agradavel"), ["agradabilissimo"]);
+    assert_eq!(superlative_forms("feliz"), ["felicissimo"]);
+    assert_eq!(superlative_forms("fraco"), ["fraquissimo"]);
+}
+
+#[test]
+fn portuguese_additions_are_valued_as_their_english_entry() {
+    let english: std::collections::HashMap<&str, &str> = include_str!("data/en/vader_lexicon.txt")
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?))
+        })
+        .collect();
+    for line in include_str!("data/pt/vigia_additions.tsv").lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 3, "{line:?}");
+        assert_eq!(english.get(f[2]), Some(&f[1]), "{line:?}");
+    }
+}
+
+#[test]
 fn config_overrides_change_only_their_lexicon() {
     let plain = Scorers::new(&[]);
     let brand = Scorers::new(&[
@@ -206,6 +295,11 @@ fn config_overrides_change_only_their_lexicon() {
             word: "recall".into(),
             valence: -2.0,
         },
+        Override {
+            language: Language::Pt,
+            word: "Tela Azul".into(),
+            valence: -2.0,
+        },
     ]);
     let t = Thresholds::default();
     let en = "The recall was announced today";
@@ -214,6 +308,16 @@ fn config_overrides_change_only_their_lexicon() {
     let pt = "A empresa anunciou um recall hoje";
     assert_eq!(plain.score(pt, &[Language::Pt], &t).label, Label::Neutral);
     assert_eq!(brand.score(pt, &[Language::Pt], &t).label, Label::Negative);
+    let phrase = "O aplicativo mostrou a tela azul";
+    assert_eq!(
+        plain.score(phrase, &[Language::Pt], &t).label,
+        Label::Neutral
+    );
+    assert_eq!(
+        brand.score(phrase, &[Language::Pt], &t).polarity.compound,
+        -0.4588,
+        "an override of two words is an expression"
+    );
     // Everything else is untouched.
     assert_eq!(
         brand
