@@ -9,12 +9,17 @@ pub fn run(path: &Path) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
             println!(
-                "{}: ok ({} brands, {} feeds, {} maildirs, {} distinct terms; database {})",
+                "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} distinct terms; \
+                 {} teams, {} routes, default team {}; database {})",
                 path.display(),
                 config.brands.len(),
                 config.feeds.len(),
                 config.maildirs.len(),
+                config.imaps.len(),
                 config.matcher.term_count(),
+                config.policy.teams.len(),
+                config.policy.routes.len(),
+                config.policy.default_team,
                 config.storage_path.display()
             );
             ExitCode::SUCCESS
