@@ -17,9 +17,9 @@ pub fn run(path: &Path) -> ExitCode {
                 config.maildirs.len(),
                 config.imaps.len(),
                 config.matcher.term_count(),
-                config.policy.teams.len(),
-                config.policy.routes.len(),
-                config.policy.default_team,
+                config.policy.settings.teams.len(),
+                config.policy.settings.routes.len(),
+                config.policy.settings.default_team,
                 config.storage_path.display()
             );
             ExitCode::SUCCESS

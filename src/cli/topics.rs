@@ -34,12 +34,12 @@ pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
     let window = match &args.window {
         Some(w) => humantime::parse_duration(w)
             .with_context(|| format!("--window {w:?}: expected a duration such as \"7d\""))?,
-        None => config.policy.subject_window,
+        None => config.policy.settings.subject_window,
     };
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let since = db::now() - window.as_secs() as i64;
-    let act_at = config.policy.act_at;
+    let act_at = config.policy.settings.act_at;
     let (brand, examples) = (args.brand, args.examples);
     let found = store
         .call(move |c| topics::topics(c, brand.as_deref(), since, act_at, examples))

@@ -11,7 +11,7 @@ use super::validate::Checker;
 use super::Brand;
 use crate::pipeline::query::Query;
 use crate::sentiment::Label;
-use crate::triage::{Extremes, PolicyParts, Route, SeverityRules, Team, DEFAULT_ALARM};
+use crate::triage::{Extremes, Route, Settings, SeverityRules, Team, DEFAULT_ALARM};
 
 impl Checker<'_> {
     /// A source's `weight`: 0 to 10, 1 when absent.
@@ -74,7 +74,7 @@ pub(super) fn policy(
     raw: &RawConfig,
     brands: &[Brand],
     weights: HashMap<String, f64>,
-) -> PolicyParts {
+) -> Settings {
     let mut teams: Vec<Team> = Vec::new();
     for (i, t) in raw.teams.iter().enumerate() {
         let key = format!("team[{i}]");
@@ -275,7 +275,7 @@ pub(super) fn policy(
             3
         }
     };
-    PolicyParts {
+    Settings {
         teams,
         routes,
         default_team,

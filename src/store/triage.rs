@@ -138,7 +138,7 @@ pub fn triage_new(
     policy: &Policy,
     now: i64,
 ) -> Result<Triaged, StoreError> {
-    let since = now - policy.subject_window.as_secs() as i64;
+    let since = now - policy.settings.subject_window.as_secs() as i64;
     let (subject_id, subject_count) = if a.features.is_empty() {
         (None, 1)
     } else {
@@ -156,9 +156,9 @@ pub fn triage_new(
         compound,
         alarm: !a.alarms.is_empty(),
         weight: a.weight,
-        recurring: subject_count >= policy.act_at,
+        recurring: subject_count >= policy.settings.act_at,
     };
-    let (points, severity) = policy.severity.judge(&signals);
+    let (points, severity) = policy.settings.severity.judge(&signals);
     conn.prepare_cached("UPDATE mentions SET severity = ?1, status = 'routed' WHERE id = ?2")?
         .execute(params![severity.name(), id])?;
     for team in &a.teams {

@@ -34,24 +34,8 @@ pub const DEFAULT_ALARM: &str = "lawsuit OR lawsuits OR sue OR sued OR sues OR \
 /// Everything triage needs, compiled.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Teams, in config order.
-    pub teams: Vec<Team>,
-    /// Routing rules, in precedence order.
-    pub routes: Vec<Route>,
-    /// The team of a mention no rule claims.
-    pub default_team: String,
-    /// Extreme scores also go to this team.
-    pub extremes: Option<Extremes>,
-    /// Where severity levels start.
-    pub severity: SeverityRules,
-    /// The window in which a subject's mentions count.
-    pub subject_window: Duration,
-    /// Mentions in the window from which a subject is "act", not "watch".
-    pub act_at: u32,
-    /// Source id → weight (1 when absent).
-    pub weights: HashMap<String, f64>,
-    /// The alarm query.
-    pub alarm: String,
+    /// What the config says.
+    pub settings: Settings,
     /// Route queries (`route:N`) and the alarm query (`alarm`) in one automaton.
     matcher: KeywordMatcher,
 }
@@ -91,7 +75,7 @@ impl Default for Policy {
             name: "everyone".into(),
             recipients: Vec::new(),
         };
-        Policy::new(PolicyParts {
+        Policy::new(Settings {
             default_team: team.name.clone(),
             teams: vec![team],
             routes: Vec::new(),
@@ -106,33 +90,33 @@ impl Default for Policy {
     }
 }
 
-/// A policy's parts, as validated config gives them.
+/// Triage settings, as validated config gives them.
 #[derive(Debug, Clone)]
-pub struct PolicyParts {
-    /// See [`Policy::teams`].
+pub struct Settings {
+    /// Teams, in config order.
     pub teams: Vec<Team>,
-    /// See [`Policy::routes`].
+    /// Routing rules, in precedence order.
     pub routes: Vec<Route>,
-    /// See [`Policy::default_team`].
+    /// The team of a mention no rule claims.
     pub default_team: String,
-    /// See [`Policy::extremes`].
+    /// Extreme scores also go to this team.
     pub extremes: Option<Extremes>,
-    /// See [`Policy::severity`].
+    /// Where severity levels start.
     pub severity: SeverityRules,
-    /// See [`Policy::subject_window`].
+    /// The window in which a subject's mentions count.
     pub subject_window: Duration,
-    /// See [`Policy::act_at`].
+    /// Mentions in the window from which a subject is "act", not "watch".
     pub act_at: u32,
-    /// See [`Policy::weights`].
+    /// Source id → weight (1 when absent).
     pub weights: HashMap<String, f64>,
-    /// See [`Policy::alarm`].
+    /// The alarm query.
     pub alarm: String,
 }
 
 impl Policy {
     /// Compiles the route and alarm queries (which the config has parsed).
-    pub fn new(p: PolicyParts) -> Result<Policy, MatcherError> {
-        let mut specs: Vec<BrandSpec> = p
+    pub fn new(settings: Settings) -> Result<Policy, MatcherError> {
+        let mut specs: Vec<BrandSpec> = settings
             .routes
             .iter()
             .enumerate()
@@ -145,19 +129,11 @@ impl Policy {
             .collect();
         specs.push(BrandSpec {
             name: "alarm".into(),
-            queries: vec![p.alarm.clone()],
+            queries: vec![settings.alarm.clone()],
         });
         Ok(Policy {
             matcher: KeywordMatcher::new(&specs)?,
-            teams: p.teams,
-            routes: p.routes,
-            default_team: p.default_team,
-            extremes: p.extremes,
-            severity: p.severity,
-            subject_window: p.subject_window,
-            act_at: p.act_at,
-            weights: p.weights,
-            alarm: p.alarm,
+            settings,
         })
     }
 
@@ -185,12 +161,12 @@ impl Policy {
 
     /// A source's weight: 1 unless the config says otherwise.
     pub fn weight(&self, source_id: &str) -> f64 {
-        self.weights.get(source_id).copied().unwrap_or(1.0)
+        self.settings.weights.get(source_id).copied().unwrap_or(1.0)
     }
 
     /// The team with this name.
     pub fn team(&self, name: &str) -> Option<&Team> {
-        self.teams.iter().find(|t| t.name == name)
+        self.settings.teams.iter().find(|t| t.name == name)
     }
 }
 

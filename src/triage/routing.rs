@@ -56,7 +56,7 @@ pub(super) fn teams(policy: &Policy, facts: &Facts<'_>, matched_queries: &[usize
             }
         }
     };
-    for (i, route) in policy.routes.iter().enumerate() {
+    for (i, route) in policy.settings.routes.iter().enumerate() {
         let holds = (route.brands.is_empty()
             || route
                 .brands
@@ -73,9 +73,9 @@ pub(super) fn teams(policy: &Policy, facts: &Facts<'_>, matched_queries: &[usize
         }
     }
     if teams.is_empty() {
-        teams.push(policy.default_team.clone());
+        teams.push(policy.settings.default_team.clone());
     }
-    if let Some(x) = &policy.extremes {
+    if let Some(x) = &policy.settings.extremes {
         let compound = facts.sentiment.polarity.compound;
         if compound <= x.negative || compound >= x.positive {
             add(std::slice::from_ref(&x.team), &mut teams);

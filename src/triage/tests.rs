@@ -26,7 +26,7 @@ fn policy(routes: Vec<Route>) -> Policy {
         "advertising",
         "management",
     ];
-    Policy::new(PolicyParts {
+    Policy::new(Settings {
         teams: names.iter().map(|n| team(n)).collect(),
         routes,
         default_team: "customer-service".into(),

@@ -84,7 +84,7 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
     );
     assert_eq!((first.subject_count, third.subject_count), (1, 3));
     // The third mention makes the subject one to act on: one more point.
-    let plain = Policy::default().severity.judge(&Signals {
+    let plain = Policy::default().settings.severity.judge(&Signals {
         compound: -0.6,
         alarm: false,
         weight: 1.0,
