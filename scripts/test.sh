@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 # The tests start their own HTTP servers in-process, signal the daemon with
-# `kill`, and run a real Dovecot (IMAP) with a certificate made by openssl.
+# `kill`, run a real Dovecot (IMAP) with a certificate made by openssl, and
+# a real SMTP server (aiosmtpd, run by the system Python 3).
 command -v kill >/dev/null || need_apt+=(procps)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null || need_apt+=(openssl)
 if ((${#need_apt[@]})); then

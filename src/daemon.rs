@@ -9,9 +9,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::delivery::sender::Sender;
+use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::sentiment::Scorers;
-use crate::source::driver::{run_source, PollReport, Poller};
+use crate::source::driver::{run_source, Backoff, PollReport, Poller};
 use crate::source::http::{HttpClient, HttpError};
 use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;
@@ -31,6 +33,9 @@ pub enum DaemonError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] HttpError),
+    /// The mail transport could not be built (a missing password, a bad CA file).
+    #[error("cannot set up mail: {0}")]
+    Mail(#[from] SendError),
 }
 
 /// Everything a running Vigia holds.
@@ -39,6 +44,8 @@ pub struct Runtime {
     pub store: Store,
     poller: Arc<Poller>,
     sources: Vec<Arc<dyn Source>>,
+    /// Delivers alerts and digests.
+    pub sender: Sender,
 }
 
 impl Runtime {
@@ -97,10 +104,21 @@ impl Runtime {
         for source in &sources {
             poller.register(source.as_ref()).await?;
         }
+        let sender = Sender::new(
+            store.clone(),
+            Transport::new(&config.mail)?,
+            config.mail.clone(),
+            Arc::new(config.policy.clone()),
+            Backoff {
+                min: config.mail.retry,
+                max: Duration::from_secs(3600),
+            },
+        );
         Ok(Runtime {
             store,
             poller,
             sources,
+            sender,
         })
     }
 
@@ -153,6 +171,7 @@ impl Runtime {
         for source in self.sources {
             tasks.spawn(run_source(self.poller.clone(), source, shutdown.clone()));
         }
+        tasks.spawn(self.sender.run(shutdown.clone()));
         shutdown.cancelled().await;
         info!("Shutting down.");
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {

@@ -22,6 +22,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod delivery;
 pub mod pipeline;
 pub mod sentiment;
 pub mod source;

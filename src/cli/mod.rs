@@ -4,6 +4,7 @@ mod check;
 mod feeds;
 mod followup;
 mod mentions;
+mod outbox;
 mod output;
 mod poll;
 mod run;
@@ -52,6 +53,10 @@ enum Command {
     Mentions(mentions::MentionsArgs),
     /// Recurring subjects: what keeps coming back, with counts and quotes.
     Topics(topics::TopicsArgs),
+    /// Mail waiting to be sent, or that failed (--all: sent mail too).
+    Outbox(outbox::OutboxArgs),
+    /// Send one test message through the configured mail path.
+    TestEmail(outbox::TestEmailArgs),
     /// Validate the config and report every problem.
     Check,
     /// Feed status and OPML import.
@@ -99,6 +104,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Poll(args) => poll::run(config, args).await,
             Command::Mentions(args) => mentions::run(config, args).await,
             Command::Topics(args) => topics::run(config, args).await,
+            Command::Outbox(args) => outbox::list(config, args).await,
+            Command::TestEmail(args) => outbox::test_email(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
             Command::Check | Command::Score(_) | Command::Feeds(feeds::FeedsCommand::Import(_)) => {
                 Ok(())

@@ -42,6 +42,16 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         new.len(),
     );
+    let mail = runtime.sender.pass().await.context("sending mail")?;
+    if mail.queued + mail.sent + mail.failed > 0 {
+        println!(
+            "Mail: {} alert mails queued, {} sent, {} failed ({}); `vigia outbox` lists what waits.",
+            mail.queued,
+            mail.sent,
+            mail.failed,
+            config.mail.describe()
+        );
+    }
     for r in reports.iter().filter(|r| r.error.is_some()) {
         let error = r.error.as_deref().unwrap_or_default();
         println!(

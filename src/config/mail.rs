@@ -73,7 +73,7 @@ pub(super) fn imaps(
         if host.is_empty() {
             check.push(Some(m.host.span()), format!("{key}.host"), "is empty");
         }
-        let tls = tls(check, &key, m, &host);
+        let tls = tls(check, &key, m.tls.as_ref(), &host);
         let port = match &m.port {
             None => match tls {
                 ImapTls::Implicit => 993,
@@ -91,7 +91,12 @@ pub(super) fn imaps(
                     0
                 }),
         };
-        let password = password(check, &key, m, &dir);
+        let password = password(check, &key, (&m.password_env, &m.password_file), &dir)
+            .unwrap_or_else(|| {
+                let msg = "needs password_env (an environment variable) or password_file; passwords are not written in the config";
+                check.push(Some(m.name.span()), key.to_string(), msg);
+                PasswordSource::Env(String::new())
+            });
         let folders: Vec<String> = match &m.folders {
             None => vec!["INBOX".to_string()],
             Some(list) if list.get_ref().is_empty() => {
@@ -129,9 +134,11 @@ pub(super) fn imaps(
     out
 }
 
-/// Plain IMAP sends the password in clear: allowed only to this machine.
-fn tls(check: &mut Checker<'_>, key: &str, m: &RawImap, host: &str) -> ImapTls {
-    let Some(value) = &m.tls else {
+/// A `tls` key (IMAP or SMTP): "implicit" (the default), "starttls", or
+/// "plain", which sends the password in clear and is allowed only to this
+/// machine.
+pub(super) fn tls(check: &mut Checker<'_>, key: &str, value: Option<&Text>, host: &str) -> ImapTls {
+    let Some(value) = value else {
         return ImapTls::Implicit;
     };
     match value.get_ref().as_str() {
@@ -153,18 +160,20 @@ fn tls(check: &mut Checker<'_>, key: &str, m: &RawImap, host: &str) -> ImapTls {
     }
 }
 
-fn password(
+/// `password_env` or `password_file` (relative to the config), never
+/// both; None when neither is given.
+pub(super) fn password(
     check: &mut Checker<'_>,
     key: &str,
-    m: &RawImap,
+    (env, file): (&Option<Text>, &Option<Text>),
     dir: &std::path::Path,
-) -> PasswordSource {
-    match (&m.password_env, &m.password_file) {
+) -> Option<PasswordSource> {
+    match (env, file) {
         (Some(var), None) if !var.get_ref().is_empty() => {
-            PasswordSource::Env(var.get_ref().clone())
+            Some(PasswordSource::Env(var.get_ref().clone()))
         }
         (None, Some(file)) if !file.get_ref().is_empty() => {
-            PasswordSource::File(dir.join(file.get_ref()))
+            Some(PasswordSource::File(dir.join(file.get_ref())))
         }
         (Some(_), Some(file)) => {
             check.push(
@@ -172,13 +181,9 @@ fn password(
                 key.to_string(),
                 "set password_env or password_file, not both",
             );
-            PasswordSource::File(dir.join(file.get_ref()))
+            Some(PasswordSource::File(dir.join(file.get_ref())))
         }
-        _ => {
-            let msg = "needs password_env (an environment variable) or password_file; passwords are not written in the config";
-            check.push(Some(m.name.span()), key.to_string(), msg);
-            PasswordSource::Env(String::new())
-        }
+        _ => None,
     }
 }
 

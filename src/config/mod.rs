@@ -6,6 +6,7 @@
 //! into one [`KeywordMatcher`]. Relative paths in a config file resolve
 //! against the directory that holds it. `vigia check` runs exactly this.
 
+mod delivery;
 pub mod error;
 mod mail;
 pub mod opml;
@@ -24,6 +25,7 @@ use error::SourceFile;
 pub use error::{ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
+use crate::delivery::MailSettings;
 use crate::pipeline::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
@@ -60,6 +62,8 @@ pub struct Config {
     pub matcher: KeywordMatcher,
     /// Teams, routing, severity and subjects.
     pub policy: Policy,
+    /// How mail is sent.
+    pub mail: MailSettings,
 }
 
 /// A brand.

@@ -51,6 +51,42 @@ pub struct RawConfig {
     /// `[triage]`
     #[serde(default)]
     pub triage: RawTriage,
+    /// `[mail]`
+    #[serde(default)]
+    pub mail: RawMail,
+}
+
+/// `[mail]`: how Vigia sends email. Without `host`, messages are written
+/// as `.eml` files to `dir` instead.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    /// Sender, e.g. `"Vigia <vigia@example.com>"`.
+    pub from: Option<Text>,
+    /// Recipients for teams that list none.
+    #[serde(default)]
+    pub to: Vec<Text>,
+    /// SMTP server.
+    pub host: Option<Text>,
+    /// Port; defaults to 465 for `tls = "implicit"`, 587 for `starttls`, 25 for `plain`.
+    pub port: Option<Spanned<i64>>,
+    /// `implicit` (default), `starttls`, or `plain` (localhost only).
+    pub tls: Option<Text>,
+    /// Extra CA certificate (PEM) to trust, for a private server.
+    pub ca_file: Option<Text>,
+    /// Login name, when the server wants one.
+    pub user: Option<Text>,
+    /// Environment variable holding the password.
+    pub password_env: Option<Text>,
+    /// File holding the password (e.g. a systemd credential).
+    pub password_file: Option<Text>,
+    /// Folder for `.eml` files when no `host` is set.
+    pub dir: Option<Text>,
+    /// SMTP timeout, e.g. `"30s"`.
+    pub timeout: Option<Text>,
+    /// Delay before the first retry of a failed mail (default 30s; it
+    /// doubles up to an hour).
+    pub retry: Option<Text>,
 }
 
 /// `[[team]]`: who hears about the mentions routed to it.

@@ -90,17 +90,12 @@ pub(super) fn policy(
         }
         let mut recipients = Vec::new();
         for (j, r) in t.recipients.iter().enumerate() {
-            let address = r.get_ref().trim();
-            let plausible = address.split_once('@').is_some_and(|(user, host)| {
-                !user.is_empty() && host.contains('.') && !host.starts_with('.')
-            }) && !address
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
-            if plausible {
-                recipients.push(address.to_string());
-            } else {
-                let msg = format!("{address:?} is not an email address");
-                check.push(Some(r.span()), format!("{key}.recipients[{j}]"), msg);
+            match r.get_ref().trim().parse::<lettre::message::Mailbox>() {
+                Ok(mailbox) => recipients.push(mailbox.to_string()),
+                Err(e) => {
+                    let msg = format!("{:?} is not an email address ({e})", r.get_ref());
+                    check.push(Some(r.span()), format!("{key}.recipients[{j}]"), msg);
+                }
             }
         }
         teams.push(Team {

@@ -162,6 +162,8 @@ pub(super) fn from_raw(
         weights.insert(m.id.clone(), weight);
     }
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
+    let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
+    let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -192,6 +194,7 @@ pub(super) fn from_raw(
         lexicon_overrides,
         matcher,
         policy,
+        mail,
     })
 }
 

@@ -6,6 +6,7 @@
 //! Blocking SQLite calls run on tokio's blocking pool ([`Store::call`]).
 
 pub mod mentions;
+pub mod outbox;
 pub mod sources;
 pub mod topics;
 pub mod triage;
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_origin.sql"),
     include_str!("migrations/0003_sentiment.sql"),
     include_str!("migrations/0004_triage.sql"),
+    include_str!("migrations/0005_outbox.sql"),
 ];
 
 /// Why a store operation failed.

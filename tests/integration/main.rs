@@ -8,4 +8,5 @@ mod helpers;
 mod imap;
 mod maildir;
 mod rss;
+mod smtp;
 mod triage;

@@ -1,0 +1,143 @@
+//! `vigia outbox`: mail waiting or failed; `vigia test-email TO`: one
+//! message through the configured path.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use lettre::message::Mailbox;
+use lettre::Message;
+use rusqlite::params;
+
+use super::output::{clean, table, time};
+use crate::config::Config;
+use crate::daemon::Runtime;
+use crate::store::outbox::{self, NewMail};
+use crate::store::{self as db, Store};
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Sent mail too.
+    #[arg(long)]
+    all: bool,
+    /// At most this many, newest first.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TestEmailArgs {
+    /// Recipient.
+    to: String,
+}
+
+pub async fn list(config: Config, args: OutboxArgs) -> anyhow::Result<()> {
+    let store = Store::open(&config.storage_path)
+        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let (all, limit) = (args.all, args.limit);
+    let rows = store.call(move |c| outbox::list(c, all, limit)).await?;
+    if let Format::Json = args.format {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("The outbox is empty ({}).", config.mail.describe());
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.kind.clone(),
+                r.state.clone(),
+                time(Some(r.created_at)),
+                r.attempts.to_string(),
+                r.next_attempt_at.map_or("-".into(), |t| time(Some(t))),
+                clean(&r.to.join(","), 40),
+                clean(&r.subject, 60),
+                clean(r.last_error.as_deref().unwrap_or("-"), 80),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "KIND",
+            "STATE",
+            "QUEUED",
+            "TRIES",
+            "NEXT TRY",
+            "TO",
+            "SUBJECT",
+            "LAST ERROR",
+        ],
+        &cells,
+    );
+    Ok(())
+}
+
+pub async fn test_email(config: Config, args: TestEmailArgs) -> anyhow::Result<()> {
+    let to: Mailbox = args
+        .to
+        .parse()
+        .with_context(|| format!("{:?} is not an email address", args.to))?;
+    let from: Mailbox = config.mail.from.parse().context("[mail] from")?;
+    let runtime = Runtime::start(&config).await.context("starting")?;
+    let now = db::now();
+    let key = format!("test:{now}:{}:{}", to.email, fastrand::u32(..));
+    let message = Message::builder()
+        .from(from.clone())
+        .to(to.clone())
+        .subject("[Vigia] Test message")
+        .message_id(Some(format!("<vigia.test.{now}.{}@{}>", fastrand::u32(..), from.email.domain())))
+        .body(format!(
+            "This is a test message from Vigia, sent through {}.\nIf you can read it, alerts and digests will reach you.\n",
+            config.mail.describe()
+        ))
+        .context("building the test message")?;
+    let (from_addr, to_addr) = (from.email.to_string(), vec![to.email.to_string()]);
+    let bytes = message.formatted();
+    let id = runtime
+        .store
+        .call(move |c| {
+            let mail = NewMail {
+                key: &key,
+                kind: "test",
+                from: &from_addr,
+                to: &to_addr,
+                subject: "[Vigia] Test message",
+                message: &bytes,
+            };
+            outbox::enqueue(c, &mail, now)
+        })
+        .await?
+        .context("the test message was already queued")?;
+    runtime.sender.pass().await?;
+    let (sent, error): (Option<i64>, Option<String>) = runtime
+        .store
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT sent_at, last_error FROM outbox WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await?;
+    match (sent, error) {
+        (Some(_), _) => println!("Sent to {} through {}.", to.email, config.mail.describe()),
+        (None, error) => anyhow::bail!(
+            "not sent through {}: {}; it stays in the outbox (id {id}) and the daemon will retry",
+            config.mail.describe(),
+            error.unwrap_or_default()
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Validation of `[mail]`: the sender, fallback recipients and the way out.
+
+use std::path::Path;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+
+use super::mail::{password, tls};
+use super::raw::{RawMail, Text};
+use super::validate::Checker;
+use crate::delivery::{MailSettings, SmtpSettings, TransportSettings};
+use crate::source::imap::ImapTls;
+
+fn mailbox(check: &mut Checker<'_>, value: &Text, key: &str) -> Option<String> {
+    match value.get_ref().parse::<Mailbox>() {
+        Ok(m) => Some(m.to_string()),
+        Err(e) => {
+            let msg = format!("{:?} is not an email address ({e})", value.get_ref());
+            check.push(Some(value.span()), key, msg);
+            None
+        }
+    }
+}
+
+/// `[mail]`; `state_dir` holds the default `.eml` folder.
+pub(super) fn mail(
+    check: &mut Checker<'_>,
+    raw: &RawMail,
+    dir: &Path,
+    state_dir: &Path,
+) -> MailSettings {
+    let from = match &raw.from {
+        Some(v) => mailbox(check, v, "mail.from").unwrap_or_default(),
+        None => "Vigia <vigia@localhost>".to_string(),
+    };
+    let fallback_to = raw
+        .to
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| mailbox(check, t, &format!("mail.to[{i}]")))
+        .collect();
+    let timeout = check.duration(
+        raw.timeout.as_ref(),
+        "mail.timeout",
+        Duration::from_secs(30),
+    );
+    let transport = match &raw.host {
+        None => {
+            let smtp_only = [
+                &raw.port.as_ref().map(|p| p.span()),
+                &raw.tls.as_ref().map(Text::span),
+                &raw.user.as_ref().map(Text::span),
+            ];
+            if let Some(span) = smtp_only.into_iter().flatten().next() {
+                check.push(
+                    Some(span.clone()),
+                    "mail",
+                    "SMTP settings without mail.host: set host, or remove them to write .eml files",
+                );
+            }
+            let folder = raw
+                .dir
+                .as_ref()
+                .map_or_else(|| state_dir.join("outbox"), |d| dir.join(d.get_ref()));
+            TransportSettings::Files(folder)
+        }
+        Some(host) => {
+            if let Some(d) = &raw.dir {
+                check.push(
+                    Some(d.span()),
+                    "mail.dir",
+                    "is for the .eml transport; with mail.host mail goes to the server",
+                );
+            }
+            let host = host.get_ref().trim().to_string();
+            let mode = tls(check, "mail", raw.tls.as_ref(), &host);
+            let default_port = match mode {
+                ImapTls::Implicit => 465,
+                ImapTls::StartTls => 587,
+                ImapTls::Plain => 25,
+            };
+            let port = match &raw.port {
+                None => default_port,
+                Some(p) => u16::try_from(*p.get_ref())
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .unwrap_or_else(|| {
+                        check.push(
+                            Some(p.span()),
+                            "mail.port",
+                            format!("{} is not a port", p.get_ref()),
+                        );
+                        default_port
+                    }),
+            };
+            let secret = password(check, "mail", (&raw.password_env, &raw.password_file), dir);
+            let login = match (&raw.user, secret) {
+                (Some(user), Some(secret)) => Some((user.get_ref().clone(), secret)),
+                (None, None) => None,
+                (Some(user), None) => {
+                    check.push(Some(user.span()), "mail.user", "needs password_env or password_file; passwords are not written in the config");
+                    None
+                }
+                (None, Some(_)) => {
+                    check.push(None, "mail", "a password without mail.user");
+                    None
+                }
+            };
+            TransportSettings::Smtp(SmtpSettings {
+                host,
+                port,
+                tls: mode,
+                ca_file: raw.ca_file.as_ref().map(|f| dir.join(f.get_ref())),
+                login,
+                timeout,
+            })
+        }
+    };
+    let retry = match &raw.retry {
+        None => Duration::from_secs(30),
+        Some(v) => match humantime::parse_duration(v.get_ref()) {
+            Ok(d) if d >= Duration::from_secs(1) && d <= Duration::from_secs(3600) => d,
+            _ => {
+                let msg = format!("{:?} is not a duration from 1s to 1h", v.get_ref());
+                check.push(Some(v.span()), "mail.retry", msg);
+                Duration::from_secs(30)
+            }
+        },
+    };
+    MailSettings {
+        from,
+        fallback_to,
+        transport,
+        retry,
+    }
+}

@@ -1,0 +1,89 @@
+//! Delivery: every email Vigia sends goes through the outbox.
+//!
+//! Mail is rendered and written to the `outbox` table in the same
+//! transaction that records what it covers (for alerts: the alert queue
+//! rows it empties). The sender ([`sender`]) then delivers pending mail
+//! through the configured [`Transport`], with exponential backoff, and
+//! records the result. A crash before delivery leaves the mail pending, so
+//! it goes out once after the restart; the window in which a mail could go
+//! out twice is between the server's final "250 OK" and the `sent_at`
+//! update, and the Message-ID (stable per outbox row) lets mail clients
+//! fold such a repeat.
+
+pub mod render;
+pub mod sender;
+mod transport;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use transport::{SendError, Transport};
+
+use crate::source::imap::{ImapTls, PasswordSource};
+
+/// How mail leaves, as configured in `[mail]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailSettings {
+    /// Sender address (`Name <addr>` or `addr`).
+    pub from: String,
+    /// Recipients for teams that list none.
+    pub fallback_to: Vec<String>,
+    /// SMTP or files.
+    pub transport: TransportSettings,
+    /// Delay before the first retry; it doubles up to an hour.
+    pub retry: Duration,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportSettings {
+    /// An SMTP server.
+    Smtp(SmtpSettings),
+    /// One `.eml` file per message in this folder (the default without a
+    /// server: nothing is lost, and a person or a script can send them).
+    Files(PathBuf),
+}
+
+/// An SMTP server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmtpSettings {
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Implicit TLS, STARTTLS, or plain (localhost only).
+    pub tls: ImapTls,
+    /// Extra CA certificate (PEM) to trust.
+    pub ca_file: Option<PathBuf>,
+    /// Login and where its password is.
+    pub login: Option<(String, PasswordSource)>,
+    /// Connection and command timeout.
+    pub timeout: Duration,
+}
+
+impl MailSettings {
+    /// Files in `dir`, from `vigia@localhost`: what an unconfigured Vigia does.
+    pub fn files(dir: PathBuf) -> MailSettings {
+        MailSettings {
+            from: "Vigia <vigia@localhost>".into(),
+            fallback_to: Vec::new(),
+            transport: TransportSettings::Files(dir),
+            retry: Duration::from_secs(30),
+        }
+    }
+
+    /// Where mail goes, for logs and `vigia check`: never the password.
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            TransportSettings::Smtp(s) => {
+                let mode = match s.tls {
+                    ImapTls::Implicit => "smtps",
+                    ImapTls::StartTls => "smtp+starttls",
+                    ImapTls::Plain => "smtp",
+                };
+                format!("{mode}://{}:{}", s.host, s.port)
+            }
+            TransportSettings::Files(dir) => format!("files in {}", dir.display()),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Rendering email: both parts of every message escape what came from
+//! outside (titles, quotes, URLs, source names). Mention text is hostile
+//! input: a title `<script>` comes out as text, a `javascript:` link as
+//! inert text, a line break in a title never reaches a header.
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+/// Text from outside, safe in HTML text and in quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in plain(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text from outside for a plain-text part or a header: no control
+/// characters (a line break cannot start a header or fake a line), no
+/// bidirectional overrides (which can make text display reversed).
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A link to a URL from outside: only `http` and `https` URLs become
+/// links; anything else (`javascript:`, `data:`) is shown as inert text.
+pub fn link(url: &str, label: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+            format!("<a href=\"{}\">{}</a>", escape(u.as_str()), escape(label))
+        }
+        _ => format!("{} ({})", escape(label), escape(url)),
+    }
+}
+
+/// One mention in an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertItem {
+    /// Mention id.
+    pub id: i64,
+    /// Brand.
+    pub brand: String,
+    /// Title.
+    pub title: String,
+    /// URL, when it has one.
+    pub url: Option<String>,
+    /// The quote.
+    pub snippet: String,
+    /// Severity name.
+    pub severity: String,
+    /// Compound sentiment.
+    pub sentiment: Option<f64>,
+    /// Source it was first seen in.
+    pub source: String,
+    /// What its subject is about, and how many mentions it has.
+    pub subject: Option<(String, u32)>,
+}
+
+/// An alert to one team: the urgent and critical mentions queued for it.
+pub fn alert(
+    from: &Mailbox,
+    to: &[Mailbox],
+    team: &str,
+    items: &[AlertItem],
+    message_id: &str,
+) -> Result<Message, lettre::error::Error> {
+    let worst = if items.iter().any(|i| i.severity == "critical") {
+        "CRITICAL"
+    } else {
+        "Urgent"
+    };
+    let subject = match items {
+        [one] => format!("[Vigia] {worst}: {}", plain(&one.title)),
+        many => format!(
+            "[Vigia] {worst}: {} mentions for {}",
+            many.len(),
+            plain(team)
+        ),
+    };
+    let mut text = format!("{worst} mentions routed to {}:\n\n", plain(team));
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif;color:#222\">\
+         <h2 style=\"margin:0 0 12px\">{worst} mentions for {}</h2>",
+        escape(team)
+    );
+    for i in items {
+        let score = i
+            .sentiment
+            .map(|s| format!("{s:+.2}"))
+            .unwrap_or_else(|| "-".into());
+        let subject = i
+            .subject
+            .as_ref()
+            .map(|(label, n)| format!("subject \"{}\" ({n} in the window)", plain(label)))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "#{} [{}] {} ({}, sentiment {score})\n  \"{}\"\n  {}\n  source: {}  {subject}\n\n",
+            i.id,
+            i.severity,
+            plain(&i.title),
+            plain(&i.brand),
+            plain(&i.snippet),
+            plain(i.url.as_deref().unwrap_or("(no link)")),
+            plain(&i.source),
+        ));
+        let color = if i.severity == "critical" {
+            "#b00020"
+        } else {
+            "#c05600"
+        };
+        let title = match &i.url {
+            Some(url) => link(url, &i.title),
+            None => escape(&i.title),
+        };
+        html.push_str(&format!(
+            "<div style=\"border-left:4px solid {color};padding:4px 12px;margin:0 0 16px\">\
+             <div style=\"font-size:12px;color:{color};text-transform:uppercase\">{} · {} · sentiment {score}</div>\
+             <div style=\"font-size:16px;font-weight:bold;margin:2px 0\">{title}</div>\
+             <blockquote style=\"margin:4px 0;color:#444\">{}</blockquote>\
+             <div style=\"font-size:12px;color:#666\">#{} · {} {}</div></div>",
+            escape(&i.severity),
+            escape(&i.brand),
+            escape(&i.snippet),
+            i.id,
+            escape(&i.source),
+            escape(&subject),
+        ));
+    }
+    text.push_str("Follow up: vigia mentions ack ID, resolve ID or ignore ID.\n");
+    html.push_str(
+        "<p style=\"font-size:12px;color:#666\">Follow up with <code>vigia mentions ack ID</code>, \
+         <code>resolve ID</code> or <code>ignore ID</code>.</p></body></html>",
+    );
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .subject(subject)
+        .message_id(Some(message_id.to_string()));
+    for mailbox in to {
+        builder = builder.to(mailbox.clone());
+    }
+    builder.multipart(MultiPart::alternative_plain_html(text, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_comes_out_inert() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(
+            link("javascript:alert(1)", "click"),
+            "click (javascript:alert(1))"
+        );
+        assert_eq!(
+            link("https://ex.com/a?b=\"c\"", "<b>t</b>"),
+            "<a href=\"https://ex.com/a?b=%22c%22\">&lt;b&gt;t&lt;/b&gt;</a>"
+        );
+        assert_eq!(plain("line\r\nBcc: evil@x\u{202e}"), "line  Bcc: evil@x");
+    }
+}

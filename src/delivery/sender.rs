@@ -1,0 +1,280 @@
+//! The sender: turns queued alerts into outbox mail (one per team, in the
+//! transaction that empties the queue), delivers what is due, and backs
+//! off on failure. Runs beside the pollers in the daemon; `vigia
+//! test-email` uses one pass of it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::address::{Address, Envelope};
+use lettre::message::Mailbox;
+use rusqlite::{params, Connection, TransactionBehavior};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::render::{self, AlertItem};
+use super::{MailSettings, Transport};
+use crate::source::driver::Backoff;
+use crate::store::outbox::{self, NewMail};
+use crate::store::{self, Store, StoreError};
+use crate::triage::subjects::Profile;
+use crate::triage::Policy;
+
+/// How often the sender looks for new alerts and due mail.
+pub const TICK: Duration = Duration::from_secs(5);
+
+/// Delivers the outbox.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    store: Store,
+    transport: Transport,
+    settings: MailSettings,
+    policy: Arc<Policy>,
+    backoff: Backoff,
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Mails queued from alerts.
+    pub queued: usize,
+    /// Mails the server took.
+    pub sent: usize,
+    /// Attempts that failed.
+    pub failed: usize,
+}
+
+impl Sender {
+    /// A sender through `transport`, retrying after `backoff`.
+    pub fn new(
+        store: Store,
+        transport: Transport,
+        settings: MailSettings,
+        policy: Arc<Policy>,
+        backoff: Backoff,
+    ) -> Sender {
+        Sender {
+            store,
+            transport,
+            settings,
+            policy,
+            backoff,
+        }
+    }
+
+    /// Queues alerts, then sends what is due.
+    pub async fn pass(&self) -> Result<Pass, StoreError> {
+        let queued = self.queue_alerts().await?;
+        let (sent, failed) = self.send_due().await?;
+        Ok(Pass {
+            queued,
+            sent,
+            failed,
+        })
+    }
+
+    /// Runs passes until `shutdown`; a pass in progress finishes first.
+    pub async fn run(self, shutdown: CancellationToken) {
+        info!(transport = %self.settings.describe(), "Mail sender started.");
+        loop {
+            match self.pass().await {
+                Ok(p) if p != Pass::default() => {
+                    info!(
+                        queued = p.queued,
+                        sent = p.sent,
+                        failed = p.failed,
+                        "Mail pass."
+                    )
+                }
+                Ok(_) => {}
+                Err(error) => warn!(%error, "Mail pass failed; retrying."),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+
+    /// Puts the alert queue into the outbox: one mail per team.
+    async fn queue_alerts(&self) -> Result<usize, StoreError> {
+        let (settings, policy) = (self.settings.clone(), self.policy.clone());
+        self.store
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let now = store::now();
+                let window = now - policy.settings.subject_window.as_secs() as i64;
+                let mut queued = 0;
+                for (team, rows) in pending_alerts(&tx, window)? {
+                    let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
+                    let outbox_id = queue_alert(&tx, &settings, &policy, &team, &rows, now)?;
+                    queued += usize::from(outbox_id.is_some());
+                    for id in ids {
+                        tx.execute(
+                            "UPDATE alert_queue SET outbox_id = ?2,
+                                 sent_at = CASE WHEN ?2 IS NULL THEN ?3 END WHERE id = ?1",
+                            params![id, outbox_id, now],
+                        )?;
+                    }
+                }
+                tx.commit()?;
+                Ok(queued)
+            })
+            .await
+    }
+
+    /// Sends every due mail once; returns (sent, failed).
+    async fn send_due(&self) -> Result<(usize, usize), StoreError> {
+        let due = self
+            .store
+            .call(|c| outbox::due(c, store::now(), 100))
+            .await?;
+        let (mut sent, mut failed) = (0, 0);
+        for mail in due {
+            let result = match envelope(&mail.from, &mail.to) {
+                Ok(envelope) => self.transport.send(mail.id, &envelope, &mail.message).await,
+                Err(error) => Err(error),
+            };
+            let id = mail.id;
+            match result {
+                Ok(()) => {
+                    sent += 1;
+                    self.store
+                        .call(move |c| outbox::mark_sent(c, id, store::now()))
+                        .await?;
+                }
+                Err(error) => {
+                    failed += 1;
+                    let delay = self.backoff.delay(mail.attempts + 1, None, false);
+                    warn!(outbox_id = id, attempt = mail.attempts + 1, %error, retry_in_secs = delay.as_secs(), "Mail not sent.");
+                    let retry = (!error.permanent).then(|| store::now() + delay.as_secs() as i64);
+                    let message = error.message;
+                    self.store
+                        .call(move |c| outbox::mark_failed(c, id, &message, retry, store::now()))
+                        .await?;
+                }
+            }
+        }
+        Ok((sent, failed))
+    }
+}
+
+fn envelope(from: &str, to: &[String]) -> Result<Envelope, super::SendError> {
+    let bad = |what: &str, e: lettre::address::AddressError| super::SendError {
+        permanent: true,
+        message: format!("{what}: {e}"),
+    };
+    let from: Address = from.parse().map_err(|e| bad("sender", e))?;
+    let to = to
+        .iter()
+        .map(|t| t.parse::<Address>().map_err(|e| bad("recipient", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Envelope::new(Some(from), to).map_err(|e| super::SendError {
+        permanent: true,
+        message: format!("envelope: {e}"),
+    })
+}
+
+type QueuedAlerts = BTreeMap<String, Vec<(i64, AlertItem)>>;
+
+/// Queued alerts not yet in a mail, by team, oldest first.
+fn pending_alerts(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.id, q.team, q.severity, m.id, m.brand, m.title, m.url, m.snippet,
+                m.sentiment, m.source_id,
+                (SELECT profile FROM subjects s WHERE s.id = m.subject_id),
+                (SELECT COUNT(*) FROM mentions x WHERE x.subject_id = m.subject_id
+                                                  AND x.first_seen_at >= ?1)
+         FROM alert_queue q JOIN mentions m ON m.id = q.mention_id
+         WHERE q.outbox_id IS NULL AND q.sent_at IS NULL
+         ORDER BY q.team, q.id",
+    )?;
+    let rows = stmt.query_map([window], |r| {
+        let profile: Option<String> = r.get(10)?;
+        let label = profile
+            .and_then(|p| serde_json::from_str::<Profile>(&p).ok())
+            .map(|p| p.label());
+        Ok((
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(0)?,
+            AlertItem {
+                severity: r.get(2)?,
+                id: r.get(3)?,
+                brand: r.get(4)?,
+                title: r.get(5)?,
+                url: r.get(6)?,
+                snippet: r.get(7)?,
+                sentiment: r.get(8)?,
+                source: r.get(9)?,
+                subject: label.map(|l| (l, r.get::<_, u32>(11).unwrap_or(1))),
+            },
+        ))
+    })?;
+    let mut by_team = QueuedAlerts::new();
+    for row in rows {
+        let (team, queue_id, item) = row?;
+        by_team.entry(team).or_default().push((queue_id, item));
+    }
+    Ok(by_team)
+}
+
+/// Renders and queues one team's alert mail; None when the team has no
+/// recipients (nor `[mail] to`), which is logged.
+fn queue_alert(
+    conn: &Connection,
+    settings: &MailSettings,
+    policy: &Policy,
+    team: &str,
+    rows: &[(i64, AlertItem)],
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let configured = policy
+        .team(team)
+        .map(|t| t.recipients.clone())
+        .unwrap_or_default();
+    let to = if configured.is_empty() {
+        settings.fallback_to.clone()
+    } else {
+        configured
+    };
+    let mailboxes: Vec<Mailbox> = to.iter().filter_map(|t| t.parse().ok()).collect();
+    let from: Option<Mailbox> = settings.from.parse().ok();
+    let (Some(from), false) = (from, mailboxes.is_empty()) else {
+        warn!(
+            team,
+            alerts = rows.len(),
+            "No recipients for this team's alerts: set its recipients or [mail] to."
+        );
+        return Ok(None);
+    };
+    let first = rows.first().map_or(0, |(q, _)| *q);
+    let key = format!("alert:{team}:{first}");
+    let safe_team: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
+    let message_id = format!("<vigia.alert.{safe_team}.{first}@{}>", from.email.domain());
+    let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
+    let message = render::alert(&from, &mailboxes, team, &items, &message_id).map_err(|e| {
+        StoreError::Corrupt {
+            column: "alert",
+            message: e.to_string(),
+        }
+    })?;
+    let subject = message
+        .headers()
+        .get_raw("Subject")
+        .unwrap_or_default()
+        .to_string();
+    let recipients: Vec<String> = mailboxes.iter().map(|m| m.email.to_string()).collect();
+    outbox::enqueue(
+        conn,
+        &NewMail {
+            key: &key,
+            kind: "alert",
+            from: from.email.as_ref(),
+            to: &recipients,
+            subject: &subject,
+            message: &message.formatted(),
+        },
+        now,
+    )
+}

@@ -1,0 +1,132 @@
+//! The two ways out: an SMTP server (lettre, rustls) or `.eml` files.
+
+use std::path::{Path, PathBuf};
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::{MailSettings, SmtpSettings, TransportSettings};
+use crate::source::imap::{ImapTls, PasswordSource};
+
+/// Why a message did not go out. Never carries the password.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// The server refused this message for good (5xx): retrying will not help.
+    pub permanent: bool,
+    /// What happened.
+    pub message: String,
+}
+
+impl SendError {
+    fn transient(message: impl Into<String>) -> SendError {
+        SendError {
+            permanent: false,
+            message: message.into(),
+        }
+    }
+}
+
+/// A built transport.
+#[derive(Clone)]
+pub enum Transport {
+    /// An SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a folder.
+    Files(PathBuf),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Smtp(_) => f.write_str("Transport::Smtp"),
+            Transport::Files(dir) => write!(f, "Transport::Files({})", dir.display()),
+        }
+    }
+}
+
+impl Transport {
+    /// Builds the transport: reads the password and the CA file now, so
+    /// that a mistake shows at start-up.
+    pub fn new(settings: &MailSettings) -> Result<Transport, SendError> {
+        match &settings.transport {
+            TransportSettings::Files(dir) => Ok(Transport::Files(dir.clone())),
+            TransportSettings::Smtp(s) => smtp(s).map(Transport::Smtp),
+        }
+    }
+
+    /// Sends one rendered message; `id` names its file in the files
+    /// transport, so that sending it again replaces it.
+    pub async fn send(
+        &self,
+        id: i64,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<(), SendError> {
+        match self {
+            Transport::Smtp(smtp) => {
+                smtp.send_raw(envelope, message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError {
+                        permanent: e.is_permanent(),
+                        message: format!("SMTP: {e}"),
+                    })
+            }
+            Transport::Files(dir) => write_file(dir, id, message).await,
+        }
+    }
+}
+
+fn smtp(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+        .port(s.port)
+        .timeout(Some(s.timeout));
+    if s.tls != ImapTls::Plain {
+        let mut params = TlsParameters::builder(s.host.clone());
+        if let Some(path) = &s.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                SendError::transient(format!("cannot read ca_file {}: {e}", path.display()))
+            })?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| SendError::transient(format!("ca_file {}: {e}", path.display())))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params
+            .build()
+            .map_err(|e| SendError::transient(format!("TLS set-up: {e}")))?;
+        builder = builder.tls(match s.tls {
+            ImapTls::Implicit => Tls::Wrapper(params),
+            _ => Tls::Required(params),
+        });
+    }
+    if let Some((user, password)) = &s.login {
+        builder = builder.credentials(Credentials::new(user.clone(), read_password(password)?));
+    }
+    Ok(builder.build())
+}
+
+fn read_password(source: &PasswordSource) -> Result<String, SendError> {
+    match source {
+        PasswordSource::Env(var) => std::env::var(var)
+            .map_err(|_| SendError::transient(format!("environment variable {var} is not set"))),
+        PasswordSource::File(path) => std::fs::read_to_string(path)
+            .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
+            .map_err(|e| {
+                SendError::transient(format!("cannot read password file {}: {e}", path.display()))
+            }),
+    }
+}
+
+/// Writes `NNNNNNNN.eml` through a temporary file and a rename, so that a
+/// crash never leaves half a message and a repeat replaces the first.
+async fn write_file(dir: &Path, id: i64, message: &[u8]) -> Result<(), SendError> {
+    let io = |e: std::io::Error| SendError::transient(format!("{}: {e}", dir.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let name = format!("{id:08}.eml");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    tokio::fs::write(&tmp, message).await.map_err(io)?;
+    tokio::fs::rename(&tmp, dir.join(name)).await.map_err(io)
+}
