@@ -12,6 +12,7 @@
 
 pub mod render;
 pub mod sender;
+pub mod spikes;
 mod transport;
 
 use std::path::PathBuf;
