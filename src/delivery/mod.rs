@@ -14,6 +14,7 @@ pub mod render;
 pub mod sender;
 pub mod spikes;
 mod transport;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;

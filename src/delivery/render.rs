@@ -66,32 +66,48 @@ pub struct AlertItem {
     pub subject: Option<(String, u32)>,
 }
 
-/// An alert to one team: the urgent and critical mentions queued for it.
+/// What an alert is about: its subject line and its first line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heading {
+    /// The Subject header (made plain here).
+    pub subject: String,
+    /// The first line of both parts (escaped here).
+    pub title: String,
+}
+
+impl Heading {
+    /// The heading of a team's alert: the worst severity, and the title
+    /// when there is one mention.
+    pub fn team(team: &str, items: &[AlertItem]) -> Heading {
+        let worst = if items.iter().any(|i| i.severity == "critical") {
+            "CRITICAL"
+        } else {
+            "Urgent"
+        };
+        let subject = match items {
+            [one] => format!("[Vigia] {worst}: {}", one.title),
+            many => format!("[Vigia] {worst}: {} mentions for {team}", many.len()),
+        };
+        Heading {
+            subject,
+            title: format!("{worst} mentions for {team}"),
+        }
+    }
+}
+
+/// An alert: a heading and the mentions it is about.
 pub fn alert(
     from: &Mailbox,
     to: &[Mailbox],
-    team: &str,
+    heading: &Heading,
     items: &[AlertItem],
     message_id: &str,
 ) -> Result<Message, lettre::error::Error> {
-    let worst = if items.iter().any(|i| i.severity == "critical") {
-        "CRITICAL"
-    } else {
-        "Urgent"
-    };
-    let subject = match items {
-        [one] => format!("[Vigia] {worst}: {}", plain(&one.title)),
-        many => format!(
-            "[Vigia] {worst}: {} mentions for {}",
-            many.len(),
-            plain(team)
-        ),
-    };
-    let mut text = format!("{worst} mentions routed to {}:\n\n", plain(team));
+    let mut text = format!("{}:\n\n", plain(&heading.title));
     let mut html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif;color:#222\">\
-         <h2 style=\"margin:0 0 12px\">{worst} mentions for {}</h2>",
-        escape(team)
+         <h2 style=\"margin:0 0 12px\">{}</h2>",
+        escape(&heading.title)
     );
     for i in items {
         let score = i
@@ -143,7 +159,7 @@ pub fn alert(
     );
     let mut builder = Message::builder()
         .from(from.clone())
-        .subject(subject)
+        .subject(plain(&heading.subject))
         .message_id(Some(message_id.to_string()));
     for mailbox in to {
         builder = builder.to(mailbox.clone());

@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::render::{self, AlertItem};
+use super::spikes::SpikeRules;
+use super::watch;
 use super::{MailSettings, Transport};
 use crate::source::driver::Backoff;
 use crate::store::outbox::{self, NewMail};
@@ -32,6 +34,7 @@ pub struct Sender {
     settings: MailSettings,
     policy: Arc<Policy>,
     backoff: Backoff,
+    spikes: SpikeRules,
 }
 
 /// What one delivery pass did.
@@ -60,12 +63,19 @@ impl Sender {
             settings,
             policy,
             backoff,
+            spikes: SpikeRules::default(),
         }
     }
 
-    /// Queues alerts, then sends what is due.
+    /// Watches for negative spikes with these rules.
+    pub fn with_spikes(mut self, rules: SpikeRules) -> Sender {
+        self.spikes = rules;
+        self
+    }
+
+    /// Queues alerts and spike alerts, then sends what is due.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
-        let queued = self.queue_alerts().await?;
+        let queued = self.queue_alerts().await? + self.watch_spikes().await?;
         let (sent, failed) = self.send_due().await?;
         Ok(Pass {
             queued,
@@ -118,6 +128,19 @@ impl Sender {
                         )?;
                     }
                 }
+                tx.commit()?;
+                Ok(queued)
+            })
+            .await
+    }
+
+    /// Looks for negative spikes; queues one alert per spike.
+    async fn watch_spikes(&self) -> Result<usize, StoreError> {
+        let (settings, policy, rules) = (self.settings.clone(), self.policy.clone(), self.spikes);
+        self.store
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let queued = watch::detect(&tx, &settings, &policy, &rules, store::now())?;
                 tx.commit()?;
                 Ok(queued)
             })
@@ -229,50 +252,73 @@ fn queue_alert(
     rows: &[(i64, AlertItem)],
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let configured = policy
+    let to = policy
         .team(team)
         .map(|t| t.recipients.clone())
         .unwrap_or_default();
-    let to = if configured.is_empty() {
-        settings.fallback_to.clone()
+    let first = rows.first().map_or(0, |(q, _)| *q);
+    let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
+    let heading = render::Heading::team(team, &items);
+    let tag = format!("alert.{team}.{first}");
+    queue_mail(
+        conn,
+        settings,
+        &to,
+        &format!("alert:{team}:{first}"),
+        &tag,
+        &heading,
+        &items,
+        now,
+    )
+}
+
+/// Renders an alert and queues it under `key`; None when there is no
+/// recipient (neither `to` nor `[mail] to`), which is logged.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn queue_mail(
+    conn: &Connection,
+    settings: &MailSettings,
+    to: &[String],
+    key: &str,
+    tag: &str,
+    heading: &render::Heading,
+    items: &[AlertItem],
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let to = if to.is_empty() {
+        &settings.fallback_to[..]
     } else {
-        configured
+        to
     };
     let mailboxes: Vec<Mailbox> = to.iter().filter_map(|t| t.parse().ok()).collect();
     let from: Option<Mailbox> = settings.from.parse().ok();
     let (Some(from), false) = (from, mailboxes.is_empty()) else {
         warn!(
-            team,
-            alerts = rows.len(),
-            "No recipients for this team's alerts: set its recipients or [mail] to."
+            key,
+            "No recipients for this alert: set the team's recipients or [mail] to."
         );
         return Ok(None);
     };
-    let first = rows.first().map_or(0, |(q, _)| *q);
-    let key = format!("alert:{team}:{first}");
-    let safe_team: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
-    let message_id = format!("<vigia.alert.{safe_team}.{first}@{}>", from.email.domain());
-    let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
-    let message = render::alert(&from, &mailboxes, team, &items, &message_id).map_err(|e| {
+    let safe_tag: String = tag
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    let message_id = format!("<vigia.{safe_tag}@{}>", from.email.domain());
+    let message = render::alert(&from, &mailboxes, heading, items, &message_id).map_err(|e| {
         StoreError::Corrupt {
             column: "alert",
             message: e.to_string(),
         }
     })?;
-    let subject = message
-        .headers()
-        .get_raw("Subject")
-        .unwrap_or_default()
-        .to_string();
     let recipients: Vec<String> = mailboxes.iter().map(|m| m.email.to_string()).collect();
     outbox::enqueue(
         conn,
         &NewMail {
-            key: &key,
+            key,
             kind: "alert",
             from: from.email.as_ref(),
             to: &recipients,
-            subject: &subject,
+            subject: &render::plain(&heading.subject),
             message: &message.formatted(),
         },
         now,

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sentiment.sql"),
     include_str!("migrations/0004_triage.sql"),
     include_str!("migrations/0005_outbox.sql"),
+    include_str!("migrations/0006_spikes.sql"),
 ];
 
 /// Why a store operation failed.

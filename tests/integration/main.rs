@@ -9,4 +9,5 @@ mod imap;
 mod maildir;
 mod rss;
 mod smtp;
+mod spikes;
 mod triage;
