@@ -196,7 +196,9 @@ pub fn portuguese() -> &'static Portuguese {
 /// LeIA's lexicon with its known defects repaired, and the expressions of
 /// several words that [`Portuguese::prepare`] joins into one word:
 /// - negation words are taken out (LeIA scores `nao` -1.2, which adds
-///   negativity instead of negating);
+///   negativity instead of negating), and so are the clause rules'
+///   counterfactual markers (LeIA scores `esperava` 1.6, from "hoped";
+///   the rule makes it neutral and negates what follows);
 /// - entries listed in `data/pt/vigia_removals.tsv` are taken out: words
 ///   LeIA gives a valence they lack in Portuguese (`para`, "for", from
 ///   "stop"; `autor`; `romance`, "novel") and words whose common readings
@@ -247,7 +249,15 @@ pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
         let mut fields = line.split('\t');
         if let (Some(word), Some(value)) = (fields.next(), fields.next()) {
             let mut word = fold(word.trim());
-            if !word.is_empty() && !rules.negations.contains(&word) && !removed.contains(&word) {
+            let marker = rules
+                .clause
+                .as_ref()
+                .is_some_and(|c| c.hypothetical.contains(&word));
+            if !word.is_empty()
+                && !rules.negations.contains(&word)
+                && !marker
+                && !removed.contains(&word)
+            {
                 if ours && word.contains(' ') {
                     phrases.push(word.clone());
                     word = phrase_key(&word);
@@ -308,5 +318,7 @@ pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
     (lexicon, phrases)
 }
 
+#[cfg(test)]
+mod clause_tests;
 #[cfg(test)]
 mod tests;

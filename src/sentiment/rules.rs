@@ -215,6 +215,34 @@ pub struct Rules {
     /// A booster right after a word counts too ("gostei muito"), where
     /// the language puts it there; VADER's English looks only before.
     pub booster_after: bool,
+    /// Rules over whole clauses (Portuguese); None for VADER's English,
+    /// which then never looks at clauses.
+    pub clause: Option<ClauseWords>,
+}
+
+/// The words of the clause rules. A clause ends at , . ; : ! ? ( ) and
+/// before "but", a boundary word or a concessive marker.
+#[derive(Debug, Clone, Default)]
+pub struct ClauseWords {
+    /// Negations that reach every lexicon word after them in their clause
+    /// ("não achei o livro bom"), once however many there are (negative
+    /// concord: "não é nada bom"). The other negations keep VADER's three
+    /// words.
+    pub negations: Vec<String>,
+    /// Words that make a negation right before them "not only" ("não só").
+    pub not_only: Vec<String>,
+    /// Conjunctions that start a new clause ("e", "porque").
+    pub boundaries: Vec<String>,
+    /// Concessive markers: their clause is halved ("embora", "apesar").
+    pub concessive: Vec<String>,
+    /// Concessive markers of two words ("mesmo que", "pelo menos").
+    pub concessive_pairs: Vec<(String, String)>,
+    /// Counterfactual markers: the lexicon words after them in their
+    /// clause are negated ("poderia ser melhor"), and they are neutral.
+    pub hypothetical: Vec<String>,
+    /// Halve the words of a sentence that ends with "?": a question
+    /// asserts nothing.
+    pub questions: bool,
 }
 
 impl Rules {
@@ -256,6 +284,7 @@ impl Rules {
             but: "but".into(),
             fold: false,
             booster_after: false,
+            clause: None,
         }
     }
 }
@@ -343,6 +372,65 @@ impl Rules {
             but: "mas".into(),
             fold: true,
             booster_after: true,
+            clause: Some(clause_words_pt()),
         }
+    }
+}
+
+/// Portuguese negations whose scope is their clause: all but "sem", whose
+/// scope is the phrase it heads ("sem graça").
+const CLAUSE_NEGATE_PT: &[&str] = &[
+    "nao",
+    "nunca",
+    "jamais",
+    "nem",
+    "nenhum",
+    "nenhuma",
+    "ninguem",
+    "nada",
+    "tampouco",
+    "sequer",
+    "dificilmente",
+    "raramente",
+    "nope",
+];
+
+/// The Portuguese clause rules' words, folded.
+fn clause_words_pt() -> ClauseWords {
+    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    ClauseWords {
+        negations: words(CLAUSE_NEGATE_PT),
+        // "não só", "não apenas", "não somente": "not only".
+        not_only: words(&["so", "apenas", "somente"]),
+        // Coordinating and subordinating conjunctions that open a clause.
+        boundaries: words(&["e", "porque", "pois", "quando", "enquanto", "se"]),
+        concessive: words(&["embora", "apesar", "conquanto"]),
+        concessive_pairs: pairs(&[("mesmo", "que"), ("ainda", "que"), ("pelo", "menos")]),
+        // Conditional and imperfect forms of "poder", "dever", "esperar",
+        // "ser", "ter": what could, should or was expected to be.
+        hypothetical: words(&[
+            "poderia",
+            "poderiam",
+            "podia",
+            "podiam",
+            "deveria",
+            "deveriam",
+            "devia",
+            "deviam",
+            "esperava",
+            "esperavam",
+            "seria",
+            "seriam",
+            "fosse",
+            "fossem",
+            "tivesse",
+            "tivessem",
+        ]),
+        questions: true,
     }
 }

@@ -387,7 +387,7 @@ fn explanations_follow_the_rules_and_match_the_scores() {
         steps(&e, "gostei"),
         [
             (Rule::Lexicon, None, 1.8),
-            (Rule::Negation, by("Não"), -1.332),
+            (Rule::ClauseNegation, by("Não"), -1.332),
             (Rule::BoosterAfter, by("muito"), -1.625),
             (Rule::BeforeBut, by("mas"), -0.8125),
         ]

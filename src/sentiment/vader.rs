@@ -13,6 +13,7 @@
 //! rule words it is, and the per-text buffers are reused, so scoring a
 //! text allocates nothing in the common case.
 
+mod clause;
 mod explain;
 mod table;
 mod text;
@@ -56,7 +57,7 @@ struct Token {
 }
 
 impl Token {
-    fn is(&self, flag: u16) -> bool {
+    fn is(&self, flag: u32) -> bool {
         self.info.flags & flag != 0
     }
 }
@@ -68,6 +69,8 @@ struct Scratch {
     lower: String,
     tokens: Vec<Token>,
     sentiments: Vec<f64>,
+    /// The clause rules' marks, one per token; empty without them.
+    marks: Vec<clause::Mark>,
 }
 
 thread_local! {
@@ -79,6 +82,7 @@ struct Words<'a> {
     text: &'a str,
     lower: &'a str,
     tokens: &'a [Token],
+    marks: &'a [clause::Mark],
 }
 
 impl<'a> Words<'a> {
@@ -98,7 +102,7 @@ impl<'a> Words<'a> {
         self.tokens.len()
     }
 
-    fn is(&self, i: usize, flag: u16) -> bool {
+    fn is(&self, i: usize, flag: u32) -> bool {
         self.tokens[i].is(flag)
     }
 
@@ -140,7 +144,7 @@ impl Vader {
         for (word, boost) in &rules.boosters {
             words.entry(word).boost = Some(*boost);
         }
-        let mut flag = |word: &str, flag: u16| {
+        let mut flag = |word: &str, flag: u32| {
             // An empty rule word (Portuguese has no separate "no") never
             // occurs as a token.
             if !word.is_empty() {
@@ -170,6 +174,27 @@ impl Vader {
         flag(&rules.without_doubt.1, DOUBT);
         flag(&rules.least, LEAST);
         flag(&rules.but, BUT);
+        if let Some(clause) = &rules.clause {
+            for word in &clause.negations {
+                // Negated through the clause instead of three words.
+                words.entry(word).flags &= !NEGATION;
+                words.entry(word).flags |= CLAUSE_NEG;
+            }
+            let lists = [
+                (&clause.not_only, NOT_ONLY),
+                (&clause.boundaries, BOUNDARY),
+                (&clause.concessive, CONCESSIVE),
+                (&clause.hypothetical, HYPOTHETICAL),
+            ];
+            for (list, flag) in lists {
+                for word in list {
+                    words.entry(word).flags |= flag;
+                }
+            }
+            for (first, _) in &clause.concessive_pairs {
+                words.entry(first).flags |= CONCESSIVE_PAIR;
+            }
+        }
         Vader {
             words,
             emojis: emoji,
@@ -212,6 +237,7 @@ impl Vader {
                 lower,
                 tokens,
                 sentiments,
+                marks,
             } = &mut *scratch;
             let text = if self.replace_emoji(text, buffer) {
                 buffer.as_str()
@@ -219,10 +245,15 @@ impl Vader {
                 text
             };
             self.tokenize(text, lower, tokens);
+            marks.clear();
+            if let Some(clause) = &self.rules.clause {
+                clause::mark(text, lower, tokens, clause, marks);
+            }
             let words = Words {
                 text,
                 lower,
                 tokens,
+                marks,
             };
             trace.start((0..words.len()).map(|i| words.word(i)));
             let allcap = tokens.iter().filter(|t| t.upper).count();

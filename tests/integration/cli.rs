@@ -261,7 +261,7 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
         .as_array()
         .map(|s| s.iter().filter_map(|s| s["rule"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(rules, ["lexicon", "negation", "booster_after"]);
+    assert_eq!(rules, ["lexicon", "clause_negation", "booster_after"]);
     assert_eq!(steps[1]["by"], "Não");
     assert_eq!(value["label"], "negative");
 }

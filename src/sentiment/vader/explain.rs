@@ -38,6 +38,17 @@ pub enum Rule {
     BeforeBut,
     /// After "but": times 1.5.
     AfterBut,
+    /// A negation earlier in the clause (Portuguese: "não achei o livro
+    /// bom").
+    ClauseNegation,
+    /// A counterfactual marker earlier in the clause ("poderia ser melhor").
+    Hypothetical,
+    /// In a concessive clause ("embora", "apesar de"): halved.
+    Concessive,
+    /// Outside a concessive clause, in its sentence: × 1.5.
+    MainClause,
+    /// In a question: halved.
+    Question,
 }
 
 impl Rule {
@@ -58,6 +69,11 @@ impl Rule {
             Rule::Least => "negated by",
             Rule::BeforeBut => "halved before",
             Rule::AfterBut => "× 1.5 after",
+            Rule::ClauseNegation => "negated, in its clause, by",
+            Rule::Hypothetical => "made hypothetical by",
+            Rule::Concessive => "halved in the concessive clause of",
+            Rule::MainClause => "× 1.5 in the main clause of a concessive sentence",
+            Rule::Question => "halved in a question",
         }
     }
 }

@@ -13,22 +13,29 @@ pub(super) struct Info {
     pub lex: Option<f64>,
     pub boost: Option<f64>,
     /// Which rule words it is: a set of the flags below.
-    pub flags: u16,
+    pub flags: u32,
 }
 
-pub(super) const IDIOM_START: u16 = 1;
-pub(super) const NEGATION: u16 = 1 << 1;
-pub(super) const NO: u16 = 1 << 2;
-pub(super) const OR_NOR: u16 = 1 << 3;
-pub(super) const KIND: u16 = 1 << 4;
-pub(super) const OF: u16 = 1 << 5;
-pub(super) const NEVER: u16 = 1 << 6;
-pub(super) const SO_THIS: u16 = 1 << 7;
-pub(super) const WITHOUT: u16 = 1 << 8;
-pub(super) const DOUBT: u16 = 1 << 9;
-pub(super) const LEAST: u16 = 1 << 10;
-pub(super) const AT_VERY: u16 = 1 << 11;
-pub(super) const BUT: u16 = 1 << 12;
+pub(super) const IDIOM_START: u32 = 1;
+pub(super) const NEGATION: u32 = 1 << 1;
+pub(super) const NO: u32 = 1 << 2;
+pub(super) const OR_NOR: u32 = 1 << 3;
+pub(super) const KIND: u32 = 1 << 4;
+pub(super) const OF: u32 = 1 << 5;
+pub(super) const NEVER: u32 = 1 << 6;
+pub(super) const SO_THIS: u32 = 1 << 7;
+pub(super) const WITHOUT: u32 = 1 << 8;
+pub(super) const DOUBT: u32 = 1 << 9;
+pub(super) const LEAST: u32 = 1 << 10;
+pub(super) const AT_VERY: u32 = 1 << 11;
+pub(super) const BUT: u32 = 1 << 12;
+// The clause rules' words (Portuguese only; see `clause.rs`).
+pub(super) const CLAUSE_NEG: u32 = 1 << 13;
+pub(super) const NOT_ONLY: u32 = 1 << 14;
+pub(super) const BOUNDARY: u32 = 1 << 15;
+pub(super) const CONCESSIVE: u32 = 1 << 16;
+pub(super) const CONCESSIVE_PAIR: u32 = 1 << 17;
+pub(super) const HYPOTHETICAL: u32 = 1 << 18;
 
 const EMPTY: u32 = u32::MAX;
 

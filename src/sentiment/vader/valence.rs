@@ -70,6 +70,9 @@ impl Vader {
                 valence = self.special_idioms_check(valence, w, i, trace);
             }
         }
+        if !w.marks.is_empty() {
+            valence = super::clause::negate(w, i, valence, trace);
+        }
         if self.rules.booster_after && i + 1 < w.len() {
             let s = scalar_inc_dec(&w.tokens[i + 1], valence, cap_diff);
             valence += s;
@@ -81,6 +84,9 @@ impl Vader {
         if i > 0 && !w.in_lexicon(i - 1) && w.is(i - 1, LEAST) && !(i > 1 && w.is(i - 2, AT_VERY)) {
             valence *= N_SCALAR;
             trace.step(i, Rule::Least, Some(i - 1), valence);
+        }
+        if !w.marks.is_empty() {
+            valence = super::clause::mood(w, i, valence, trace);
         }
         valence
     }
