@@ -113,7 +113,8 @@ impl Runtime {
                 min: config.mail.retry,
                 max: Duration::from_secs(3600),
             },
-        );
+        )
+        .with_spikes(config.spikes);
         Ok(Runtime {
             store,
             poller,

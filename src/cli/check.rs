@@ -10,7 +10,7 @@ pub fn run(path: &Path) -> ExitCode {
         Ok(config) => {
             println!(
                 "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} distinct terms; \
-                 {} teams, {} routes, default team {}; database {})",
+                 {} teams, {} routes, default team {}; mail {}; database {})",
                 path.display(),
                 config.brands.len(),
                 config.feeds.len(),
@@ -20,6 +20,7 @@ pub fn run(path: &Path) -> ExitCode {
                 config.policy.settings.teams.len(),
                 config.policy.settings.routes.len(),
                 config.policy.settings.default_team,
+                config.mail.describe(),
                 config.storage_path.display()
             );
             ExitCode::SUCCESS

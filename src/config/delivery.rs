@@ -6,8 +6,9 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 
 use super::mail::{password, tls};
-use super::raw::{RawMail, Text};
+use super::raw::{RawMail, RawSpikes, Text};
 use super::validate::Checker;
+use crate::delivery::spikes::SpikeRules;
 use crate::delivery::{MailSettings, SmtpSettings, TransportSettings};
 use crate::source::imap::ImapTls;
 
@@ -132,5 +133,54 @@ pub(super) fn mail(
         fallback_to,
         transport,
         retry,
+    }
+}
+
+/// `[spikes]`: the detector's settings, the defaults where not given.
+pub(super) fn spikes(check: &mut Checker<'_>, raw: &RawSpikes) -> SpikeRules {
+    let d = SpikeRules::default();
+    let negative = match &raw.negative {
+        Some(v) if (-1.0..0.0).contains(v.get_ref()) => *v.get_ref(),
+        Some(v) => {
+            check.push(
+                Some(v.span()),
+                "spikes.negative",
+                format!("{} is out of range (-1 to 0)", v.get_ref()),
+            );
+            d.negative
+        }
+        None => d.negative,
+    };
+    let p_value = match &raw.p_value {
+        Some(v) if *v.get_ref() > 0.0 && *v.get_ref() < 0.5 => *v.get_ref(),
+        Some(v) => {
+            check.push(
+                Some(v.span()),
+                "spikes.p_value",
+                format!("{} is out of range (above 0, below 0.5)", v.get_ref()),
+            );
+            d.p_value
+        }
+        None => d.p_value,
+    };
+    let min_count = match &raw.min_count {
+        Some(v) if (1..=10_000).contains(v.get_ref()) => *v.get_ref() as u32,
+        Some(v) => {
+            check.push(
+                Some(v.span()),
+                "spikes.min_count",
+                format!("{} is out of range (1 to 10000)", v.get_ref()),
+            );
+            d.min_count
+        }
+        None => d.min_count,
+    };
+    SpikeRules {
+        negative,
+        window: check.duration(raw.window.as_ref(), "spikes.window", d.window),
+        min_count,
+        p_value,
+        cooldown: check.duration(raw.cooldown.as_ref(), "spikes.cooldown", d.cooldown),
+        ..d
     }
 }

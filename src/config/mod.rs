@@ -25,6 +25,7 @@ use error::SourceFile;
 pub use error::{ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
+use crate::delivery::spikes::SpikeRules;
 use crate::delivery::MailSettings;
 use crate::pipeline::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
@@ -64,6 +65,8 @@ pub struct Config {
     pub policy: Policy,
     /// How mail is sent.
     pub mail: MailSettings,
+    /// Negative-spike alerts.
+    pub spikes: SpikeRules,
 }
 
 /// A brand.

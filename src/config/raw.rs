@@ -54,6 +54,25 @@ pub struct RawConfig {
     /// `[mail]`
     #[serde(default)]
     pub mail: RawMail,
+    /// `[spikes]`
+    #[serde(default)]
+    pub spikes: RawSpikes,
+}
+
+/// `[spikes]`: negative-spike alerts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpikes {
+    /// Compound at or below this counts as negative (default -0.5).
+    pub negative: Option<Spanned<f64>>,
+    /// The sliding window (default 1h).
+    pub window: Option<Text>,
+    /// Fewest negatives in the window that can be a spike (default 5).
+    pub min_count: Option<Spanned<i64>>,
+    /// Largest p-value that is a spike (default 3e-6).
+    pub p_value: Option<Spanned<f64>>,
+    /// Quiet time after an alert (default 6h).
+    pub cooldown: Option<Text>,
 }
 
 /// `[mail]`: how Vigia sends email. Without `host`, messages are written

@@ -274,3 +274,42 @@ fn lexicon_overrides_are_checked() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.lexicon_overrides.len(), 1);
 }
+
+const BRAND: &str = "[[brand]]\nname = \"Acme\"\nqueries = [\"acme\"]\n";
+
+#[test]
+fn mail_and_spike_settings_are_checked_without_echoing_secrets() {
+    let got = messages(&format!(
+        "{BRAND}[mail]\nfrom = \"not an address\"\nhost = \"smtp.example.com\"\ntls = \"plain\"\n\
+         user = \"vigia\"\nretry = \"0s\"\n[spikes]\np_value = 2.0\nmin_count = 0\n"
+    ));
+    assert_reported(
+        &got,
+        &[
+            "mail.from: \"not an address\" is not an email address",
+            "mail.tls: \"plain\" sends the password in clear and is allowed only for localhost",
+            "mail.user: needs password_env or password_file",
+            "mail.retry: \"0s\" is not a duration from 1s to 1h",
+            "spikes.p_value: 2 is out of range",
+            "spikes.min_count: 0 is out of range",
+        ],
+    );
+    let config = load_text(&format!(
+        "{BRAND}[mail]\nfrom = \"Vigia <v@acme.example>\"\nhost = \"smtp.acme.example\"\n\
+         tls = \"starttls\"\nuser = \"vigia\"\npassword_env = \"SMTP_PASSWORD\"\n\
+         [spikes]\nwindow = \"30m\"\ncooldown = \"2h\"\nmin_count = 8\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.mail.describe(),
+        "smtp+starttls://smtp.acme.example:587"
+    );
+    assert_eq!(config.spikes.window.as_secs(), 1800);
+    assert_eq!(config.spikes.min_count, 8);
+    assert_eq!(config.spikes.cooldown.as_secs(), 7200);
+    let files = load_text(BRAND).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        files.mail.describe().starts_with("files in "),
+        "no host: .eml files"
+    );
+}

@@ -164,6 +164,7 @@ pub(super) fn from_raw(
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
+    let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -195,6 +196,7 @@ pub(super) fn from_raw(
         matcher,
         policy,
         mail,
+        spikes,
     })
 }
 
