@@ -139,42 +139,23 @@ pub(super) fn mail(
 /// `[spikes]`: the detector's settings, the defaults where not given.
 pub(super) fn spikes(check: &mut Checker<'_>, raw: &RawSpikes) -> SpikeRules {
     let d = SpikeRules::default();
-    let negative = match &raw.negative {
-        Some(v) if (-1.0..0.0).contains(v.get_ref()) => *v.get_ref(),
-        Some(v) => {
-            check.push(
-                Some(v.span()),
-                "spikes.negative",
-                format!("{} is out of range (-1 to 0)", v.get_ref()),
-            );
-            d.negative
-        }
-        None => d.negative,
-    };
-    let p_value = match &raw.p_value {
-        Some(v) if *v.get_ref() > 0.0 && *v.get_ref() < 0.5 => *v.get_ref(),
-        Some(v) => {
-            check.push(
-                Some(v.span()),
-                "spikes.p_value",
-                format!("{} is out of range (above 0, below 0.5)", v.get_ref()),
-            );
-            d.p_value
-        }
-        None => d.p_value,
-    };
-    let min_count = match &raw.min_count {
-        Some(v) if (1..=10_000).contains(v.get_ref()) => *v.get_ref() as u32,
-        Some(v) => {
-            check.push(
-                Some(v.span()),
-                "spikes.min_count",
-                format!("{} is out of range (1 to 10000)", v.get_ref()),
-            );
-            d.min_count
-        }
-        None => d.min_count,
-    };
+    let negative = check.number(
+        raw.negative.as_ref(),
+        "spikes.negative",
+        (-1.0, 0.0),
+        d.negative,
+    );
+    let p_value = check.number(
+        raw.p_value.as_ref(),
+        "spikes.p_value",
+        (1e-12, 0.5),
+        d.p_value,
+    );
+    let min_count = check.count(
+        raw.min_count.as_ref(),
+        "spikes.min_count",
+        d.min_count as usize,
+    ) as u32;
     SpikeRules {
         negative,
         window: check.duration(raw.window.as_ref(), "spikes.window", d.window),

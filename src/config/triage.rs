@@ -44,7 +44,7 @@ impl Checker<'_> {
         }
     }
 
-    fn number(
+    pub(super) fn number(
         &mut self,
         value: Option<&Spanned<f64>>,
         key: &str,

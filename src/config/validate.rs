@@ -64,7 +64,12 @@ impl Checker<'_> {
         }
     }
 
-    fn count(&mut self, value: Option<&toml::Spanned<i64>>, key: &str, default: usize) -> usize {
+    pub(super) fn count(
+        &mut self,
+        value: Option<&toml::Spanned<i64>>,
+        key: &str,
+        default: usize,
+    ) -> usize {
         match value {
             None => default,
             Some(v) if (1..=10_000).contains(v.get_ref()) => *v.get_ref() as usize,

@@ -290,7 +290,8 @@ impl Rules {
 }
 
 /// Portuguese negations, folded: LeIA's single-word ones (its `nao …`
-/// phrases can never match one token) and the usual others.
+/// phrases can never match one token) and the usual others, then "sem"
+/// ("without", a negation in VADER's English list too: "sem graça").
 const NEGATE_PT: &[&str] = &[
     "nao",
     "nunca",
@@ -305,7 +306,6 @@ const NEGATE_PT: &[&str] = &[
     "dificilmente",
     "raramente",
     "nope",
-    // "without", a negation in VADER's English list too ("sem graça").
     "sem",
 ];
 
@@ -377,23 +377,12 @@ impl Rules {
     }
 }
 
-/// Portuguese negations whose scope is their clause: all but "sem", whose
-/// scope is the phrase it heads ("sem graça").
-const CLAUSE_NEGATE_PT: &[&str] = &[
-    "nao",
-    "nunca",
-    "jamais",
-    "nem",
-    "nenhum",
-    "nenhuma",
-    "ninguem",
-    "nada",
-    "tampouco",
-    "sequer",
-    "dificilmente",
-    "raramente",
-    "nope",
-];
+/// Portuguese negations whose scope is their clause: all but "sem" (the
+/// last), whose scope is the phrase it heads ("sem graça").
+const CLAUSE_NEGATE_PT: &[&str] = match NEGATE_PT.split_last() {
+    Some((_, clause)) => clause,
+    None => &[],
+};
 
 /// The Portuguese clause rules' words, folded.
 fn clause_words_pt() -> ClauseWords {
