@@ -114,7 +114,8 @@ impl Runtime {
                 max: Duration::from_secs(3600),
             },
         )
-        .with_spikes(config.spikes);
+        .with_spikes(config.spikes)
+        .with_digest(config.digest);
         Ok(Runtime {
             store,
             poller,

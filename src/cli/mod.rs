@@ -1,6 +1,7 @@
 //! The `vigia` command line: one file per subcommand.
 
 mod check;
+mod digest;
 mod feeds;
 mod followup;
 mod mentions;
@@ -57,6 +58,8 @@ enum Command {
     Outbox(outbox::OutboxArgs),
     /// Send one test message through the configured mail path.
     TestEmail(outbox::TestEmailArgs),
+    /// Render a team's digest for a period (--dry-run), or queue and send it (--send).
+    Digest(digest::DigestArgs),
     /// Validate the config and report every problem.
     Check,
     /// Feed status and OPML import.
@@ -106,6 +109,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Topics(args) => topics::run(config, args).await,
             Command::Outbox(args) => outbox::list(config, args).await,
             Command::TestEmail(args) => outbox::test_email(config, args).await,
+            Command::Digest(args) => digest::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
             Command::Check | Command::Score(_) | Command::Feeds(feeds::FeedsCommand::Import(_)) => {
                 Ok(())

@@ -6,8 +6,9 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 
 use super::mail::{password, tls};
-use super::raw::{RawMail, RawSpikes, Text};
+use super::raw::{RawDigest, RawMail, RawSpikes, Text};
 use super::validate::Checker;
+use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::{MailSettings, SmtpSettings, TransportSettings};
 use crate::source::imap::ImapTls;
@@ -163,5 +164,71 @@ pub(super) fn spikes(check: &mut Checker<'_>, raw: &RawSpikes) -> SpikeRules {
         p_value,
         cooldown: check.duration(raw.cooldown.as_ref(), "spikes.cooldown", d.cooldown),
         ..d
+    }
+}
+
+/// `[digest]`: the time, zone, rhythm and empty-period behaviour.
+pub(super) fn digest(check: &mut Checker<'_>, raw: &RawDigest) -> DigestSettings {
+    let d = DigestSettings::default();
+    let at = match &raw.at {
+        None => d.at,
+        Some(v) => chrono::NaiveTime::parse_from_str(v.get_ref(), "%H:%M").unwrap_or_else(|_| {
+            check.push(
+                Some(v.span()),
+                "digest.at",
+                format!(
+                    "{:?} is not a time of day (expected \"08:00\")",
+                    v.get_ref()
+                ),
+            );
+            d.at
+        }),
+    };
+    let tz = match &raw.timezone {
+        None => d.tz,
+        Some(v) => v.get_ref().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            check.push(
+                Some(v.span()),
+                "digest.timezone",
+                format!(
+                    "{:?} is not an IANA time zone (e.g. \"Europe/Lisbon\")",
+                    v.get_ref()
+                ),
+            );
+            d.tz
+        }),
+    };
+    let weekly_on = match raw.every.as_ref().map(|v| (v, v.get_ref().as_str())) {
+        None | Some((_, "daily")) => None,
+        Some((v, day)) => match day.parse::<chrono::Weekday>() {
+            Ok(w) => Some(w),
+            Err(_) => {
+                check.push(
+                    Some(v.span()),
+                    "digest.every",
+                    format!("{day:?}: expected \"daily\" or a weekday (\"monday\")"),
+                );
+                None
+            }
+        },
+    };
+    let send_empty = match raw.empty.as_ref().map(|v| (v, v.get_ref().as_str())) {
+        None | Some((_, "skip")) => false,
+        Some((_, "send")) => true,
+        Some((v, other)) => {
+            check.push(
+                Some(v.span()),
+                "digest.empty",
+                format!("{other:?}: expected \"skip\" or \"send\""),
+            );
+            false
+        }
+    };
+    DigestSettings {
+        at,
+        tz,
+        weekly_on,
+        send_empty,
+        open_after: check.duration(raw.open_after.as_ref(), "digest.open_after", d.open_after),
     }
 }

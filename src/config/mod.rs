@@ -25,6 +25,7 @@ use error::SourceFile;
 pub use error::{ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
+use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::MailSettings;
 use crate::pipeline::matcher::KeywordMatcher;
@@ -67,6 +68,8 @@ pub struct Config {
     pub mail: MailSettings,
     /// Negative-spike alerts.
     pub spikes: SpikeRules,
+    /// When digests go out.
+    pub digest: DigestSettings,
 }
 
 /// A brand.

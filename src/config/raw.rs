@@ -57,6 +57,25 @@ pub struct RawConfig {
     /// `[spikes]`
     #[serde(default)]
     pub spikes: RawSpikes,
+    /// `[digest]`
+    #[serde(default)]
+    pub digest: RawDigest,
+}
+
+/// `[digest]`: when digests go out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDigest {
+    /// Local time of day, `"08:00"`.
+    pub at: Option<Text>,
+    /// IANA time zone, `"America/Sao_Paulo"` (default UTC).
+    pub timezone: Option<Text>,
+    /// `"daily"` (default) or a weekday (`"monday"`) for a weekly digest.
+    pub every: Option<Text>,
+    /// `"skip"` (default) or `"send"` a short "nothing new" mail.
+    pub empty: Option<Text>,
+    /// List routed mentions still open after this long (default 2d).
+    pub open_after: Option<Text>,
 }
 
 /// `[spikes]`: negative-spike alerts.

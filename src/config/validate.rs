@@ -170,6 +170,7 @@ pub(super) fn from_raw(
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
+    let digest = super::delivery::digest(&mut check, &raw.digest);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -202,6 +203,7 @@ pub(super) fn from_raw(
         policy,
         mail,
         spikes,
+        digest,
     })
 }
 

@@ -10,6 +10,7 @@
 //! update, and the Message-ID (stable per outbox row) lets mail clients
 //! fold such a repeat.
 
+pub mod digest;
 pub mod render;
 pub mod sender;
 pub mod spikes;

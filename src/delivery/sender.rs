@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use super::digest::{self, DigestSettings};
 use super::render::{self, AlertItem};
 use super::spikes::SpikeRules;
 use super::watch;
@@ -35,6 +36,9 @@ pub struct Sender {
     policy: Arc<Policy>,
     backoff: Backoff,
     spikes: SpikeRules,
+    digest: DigestSettings,
+    /// The start of the last digest period settled by this process.
+    digest_done: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 /// What one delivery pass did.
@@ -64,7 +68,15 @@ impl Sender {
             policy,
             backoff,
             spikes: SpikeRules::default(),
+            digest: DigestSettings::default(),
+            digest_done: Arc::default(),
         }
+    }
+
+    /// Sends digests on this schedule.
+    pub fn with_digest(mut self, settings: DigestSettings) -> Sender {
+        self.digest = settings;
+        self
     }
 
     /// Watches for negative spikes with these rules.
@@ -75,7 +87,8 @@ impl Sender {
 
     /// Queues alerts and spike alerts, then sends what is due.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
-        let queued = self.queue_alerts().await? + self.watch_spikes().await?;
+        let queued =
+            self.queue_alerts().await? + self.watch_spikes().await? + self.queue_digests().await?;
         let (sent, failed) = self.send_due().await?;
         Ok(Pass {
             queued,
@@ -132,6 +145,44 @@ impl Sender {
                 Ok(queued)
             })
             .await
+    }
+
+    /// Queues each team's latest due digest, once (the outbox key), so a
+    /// daemon that was down at digest time sends the missed one.
+    async fn queue_digests(&self) -> Result<usize, StoreError> {
+        let bounds = self.digest.latest_due(chrono::Utc::now());
+        // A period is settled once per run: its digests are queued, or
+        // there was nothing to send.
+        if self
+            .digest_done
+            .lock()
+            .map(|done| *done == Some(bounds.from))
+            .unwrap_or(false)
+        {
+            return Ok(0);
+        }
+        let (settings, policy, digest) = (self.settings.clone(), self.policy.clone(), self.digest);
+        let from = bounds.from;
+        let queued = self
+            .store
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let now = store::now();
+                let mut queued = 0;
+                for team in &policy.settings.teams {
+                    let q = digest::queue_team(
+                        &tx, &settings, &policy, &digest, &team.name, &bounds, now,
+                    )?;
+                    queued += usize::from(matches!(q, digest::Queued::New(_)));
+                }
+                tx.commit()?;
+                Ok(queued)
+            })
+            .await?;
+        if let Ok(mut done) = self.digest_done.lock() {
+            *done = Some(from);
+        }
+        Ok(queued)
     }
 
     /// Looks for negative spikes; queues one alert per spike.

@@ -5,6 +5,7 @@
 //! another backend can replace this module without touching the pipeline.
 //! Blocking SQLite calls run on tokio's blocking pool ([`Store::call`]).
 
+pub mod digest;
 pub mod mentions;
 pub mod outbox;
 pub mod sources;
@@ -80,6 +81,24 @@ impl Store {
                 source,
             })?;
         }
+        // Two processes opening a new database at once can meet SQLITE_BUSY
+        // without the busy handler (switching to WAL needs the file to
+        // itself): that is transient, so try again for a few seconds.
+        let mut attempt = 0;
+        loop {
+            match Store::connect(path) {
+                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn connect(path: &Path) -> Result<Store, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -235,3 +235,58 @@ async fn an_alert_survives_an_outage_and_a_kill_and_arrives_once_inert() {
     let listed = String::from_utf8_lossy(&setup.vigia(&["outbox", "--all"]).stdout).into_owned();
     assert!(listed.contains("sent"), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_arrives_once_with_its_chart_and_escaped_mentions() {
+    let feeds = FeedServer::start().await;
+    feeds.set("/forum.xml", Reply::Feed(HOSTILE_FEED.as_bytes().to_vec()));
+    let smtp_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut smtp = SmtpServer::reserve(smtp_dir.path());
+    smtp.start();
+    let setup = setup_with(
+        &[("forum", feeds.url("/forum.xml"))],
+        &mail_config(smtp.port),
+    );
+    let poll = setup.vigia(&["poll", "--once"]);
+    assert!(poll.status.success());
+    let alerts = smtp.received().len();
+
+    let dry = setup.vigia(&["digest", "--period", "today", "--dry-run"]);
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(
+        text.starts_with("Subject: [Vigia] Digest for customer-service"),
+        "{text}"
+    );
+    assert_eq!(smtp.received().len(), alerts, "a dry run sends nothing");
+
+    let sent = setup.vigia(&["digest", "--period", "today", "--send"]);
+    let said = String::from_utf8_lossy(&sent.stdout).into_owned();
+    assert!(said.contains("customer-service: digest for"), "{said}");
+    let again = setup.vigia(&["digest", "--period", "today", "--send"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("not sent twice"));
+    let received = smtp.received();
+    assert_eq!(received.len(), alerts + 1, "one digest");
+    let digest = received
+        .iter()
+        .filter_map(|raw| mail_parser::MessageParser::default().parse(raw))
+        .find(|m| m.subject().is_some_and(|s| s.starts_with("[Vigia] Digest")))
+        .unwrap_or_else(|| panic!("no digest among {} mails", received.len()));
+    let html = digest.body_html(0).unwrap_or_default().into_owned();
+    assert!(
+        html.contains("Mentions per day") && html.contains("bgcolor=\"#c62828\""),
+        "a bar chart: {html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("href=\"javascript:"),
+        "{html}"
+    );
+    let text = digest.body_text(0).unwrap_or_default().into_owned();
+    assert!(
+        text.contains("Most negative:") && text.contains("<script>alert(1)</script> Lumora recall"),
+        "{text}"
+    );
+}

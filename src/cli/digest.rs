@@ -1,0 +1,139 @@
+//! `vigia digest`: render a team's digest for a period, to standard
+//! output or a file (`--dry-run`), or queue and send it (`--send`).
+
+use anyhow::{bail, Context};
+use chrono::{NaiveDate, Utc};
+use clap::Args;
+
+use crate::config::Config;
+use crate::daemon::Runtime;
+use crate::delivery::digest::{self, Period, Queued};
+use crate::store::digest::{gather, Scope};
+use crate::store::{self as db, Store};
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// `yesterday` (default), `today`, `last-week`, or a date (2026-11-22).
+    #[arg(long, default_value = "yesterday")]
+    period: String,
+    /// Only this team (default: every team).
+    #[arg(long)]
+    team: Option<String>,
+    /// Render without sending: the text part, or with --html the HTML part.
+    #[arg(long, conflicts_with = "send")]
+    dry_run: bool,
+    /// With --dry-run: the HTML part.
+    #[arg(long)]
+    html: bool,
+    /// With --dry-run: write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<std::path::PathBuf>,
+    /// Queue the digest in the outbox and send it (once per team and period).
+    #[arg(long)]
+    send: bool,
+}
+
+fn period(text: &str) -> anyhow::Result<Period> {
+    Ok(match text {
+        "yesterday" => Period::Yesterday,
+        "today" => Period::Today,
+        "last-week" => Period::LastWeek,
+        other => Period::Day(NaiveDate::parse_from_str(other, "%Y-%m-%d").with_context(|| {
+            format!("--period {other:?}: expected yesterday, today, last-week or a date (2026-11-22)")
+        })?),
+    })
+}
+
+pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
+    if !args.dry_run && !args.send {
+        bail!("say --dry-run (render only) or --send (queue and send)");
+    }
+    let bounds = period(&args.period)?.bounds(config.digest.tz, Utc::now());
+    let teams: Vec<String> = match &args.team {
+        Some(t) if config.policy.team(t).is_some() => vec![t.clone()],
+        Some(t) => bail!("--team {t:?}: no such team in the config"),
+        None => config
+            .policy
+            .settings
+            .teams
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+    };
+    if args.dry_run {
+        let store = Store::open(&config.storage_path)
+            .with_context(|| format!("opening {}", config.storage_path.display()))?;
+        let mut out = Vec::new();
+        for team in teams {
+            let (b, s, d) = (
+                bounds.clone(),
+                config.policy.settings.clone(),
+                config.digest,
+            );
+            let name = team.clone();
+            let data = store
+                .call(move |c| {
+                    let scope = Scope {
+                        team: Some(&name),
+                        from: b.from,
+                        to: b.to,
+                        day_starts: &b.day_starts,
+                        subject_window: s.subject_window.as_secs() as i64,
+                        act_at: s.act_at,
+                        open_after: d.open_after.as_secs() as i64,
+                    };
+                    gather(c, &scope)
+                })
+                .await?;
+            let r = digest::render(&team, &bounds, &data);
+            out.push(if args.html {
+                r.html
+            } else {
+                format!("Subject: {}\n\n{}", r.subject, r.text)
+            });
+        }
+        let out = out.join("\n");
+        match &args.output {
+            Some(path) => {
+                std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?
+            }
+            None => print!("{out}"),
+        }
+        return Ok(());
+    }
+    let runtime = Runtime::start(&config).await.context("starting")?;
+    for team in teams {
+        let (mail, policy, settings, b, name) = (
+            config.mail.clone(),
+            config.policy.clone(),
+            config.digest,
+            bounds.clone(),
+            team.clone(),
+        );
+        let queued = runtime
+            .store
+            .call(move |c| digest::queue_team(c, &mail, &policy, &settings, &name, &b, db::now()))
+            .await?;
+        let label = &bounds.label;
+        match queued {
+            Queued::New(id) => println!("{team}: digest for {label} queued (outbox {id})."),
+            Queued::Already => {
+                println!("{team}: the digest for {label} was queued before; not sent twice.")
+            }
+            Queued::Empty => println!(
+                "{team}: nothing in {label}; no digest ([digest] empty = \"send\" sends one)."
+            ),
+            Queued::NoRecipients => {
+                println!("{team}: no recipients (set the team's recipients or [mail] to).")
+            }
+        }
+    }
+    let pass = runtime.sender.pass().await?;
+    println!(
+        "Mail: {} sent, {} failed ({}).",
+        pass.sent,
+        pass.failed,
+        config.mail.describe()
+    );
+    Ok(())
+}
