@@ -43,7 +43,7 @@ fn output(cmd: &str, args: &[&str]) -> String {
 /// A private CA and a server certificate it signs for localhost and
 /// 127.0.0.1 (rustls, rightly, refuses a CA certificate used as the
 /// server's own).
-fn make_certificates(root: &Path) {
+pub fn make_certificates(root: &Path) {
     std::fs::write(
         root.join("server.ext"),
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",

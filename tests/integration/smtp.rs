@@ -33,6 +33,11 @@ impl SmtpServer {
 
     /// Starts the server and waits until it accepts connections.
     pub fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// Starts it with extra aiosmtpd arguments (TLS certificates).
+    pub fn start_with(&mut self, extra: &[&std::ffi::OsStr]) {
         let python = "/usr/bin/python3";
         let probe = Command::new(python)
             .args(["-c", "import aiosmtpd"])
@@ -44,6 +49,7 @@ impl SmtpServer {
         let child = Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{}", self.port))
+            .args(extra)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&self.maildir)
             .stdout(Stdio::null())
@@ -289,4 +295,57 @@ async fn a_digest_arrives_once_with_its_chart_and_escaped_mentions() {
         text.contains("Most negative:") && text.contains("<script>alert(1)</script> Lumora recall"),
         "{text}"
     );
+}
+
+/// STARTTLS and implicit TLS against aiosmtpd with a certificate from a
+/// private CA: refused without the CA (verification is on), delivered
+/// with `ca_file`.
+#[test]
+fn tls_modes_verify_the_server_and_deliver() {
+    for (mode, flags) in [
+        ("starttls", ["--tlscert", "--tlskey"]),
+        ("implicit", ["--smtpscert", "--smtpskey"]),
+    ] {
+        let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+        let certs = setup.dir.path().join("certs");
+        std::fs::create_dir_all(&certs).unwrap_or_else(|e| panic!("{e}"));
+        crate::dovecot::make_certificates(&certs);
+        let mut server = SmtpServer::reserve(setup.dir.path());
+        let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
+        server.start_with(&[
+            flags[0].as_ref(),
+            cert.as_os_str(),
+            flags[1].as_ref(),
+            key.as_os_str(),
+        ]);
+        let base = std::fs::read_to_string(&setup.config).unwrap_or_default();
+        let mail = format!(
+            "[mail]\nfrom = \"vigia@lumora.example\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"{mode}\"\nretry = \"1s\"\n",
+            server.port
+        );
+        std::fs::write(&setup.config, format!("{base}{mail}")).unwrap_or_else(|e| panic!("{e}"));
+        let untrusted = setup.vigia(&["test-email", "ops@lumora.example"]);
+        assert!(
+            !untrusted.status.success(),
+            "{mode}: a certificate from an unknown CA is refused"
+        );
+        let ca = certs.join("ca.pem");
+        std::fs::write(
+            &setup.config,
+            format!("{base}{mail}ca_file = {:?}\n", ca.display().to_string()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(1600));
+        let out = setup.vigia(&["test-email", "ops@lumora.example"]);
+        assert!(
+            out.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            server.received().len(),
+            2,
+            "{mode}: the refused one went out too, once"
+        );
+    }
 }
