@@ -313,7 +313,7 @@ pub fn queue_team(
 ) -> Result<Queued, crate::store::StoreError> {
     use crate::store::digest::{gather, Scope};
     use crate::store::outbox::{self, NewMail};
-    use lettre::message::{Mailbox, MultiPart};
+    use lettre::message::MultiPart;
     let key = format!("digest:{team}:{}:{}", b.from, b.to);
     let known: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE key = ?1)",
@@ -327,14 +327,7 @@ pub fn queue_team(
         .team(team)
         .map(|t| t.recipients.clone())
         .unwrap_or_default();
-    let to = if configured.is_empty() {
-        mail.fallback_to.clone()
-    } else {
-        configured
-    };
-    let mailboxes: Vec<Mailbox> = to.iter().filter_map(|t| t.parse().ok()).collect();
-    let from: Option<Mailbox> = mail.from.parse().ok();
-    let (Some(from), false) = (from, mailboxes.is_empty()) else {
+    let Some((from, mailboxes)) = mail.addresses(&configured) else {
         return Ok(Queued::NoRecipients);
     };
     let scope = Scope {

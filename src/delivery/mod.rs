@@ -75,6 +75,22 @@ impl MailSettings {
         }
     }
 
+    /// The sender and the recipients of a mail to `to` (or, when that is
+    /// empty, to `[mail] to`); None when there is nobody to send to.
+    pub fn addresses(
+        &self,
+        to: &[String],
+    ) -> Option<(lettre::message::Mailbox, Vec<lettre::message::Mailbox>)> {
+        let to = if to.is_empty() {
+            &self.fallback_to[..]
+        } else {
+            to
+        };
+        let mailboxes: Vec<_> = to.iter().filter_map(|t| t.parse().ok()).collect();
+        let from = self.from.parse().ok()?;
+        (!mailboxes.is_empty()).then_some((from, mailboxes))
+    }
+
     /// Where mail goes, for logs and `vigia check`: never the password.
     pub fn describe(&self) -> String {
         match &self.transport {

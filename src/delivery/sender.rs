@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
-use lettre::message::Mailbox;
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -336,14 +335,7 @@ pub(super) fn queue_mail(
     items: &[AlertItem],
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let to = if to.is_empty() {
-        &settings.fallback_to[..]
-    } else {
-        to
-    };
-    let mailboxes: Vec<Mailbox> = to.iter().filter_map(|t| t.parse().ok()).collect();
-    let from: Option<Mailbox> = settings.from.parse().ok();
-    let (Some(from), false) = (from, mailboxes.is_empty()) else {
+    let Some((from, mailboxes)) = settings.addresses(to) else {
         warn!(
             key,
             "No recipients for this alert: set the team's recipients or [mail] to."
