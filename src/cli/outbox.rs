@@ -2,12 +2,12 @@
 //! message through the configured path.
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use lettre::message::Mailbox;
 use lettre::Message;
 use rusqlite::params;
 
-use super::output::{clean, table, time};
+use super::output::{clean, table, time, TableOrJson};
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::store::outbox::{self, NewMail};
@@ -22,14 +22,8 @@ pub struct OutboxArgs {
     #[arg(long, default_value_t = 50)]
     limit: usize,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    format: TableOrJson,
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +37,7 @@ pub async fn list(config: Config, args: OutboxArgs) -> anyhow::Result<()> {
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let (all, limit) = (args.all, args.limit);
     let rows = store.call(move |c| outbox::list(c, all, limit)).await?;
-    if let Format::Json = args.format {
+    if let TableOrJson::Json = args.format {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }

@@ -25,11 +25,7 @@ pub fn span(secs: i64) -> String {
 /// escape sequences), no bidirectional overrides (which can make a title
 /// display reversed), one line, at most `max` characters.
 pub fn clean(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .chars()
-        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line = crate::delivery::render::plain(text);
     let mut out: String = one_line.chars().take(max).collect();
     if one_line.chars().count() > max {
         out.pop();
@@ -78,4 +74,13 @@ mod tests {
         assert_eq!(span(7200), "2h");
         assert_eq!(span(3 * 86_400), "3d");
     }
+}
+
+/// `--format` of the listings that are a table or JSON.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TableOrJson {
+    /// Aligned columns for a person.
+    Table,
+    /// JSON for a program.
+    Json,
 }

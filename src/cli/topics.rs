@@ -1,9 +1,9 @@
 //! `vigia topics`: recurring subjects, with counts and example quotes.
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use super::output::{clean, table, time};
+use super::output::{clean, table, time, TableOrJson};
 use crate::config::Config;
 use crate::store::topics::{self, Topic};
 use crate::store::{self as db, Store};
@@ -20,14 +20,8 @@ pub struct TopicsArgs {
     #[arg(long, default_value_t = 2)]
     examples: usize,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    format: TableOrJson,
 }
 
 pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
@@ -45,8 +39,8 @@ pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
         .call(move |c| topics::topics(c, brand.as_deref(), since, act_at, examples))
         .await?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
-        Format::Table => print_table(&found),
+        TableOrJson::Json => println!("{}", serde_json::to_string_pretty(&found)?),
+        TableOrJson::Table => print_table(&found),
     }
     Ok(())
 }

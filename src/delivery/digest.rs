@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike, Duration as Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::render::{escape, link, plain};
+use super::render::{escape, plain, title_link};
 use crate::store::digest::{Counts, DigestData, Line};
 
 /// Which days a digest covers.
@@ -272,10 +272,7 @@ fn list(title: &str, lines: &[Line], text: &mut String, html: &mut String) {
             plain(&l.snippet),
             plain(l.url.as_deref().unwrap_or("(no link)"))
         ));
-        let title = match &l.url {
-            Some(url) => link(url, &l.title),
-            None => escape(&l.title),
-        };
+        let title = title_link(l.url.as_deref(), &l.title);
         html.push_str(&format!(
             "<div style=\"margin:0 0 10px\"><b>{title}</b> <span style=\"color:#666;font-size:12px\">#{} · {} · {:+.2}</span>\
              <blockquote style=\"margin:2px 0 0 8px;color:#444\">{}</blockquote></div>",

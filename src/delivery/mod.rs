@@ -65,16 +65,6 @@ pub struct SmtpSettings {
 }
 
 impl MailSettings {
-    /// Files in `dir`, from `vigia@localhost`: what an unconfigured Vigia does.
-    pub fn files(dir: PathBuf) -> MailSettings {
-        MailSettings {
-            from: "Vigia <vigia@localhost>".into(),
-            fallback_to: Vec::new(),
-            transport: TransportSettings::Files(dir),
-            retry: Duration::from_secs(30),
-        }
-    }
-
     /// The sender and the recipients of a mail to `to` (or, when that is
     /// empty, to `[mail] to`); None when there is nobody to send to.
     pub fn addresses(

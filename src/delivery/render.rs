@@ -43,6 +43,15 @@ pub fn link(url: &str, label: &str) -> String {
     }
 }
 
+/// A mention's title from outside, linked to its URL when it has one
+/// (and that URL is http or https: see [`link`]).
+pub fn title_link(url: Option<&str>, title: &str) -> String {
+    match url {
+        Some(url) => link(url, title),
+        None => escape(title),
+    }
+}
+
 /// One mention in an alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertItem {
@@ -134,10 +143,7 @@ pub fn alert(
         } else {
             "#c05600"
         };
-        let title = match &i.url {
-            Some(url) => link(url, &i.title),
-            None => escape(&i.title),
-        };
+        let title = title_link(i.url.as_deref(), &i.title);
         html.push_str(&format!(
             "<div style=\"border-left:4px solid {color};padding:4px 12px;margin:0 0 16px\">\
              <div style=\"font-size:12px;color:{color};text-transform:uppercase\">{} · {} · sentiment {score}</div>\

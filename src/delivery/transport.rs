@@ -8,7 +8,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{MailSettings, SmtpSettings, TransportSettings};
-use crate::source::imap::{ImapTls, PasswordSource};
+use crate::source::imap::ImapTls;
 
 /// Why a message did not go out. Never carries the password.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -103,21 +103,12 @@ fn smtp(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendErro
         });
     }
     if let Some((user, password)) = &s.login {
-        builder = builder.credentials(Credentials::new(user.clone(), read_password(password)?));
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.read().map_err(SendError::transient)?,
+        ));
     }
     Ok(builder.build())
-}
-
-fn read_password(source: &PasswordSource) -> Result<String, SendError> {
-    match source {
-        PasswordSource::Env(var) => std::env::var(var)
-            .map_err(|_| SendError::transient(format!("environment variable {var} is not set"))),
-        PasswordSource::File(path) => std::fs::read_to_string(path)
-            .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
-            .map_err(|e| {
-                SendError::transient(format!("cannot read password file {}: {e}", path.display()))
-            }),
-    }
 }
 
 /// Writes `NNNNNNNN.eml` through a temporary file and a rename, so that a

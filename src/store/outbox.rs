@@ -1,6 +1,6 @@
 //! The outbox: rendered mail waiting for the server, with its attempts.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
@@ -71,18 +71,6 @@ pub fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Due>, StoreE
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// When the next mail falls due, if any is waiting.
-pub fn next_due(conn: &Connection) -> Result<Option<i64>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
 }
 
 /// Records a delivery, and marks the alerts it carried as sent.

@@ -111,17 +111,21 @@ impl ImapSettings {
     }
 
     fn password(&self) -> Result<String, ImapError> {
-        match &self.password {
-            PasswordSource::Env(var) => std::env::var(var)
-                .map_err(|_| ImapError::Password(format!("environment variable {var} is not set"))),
+        self.password.read().map_err(ImapError::Password)
+    }
+}
+
+impl PasswordSource {
+    /// The password, with a trailing newline dropped; the error says
+    /// where it was looked for, never what it is.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            PasswordSource::Env(var) => {
+                std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))
+            }
             PasswordSource::File(path) => std::fs::read_to_string(path)
                 .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
-                .map_err(|e| {
-                    ImapError::Password(format!(
-                        "cannot read password file {}: {e}",
-                        path.display()
-                    ))
-                }),
+                .map_err(|e| format!("cannot read password file {}: {e}", path.display())),
         }
     }
 }
