@@ -39,6 +39,7 @@ fn corpus() -> Vec<RawItem> {
                 published: e.published,
                 origin: None,
                 query: None,
+                excerpt: false,
             }));
         }
     }

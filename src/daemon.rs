@@ -18,6 +18,7 @@ use crate::source::http::{HttpClient, HttpError};
 use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
+use crate::source::web::{Politeness, WebSource};
 use crate::source::Source;
 use crate::store::{Store, StoreError};
 
@@ -99,8 +100,17 @@ impl Runtime {
         let imaps = config.imaps.iter().map(|m| {
             Arc::new(ImapSource::new(m.clone(), config.http.max_body_bytes)) as Arc<dyn Source>
         });
-        let sources: Vec<Arc<dyn Source>> =
-            sources.into_iter().chain(maildirs).chain(imaps).collect();
+        let polite = Arc::new(Politeness::new(http.clone()));
+        let pages = config
+            .pages
+            .iter()
+            .map(|p| Arc::new(WebSource::new(p.clone(), polite.clone())) as Arc<dyn Source>);
+        let sources: Vec<Arc<dyn Source>> = sources
+            .into_iter()
+            .chain(maildirs)
+            .chain(imaps)
+            .chain(pages)
+            .collect();
         for source in &sources {
             poller.register(source.as_ref()).await?;
         }

@@ -13,8 +13,8 @@ use crate::store::{self, sources, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
-    /// Health of every configured source (feeds, mailboxes): last success, last error,
-    /// failures, next check.
+    /// Health of every configured source (feeds, mailboxes, pages): last success,
+    /// failures, next check, and the last error or warning (a page that changed its layout).
     Status(StatusArgs),
     /// Import the feeds of an OPML file as `[[feed]]` tables.
     Import(ImportArgs),
@@ -73,7 +73,7 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
             ],
             Some(s) => vec![
                 clean(id, 40),
-                health(s.error_count, s.last_success_at).into(),
+                health(s).into(),
                 s.error_count.to_string(),
                 time(s.last_success_at),
                 if s.next_check_at <= now {
@@ -84,7 +84,8 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
                 s.last_error
                     .as_deref()
                     .filter(|_| s.error_count > 0)
-                    .map_or("-".into(), |e| clean(e, 80)),
+                    .or(s.warning.as_deref())
+                    .map_or("-".into(), |e| clean(e, 100)),
             ],
         })
         .collect();
@@ -95,18 +96,19 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
             "FAILURES",
             "LAST SUCCESS",
             "NEXT CHECK",
-            "LAST ERROR",
+            "PROBLEM",
         ],
         &rows,
     );
     Ok(())
 }
 
-fn health(errors: u32, last_success: Option<i64>) -> &'static str {
-    match (errors, last_success) {
-        (0, Some(_)) => "ok",
-        (0, None) => "new",
-        (_, _) => "failing",
+fn health(state: &sources::SourceState) -> &'static str {
+    match (state.error_count, state.last_success_at, &state.warning) {
+        (0, Some(_), Some(_)) => "warning",
+        (0, Some(_), None) => "ok",
+        (0, None, _) => "new",
+        (_, _, _) => "failing",
     }
 }
 

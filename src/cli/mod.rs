@@ -11,6 +11,7 @@ mod poll;
 mod run;
 mod score;
 mod topics;
+mod try_source;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,8 @@ enum Command {
     Feeds(feeds::FeedsCommand),
     /// Score the sentiment of a text, or of each line of standard input.
     Score(score::ScoreArgs),
+    /// Fetch a web page now and print what a page definition extracts from it.
+    TrySource(try_source::TryArgs),
 }
 
 /// Entry point of the binary.
@@ -96,6 +99,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Score(args) = &cli.command {
         return score::run(args).map(|()| ExitCode::SUCCESS);
     }
+    if let Command::TrySource(args) = &cli.command {
+        return try_source::run(&cli.config, args).map(|()| ExitCode::SUCCESS);
+    }
     if let Command::Feeds(feeds::FeedsCommand::Import(args)) = &cli.command {
         return feeds::import(&cli.config, args).map(|()| ExitCode::SUCCESS);
     }
@@ -111,9 +117,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::TestEmail(args) => outbox::test_email(config, args).await,
             Command::Digest(args) => digest::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
-            Command::Check | Command::Score(_) | Command::Feeds(feeds::FeedsCommand::Import(_)) => {
-                Ok(())
-            }
+            Command::Check
+            | Command::Score(_)
+            | Command::TrySource(_)
+            | Command::Feeds(feeds::FeedsCommand::Import(_)) => Ok(()),
         }
     })?;
     Ok(ExitCode::SUCCESS)

@@ -184,20 +184,7 @@ pub(super) fn digest(check: &mut Checker<'_>, raw: &RawDigest) -> DigestSettings
             d.at
         }),
     };
-    let tz = match &raw.timezone {
-        None => d.tz,
-        Some(v) => v.get_ref().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
-            check.push(
-                Some(v.span()),
-                "digest.timezone",
-                format!(
-                    "{:?} is not an IANA time zone (e.g. \"Europe/Lisbon\")",
-                    v.get_ref()
-                ),
-            );
-            d.tz
-        }),
-    };
+    let tz = check.timezone(raw.timezone.as_ref(), "digest.timezone", d.tz);
     let weekly_on = match raw.every.as_ref().map(|v| (v, v.get_ref().as_str())) {
         None | Some((_, "daily")) => None,
         Some((v, day)) => match day.parse::<chrono::Weekday>() {

@@ -14,7 +14,12 @@ use crate::source::imap::{AfterRead, ImapSettings, ImapTls, PasswordSource};
 pub(super) type Seen = HashMap<String, (PathBuf, String)>;
 
 /// A mail source's name: not empty, and not taken by another source.
-fn source_name(check: &mut Checker<'_>, key: &str, name: &Text, seen: &mut Seen) -> String {
+pub(super) fn source_name(
+    check: &mut Checker<'_>,
+    key: &str,
+    name: &Text,
+    seen: &mut Seen,
+) -> String {
     let id = name.get_ref().trim().to_string();
     if id.is_empty() {
         check.push(Some(name.span()), format!("{key}.name"), "is empty");

@@ -14,6 +14,7 @@ pub mod raw;
 mod sentiment;
 mod triage;
 mod validate;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,7 @@ use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 use crate::source::imap::ImapSettings;
+use crate::source::web::PageSpec;
 use crate::triage::Policy;
 
 /// A validated config, ready to run.
@@ -56,6 +58,8 @@ pub struct Config {
     pub maildirs: Vec<Maildir>,
     /// IMAP mailboxes to read.
     pub imaps: Vec<ImapSettings>,
+    /// Web pages to read.
+    pub pages: Vec<PageSpec>,
     /// Sentiment label thresholds.
     pub thresholds: Thresholds,
     /// Lexicon entries the config adds or changes.
@@ -139,7 +143,8 @@ impl Config {
             .iter()
             .map(|m| (m.id.clone(), m.path.display().to_string()));
         let imaps = self.imaps.iter().map(|m| (m.id.clone(), m.location()));
-        feeds.chain(maildirs).chain(imaps).collect()
+        let pages = self.pages.iter().map(|p| (p.id.clone(), p.url.to_string()));
+        feeds.chain(maildirs).chain(imaps).chain(pages).collect()
     }
 }
 

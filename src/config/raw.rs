@@ -38,6 +38,9 @@ pub struct RawConfig {
     /// `[[imap]]`
     #[serde(default, rename = "imap")]
     pub imaps: Vec<RawImap>,
+    /// `[[page]]`
+    #[serde(default, rename = "page")]
+    pub pages: Vec<RawPage>,
     /// Further files holding `[[feed]]` tables (as `vigia feeds import`
     /// writes them), relative to this file.
     #[serde(default)]
@@ -218,6 +221,9 @@ pub struct RawHttp {
     pub per_host_concurrency: Option<Spanned<i64>>,
     /// Redirects followed.
     pub max_redirects: Option<Spanned<i64>>,
+    /// Least time between two requests to one host, for web pages (a
+    /// robots.txt `Crawl-delay`, up to a minute, can make it longer).
+    pub host_delay: Option<Text>,
 }
 
 /// `[poll]`
@@ -274,6 +280,48 @@ pub struct RawFeed {
     pub headers: BTreeMap<String, Text>,
     /// Severity multiplier for its mentions (default 1; 0 mutes it).
     pub weight: Option<Spanned<f64>>,
+}
+
+/// `[[page]]`: a web page without a feed. With `item` it is a list page
+/// whose items the selectors pick; without, its text (or the part
+/// `select` picks) is watched for new paragraphs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPage {
+    /// Stable name.
+    pub name: Text,
+    /// Page URL: `http(s)://`, `file:///abs/path` or `file:rel/path`.
+    pub url: Text,
+    /// Poll interval; defaults to `[poll] interval`.
+    pub interval: Option<Text>,
+    /// Extra request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    /// Severity multiplier for its mentions (default 1; 0 mutes it).
+    pub weight: Option<Spanned<f64>>,
+    /// CSS selector of each item (a list page).
+    pub item: Option<Text>,
+    /// Within an item: the title.
+    pub title: Option<Text>,
+    /// The link (`href`, or `selector@attribute`).
+    pub link: Option<Text>,
+    /// The text; the whole item by default.
+    pub text: Option<Text>,
+    /// The date (`datetime` attribute when present, else the text).
+    pub date: Option<Text>,
+    /// `strftime` format of the dates, when not ISO 8601 or RFC 2822.
+    pub date_format: Option<Text>,
+    /// Zone of dates without one (default UTC).
+    pub timezone: Option<Text>,
+    /// The link to the next page.
+    pub next: Option<Text>,
+    /// Pages read per poll through `next` (default 5).
+    pub max_pages: Option<Spanned<i64>>,
+    /// The part of the page to watch (whole-page mode).
+    pub select: Option<Text>,
+    /// Parts of the page to leave out.
+    #[serde(default)]
+    pub exclude: Vec<Text>,
 }
 
 /// `[[maildir]]`: a local Maildir to read mail from.

@@ -313,3 +313,107 @@ fn mail_and_spike_settings_are_checked_without_echoing_secrets() {
         "no host: .eml files"
     );
 }
+
+#[test]
+fn web_pages_are_checked() {
+    let text = r#"
+[[brand]]
+name = "Acme"
+queries = ["acme"]
+
+[[page]]
+name = "reviews"
+url = "https://r.example/acme"
+item = "article["
+title = "h2"
+date_format = "dd/mm/yyyy"
+max_pages = 3
+select = "main"
+
+[[page]]
+name = "news"
+url = "ftp://n.example/"
+title = "h2"
+timezone = "Mars/Olympus"
+
+[[page]]
+name = "reviews"
+url = "https://r.example/b"
+item = "li"
+date = "span"
+timezone = "Mars/Olympus"
+next = "a.next"
+max_pages = 0
+weight = 11
+"#;
+    assert_reported(
+        &messages(text),
+        &[
+            ":9:8: page[0].item: \"article[\" is not a CSS selector",
+            ":11:15: page[0].date_format: \"dd/mm/yyyy\" has no %-field",
+            ":12:13: page[0].max_pages: is set but `next` is not",
+            ":13:10: page[0].select: is for watching a whole page",
+            ":11:15: page[0].date_format: is set but `date` is not",
+            ":17:7: page[1].url: \"ftp://n.example/\" has scheme \"ftp\"",
+            ":18:9: page[1].title: only applies to a list page",
+            ":19:12: page[1].timezone: only applies to a list page",
+            ":22:8: page[2].name: \"reviews\" is already the name of page[0]",
+            ":26:12: page[2].timezone: \"Mars/Olympus\" is not an IANA time zone",
+            ":28:13: page[2].max_pages: 0 is out of range",
+            ":29:10: page[2].weight: 11 is out of range",
+        ],
+    );
+}
+
+#[test]
+fn web_pages_read_as_lists_or_whole() {
+    let config = load_text(
+        r#"
+[http]
+host_delay = "500ms"
+
+[[brand]]
+name = "Acme"
+queries = ["acme"]
+
+[[page]]
+name = "list"
+url = "file:pages/list.html"
+item = "li"
+link = "a.more@data-href"
+date = "span.when"
+date_format = "%d/%m/%Y"
+timezone = "America/Sao_Paulo"
+next = "a[rel=next]"
+
+[[page]]
+name = "whole"
+url = "https://n.example/news"
+exclude = [".ad", "nav"]
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.http.host_delay, Duration::from_millis(500));
+    let [list, whole] = &config.pages[..] else {
+        panic!("{:?}", config.pages)
+    };
+    assert_eq!(list.url.scheme(), "file");
+    assert!(list.url.path().ends_with("/pages/list.html"));
+    let crate::source::web::Reading::List(rules) = &list.reading else {
+        panic!("{:?}", list.reading)
+    };
+    assert_eq!(
+        rules.link.as_ref().and_then(|l| l.attr.as_deref()),
+        Some("data-href")
+    );
+    assert_eq!(rules.max_pages, crate::source::web::DEFAULT_MAX_PAGES);
+    assert_eq!(rules.dates.timezone, chrono_tz::America::Sao_Paulo);
+    assert!(matches!(
+        whole.reading,
+        crate::source::web::Reading::Whole { select: None }
+    ));
+    assert_eq!(whole.exclude.len(), 2);
+    assert!(config
+        .source_locations()
+        .contains(&("whole".into(), "https://n.example/news".into())));
+}

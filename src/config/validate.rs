@@ -64,6 +64,23 @@ impl Checker<'_> {
         }
     }
 
+    pub(super) fn timezone(
+        &mut self,
+        value: Option<&Text>,
+        key: &str,
+        default: chrono_tz::Tz,
+    ) -> chrono_tz::Tz {
+        let Some(value) = value else { return default };
+        value.get_ref().parse().unwrap_or_else(|_| {
+            let msg = format!(
+                "{:?} is not an IANA time zone (e.g. \"Europe/Lisbon\")",
+                value.get_ref()
+            );
+            self.push(Some(value.span()), key, msg);
+            default
+        })
+    }
+
     pub(super) fn count(
         &mut self,
         value: Option<&toml::Spanned<i64>>,
@@ -156,15 +173,20 @@ pub(super) fn from_raw(
     };
     let maildirs = super::mail::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
     let imaps = super::mail::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
-    // With an invalid mail source the lists no longer line up, but then
-    // the config is refused below anyway.
-    for (i, (m, r)) in maildirs.iter().zip(&raw.maildirs).enumerate() {
-        let weight = check.weight(r.weight.as_ref(), &format!("maildir[{i}].weight"));
-        weights.insert(m.id.clone(), weight);
-    }
-    for (i, (m, r)) in imaps.iter().zip(&raw.imaps).enumerate() {
-        let weight = check.weight(r.weight.as_ref(), &format!("imap[{i}].weight"));
-        weights.insert(m.id.clone(), weight);
+    let pages = super::web::pages(&mut check, &raw.pages, poll_interval, &mut seen);
+    // Each of these sources is known by its name, valid or not.
+    let named = raw
+        .maildirs
+        .iter()
+        .map(|r| ("maildir", &r.name, &r.weight))
+        .chain(raw.imaps.iter().map(|r| ("imap", &r.name, &r.weight)))
+        .chain(raw.pages.iter().map(|r| ("page", &r.name, &r.weight)));
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (table, name, weight) in named {
+        let i = index.entry(table).or_default();
+        let weight = check.weight(weight.as_ref(), &format!("{table}[{i}].weight"));
+        *i += 1;
+        weights.insert(name.get_ref().trim().to_string(), weight);
     }
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
@@ -197,6 +219,7 @@ pub(super) fn from_raw(
         feeds,
         maildirs,
         imaps,
+        pages,
         thresholds,
         lexicon_overrides,
         matcher,
@@ -208,8 +231,9 @@ pub(super) fn from_raw(
 }
 
 fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
+    let default = HttpSettings::default();
     let max_body_bytes = match &raw.max_body_size {
-        None => 10 * 1024 * 1024,
+        None => default.max_body_bytes,
         Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
             let msg = format!(
                 "{:?} is not a size (expected e.g. \"10MiB\", \"512KiB\", \"2000000\")",
@@ -219,39 +243,54 @@ fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
             0
         }),
     };
+    let host_delay = match &raw.host_delay {
+        None => default.host_delay,
+        Some(v) => humantime::parse_duration(v.get_ref()).unwrap_or_else(|_| {
+            let msg = format!(
+                "{:?} is not a duration (expected e.g. \"2s\", \"500ms\", \"0s\")",
+                v.get_ref()
+            );
+            check.push(Some(v.span()), "http.host_delay", msg);
+            default.host_delay
+        }),
+    };
     HttpSettings {
-        user_agent: raw.user_agent.as_ref().map_or_else(
-            || {
-                format!(
-                    "Vigia/{} (brand-mention monitor)",
-                    env!("CARGO_PKG_VERSION")
-                )
-            },
-            |u| u.get_ref().clone(),
-        ),
+        user_agent: raw
+            .user_agent
+            .as_ref()
+            .map_or(default.user_agent, |u| u.get_ref().clone()),
         connect_timeout: check.duration(
             raw.connect_timeout.as_ref(),
             "http.connect_timeout",
-            Duration::from_secs(10),
+            default.connect_timeout,
         ),
         read_timeout: check.duration(
             raw.read_timeout.as_ref(),
             "http.read_timeout",
-            Duration::from_secs(30),
+            default.read_timeout,
         ),
         request_timeout: check.duration(
             raw.request_timeout.as_ref(),
             "http.request_timeout",
-            Duration::from_secs(60),
+            default.request_timeout,
         ),
         max_body_bytes,
-        max_concurrency: check.count(raw.max_concurrency.as_ref(), "http.max_concurrency", 32),
+        max_concurrency: check.count(
+            raw.max_concurrency.as_ref(),
+            "http.max_concurrency",
+            default.max_concurrency,
+        ),
         per_host_concurrency: check.count(
             raw.per_host_concurrency.as_ref(),
             "http.per_host_concurrency",
-            2,
+            default.per_host_concurrency,
         ),
-        max_redirects: check.count(raw.max_redirects.as_ref(), "http.max_redirects", 10),
+        max_redirects: check.count(
+            raw.max_redirects.as_ref(),
+            "http.max_redirects",
+            default.max_redirects,
+        ),
+        host_delay,
     }
 }
 
@@ -369,7 +408,7 @@ fn feed(
         &format!("{key}.interval"),
         default_interval,
     );
-    let headers = headers(check, &key, raw);
+    let headers = headers(check, &key, &raw.headers);
     Some(Feed {
         id,
         url: url?,
@@ -378,9 +417,13 @@ fn feed(
     })
 }
 
-fn headers(check: &mut Checker<'_>, key: &str, raw: &RawFeed) -> HeaderMap {
+pub(super) fn headers(
+    check: &mut Checker<'_>,
+    key: &str,
+    raw: &std::collections::BTreeMap<String, Text>,
+) -> HeaderMap {
     let mut map = HeaderMap::new();
-    for (name, value) in &raw.headers {
+    for (name, value) in raw {
         let header_key = format!("{key}.headers.{name}");
         let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
             check.push(
@@ -408,7 +451,7 @@ fn headers(check: &mut Checker<'_>, key: &str, raw: &RawFeed) -> HeaderMap {
 
 /// A feed URL: absolute `http(s)` or `file` URLs, or `file:rel/path`
 /// relative to the config file's directory.
-fn resolve_url(text: &str, dir: &std::path::Path) -> Result<Url, String> {
+pub(super) fn resolve_url(text: &str, dir: &std::path::Path) -> Result<Url, String> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
         return Url::from_file_path(dir.join(rest))

@@ -43,6 +43,8 @@ pub struct Document {
     pub origin: Option<String>,
     /// Alert query that found it.
     pub query: Option<String>,
+    /// One passage of the page at `url` (see [`RawItem::excerpt`]).
+    pub excerpt: bool,
 }
 
 /// A mention the pipeline found, before the store decides whether it is new.
@@ -153,10 +155,16 @@ impl Pipeline {
                     sentiment: &sentiment,
                     brand_terms: &m.terms,
                 });
+                // An item without a title (a paragraph of a watched page)
+                // is listed and mailed under the start of its quote.
+                let mut document = document.clone();
+                if document.title.is_empty() {
+                    document.title = snippet::headline(&snippet);
+                }
                 MentionCandidate {
                     source_id: source_id.to_string(),
                     brand: m.brand,
-                    document: document.clone(),
+                    document,
                     terms: m.terms,
                     snippet,
                     sentiment,
@@ -198,6 +206,7 @@ pub fn normalize(item: &RawItem) -> Document {
         published: item.published,
         origin: clean_field(item.origin.as_deref()),
         query: clean_field(item.query.as_deref()),
+        excerpt: item.excerpt,
     }
 }
 

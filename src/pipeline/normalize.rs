@@ -5,8 +5,11 @@
 //! downstream (matching, dedupe, email) wants plain text and one URL per
 //! article.
 
+use std::collections::HashSet;
+
 use ego_tree::iter::Edge;
-use scraper::{Html, Node};
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 /// Elements whose content is never text a person reads.
@@ -79,14 +82,23 @@ pub fn html_to_text(input: &str) -> String {
         return tidy(&unwrap_lines(input));
     }
     let fragment = Html::parse_fragment(input);
-    let mut out = String::with_capacity(input.len());
+    element_text(fragment.root_element(), &HashSet::new())
+}
+
+/// Plain text of an element, as [`html_to_text`] makes it, leaving out the
+/// elements in `excluded` (a page's navigation, ads, counters).
+pub fn element_text(root: ElementRef<'_>, excluded: &HashSet<NodeId>) -> String {
+    let mut out = String::new();
     // Depth inside skipped elements; counted on the way in and out so the
     // walk stays linear however deep the markup nests.
     let mut skipping = 0usize;
-    for edge in fragment.root_element().traverse() {
+    let skipped = |node: &ego_tree::NodeRef<'_, Node>, e: &scraper::node::Element| {
+        SKIPPED.contains(&e.name()) || excluded.contains(&node.id())
+    };
+    for edge in root.traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
-                Node::Element(e) if SKIPPED.contains(&e.name()) => skipping += 1,
+                Node::Element(e) if skipped(&node, e) => skipping += 1,
                 Node::Element(e) if skipping == 0 && BLOCKS.contains(&e.name()) => out.push('\n'),
                 // In HTML a line break in text is white space like any other.
                 Node::Text(text) if skipping == 0 => {
@@ -98,7 +110,7 @@ pub fn html_to_text(input: &str) -> String {
                 _ => {}
             },
             Edge::Close(node) => match node.value() {
-                Node::Element(e) if SKIPPED.contains(&e.name()) => skipping -= 1,
+                Node::Element(e) if skipped(&node, e) => skipping -= 1,
                 Node::Element(e) if skipping == 0 && BLOCKS.contains(&e.name()) => out.push('\n'),
                 _ => {}
             },

@@ -98,6 +98,31 @@ fn window(text: &str, start: usize, end: usize) -> String {
     out
 }
 
+/// A title for an item that has none: the start of `text`, up to about
+/// 80 characters, cut at a word.
+///
+/// # Examples
+///
+/// ```
+/// use vigia::pipeline::snippet::headline;
+/// assert_eq!(headline("Short."), "Short.");
+/// let long = "word ".repeat(30);
+/// assert!(headline(&long).ends_with("word…"));
+/// ```
+pub fn headline(text: &str) -> String {
+    const LIMIT: usize = 80;
+    let text = text.trim_start_matches('…').trim();
+    let cut = forward_chars(text, 0, LIMIT);
+    if cut == text.len() {
+        return text.to_string();
+    }
+    let cut = text[..cut]
+        .rfind(char::is_whitespace)
+        .filter(|&i| i > 0)
+        .unwrap_or(cut);
+    format!("{}…", text[..cut].trim_end())
+}
+
 fn back_chars(text: &str, from: usize, n: usize) -> usize {
     text[..from]
         .char_indices()

@@ -161,6 +161,10 @@ impl Poller {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?;
         let cursor = fetched.cursor;
+        for warning in &fetched.warnings {
+            warn!(source = %id, %warning, "Source needs a look.");
+        }
+        let warning = (!fetched.warnings.is_empty()).then(|| fetched.warnings.join("; "));
         let pipeline = self.pipeline.clone();
         let report = self
             .store
@@ -196,7 +200,15 @@ impl Poller {
                 report.next_in_secs = delay.as_secs() as i64;
                 let next = now + report.next_in_secs;
                 let found = report.new_mentions.len();
-                sources::record_success(&tx, &id, &cursor, now, next, report.items, found)?;
+                let done = sources::Success {
+                    cursor: &cursor,
+                    now,
+                    next_check_at: next,
+                    items,
+                    mentions: found,
+                    warning: warning.as_deref(),
+                };
+                sources::record_success(&tx, &id, &done)?;
                 tx.commit()?;
                 Ok(report)
             })

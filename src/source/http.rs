@@ -33,6 +33,27 @@ pub struct HttpSettings {
     pub per_host_concurrency: usize,
     /// Redirects followed before giving up.
     pub max_redirects: usize,
+    /// Least time between two requests to one host, for web pages.
+    pub host_delay: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            user_agent: format!(
+                "Vigia/{} (brand-mention monitor)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_concurrency: 32,
+            per_host_concurrency: 2,
+            max_redirects: 10,
+            host_delay: Duration::from_secs(2),
+        }
+    }
 }
 
 /// A client shared by every HTTP source. Build once.
@@ -68,6 +89,8 @@ pub struct HttpResponse {
     pub moved_to: Option<Url>,
     /// `Cache-Control: max-age`, unless `Expires: 0` says not to cache.
     pub max_age: Option<Duration>,
+    /// `Content-Type`, for the charset of a page.
+    pub content_type: Option<String>,
 }
 
 /// Why a request failed.
@@ -248,11 +271,10 @@ impl HttpClient {
         validators: Validators<'_>,
         extra: &HeaderMap,
     ) -> Result<reqwest::Response, HttpError> {
-        let mut request = self
-            .client
-            .get(url.clone())
-            .headers(extra.clone())
-            .header(header::ACCEPT, "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
+        let mut request = self.client.get(url.clone()).headers(extra.clone());
+        if !extra.contains_key(header::ACCEPT) {
+            request = request.header(header::ACCEPT, "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
+        }
         if let Some(etag) = validators.etag.and_then(|v| HeaderValue::from_str(v).ok()) {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
@@ -308,6 +330,7 @@ impl HttpClient {
             final_url,
             moved_to,
             max_age: max_age(&headers),
+            content_type: text(header::CONTENT_TYPE),
         })
     }
 }

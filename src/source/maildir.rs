@@ -126,5 +126,6 @@ fn read_maildir(
         items,
         cursor,
         not_before: None,
+        ..Fetched::default()
     })
 }

@@ -11,12 +11,16 @@ pub mod http;
 pub mod imap;
 pub mod maildir;
 pub mod rss;
+pub mod web;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
+
+use http::HttpError;
 
 /// One item as a source delivers it, before normalization.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,6 +42,10 @@ pub struct RawItem {
     pub origin: Option<String>,
     /// The alert query that found it, for items from alert emails.
     pub query: Option<String>,
+    /// The item is one passage of the page at `url` (a new paragraph of a
+    /// watched page, a list entry without a link of its own): other
+    /// passages of that page from the same source are other mentions.
+    pub excerpt: bool,
 }
 
 /// Where a source left off, kept in the store between fetches.
@@ -66,6 +74,9 @@ pub struct Fetched {
     /// The earliest the source asks to be fetched again (`Cache-Control:
     /// max-age`, RSS `<ttl>`).
     pub not_before: Option<Duration>,
+    /// Problems that did not stop the fetch but need a person (a selector
+    /// that matched nothing: the page changed its layout).
+    pub warnings: Vec<String>,
 }
 
 /// A boxed error cause.
@@ -118,4 +129,78 @@ pub trait Source: Send + Sync {
     async fn wait_for_change(&self, timeout: Duration) {
         tokio::time::sleep(timeout).await;
     }
+}
+
+impl From<HttpError> for SourceError {
+    fn from(error: HttpError) -> Self {
+        if error.is_transient() {
+            SourceError::Transient {
+                retry_after: error.retry_after(),
+                cause: Box::new(error),
+            }
+        } else {
+            SourceError::Permanent(Box::new(error))
+        }
+    }
+}
+
+/// A local file a source reads (`file://` feeds and pages).
+#[derive(Debug)]
+pub struct LocalFile {
+    /// Size and modification time, which play the part of an `ETag`.
+    pub etag: String,
+    /// The bytes, `None` when the `etag` is the one already seen.
+    pub body: Option<Vec<u8>>,
+}
+
+/// Why a local file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {source}")]
+pub struct FileError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// Reads the file at `url` unless it is larger than `limit` or unchanged
+/// since `etag`.
+pub async fn read_local(
+    url: &Url,
+    limit: u64,
+    etag: Option<&str>,
+) -> Result<LocalFile, SourceError> {
+    let path = url
+        .to_file_path()
+        .map_err(|()| SourceError::Permanent(format!("{url} is not a local file path").into()))?;
+    let file_error = |source| FileError {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = tokio::fs::metadata(&path)
+        .await
+        .map_err(|e| SourceError::transient(file_error(e)))?;
+    if meta.len() > limit {
+        return Err(SourceError::Permanent(Box::new(HttpError::TooLarge {
+            limit,
+        })));
+    }
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let current = format!("{}-{}", meta.len(), modified.map_or(0, |d| d.as_nanos()));
+    if etag == Some(current.as_str()) {
+        return Ok(LocalFile {
+            etag: current,
+            body: None,
+        });
+    }
+    let body = tokio::fs::read(&path)
+        .await
+        .map_err(|e| SourceError::transient(file_error(e)))?;
+    Ok(LocalFile {
+        etag: current,
+        body: Some(body),
+    })
 }

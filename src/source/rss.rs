@@ -33,14 +33,6 @@ pub enum FeedError {
     /// The body is not a feed.
     #[error("not a valid feed: {0}")]
     Parse(String),
-    /// A `file://` feed could not be read.
-    #[error("cannot read {path}: {source}")]
-    File {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
 }
 
 impl FeedSource {
@@ -71,7 +63,7 @@ impl FeedSource {
             .http
             .get(url, validators, &self.headers)
             .await
-            .map_err(classify)?;
+            .map_err(SourceError::from)?;
         let location = match &response.moved_to {
             Some(moved) => Some(moved.to_string()),
             None => cursor.location.clone(),
@@ -103,45 +95,18 @@ impl FeedSource {
     }
 
     async fn fetch_file(&self, cursor: &Cursor) -> Result<Fetched, SourceError> {
-        let path = self.url.to_file_path().map_err(|()| {
-            SourceError::Permanent(format!("{} is not a local file path", self.url).into())
-        })?;
-        let file_error = |source| FeedError::File {
-            path: path.display().to_string(),
-            source,
-        };
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| SourceError::transient(file_error(e)))?;
         let limit = self.http.settings().max_body_bytes;
-        if meta.len() > limit {
-            return Err(SourceError::Permanent(Box::new(FeedError::Http(
-                HttpError::TooLarge { limit },
-            ))));
-        }
-        // A file's size and modification time play the part of an ETag.
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-        let etag = Some(format!(
-            "{}-{}",
-            meta.len(),
-            modified.map_or(0, |d| d.as_nanos())
-        ));
+        let file = super::read_local(&self.url, limit, cursor.etag.as_deref()).await?;
         let mut fetched = Fetched {
             cursor: Cursor {
-                etag,
+                etag: Some(file.etag),
                 ..Cursor::default()
             },
             ..Fetched::default()
         };
-        if fetched.cursor.etag == cursor.etag {
+        let Some(body) = file.body else {
             return Ok(fetched);
-        }
-        let body = tokio::fs::read(&path)
-            .await
-            .map_err(|e| SourceError::transient(file_error(e)))?;
+        };
         let (items, ttl) =
             parse(&body, &self.url).map_err(|e| SourceError::transient(FeedError::Parse(e)))?;
         fetched.items = items;
@@ -180,19 +145,8 @@ impl Source for FeedSource {
     }
 }
 
-fn classify(error: HttpError) -> SourceError {
-    if error.is_transient() {
-        SourceError::Transient {
-            retry_after: error.retry_after(),
-            cause: Box::new(FeedError::Http(error)),
-        }
-    } else {
-        SourceError::Permanent(Box::new(FeedError::Http(error)))
-    }
-}
-
 /// Whether a response carries new content (Miniflux `IsModified`).
-fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
+pub(super) fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
     if response.body.is_none() {
         return false;
     }
@@ -245,6 +199,7 @@ fn raw_item(entry: feed_rs::model::Entry) -> RawItem {
             .map(|a| a.name.clone())
             .filter(|n| !n.trim().is_empty()),
         query: None,
+        excerpt: false,
     }
 }
 
@@ -260,6 +215,7 @@ mod tests {
             final_url: Url::parse("http://x/").unwrap_or_else(|e| panic!("{e}")),
             moved_to: None,
             max_age: None,
+            content_type: None,
         }
     }
 

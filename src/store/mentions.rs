@@ -83,7 +83,9 @@ fn by_item(conn: &Connection, c: &MentionCandidate) -> Result<Option<i64>, Store
 
 /// A mention at the same URL, unless this same source already showed a
 /// clearly different text there: feeds such as status pages link every
-/// item to one page, and those items are not one story.
+/// item to one page, and those items are not one story. A source that
+/// says its item is an excerpt (a new paragraph of a watched page) has
+/// already told the texts apart.
 fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, m.fingerprint, m.fp_words,
@@ -103,7 +105,7 @@ fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i
         let clearly_different = c.fingerprint.is_usable()
             && words >= MIN_WORDS as i64
             && c.fingerprint.distance(hash as u64) > 2 * MAX_DISTANCE;
-        if !(same_source && clearly_different) {
+        if !(same_source && (clearly_different || c.document.excerpt)) {
             return Ok(Some(id));
         }
     }

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_triage.sql"),
     include_str!("migrations/0005_outbox.sql"),
     include_str!("migrations/0006_spikes.sql"),
+    include_str!("migrations/0007_source_warnings.sql"),
 ];
 
 /// Why a store operation failed.

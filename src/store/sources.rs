@@ -30,6 +30,9 @@ pub struct SourceState {
     pub last_error: Option<String>,
     /// When it happened.
     pub last_error_at: Option<i64>,
+    /// What the last successful poll found wrong without failing (a
+    /// selector that matched nothing).
+    pub warning: Option<String>,
     /// Items fetched, all time.
     pub items_total: i64,
     /// New mentions found, all time.
@@ -70,33 +73,45 @@ pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
     Ok(out)
 }
 
-/// Records a successful poll. Call in the transaction that stored its items.
-pub fn record_success(
-    conn: &Connection,
-    id: &str,
-    cursor: &Cursor,
-    now: i64,
-    next_check_at: i64,
-    items: usize,
-    mentions: usize,
-) -> Result<(), StoreError> {
-    let cursor = serde_json::to_string(cursor).map_err(|e| StoreError::Corrupt {
+/// What a successful poll leaves behind.
+#[derive(Debug, Clone, Copy)]
+pub struct Success<'a> {
+    /// Where the next fetch starts.
+    pub cursor: &'a Cursor,
+    /// When it was polled.
+    pub now: i64,
+    /// When to poll next.
+    pub next_check_at: i64,
+    /// Items fetched.
+    pub items: usize,
+    /// New mentions found.
+    pub mentions: usize,
+    /// What needs a person's look, if anything.
+    pub warning: Option<&'a str>,
+}
+
+/// Records a successful poll: the cursor, the schedule, the counters, and
+/// the warning (cleared when there is none).
+pub fn record_success(conn: &Connection, id: &str, done: &Success<'_>) -> Result<(), StoreError> {
+    let cursor = serde_json::to_string(done.cursor).map_err(|e| StoreError::Corrupt {
         column: "sources.cursor",
         message: e.to_string(),
     })?;
     conn.prepare_cached(
         "UPDATE sources SET cursor = ?2, error_count = 0, next_check_at = ?4,
              last_polled_at = ?3, last_success_at = ?3,
-             items_total = items_total + ?5, mentions_total = mentions_total + ?6
+             items_total = items_total + ?5, mentions_total = mentions_total + ?6,
+             warning = ?7
          WHERE id = ?1",
     )?
     .execute(params![
         id,
         cursor,
-        now,
-        next_check_at,
-        items as i64,
-        mentions as i64
+        done.now,
+        done.next_check_at,
+        done.items as i64,
+        done.mentions as i64,
+        done.warning
     ])?;
     Ok(())
 }
@@ -119,7 +134,8 @@ pub fn record_failure(
 }
 
 const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_check_at,
-    last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total
+    last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total,
+    warning
     FROM sources";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
@@ -136,5 +152,6 @@ fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
         last_error_at: r.get(9)?,
         items_total: r.get(10)?,
         mentions_total: r.get(11)?,
+        warning: r.get(12)?,
     })
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, Response, StatusCode};
 use axum::routing::get;
 use axum::Router;
@@ -48,6 +48,9 @@ pub enum Reply {
     Huge(usize),
     /// The same, streamed in chunks with no Content-Length.
     Chunked(usize),
+    /// A body of this content type (an HTML page, a robots.txt), with an
+    /// ETag; honours If-None-Match.
+    Page(Vec<u8>, &'static str),
 }
 
 #[derive(Default)]
@@ -58,6 +61,7 @@ struct ServerState {
     authorization: HashMap<String, Vec<Option<String>>>,
     in_flight: usize,
     max_in_flight: usize,
+    times: Vec<(String, Instant)>,
 }
 
 /// An HTTP server on 127.0.0.1 serving whatever [`FeedServer::set`] says.
@@ -130,6 +134,11 @@ impl FeedServer {
         self.lock().max_in_flight
     }
 
+    /// Every request, in order, as (path, when it arrived).
+    pub fn requests(&self) -> Vec<(String, Instant)> {
+        self.lock().times.clone()
+    }
+
     /// Requests served in all.
     pub fn total_hits(&self) -> usize {
         self.lock().hits.values().map(Vec::len).sum()
@@ -148,14 +157,18 @@ impl Drop for FeedServer {
 
 async fn serve(
     State(state): State<Arc<Mutex<ServerState>>>,
-    UrlPath(path): UrlPath<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    let path = format!("/{path}");
+    // Keyed by path and query: list pages are paged by query.
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
     let reply = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         s.in_flight += 1;
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        s.times.push((path.clone(), Instant::now()));
         s.replies.get(&path).cloned()
     };
     let conditional = headers.contains_key(header::IF_NONE_MATCH)
@@ -163,6 +176,13 @@ async fn serve(
     let response = match reply {
         None => status(404, None),
         Some(Reply::Feed(body)) => feed(body, &headers, false),
+        Some(Reply::Page(body, content_type)) => {
+            let mut response = feed(body, &headers, false);
+            if let Ok(value) = header::HeaderValue::from_str(content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            response
+        }
         Some(Reply::Gzip(body)) => feed(body, &headers, true),
         Some(Reply::Slow(delay, body)) => {
             tokio::time::sleep(delay).await;

@@ -11,3 +11,4 @@ mod rss;
 mod smtp;
 mod spikes;
 mod triage;
+mod web;

@@ -411,6 +411,7 @@ impl Source for ImapSource {
                 ..Cursor::default()
             },
             not_before: None,
+            ..Fetched::default()
         })
     }
 
