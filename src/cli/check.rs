@@ -9,13 +9,14 @@ pub fn run(path: &Path) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
             println!(
-                "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} distinct terms; \
+                "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} distinct terms; \
                  {} teams, {} routes, default team {}; mail {}; database {})",
                 path.display(),
                 config.brands.len(),
                 config.feeds.len(),
                 config.maildirs.len(),
                 config.imaps.len(),
+                config.pages.len(),
                 config.matcher.term_count(),
                 config.policy.settings.teams.len(),
                 config.policy.settings.routes.len(),

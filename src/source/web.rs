@@ -218,7 +218,7 @@ impl WebSource {
                 position: None,
             },
             body: body.filter(|_| modified),
-            content_type,
+            content_type: check_html(content_type)?,
             final_url,
             max_age,
         })
@@ -334,6 +334,27 @@ struct Got {
     final_url: Url,
     cursor: Cursor,
     max_age: Option<Duration>,
+}
+
+/// The content type, unless it says the body is not a page (a PDF, an
+/// image): those would read as noise.
+fn check_html(content_type: Option<String>) -> Result<Option<String>, SourceError> {
+    let Some(ct) = content_type else {
+        return Ok(None);
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if mime.starts_with("text/") || mime.contains("html") || mime.contains("xml") {
+        Ok(Some(ct))
+    } else {
+        Err(SourceError::Permanent(
+            format!("not a web page: the server sent {mime}").into(),
+        ))
+    }
 }
 
 fn page_note(number: usize, warning: &str) -> String {

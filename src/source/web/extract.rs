@@ -2,6 +2,7 @@
 //! or paragraphs, with warnings for selectors that found nothing.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use ego_tree::NodeId;
@@ -14,6 +15,11 @@ use super::{DateFormat, ListRules, Selection};
 use crate::delivery::render::escape;
 use crate::pipeline::normalize::element_text;
 use crate::source::RawItem;
+
+/// Selectors the extraction itself uses.
+static LINK: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("a[href]").ok());
+static BASE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("base[href]").ok());
+static TITLE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("title").ok());
 
 /// Items of one list page.
 #[derive(Debug, Default)]
@@ -221,9 +227,9 @@ pub fn whole(html: &str, select: Option<&Selection>, exclude: &[Selection]) -> W
     if out.paragraphs.is_empty() && out.warnings.is_empty() {
         out.warnings.push("the page has no text".into());
     }
-    out.title = Selector::parse("title")
-        .ok()
-        .and_then(|s| doc.select(&s).next())
+    out.title = TITLE
+        .as_ref()
+        .and_then(|s| doc.select(s).next())
         .map(|t| {
             t.text()
                 .collect::<String>()
@@ -237,9 +243,8 @@ pub fn whole(html: &str, select: Option<&Selection>, exclude: &[Selection]) -> W
 
 /// The document's `<base href>`, resolved against the page's URL.
 fn base_url(doc: &Html, page: &Url) -> Url {
-    Selector::parse("base[href]")
-        .ok()
-        .and_then(|s| doc.select(&s).next())
+    BASE.as_ref()
+        .and_then(|s| doc.select(s).next())
         .and_then(|b| b.attr("href"))
         .and_then(|h| page.join(h.trim()).ok())
         .unwrap_or_else(|| page.clone())
@@ -283,8 +288,7 @@ fn href(el: ElementRef<'_>, attr: Option<&str>) -> Option<String> {
         return el.attr(attr).map(str::to_string);
     }
     el.attr("href").map(str::to_string).or_else(|| {
-        let a = Selector::parse("a[href]").ok()?;
-        el.select(&a)
+        el.select(LINK.as_ref()?)
             .next()
             .and_then(|a| a.attr("href"))
             .map(str::to_string)

@@ -201,3 +201,20 @@ fn decodes_the_declared_charset() {
         "já"
     );
 }
+
+#[test]
+fn only_pages_are_read() {
+    for ok in [
+        "text/html; charset=utf-8",
+        "application/xhtml+xml",
+        "text/plain",
+    ] {
+        assert!(check_html(Some(ok.into())).is_ok(), "{ok}");
+    }
+    assert!(check_html(None).is_ok_and(|ct| ct.is_none()));
+    let pdf = check_html(Some("application/pdf".into())).map_err(|e| e.to_string());
+    assert_eq!(
+        pdf,
+        Err("not a web page: the server sent application/pdf".into())
+    );
+}
