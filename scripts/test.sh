@@ -12,6 +12,8 @@ command -v kill >/dev/null || need_apt+=(procps)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# systemd-analyze checks the unit file (verify, security).
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""

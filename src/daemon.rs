@@ -13,6 +13,7 @@ use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::sentiment::Scorers;
+use crate::service::{self, Heartbeat};
 use crate::source::driver::{run_source, Backoff, PollReport, Poller};
 use crate::source::http::{HttpClient, HttpError};
 use crate::source::imap::ImapSource;
@@ -180,11 +181,15 @@ impl Runtime {
     pub async fn run(self, shutdown: CancellationToken) {
         info!(sources = self.sources.len(), db = %self.store.path().display(), "Vigia started.");
         let mut tasks = JoinSet::new();
+        let count = self.sources.len();
         for source in self.sources {
             tasks.spawn(run_source(self.poller.clone(), source, shutdown.clone()));
         }
         tasks.spawn(self.sender.run(shutdown.clone()));
+        tasks.spawn(Heartbeat::new(self.store.clone()).run(shutdown.clone()));
+        service::ready(&format!("watching {count} sources"));
         shutdown.cancelled().await;
+        service::stopping();
         info!("Shutting down.");
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
             while tasks.join_next().await.is_some() {}

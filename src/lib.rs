@@ -25,6 +25,7 @@ pub mod daemon;
 pub mod delivery;
 pub mod pipeline;
 pub mod sentiment;
+pub mod service;
 pub mod source;
 pub mod store;
 pub mod telemetry;

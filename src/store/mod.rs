@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_outbox.sql"),
     include_str!("migrations/0006_spikes.sql"),
     include_str!("migrations/0007_source_warnings.sql"),
+    include_str!("migrations/0008_heartbeat.sql"),
 ];
 
 /// Why a store operation failed.

@@ -8,6 +8,7 @@ mod helpers;
 mod imap;
 mod maildir;
 mod rss;
+mod service;
 mod smtp;
 mod spikes;
 mod triage;
