@@ -2,6 +2,7 @@
 
 mod check;
 mod digest;
+mod docs;
 mod feeds;
 mod followup;
 mod mentions;
@@ -70,6 +71,10 @@ enum Command {
     Score(score::ScoreArgs),
     /// Fetch a web page now and print what a page definition extracts from it.
     TrySource(try_source::TryArgs),
+    /// Print the manual page (roff), or write every page to a folder.
+    Man(docs::ManArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
 }
 
 /// Entry point of the binary.
@@ -99,6 +104,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Score(args) = &cli.command {
         return score::run(args).map(|()| ExitCode::SUCCESS);
     }
+    match &cli.command {
+        Command::Man(args) => return docs::man(args).map(|()| ExitCode::SUCCESS),
+        Command::Completions(args) => return docs::completions(args).map(|()| ExitCode::SUCCESS),
+        _ => {}
+    }
     if let Command::TrySource(args) = &cli.command {
         return try_source::run(&cli.config, args).map(|()| ExitCode::SUCCESS);
     }
@@ -120,6 +130,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Check
             | Command::Score(_)
             | Command::TrySource(_)
+            | Command::Man(_)
+            | Command::Completions(_)
             | Command::Feeds(feeds::FeedsCommand::Import(_)) => Ok(()),
         }
     })?;

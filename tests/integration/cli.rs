@@ -265,3 +265,33 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
     assert_eq!(steps[1]["by"], "Não");
     assert_eq!(value["label"], "negative");
 }
+
+#[test]
+fn man_pages_and_completions_come_from_the_cli_definition() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = vigia_cmd(std::path::Path::new("unused.toml"))
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let main =
+        std::fs::read_to_string(dir.path().join("vigia.1")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(main.contains(".TH vigia 1"), "{main}");
+    assert!(main.contains("try\\-source"), "subcommands listed");
+    let page = std::fs::read_to_string(dir.path().join("vigia-try-source.1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.contains("\\-\\-date\\-format"), "{page}");
+
+    let bash = vigia_cmd(std::path::Path::new("unused.toml"))
+        .args(["completions", "bash"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let script = stdout(&bash);
+    assert!(script.contains("complete -F _vigia"), "{script}");
+    assert!(script.contains("--date-format") && script.contains("try-source"));
+}
