@@ -8,6 +8,7 @@
 
 mod delivery;
 pub mod error;
+mod http;
 mod mail;
 pub mod opml;
 pub mod raw;

@@ -9,13 +9,12 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::error::SourceFile;
-use super::raw::{RawConfig, RawFeed, RawFeedsFile, RawHttp, Text};
+use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
 use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
 use crate::pipeline::matcher::{BrandSpec, KeywordMatcher};
 use crate::pipeline::query::Query;
 use crate::sentiment::Language;
 use crate::source::driver::Backoff;
-use crate::source::http::HttpSettings;
 use crate::triage::Policy;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -119,7 +118,7 @@ pub(super) fn from_raw(
             |d| std::path::PathBuf::from(d).join("vigia.db"),
         ),
     };
-    let http = http(&mut check, &raw.http);
+    let http = super::http::http(&mut check, &raw.http);
     let poll_interval = check.duration(
         raw.poll.interval.as_ref(),
         "poll.interval",
@@ -228,70 +227,6 @@ pub(super) fn from_raw(
         spikes,
         digest,
     })
-}
-
-fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
-    let default = HttpSettings::default();
-    let max_body_bytes = match &raw.max_body_size {
-        None => default.max_body_bytes,
-        Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
-            let msg = format!(
-                "{:?} is not a size (expected e.g. \"10MiB\", \"512KiB\", \"2000000\")",
-                v.get_ref()
-            );
-            check.push(Some(v.span()), "http.max_body_size", msg);
-            0
-        }),
-    };
-    let host_delay = match &raw.host_delay {
-        None => default.host_delay,
-        Some(v) => humantime::parse_duration(v.get_ref()).unwrap_or_else(|_| {
-            let msg = format!(
-                "{:?} is not a duration (expected e.g. \"2s\", \"500ms\", \"0s\")",
-                v.get_ref()
-            );
-            check.push(Some(v.span()), "http.host_delay", msg);
-            default.host_delay
-        }),
-    };
-    HttpSettings {
-        user_agent: raw
-            .user_agent
-            .as_ref()
-            .map_or(default.user_agent, |u| u.get_ref().clone()),
-        connect_timeout: check.duration(
-            raw.connect_timeout.as_ref(),
-            "http.connect_timeout",
-            default.connect_timeout,
-        ),
-        read_timeout: check.duration(
-            raw.read_timeout.as_ref(),
-            "http.read_timeout",
-            default.read_timeout,
-        ),
-        request_timeout: check.duration(
-            raw.request_timeout.as_ref(),
-            "http.request_timeout",
-            default.request_timeout,
-        ),
-        max_body_bytes,
-        max_concurrency: check.count(
-            raw.max_concurrency.as_ref(),
-            "http.max_concurrency",
-            default.max_concurrency,
-        ),
-        per_host_concurrency: check.count(
-            raw.per_host_concurrency.as_ref(),
-            "http.per_host_concurrency",
-            default.per_host_concurrency,
-        ),
-        max_redirects: check.count(
-            raw.max_redirects.as_ref(),
-            "http.max_redirects",
-            default.max_redirects,
-        ),
-        host_delay,
-    }
 }
 
 fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
@@ -468,41 +403,9 @@ pub(super) fn resolve_url(text: &str, dir: &std::path::Path) -> Result<Url, Stri
     }
 }
 
-/// Sizes such as `10MiB`, `512 KiB`, `5MB` or plain bytes.
-fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" | "k" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" | "m" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" | "g" => 1 << 30,
-        _ => return None,
-    };
-    number.checked_mul(factor).filter(|&n| n > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10MiB"), Some(10 << 20));
-        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
-        assert_eq!(parse_size("5MB"), Some(5_000_000));
-        assert_eq!(parse_size("2000"), Some(2000));
-        assert_eq!(parse_size("0"), None);
-        assert_eq!(parse_size("ten"), None);
-        assert_eq!(parse_size("5 parsecs"), None);
-    }
 
     #[test]
     fn urls() {

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use super::http::{HttpClient, HttpError, HttpResponse, Validators};
+use super::http::{HttpClient, HttpResponse, Validators};
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
 
 /// A feed.
@@ -27,9 +27,6 @@ pub struct FeedSource {
 /// Why a feed could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
-    /// HTTP failed.
-    #[error(transparent)]
-    Http(#[from] HttpError),
     /// The body is not a feed.
     #[error("not a valid feed: {0}")]
     Parse(String),
