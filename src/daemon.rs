@@ -1,21 +1,21 @@
 //! Wires the parts together: store, HTTP client, sources and the driver,
-//! as a long-running daemon ([`run`]) or a single pass ([`Runtime::poll_cycle`]).
+//! as a long-running daemon ([`Runtime::run`], one generation per loaded
+//! config) or a single pass ([`Runtime::poll_cycle`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::warn;
 
 use crate::config::Config;
 use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::sentiment::Scorers;
-use crate::service::{self, Heartbeat};
 use crate::source::driver::{run_source, Backoff, PollReport, Poller};
-use crate::source::http::{HttpClient, HttpError};
+use crate::source::http::{HttpClient, HttpError, HttpSettings};
 use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
@@ -38,23 +38,81 @@ pub enum DaemonError {
     /// The mail transport could not be built (a missing password, a bad CA file).
     #[error("cannot set up mail: {0}")]
     Mail(#[from] SendError),
+    /// A reloaded config names another database.
+    #[error(
+        "storage.path changed from {} to {}: restart Vigia to use another database",
+        from.display(),
+        to.display()
+    )]
+    StoreMoved {
+        /// The database in use.
+        from: std::path::PathBuf,
+        /// The one the new config names.
+        to: std::path::PathBuf,
+    },
 }
 
 /// Everything a running Vigia holds.
 pub struct Runtime {
     /// The store.
     pub store: Store,
+    web: Web,
     poller: Arc<Poller>,
     sources: Vec<Arc<dyn Source>>,
     /// Delivers alerts and digests.
     pub sender: Sender,
 }
 
+/// The HTTP side, which a reload keeps when `[http]` is unchanged: its
+/// connections, robots.txt rules and per-host request spacing.
+#[derive(Clone)]
+struct Web {
+    settings: HttpSettings,
+    http: Arc<HttpClient>,
+    polite: Arc<Politeness>,
+}
+
+impl Web {
+    fn new(settings: &HttpSettings) -> Result<Web, HttpError> {
+        let http = Arc::new(HttpClient::new(settings.clone())?);
+        let polite = Arc::new(Politeness::new(http.clone()));
+        Ok(Web {
+            settings: settings.clone(),
+            http,
+            polite,
+        })
+    }
+}
+
 impl Runtime {
     /// Opens the store, builds the sources and registers them.
     pub async fn start(config: &Config) -> Result<Runtime, DaemonError> {
         let store = Store::open(&config.storage_path)?;
-        let http = Arc::new(HttpClient::new(config.http.clone())?);
+        let web = Web::new(&config.http)?;
+        Runtime::build(store, web, config).await
+    }
+
+    /// A runtime for a reloaded `config` that takes over from this one:
+    /// the same store (its state is the daemon's memory) and, when `[http]`
+    /// is unchanged, the same HTTP client and politeness state. Built while
+    /// this one still runs; refused when the config names another database.
+    pub async fn successor(&self, config: &Config) -> Result<Runtime, DaemonError> {
+        if config.storage_path != self.store.path() {
+            return Err(DaemonError::StoreMoved {
+                from: self.store.path().to_path_buf(),
+                to: config.storage_path.clone(),
+            });
+        }
+        let web = if config.http == self.web.settings {
+            self.web.clone()
+        } else {
+            Web::new(&config.http)?
+        };
+        Runtime::build(self.store.clone(), web, config).await
+    }
+
+    async fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
+        let http = web.http.clone();
         let languages = config
             .brands
             .iter()
@@ -101,11 +159,10 @@ impl Runtime {
         let imaps = config.imaps.iter().map(|m| {
             Arc::new(ImapSource::new(m.clone(), config.http.max_body_bytes)) as Arc<dyn Source>
         });
-        let polite = Arc::new(Politeness::new(http.clone()));
         let pages = config
             .pages
             .iter()
-            .map(|p| Arc::new(WebSource::new(p.clone(), polite.clone())) as Arc<dyn Source>);
+            .map(|p| Arc::new(WebSource::new(p.clone(), web.polite.clone())) as Arc<dyn Source>);
         let sources: Vec<Arc<dyn Source>> = sources
             .into_iter()
             .chain(maildirs)
@@ -129,6 +186,7 @@ impl Runtime {
         .with_digest(config.digest);
         Ok(Runtime {
             store,
+            web,
             poller,
             sources,
             sender,
@@ -176,21 +234,23 @@ impl Runtime {
         Ok(reports)
     }
 
-    /// Runs every source on its schedule until `shutdown`, then waits (up
-    /// to [`DRAIN_TIMEOUT`]) for writes in progress.
-    pub async fn run(self, shutdown: CancellationToken) {
-        info!(sources = self.sources.len(), db = %self.store.path().display(), "Vigia started.");
+    /// The ids of the configured sources.
+    pub fn source_ids(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.id().to_string()).collect()
+    }
+
+    /// Runs every source on its schedule, and the mail sender, until
+    /// `shutdown`; then waits (up to [`DRAIN_TIMEOUT`]) for writes in
+    /// progress. A fetch cut short leaves its source due, so whatever runs
+    /// next fetches it again: nothing is lost.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut tasks = JoinSet::new();
-        let count = self.sources.len();
-        for source in self.sources {
-            tasks.spawn(run_source(self.poller.clone(), source, shutdown.clone()));
+        for source in &self.sources {
+            let (poller, source) = (self.poller.clone(), source.clone());
+            tasks.spawn(run_source(poller, source, shutdown.clone()));
         }
-        tasks.spawn(self.sender.run(shutdown.clone()));
-        tasks.spawn(Heartbeat::new(self.store.clone()).run(shutdown.clone()));
-        service::ready(&format!("watching {count} sources"));
+        tasks.spawn(self.sender.clone().run(shutdown.clone()));
         shutdown.cancelled().await;
-        service::stopping();
-        info!("Shutting down.");
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
             while tasks.join_next().await.is_some() {}
         })
@@ -201,6 +261,5 @@ impl Runtime {
                 "Sources did not stop in time."
             );
         }
-        info!("Vigia stopped.");
     }
 }

@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod sentiment;
 pub mod service;
 pub mod source;
+pub mod status;
 pub mod store;
 pub mod telemetry;
 #[cfg(test)]

@@ -65,11 +65,22 @@ impl Heartbeat {
         }
     }
 
-    /// Whether a beat reached the store in the last three intervals.
+    /// Whether a beat reached the store in the last three intervals: the
+    /// store takes writes and the runtime still schedules tasks.
     pub fn healthy(&self) -> bool {
-        let last = self.last_ok.load(Ordering::Relaxed);
         let allowed = 3 * self.interval.as_secs().max(1) as i64;
-        last > 0 && store::now() - last <= allowed
+        self.last_beat()
+            .is_some_and(|last| store::now() - last <= allowed)
+    }
+
+    /// Unix seconds of the last beat that reached the store.
+    pub fn last_beat(&self) -> Option<i64> {
+        Some(self.last_ok.load(Ordering::Relaxed)).filter(|&t| t > 0)
+    }
+
+    /// Time between beats.
+    pub fn interval(&self) -> Duration {
+        self.interval
     }
 
     /// Beats until `shutdown`, pinging systemd's watchdog after each beat
@@ -95,6 +106,15 @@ impl Heartbeat {
 /// Tells systemd the daemon is ready, with a status line.
 pub fn ready(status: &str) {
     notify(&[NotifyState::Ready, NotifyState::Status(status)]);
+}
+
+/// Tells systemd the daemon is reloading its config (with the monotonic
+/// time newer systemd versions require alongside).
+pub fn reloading() {
+    match NotifyState::monotonic_usec_now() {
+        Ok(now) => notify(&[NotifyState::Reloading, now]),
+        Err(_) => notify(&[NotifyState::Reloading]),
+    }
 }
 
 /// Tells systemd the daemon is stopping.

@@ -1,18 +1,36 @@
-//! `vigia run`: the daemon.
+//! `vigia run`: the daemon. SIGTERM (or Ctrl-C) stops it; SIGHUP reloads
+//! the config.
+//!
+//! The daemon runs one generation at a time: the sources and mail sender
+//! of one loaded config ([`Runtime::run`]). A reload loads and checks the
+//! new config and builds its runtime while the old one still runs; only
+//! then does the old generation stop (writes in progress finish) and the
+//! new one start on the same store, so schedules, cursors and backoffs
+//! carry over. A config that does not load is logged and refused, and the
+//! old generation never notices. The heartbeat and the status listener
+//! live across generations.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::daemon::Runtime;
+use crate::service::{self, Heartbeat};
+use crate::status::{self, Status};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let runtime = Runtime::start(&config).await.context("starting")?;
+    let runtime = Arc::new(Runtime::start(&config).await.context("starting")?);
     let shutdown = CancellationToken::new();
+    let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let signals = shutdown.clone();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
     tokio::spawn(async move {
         let signal = tokio::select! {
             _ = term.recv() => "SIGTERM",
@@ -23,6 +41,140 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         signals.cancel();
         info!(signal, "Signal received.");
     });
-    runtime.run(shutdown).await;
+
+    let heart = Heartbeat::new(runtime.store.clone());
+    let status = Status::new(runtime.store.clone(), heart.clone());
+    let mut background = vec![tokio::spawn(heart.run(shutdown.clone()))];
+    if let Some(addr) = config.status_listen {
+        let listener = status::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr} (status.listen)"))?;
+        background.push(tokio::spawn(status::serve(
+            listener,
+            status.clone(),
+            shutdown.clone(),
+        )));
+    }
+    let daemon = Daemon {
+        path: config.path.clone(),
+        listen: config.status_listen,
+        status,
+        shutdown: shutdown.clone(),
+    };
+    info!(
+        sources = runtime.source_ids().len(),
+        db = %runtime.store.path().display(),
+        "Vigia started."
+    );
+    let mut current = daemon.start(runtime);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = hangup.recv() => current = daemon.reload(current).await,
+        }
+    }
+    service::stopping();
+    info!("Shutting down.");
+    current.stop().await;
+    for task in background {
+        let _ = task.await;
+    }
+    info!("Vigia stopped.");
     Ok(())
+}
+
+/// What stays the same across reloads.
+struct Daemon {
+    path: std::path::PathBuf,
+    /// The status listener's address, bound at start.
+    listen: Option<SocketAddr>,
+    status: Arc<Status>,
+    shutdown: CancellationToken,
+}
+
+/// One config's sources and sender, running.
+struct Generation {
+    runtime: Arc<Runtime>,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Generation {
+    /// Stops fetching, lets writes in progress finish, returns when done.
+    async fn stop(self) {
+        self.stop.cancel();
+        if let Err(error) = self.task.await {
+            warn!(%error, "A generation of sources ended abnormally.");
+        }
+    }
+}
+
+impl Daemon {
+    fn start(&self, runtime: Arc<Runtime>) -> Generation {
+        let ids = runtime.source_ids();
+        let stop = self.shutdown.child_token();
+        let task = tokio::spawn(runtime.clone().run(stop.clone()));
+        service::ready(&format!("watching {} sources", ids.len()));
+        self.status.set_sources(ids);
+        Generation {
+            runtime,
+            stop,
+            task,
+        }
+    }
+
+    /// Loads the config again and, when it is sound, hands over to it.
+    async fn reload(&self, current: Generation) -> Generation {
+        info!(config = %self.path.display(), "SIGHUP: reloading the configuration.");
+        let next = match self.prepare(&current.runtime).await {
+            Ok(next) => next,
+            Err(reason) => {
+                error!(
+                    config = %self.path.display(),
+                    error = %reason,
+                    "Configuration refused; the running one stays."
+                );
+                self.status.reloaded(false);
+                return current;
+            }
+        };
+        service::reloading();
+        let before = current.runtime.source_ids();
+        current.stop().await;
+        let next = self.start(Arc::new(next));
+        let after = next.runtime.source_ids();
+        let added: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+        let removed: Vec<&String> = before.iter().filter(|id| !after.contains(id)).collect();
+        info!(
+            sources = after.len(),
+            added = ?added,
+            removed = ?removed,
+            "Configuration reloaded."
+        );
+        self.status.reloaded(true);
+        next
+    }
+
+    /// The runtime for the config on disk, built beside the running one.
+    async fn prepare(&self, running: &Runtime) -> anyhow::Result<Runtime> {
+        let path = self.path.clone();
+        let config = tokio::task::spawn_blocking(move || Config::load(&path))
+            .await
+            .context("loading the configuration")??;
+        warn_fixed_at_start(self.listen, &config, &self.path);
+        Ok(running.successor(&config).await?)
+    }
+}
+
+/// The status listener is bound once, at start: say so when a reload asks
+/// for another address.
+fn warn_fixed_at_start(listen: Option<SocketAddr>, config: &Config, path: &Path) {
+    if config.status_listen != listen {
+        warn!(
+            config = %path.display(),
+            running = ?listen,
+            configured = ?config.status_listen,
+            "status.listen changed: it takes effect when Vigia restarts."
+        );
+    }
 }

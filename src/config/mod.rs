@@ -13,10 +13,12 @@ mod mail;
 pub mod opml;
 pub mod raw;
 mod sentiment;
+mod status;
 mod triage;
 mod validate;
 mod web;
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -75,6 +77,8 @@ pub struct Config {
     pub spikes: SpikeRules,
     /// When digests go out.
     pub digest: DigestSettings,
+    /// Where `/healthz` and `/metrics` are served, when they are.
+    pub status_listen: Option<SocketAddr>,
 }
 
 /// A brand.

@@ -63,6 +63,19 @@ pub struct RawConfig {
     /// `[digest]`
     #[serde(default)]
     pub digest: RawDigest,
+    /// `[status]`
+    #[serde(default)]
+    pub status: RawStatus,
+}
+
+/// `[status]`: the optional HTTP listener for `/healthz` and `/metrics`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStatus {
+    /// Address to listen on, e.g. `"127.0.0.1:9187"`; off when absent.
+    pub listen: Option<Text>,
+    /// Allow an address other than loopback (default false).
+    pub allow_remote: Option<Spanned<bool>>,
 }
 
 /// `[digest]`: when digests go out.

@@ -178,6 +178,19 @@ fn every_shipped_config_is_valid() {
 }
 
 #[test]
+fn the_readme_shows_the_example_config_as_it_is() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| {
+        std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let (readme, example) = (read("README.md"), read("config/vigia.example.toml"));
+    assert!(
+        readme.contains(&format!("```toml\n{example}```")),
+        "README.md's \"The whole config\" differs from config/vigia.example.toml: copy the file in"
+    );
+}
+
+#[test]
 fn imap_sources_are_checked() {
     let text = r#"
 [[brand]]
@@ -416,4 +429,29 @@ exclude = [".ad", "nav"]
     assert!(config
         .source_locations()
         .contains(&("whole".into(), "https://n.example/news".into())));
+}
+
+#[test]
+fn the_status_listener_is_off_by_default_and_on_loopback() {
+    const BRAND: &str = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
+    let config = load_text(BRAND).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.status_listen, None);
+    let config = load_text(&format!("[status]\nlisten = \"127.0.0.1:9187\"\n{BRAND}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.status_listen, Some(([127, 0, 0, 1], 9187).into()));
+    let got = messages(&format!("[status]\nlisten = \"0.0.0.0:9187\"\n{BRAND}"));
+    assert_reported(
+        &got,
+        &[":2:10: status.listen: 0.0.0.0:9187 is reachable from other machines"],
+    );
+    let got = messages(&format!("[status]\nlisten = \"localhost\"\n{BRAND}"));
+    assert_reported(
+        &got,
+        &[":2:10: status.listen: \"localhost\" is not an address and port"],
+    );
+    let config = load_text(&format!(
+        "[status]\nlisten = \"[::]:9187\"\nallow_remote = true\n{BRAND}"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.status_listen.is_some());
 }

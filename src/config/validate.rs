@@ -192,6 +192,7 @@ pub(super) fn from_raw(
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     let digest = super::delivery::digest(&mut check, &raw.digest);
+    let status_listen = super::status::listen(&mut check, &raw.status);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -226,6 +227,7 @@ pub(super) fn from_raw(
         mail,
         spikes,
         digest,
+        status_listen,
     })
 }
 

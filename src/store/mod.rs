@@ -7,6 +7,7 @@
 
 pub mod digest;
 pub mod mentions;
+pub mod metrics;
 pub mod outbox;
 pub mod sources;
 pub mod topics;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_spikes.sql"),
     include_str!("migrations/0007_source_warnings.sql"),
     include_str!("migrations/0008_heartbeat.sql"),
+    include_str!("migrations/0009_poll_counters.sql"),
 ];
 
 /// Why a store operation failed.

@@ -37,6 +37,10 @@ pub struct SourceState {
     pub items_total: i64,
     /// New mentions found, all time.
     pub mentions_total: i64,
+    /// Polls, all time.
+    pub polls_total: i64,
+    /// Failed polls (each followed by a backoff), all time.
+    pub failures_total: i64,
 }
 
 /// Makes sure a configured source has a row. A source whose configured URL
@@ -101,7 +105,7 @@ pub fn record_success(conn: &Connection, id: &str, done: &Success<'_>) -> Result
         "UPDATE sources SET cursor = ?2, error_count = 0, next_check_at = ?4,
              last_polled_at = ?3, last_success_at = ?3,
              items_total = items_total + ?5, mentions_total = mentions_total + ?6,
-             warning = ?7
+             polls_total = polls_total + 1, warning = ?7
          WHERE id = ?1",
     )?
     .execute(params![
@@ -126,7 +130,8 @@ pub fn record_failure(
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE sources SET error_count = error_count + 1, next_check_at = ?4,
-             last_polled_at = ?3, last_error = ?2, last_error_at = ?3
+             last_polled_at = ?3, last_error = ?2, last_error_at = ?3,
+             polls_total = polls_total + 1, failures_total = failures_total + 1
          WHERE id = ?1",
     )?
     .execute(params![id, error, now, next_check_at])?;
@@ -135,7 +140,7 @@ pub fn record_failure(
 
 const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_check_at,
     last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total,
-    warning
+    warning, polls_total, failures_total
     FROM sources";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
@@ -153,5 +158,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
         items_total: r.get(10)?,
         mentions_total: r.get(11)?,
         warning: r.get(12)?,
+        polls_total: r.get(13)?,
+        failures_total: r.get(14)?,
     })
 }

@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Child;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +17,9 @@ use vigia::daemon::Runtime;
 use vigia::source::driver::PollReport;
 use vigia::store::mentions::{self, MentionFilter, MentionRow};
 use vigia::store::sources::{self, SourceState};
+
+mod process;
+pub use process::*;
 
 /// Root of the repository.
 pub fn repo() -> PathBuf {
@@ -276,6 +277,13 @@ pub fn setup(feeds: &[(&str, String)]) -> Setup {
 /// As [`setup`], with extra TOML appended.
 pub fn setup_with(feeds: &[(&str, String)], extra: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("vigia.toml");
+    std::fs::write(&config, config_text(feeds, extra)).unwrap_or_else(|e| panic!("{e}"));
+    Setup { dir, config }
+}
+
+/// The config [`setup_with`] writes.
+pub fn config_text(feeds: &[(&str, String)], extra: &str) -> String {
     let mut toml = String::from(
         r#"
 [storage]
@@ -300,9 +308,7 @@ queries = ['Lumora -"job opening"', '"Halo A19" OR "Halo Mini"']
     for (name, url) in feeds {
         toml.push_str(&format!("\n[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
     }
-    let config = dir.path().join("vigia.toml");
-    std::fs::write(&config, toml).unwrap_or_else(|e| panic!("{e}"));
-    Setup { dir, config }
+    toml
 }
 
 impl Setup {
@@ -404,79 +410,4 @@ pub fn lumora_feeds(server: &FeedServer) -> Vec<(&'static str, String)> {
         ("forum", server.url("/forum.atom")),
         ("wire", server.url("/wire.rdf")),
     ]
-}
-
-/// A child process that is killed when dropped, so that a failing test
-/// leaves no daemon behind.
-pub struct Guard(pub Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Guard {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Guard {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-/// `vigia run` with JSON logs on a pipe, once it has stored `mentions`.
-pub fn json_daemon_with_mentions(setup: &Setup, mentions: usize) -> Guard {
-    let child = Guard(
-        vigia_cmd(&setup.config)
-            .args(["--log-format", "json", "run"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let db = setup.db();
-    wait_for(
-        "the first feed to be stored",
-        Duration::from_secs(20),
-        || db.exists() && setup.mentions().len() == mentions,
-    );
-    child
-}
-
-/// Sends SIGTERM.
-pub fn sigterm(child: &Child) {
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
-}
-
-/// Waits for the child to exit, killing it after `timeout`.
-pub fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
-            return status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            panic!("vigia did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Polls `done` until it holds, failing after `timeout`.
-pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }

@@ -1,0 +1,59 @@
+//! What `/metrics` reports, read from the store in one pass: the store is
+//! the daemon's memory, so the figures survive restarts and reloads.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::sources::{self, SourceState};
+use super::StoreError;
+
+/// The store's figures at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Every source's state, by id.
+    pub sources: Vec<SourceState>,
+    /// Stored mentions as (brand, sentiment label, count); mentions not
+    /// scored yet are labelled `unscored`.
+    pub mentions: Vec<(String, String, i64)>,
+    /// Mail waiting to be sent (the outbox depth).
+    pub outbox_pending: i64,
+    /// Mail the server refused for good.
+    pub outbox_failed: i64,
+    /// When the last digest was handed to the mail server.
+    pub last_digest_at: Option<i64>,
+    /// The last heartbeat written.
+    pub heartbeat_at: Option<i64>,
+}
+
+/// Reads the figures.
+pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT brand, COALESCE(sentiment_label, 'unscored'), count(*)
+         FROM mentions GROUP BY 1, 2 ORDER BY 1, 2",
+    )?;
+    let mentions = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let (outbox_pending, outbox_failed) = conn.query_row(
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL),
+                count(*) FILTER (WHERE failed_at IS NOT NULL)
+         FROM outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let last_digest_at = conn.query_row(
+        "SELECT max(sent_at) FROM outbox WHERE kind = 'digest'",
+        [],
+        |r| r.get(0),
+    )?;
+    let heartbeat_at = conn
+        .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(Snapshot {
+        sources: sources::list(conn)?,
+        mentions,
+        outbox_pending,
+        outbox_failed,
+        last_digest_at,
+        heartbeat_at,
+    })
+}

@@ -1,0 +1,126 @@
+//! SIGHUP reloads the config in a running daemon: a new feed is polled, a
+//! fetch in flight is not lost, a broken config is refused while the old
+//! one keeps polling; SIGTERM then exits 0 with everything stored.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::helpers::{
+    config_text, daemon_logging_to, fixture, log_events, setup_with, sigterm, wait_exit, wait_for,
+    FeedServer, Reply, Setup,
+};
+
+/// A `[[feed]]` table polled as often as the config allows.
+fn feed(name: &str, url: &str) -> String {
+    format!("\n[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\ninterval = \"10s\"\n")
+}
+
+fn sighup(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(sent.success());
+}
+
+fn mentions_from(setup: &Setup, source: &str) -> usize {
+    setup
+        .mentions()
+        .iter()
+        .filter(|m| m.source == source)
+        .count()
+}
+
+fn logged(log: &Path, message: &str) -> Vec<serde_json::Value> {
+    log_events(log)
+        .into_iter()
+        .filter(|e| e["message"] == message)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
+    let server = FeedServer::start().await;
+    server.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
+    );
+    // In flight when the first SIGHUP comes: the reload must not lose it.
+    server.set(
+        "/wire.rdf",
+        Reply::Slow(
+            Duration::from_millis(1200),
+            fixture("config/feeds/press.rss1.xml"),
+        ),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    let first = feed("tech", &server.url("/tech.xml")) + &feed("wire", &server.url("/wire.rdf"));
+    let setup = setup_with(&[], &first);
+    let log = setup.dir.path().join("vigia.log");
+    let mut child = daemon_logging_to(&setup.config, &log);
+    wait_for("tech to be stored", Duration::from_secs(20), || {
+        setup.db().exists() && mentions_from(&setup, "tech") > 0
+    });
+    assert_eq!(mentions_from(&setup, "wire"), 0, "wire is still in flight");
+
+    // A new feed appears.
+    let second = first.clone() + &feed("forum", &server.url("/forum.atom"));
+    std::fs::write(&setup.config, config_text(&[], &second)).unwrap_or_else(|e| panic!("{e}"));
+    sighup(&child);
+    wait_for(
+        "forum and wire to be stored",
+        Duration::from_secs(20),
+        || mentions_from(&setup, "forum") > 0 && mentions_from(&setup, "wire") > 0,
+    );
+    let reloaded = logged(&log, "Configuration reloaded.");
+    assert_eq!(reloaded.len(), 1, "{reloaded:?}");
+    assert_eq!(reloaded[0]["added"], "[\"forum\"]", "{reloaded:?}");
+
+    // A broken config: refused with the key and the file named.
+    let broken = second.replace(
+        "interval = \"10s\"\n",
+        "interval = \"10s\"\ncolour = \"blue\"\n",
+    );
+    std::fs::write(&setup.config, config_text(&[], &broken)).unwrap_or_else(|e| panic!("{e}"));
+    sighup(&child);
+    wait_for("the refusal", Duration::from_secs(10), || {
+        !logged(&log, "Configuration refused; the running one stays.").is_empty()
+    });
+    let refusal = logged(&log, "Configuration refused; the running one stays.");
+    let error = refusal[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("colour"), "{error}");
+    assert!(error.contains("vigia.toml"), "{error}");
+    // The old config keeps polling (tech asks for 30 minutes between
+    // polls with its <ttl>; the other two are due every 10 s).
+    let (wire, forum) = (
+        server.hits("/wire.rdf").len(),
+        server.hits("/forum.atom").len(),
+    );
+    wait_for(
+        "more polls after the refusal",
+        Duration::from_secs(25),
+        || server.hits("/wire.rdf").len() > wire && server.hits("/forum.atom").len() > forum,
+    );
+    assert!(child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_none());
+
+    let before = setup.mentions();
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0));
+    let after = setup.mentions();
+    assert_eq!(after.len(), before.len());
+    // Each story once, despite the fetch cut short by the reload.
+    let urls: HashSet<_> = after.iter().map(|m| (&m.source, &m.url)).collect();
+    assert_eq!(urls.len(), after.len(), "{after:?}");
+    assert!(
+        server.hits("/wire.rdf").len() >= 2,
+        "the interrupted fetch was made again"
+    );
+    for source in ["tech", "wire", "forum"] {
+        assert!(setup.state(source).polls_total >= 1, "{source}");
+    }
+}
