@@ -7,21 +7,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::helpers::{
-    config_text, daemon_logging_to, fixture, log_events, setup_with, sigterm, wait_exit, wait_for,
-    FeedServer, Reply, Setup,
+    config_text, daemon_logging_to, fixture, log_events, setup_with, sighup, sigterm, wait_exit,
+    wait_for, FeedServer, Reply, Setup,
 };
 
 /// A `[[feed]]` table polled as often as the config allows.
 fn feed(name: &str, url: &str) -> String {
     format!("\n[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\ninterval = \"10s\"\n")
-}
-
-fn sighup(child: &std::process::Child) {
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(sent.success());
 }
 
 fn mentions_from(setup: &Setup, source: &str) -> usize {

@@ -1,12 +1,14 @@
 //! Life under systemd: the notifications the daemon sends on a real
-//! `NOTIFY_SOCKET` (READY, WATCHDOG pings, STOPPING), and the unit file as
+//! `NOTIFY_SOCKET` (READY, WATCHDOG pings, RELOADING, STOPPING), and the unit file as
 //! `systemd-analyze` sees it.
 
 use std::os::unix::net::UnixDatagram;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{lumora_feeds, lumora_server, setup, sigterm, vigia_cmd, wait_exit, Guard};
+use crate::helpers::{
+    lumora_feeds, lumora_server, setup, sighup, sigterm, vigia_cmd, wait_exit, Guard,
+};
 
 /// Messages on `socket` until `until` holds for one of them or `timeout`.
 fn receive(socket: &UnixDatagram, until: &str, timeout: Duration) -> Vec<String> {
@@ -27,7 +29,7 @@ fn receive(socket: &UnixDatagram, until: &str, timeout: Duration) -> Vec<String>
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn tells_systemd_ready_watchdog_and_stopping() {
+async fn tells_systemd_ready_watchdog_reloading_and_stopping() {
     let server = lumora_server().await;
     let setup = setup(&lumora_feeds(&server));
     let socket_path = setup.dir.path().join("notify.sock");
@@ -55,6 +57,13 @@ async fn tells_systemd_ready_watchdog_and_stopping() {
     for _ in 0..3 {
         receive(&socket, "WATCHDOG=1", Duration::from_secs(5));
     }
+    // A reload: RELOADING=1 with the monotonic time systemd 253+ wants,
+    // then READY=1 once the new config runs.
+    sighup(&child);
+    let reloading = receive(&socket, "RELOADING=1", Duration::from_secs(10));
+    let message = reloading.last().cloned().unwrap_or_default();
+    assert!(message.contains("MONOTONIC_USEC="), "{message}");
+    receive(&socket, "READY=1", Duration::from_secs(10));
     sigterm(&child);
     receive(&socket, "STOPPING=1", Duration::from_secs(5));
     let status = wait_exit(&mut child, Duration::from_secs(15));

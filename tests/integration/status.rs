@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::helpers::{
-    daemon_logging_to, free_port, lumora_feeds, lumora_server, setup_with, sigterm, wait_exit,
-    wait_for, Reply,
+    daemon_logging_to, free_port, lumora_feeds, lumora_server, setup_with, sighup, sigterm,
+    wait_exit, wait_for, Reply,
 };
 
 /// `name{labels}` → value, from an exposition.
@@ -110,11 +110,7 @@ async fn healthz_and_metrics_report_the_running_daemon() {
     assert_eq!(at(r#"vigia_config_reloads_total{result="applied"}"#), 0.0);
 
     // A reload shows in the counters.
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(sent.success());
+    sighup(&child);
     let mut reloaded = 0.0;
     for _ in 0..100 {
         let (_, _, body) = get(&format!("{base}/metrics")).await;

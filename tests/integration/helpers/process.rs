@@ -51,11 +51,20 @@ pub fn json_daemon_with_mentions(setup: &Setup, mentions: usize) -> Guard {
 
 /// Sends SIGTERM.
 pub fn sigterm(child: &Child) {
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    signal(child, "TERM");
+}
+
+/// Sends SIGHUP.
+pub fn sighup(child: &Child) {
+    signal(child, "HUP");
+}
+
+fn signal(child: &Child, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
+    assert!(sent.success(), "kill -{name} failed");
 }
 
 /// Waits for the child to exit, killing it after `timeout`.
