@@ -323,6 +323,15 @@ const BOOSTERS_PT: &[(&str, f64)] = &[
     ("bem", B_INCR),
     ("totalmente", B_INCR),
     ("simplesmente", B_INCR),
+    // Degree adjectives before a noun, as English "utter", "total".
+    ("verdadeiro", B_INCR),
+    ("verdadeira", B_INCR),
+    ("verdadeiros", B_INCR),
+    ("verdadeiras", B_INCR),
+    ("puro", B_INCR),
+    ("pura", B_INCR),
+    ("puros", B_INCR),
+    ("puras", B_INCR),
     ("meio", B_DECR),
     ("pouco", B_DECR),
 ];

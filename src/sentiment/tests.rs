@@ -142,7 +142,7 @@ fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
 }
 
 #[test]
-fn portuguese_book_reviews_beat_leia_as_shipped() {
+fn portuguese_book_reviews_reach_the_floor() {
     let text = crate::test_data::read_text("sentiment/pt/books.tsv");
     let rows: Vec<(bool, &str)> = text
         .lines()
@@ -163,8 +163,10 @@ fn portuguese_book_reviews_beat_leia_as_shipped() {
     let accuracy = correct as f64 / rows.len() as f64;
     let auc = roc_auc(&scores, &labels);
     println!("pt/books: {} reviews, accuracy {accuracy:.3}, ROC AUC {auc:.3} (LeIA as shipped: 0.670 / 0.779)", rows.len());
+    // The floor, reached by repairing the scorer and lexicon, not
+    // by fitting them to these reviews.
     assert!(
-        accuracy > 0.670 && auc > 0.779,
+        accuracy >= 0.78 && auc >= 0.85,
         "accuracy {accuracy:.3}, AUC {auc:.3}"
     );
 }
@@ -196,7 +198,7 @@ fn portuguese_rules_by_hand() {
 fn portuguese_repairs_by_hand() {
     let pt = |t: &str| portuguese().polarity_scores(t).compound;
     // compound = x / sqrt(x² + 15), x the valence.
-    let cases: [(&str, f64); 8] = [
+    let cases: [(&str, f64); 11] = [
         ("O autor escreveu um romance.", 0.0), // LeIA: "autor" -2.2, "romance" 2.6
         ("Livros excelentes", 0.5719),         // plural of "excelente", 2.7 ("excellent")
         ("Chatíssimo", -0.3804),               // superlative: "chato" -1.3 - 0.293
@@ -205,6 +207,9 @@ fn portuguese_repairs_by_hand() {
         ("Não vale a pena", -0.2584),          // the expression negated: 1.4 × -0.74
         ("Sem graça", -0.4019),                // expression, -1.7 ("dull")
         ("Sem emoção", -0.2755),               // "sem" negates "emoção", 1.5 × -0.74
+        ("Pésssimo", -0.4767),                 // stretched "péssimo", -2.1
+        ("Lindooo", 0.5994),                   // stretched "lindo", 2.9
+        ("uma verdadeira porcaria", -0.4391),  // degree adjective: -1.6 - 0.293
     ];
     for (text, want) in cases {
         assert_eq!(pt(text), want, "{text:?}");

@@ -327,7 +327,17 @@ impl Vader {
                 lower.push_str(&word.to_lowercase());
             }
             let key = if own { word } else { &lower[from..] };
-            let mut info = self.words.get(key).unwrap_or_default();
+            let mut info = match self.words.get(key) {
+                Some(info) => info,
+                // Portuguese: a word stretched for emphasis ("pésssimo",
+                // "lindooo") is the word. English keeps VADER's lookups.
+                None if self.rules.fold => squeezed(key)
+                    .into_iter()
+                    .flatten()
+                    .find_map(|w| self.words.get(&w))
+                    .unwrap_or_default(),
+                None => Default::default(),
+            };
             if let Some(infix) = &self.rules.negation_infix {
                 if contains(key.as_bytes(), infix.as_bytes()) {
                     info.flags |= NEGATION;
@@ -370,4 +380,41 @@ impl Scratch {
             *self = Scratch::default();
         }
     }
+}
+
+/// `word` with every run of three or more of one letter cut to two
+/// ("pesssimo" → "pessimo") and to one ("otimooo" → "otimo"), to look up
+/// in that order; None when no letter (folded words are ASCII) repeats
+/// three times.
+fn squeezed(word: &str) -> Option<[String; 2]> {
+    // Most words looked up miss: rule them out without allocating.
+    let stretched = word
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+    if !stretched {
+        return None;
+    }
+    let mut runs = Vec::new();
+    for c in word.chars() {
+        match runs.last_mut() {
+            Some((last, n)) if *last == c => *n += 1,
+            _ => runs.push((c, 1usize)),
+        }
+    }
+    let cut = |keep: usize| -> String {
+        runs.iter()
+            .flat_map(|&(c, n)| {
+                std::iter::repeat_n(
+                    c,
+                    if n >= 3 && c.is_ascii_alphabetic() {
+                        keep
+                    } else {
+                        n
+                    },
+                )
+            })
+            .collect()
+    };
+    Some([cut(2), cut(1)])
 }
