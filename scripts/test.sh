@@ -10,6 +10,8 @@ need_apt=()
 # a real SMTP server (aiosmtpd, run by the system Python 3).
 command -v kill >/dev/null || need_apt+=(procps)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
+# The /metrics test checks the exposition with the Prometheus Python client's parser.
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need_apt+=(python3-prometheus-client)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # systemd-analyze checks the unit file (verify, security).

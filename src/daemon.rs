@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::warn;
+use tracing::{error, warn};
 
 use crate::config::Config;
 use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::sentiment::Scorers;
-use crate::source::driver::{run_source, Backoff, PollReport, Poller};
+use crate::source::driver::{run_source, Backoff, PollReport, Poller, Stop};
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
 use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;
@@ -89,14 +89,18 @@ impl Runtime {
     pub async fn start(config: &Config) -> Result<Runtime, DaemonError> {
         let store = Store::open(&config.storage_path)?;
         let web = Web::new(&config.http)?;
-        Runtime::build(store, web, config).await
+        let runtime = Runtime::build(store, web, config)?;
+        runtime.register().await?;
+        Ok(runtime)
     }
 
     /// A runtime for a reloaded `config` that takes over from this one:
     /// the same store (its state is the daemon's memory) and, when `[http]`
     /// is unchanged, the same HTTP client and politeness state. Built while
-    /// this one still runs; refused when the config names another database.
-    pub async fn successor(&self, config: &Config) -> Result<Runtime, DaemonError> {
+    /// this one still runs, without a write to the store (so a refusal
+    /// changes nothing): [`Runtime::register`] it once this one stopped.
+    /// Refused when the config names another database.
+    pub fn successor(&self, config: &Config) -> Result<Runtime, DaemonError> {
         if config.storage_path != self.store.path() {
             return Err(DaemonError::StoreMoved {
                 from: self.store.path().to_path_buf(),
@@ -108,10 +112,19 @@ impl Runtime {
         } else {
             Web::new(&config.http)?
         };
-        Runtime::build(self.store.clone(), web, config).await
+        Runtime::build(self.store.clone(), web, config)
     }
 
-    async fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
+    /// Registers the sources' rows in the store (idempotent). A source
+    /// whose URL changed starts afresh: no cursor, due now.
+    pub async fn register(&self) -> Result<(), StoreError> {
+        for source in &self.sources {
+            self.poller.register(source.as_ref()).await?;
+        }
+        Ok(())
+    }
+
+    fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
         let http = web.http.clone();
         let languages = config
             .brands
@@ -169,9 +182,6 @@ impl Runtime {
             .chain(imaps)
             .chain(pages)
             .collect();
-        for source in &sources {
-            poller.register(source.as_ref()).await?;
-        }
         let sender = Sender::new(
             store.clone(),
             Transport::new(&config.mail)?,
@@ -200,15 +210,15 @@ impl Runtime {
         only_due: bool,
         shutdown: &CancellationToken,
     ) -> Result<Vec<PollReport>, StoreError> {
+        let stop = Stop::on(shutdown);
         let mut tasks = JoinSet::new();
         for source in &self.sources {
             if only_due && !self.poller.due_in(source.as_ref()).await?.is_zero() {
                 continue;
             }
-            let (poller, source, shutdown) =
-                (self.poller.clone(), source.clone(), shutdown.clone());
+            let (poller, source, stop) = (self.poller.clone(), source.clone(), stop.clone());
             tasks.spawn(async move {
-                let result = poller.poll_once(source.as_ref(), &shutdown).await;
+                let result = poller.poll_once(source.as_ref(), &stop).await;
                 (source.id().to_string(), result)
             });
         }
@@ -239,27 +249,53 @@ impl Runtime {
         self.sources.iter().map(|s| s.id().to_string()).collect()
     }
 
+    /// The poller, which knows what is being polled now.
+    pub fn poller(&self) -> &Arc<Poller> {
+        &self.poller
+    }
+
     /// Runs every source on its schedule, and the mail sender, until
-    /// `shutdown`; then waits (up to [`DRAIN_TIMEOUT`]) for writes in
-    /// progress. A fetch cut short leaves its source due, so whatever runs
-    /// next fetches it again: nothing is lost.
-    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+    /// `stop.finish`. Then polls in progress run to their commit and the
+    /// sender finishes the mail in hand, unless `stop.abandon` comes too:
+    /// then fetches are dropped and the writes in progress get up to
+    /// [`DRAIN_TIMEOUT`]. A fetch cut short leaves its source due, so
+    /// whatever runs next fetches it again: nothing is lost.
+    pub async fn run(self: Arc<Self>, stop: Stop) {
         let mut tasks = JoinSet::new();
         for source in &self.sources {
             let (poller, source) = (self.poller.clone(), source.clone());
-            tasks.spawn(run_source(poller, source, shutdown.clone()));
+            tasks.spawn(run_source(poller, source, stop.clone()));
         }
-        tasks.spawn(self.sender.clone().run(shutdown.clone()));
-        shutdown.cancelled().await;
-        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
-            while tasks.join_next().await.is_some() {}
-        })
-        .await;
-        if drained.is_err() {
+        tasks.spawn(self.sender.clone().run(stop.finish.clone()));
+        loop {
+            tokio::select! {
+                () = stop.finish.cancelled() => break,
+                Some(joined) = tasks.join_next() => log_panic(joined),
+            }
+        }
+        let drain = async {
+            while let Some(joined) = tasks.join_next().await {
+                log_panic(joined);
+            }
+        };
+        tokio::pin!(drain);
+        tokio::select! {
+            () = &mut drain => return,
+            () = stop.abandon.cancelled() => {}
+        }
+        if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
             warn!(
                 timeout_secs = DRAIN_TIMEOUT.as_secs(),
                 "Sources did not stop in time."
             );
         }
+    }
+}
+
+/// A task of a generation that panicked (a bug): said loudly. The source
+/// it ran stops, which `/healthz` reports once it falls overdue.
+fn log_panic(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = joined {
+        error!(%error, "A source task ended abnormally.");
     }
 }

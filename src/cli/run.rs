@@ -4,15 +4,17 @@
 //! The daemon runs one generation at a time: the sources and mail sender
 //! of one loaded config ([`Runtime::run`]). A reload loads and checks the
 //! new config and builds its runtime while the old one still runs; only
-//! then does the old generation stop (writes in progress finish) and the
-//! new one start on the same store, so schedules, cursors and backoffs
-//! carry over. A config that does not load is logged and refused, and the
+//! then does the old generation stop (polls in progress run to their
+//! commit, the mail in hand is sent) and the new one register its sources
+//! and start on the same store, so schedules, cursors and backoffs carry
+//! over. A config that does not load is logged and refused, and the
 //! old generation never notices. The heartbeat and the status listener
 //! live across generations.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::signal::unix::{signal, SignalKind};
@@ -23,13 +25,16 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::service::{self, Heartbeat};
+use crate::source::driver::Stop;
 use crate::status::{self, Status};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let runtime = Arc::new(Runtime::start(&config).await.context("starting")?);
-    let shutdown = CancellationToken::new();
+    // Signal handlers first: a SIGHUP during start-up (a long migration)
+    // waits for the loop below instead of killing the process.
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let runtime = Arc::new(Runtime::start(&config).await.context("starting")?);
+    let shutdown = CancellationToken::new();
     let signals = shutdown.clone();
     tokio::spawn(async move {
         let signal = tokio::select! {
@@ -76,12 +81,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     service::stopping();
     info!("Shutting down.");
     current.stop().await;
+    // The heartbeat and the listener hold no work: a beat stuck on the
+    // store or a client that never finishes its request must not hold the
+    // exit up.
     for task in background {
-        let _ = task.await;
+        let abort = task.abort_handle();
+        if tokio::time::timeout(BACKGROUND_GRACE, task).await.is_err() {
+            abort.abort();
+        }
     }
     info!("Vigia stopped.");
     Ok(())
 }
+
+/// How long the heartbeat and the status listener get to stop.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(2);
 
 /// What stays the same across reloads.
 struct Daemon {
@@ -95,27 +109,31 @@ struct Daemon {
 /// One config's sources and sender, running.
 struct Generation {
     runtime: Arc<Runtime>,
-    stop: CancellationToken,
+    stop: Stop,
     task: JoinHandle<()>,
 }
 
 impl Generation {
-    /// Stops fetching, lets writes in progress finish, returns when done.
-    async fn stop(self) {
-        self.stop.cancel();
+    /// Starts no new poll and returns once the polls and the mail in
+    /// progress are done (or, on shutdown, abandoned safely).
+    async fn stop(self) -> Arc<Runtime> {
+        self.stop.finish.cancel();
         if let Err(error) = self.task.await {
             warn!(%error, "A generation of sources ended abnormally.");
         }
+        self.runtime
     }
 }
 
 impl Daemon {
     fn start(&self, runtime: Arc<Runtime>) -> Generation {
-        let ids = runtime.source_ids();
-        let stop = self.shutdown.child_token();
+        let stop = Stop {
+            finish: self.shutdown.child_token(),
+            abandon: self.shutdown.clone(),
+        };
         let task = tokio::spawn(runtime.clone().run(stop.clone()));
-        service::ready(&format!("watching {} sources", ids.len()));
-        self.status.set_sources(ids);
+        service::ready(&format!("watching {} sources", runtime.source_ids().len()));
+        self.status.set_running(runtime.clone());
         Generation {
             runtime,
             stop,
@@ -140,7 +158,19 @@ impl Daemon {
         };
         service::reloading();
         let before = current.runtime.source_ids();
-        current.stop().await;
+        let old = current.stop().await;
+        // Only now, with the old sources stopped, may the new config touch
+        // the store: a source whose URL changed starts afresh, and nothing
+        // of the old one's may be written over that.
+        if let Err(reason) = next.register().await {
+            error!(
+                config = %self.path.display(),
+                error = %reason,
+                "Configuration refused; the running one stays."
+            );
+            self.status.reloaded(false);
+            return self.start(old);
+        }
         let next = self.start(Arc::new(next));
         let after = next.runtime.source_ids();
         let added: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
@@ -162,7 +192,7 @@ impl Daemon {
             .await
             .context("loading the configuration")??;
         warn_fixed_at_start(self.listen, &config, &self.path);
-        Ok(running.successor(&config).await?)
+        Ok(running.successor(&config)?)
     }
 }
 

@@ -86,9 +86,16 @@ impl Sender {
 
     /// Queues alerts and spike alerts, then sends what is due.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
+        self.pass_until(&CancellationToken::new()).await
+    }
+
+    /// A pass that sends no further mail once `stop` is cancelled: the mail
+    /// in hand is finished and recorded (never cut mid-conversation, which
+    /// could deliver it twice), the rest waits in the outbox.
+    async fn pass_until(&self, stop: &CancellationToken) -> Result<Pass, StoreError> {
         let queued =
             self.queue_alerts().await? + self.watch_spikes().await? + self.queue_digests().await?;
-        let (sent, failed) = self.send_due().await?;
+        let (sent, failed) = self.send_due(stop).await?;
         Ok(Pass {
             queued,
             sent,
@@ -96,11 +103,11 @@ impl Sender {
         })
     }
 
-    /// Runs passes until `shutdown`; a pass in progress finishes first.
+    /// Runs passes until `shutdown`; the mail being sent then is finished.
     pub async fn run(self, shutdown: CancellationToken) {
         info!(transport = %self.settings.describe(), "Mail sender started.");
         loop {
-            match self.pass().await {
+            match self.pass_until(&shutdown).await {
                 Ok(p) if p != Pass::default() => {
                     info!(
                         queued = p.queued,
@@ -197,14 +204,17 @@ impl Sender {
             .await
     }
 
-    /// Sends every due mail once; returns (sent, failed).
-    async fn send_due(&self) -> Result<(usize, usize), StoreError> {
+    /// Sends every due mail once, until `stop`; returns (sent, failed).
+    async fn send_due(&self, stop: &CancellationToken) -> Result<(usize, usize), StoreError> {
         let due = self
             .store
             .call(|c| outbox::due(c, store::now(), 100))
             .await?;
         let (mut sent, mut failed) = (0, 0);
         for mail in due {
+            if stop.is_cancelled() {
+                break;
+            }
             let result = match envelope(&mail.from, &mail.to) {
                 Ok(envelope) => self.transport.send(mail.id, &envelope, &mail.message).await,
                 Err(error) => Err(error),

@@ -3,9 +3,12 @@
 //! off on failure. State lives in the store, not in task memory, so a
 //! restart picks up where the last run left off.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use rusqlite::TransactionBehavior;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -60,6 +63,26 @@ pub struct PollReport {
     pub next_in_secs: i64,
 }
 
+/// How running sources are told to stop.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    /// Start no new poll: polls in progress run to their commit (a reload).
+    pub finish: CancellationToken,
+    /// Abandon fetches in progress too; writes in progress still finish
+    /// (a shutdown, which cancels `finish` as well).
+    pub abandon: CancellationToken,
+}
+
+impl Stop {
+    /// Both at once, on one token: for a single pass.
+    pub fn on(token: &CancellationToken) -> Stop {
+        Stop {
+            finish: token.clone(),
+            abandon: token.clone(),
+        }
+    }
+}
+
 /// Polls sources into the store through the pipeline.
 #[derive(Debug)]
 pub struct Poller {
@@ -70,6 +93,23 @@ pub struct Poller {
     /// outrun the single writer and parsed feeds pile up in memory (and in
     /// blocking threads) waiting for it.
     slots: Arc<Semaphore>,
+    /// Sources being polled (or waiting for a slot), with when it began:
+    /// what `/healthz` needs to tell a busy scheduler from a stuck one.
+    polling: Mutex<HashMap<String, i64>>,
+}
+
+/// Takes a source off [`Poller::polling`] when its poll ends, however.
+struct Polling<'a> {
+    poller: &'a Poller,
+    id: String,
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut polling) = self.poller.polling.lock() {
+            polling.remove(&self.id);
+        }
+    }
 }
 
 impl Poller {
@@ -86,6 +126,22 @@ impl Poller {
             pipeline,
             backoff,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            polling: Mutex::default(),
+        }
+    }
+
+    /// The sources being polled now, with the Unix second each poll began.
+    pub fn polling(&self) -> HashMap<String, i64> {
+        self.polling.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    fn begin(&self, id: &str) -> Polling<'_> {
+        if let Ok(mut polling) = self.polling.lock() {
+            polling.insert(id.to_string(), store::now());
+        }
+        Polling {
+            poller: self,
+            id: id.to_string(),
         }
     }
 
@@ -101,27 +157,32 @@ impl Poller {
             .await
     }
 
-    /// Polls `source` once, now. A shutdown request abandons the fetch but
-    /// never a write in progress. Returns `None` when shut down mid-fetch.
+    /// Polls `source` once, now. `stop.finish` before a slot is free
+    /// cancels the poll; `stop.abandon` cancels the fetch, but never a write
+    /// in progress. Returns `None` when stopped before anything was stored.
+    /// A fetch that panics (a bug on some input) counts as a failure of the
+    /// source, like any other.
     pub async fn poll_once(
         &self,
         source: &dyn Source,
-        shutdown: &CancellationToken,
+        stop: &Stop,
     ) -> Result<Option<PollReport>, StoreError> {
+        let id = source.id().to_string();
+        let _polling = self.begin(&id);
         let _slot = tokio::select! {
             biased;
-            () = shutdown.cancelled() => return Ok(None),
+            () = stop.finish.cancelled() => return Ok(None),
             slot = self.slots.acquire() => slot,
         };
-        let id = source.id().to_string();
         let key = id.clone();
         let state = self.store.call(move |c| sources::load(c, &key)).await?;
         let cursor = state.as_ref().map(|s| s.cursor.clone()).unwrap_or_default();
         let failures = state.map_or(0, |s| s.error_count);
+        let fetch = AssertUnwindSafe(source.fetch(&cursor)).catch_unwind();
         let fetched = tokio::select! {
             biased;
-            () = shutdown.cancelled() => return Ok(None),
-            fetched = source.fetch(&cursor) => fetched,
+            () = stop.abandon.cancelled() => return Ok(None),
+            fetched = fetch => fetched.unwrap_or_else(|panic| Err(panicked(&*panic))),
         };
         match fetched {
             // A result that cannot be stored (a bug on some input, a full
@@ -269,8 +330,18 @@ impl Poller {
     }
 }
 
-/// Runs one source until `shutdown`: wait until due, poll, repeat.
-pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, shutdown: CancellationToken) {
+/// What a panicking fetch becomes: a transient failure with its message.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> SourceError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    SourceError::transient(format!("the fetch panicked (a bug in Vigia): {message}"))
+}
+
+/// Runs one source until `stop`: wait until due, poll, repeat.
+pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
     loop {
         let wait = match poller.due_in(source.as_ref()).await {
             Ok(wait) => wait,
@@ -281,17 +352,17 @@ pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, shutdown: 
         };
         debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
         tokio::select! {
-            () = shutdown.cancelled() => break,
+            () = stop.finish.cancelled() => break,
             () = source.wait_for_change(wait), if !wait.is_zero() => {}
             () = std::future::ready(()), if wait.is_zero() => {}
         }
-        match poller.poll_once(source.as_ref(), &shutdown).await {
+        match poller.poll_once(source.as_ref(), &stop).await {
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(error) => {
                 warn!(source = %source.id(), %error, "Cannot store poll result; retrying in a minute.");
                 tokio::select! {
-                    () = shutdown.cancelled() => break,
+                    () = stop.finish.cancelled() => break,
                     () = tokio::time::sleep(Duration::from_secs(60)) => {}
                 }
             }
@@ -301,34 +372,4 @@ pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, shutdown: 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_caps_and_honours_retry_after() {
-        let b = Backoff {
-            min: Duration::from_secs(60),
-            max: Duration::from_secs(3600),
-        };
-        let cases = [
-            (1, None, false, 60, 90),
-            (2, None, false, 120, 180),
-            (4, None, false, 480, 720),
-            (20, None, false, 3600, 3600),
-            (1, Some(600), false, 600, 600),
-            (1, Some(99_999), false, 3600, 3600),
-            (1, None, true, 3600, 3600),
-        ];
-        for (failures, retry_after, permanent, lo, hi) in cases {
-            for _ in 0..50 {
-                let d = b
-                    .delay(failures, retry_after.map(Duration::from_secs), permanent)
-                    .as_secs();
-                assert!(
-                    (lo..=hi).contains(&d),
-                    "{failures} {retry_after:?}: {d} not in {lo}..={hi}"
-                );
-            }
-        }
-    }
-}
+mod tests;

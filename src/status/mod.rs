@@ -2,11 +2,13 @@
 //! load balancer or a monitoring probe, `/metrics` for Prometheus.
 //! Off by default, and on loopback unless the config says otherwise.
 
+mod health;
 mod prometheus;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -17,16 +19,19 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::daemon::Runtime;
 use crate::service::Heartbeat;
 use crate::store::{self, metrics, Store};
 
-/// What the daemon tells the listener beyond the store: the sources of
-/// the running config and how reloads went.
-#[derive(Debug)]
+/// How long a probe waits for the store before it answers "unhealthy".
+const STORE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the daemon tells the listener beyond the store: the running
+/// config's sources and what they are doing, and how reloads went.
 pub struct Status {
     store: Store,
     heart: Arc<Heartbeat>,
-    sources: RwLock<Vec<String>>,
+    running: RwLock<Option<Arc<Runtime>>>,
     reloads_applied: AtomicU64,
     reloads_refused: AtomicU64,
 }
@@ -37,18 +42,27 @@ impl Status {
         Arc::new(Status {
             store,
             heart,
-            sources: RwLock::default(),
+            running: RwLock::default(),
             reloads_applied: AtomicU64::new(0),
             reloads_refused: AtomicU64::new(0),
         })
     }
 
-    /// The ids of the sources now running; `/metrics` reports only these
-    /// (a source removed from the config keeps its row in the store).
-    pub fn set_sources(&self, ids: Vec<String>) {
-        if let Ok(mut sources) = self.sources.write() {
-            *sources = ids;
+    /// The runtime now running: `/metrics` reports only its sources (a
+    /// source removed from the config keeps its row in the store), and
+    /// `/healthz` asks its poller what is being polled.
+    pub fn set_running(&self, runtime: Arc<Runtime>) {
+        if let Ok(mut running) = self.running.write() {
+            *running = Some(runtime);
         }
+    }
+
+    fn running(&self) -> Option<Arc<Runtime>> {
+        self.running.read().ok().and_then(|r| r.clone())
+    }
+
+    fn configured(&self) -> Vec<String> {
+        self.running().map(|r| r.source_ids()).unwrap_or_default()
     }
 
     /// Counts a reload, applied or refused.
@@ -61,34 +75,76 @@ impl Status {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// `/healthz`: 200 while heartbeats reach the store, else 503, with a
-    /// line saying why.
-    pub fn health(&self) -> (bool, String) {
+    /// `/healthz`: healthy while heartbeats reach the store and the
+    /// scheduler keeps time (no source long overdue and idle, no poll
+    /// hanging, no mail long due); with a line saying why.
+    pub async fn health(&self) -> (bool, String) {
+        if let Err(why) = self.heartbeat() {
+            return (false, format!("unhealthy: {why}\n"));
+        }
+        let read =
+            tokio::time::timeout(STORE_TIMEOUT, self.store.call(|c| metrics::schedule(c))).await;
+        let schedule = match read {
+            Ok(Ok(schedule)) => schedule,
+            Ok(Err(error)) => {
+                return (
+                    false,
+                    format!("unhealthy: cannot read the store: {error}\n"),
+                )
+            }
+            Err(_) => {
+                let secs = STORE_TIMEOUT.as_secs();
+                return (
+                    false,
+                    format!("unhealthy: the store did not answer in {secs}s\n"),
+                );
+            }
+        };
+        let configured = self.configured();
+        let polling = self
+            .running()
+            .map(|r| r.poller().polling())
+            .unwrap_or_default();
+        let activity = health::Activity {
+            configured: &configured,
+            polling: &polling,
+        };
+        let stalls = health::stalls(&schedule, &activity, store::now());
+        if stalls.is_empty() {
+            let ago = self.heart.last_beat().map_or(0, |t| store::now() - t);
+            let text = format!(
+                "ok: the store took a heartbeat {ago}s ago; {} sources on schedule, {} being polled\n",
+                configured.len(),
+                polling.len()
+            );
+            (true, text)
+        } else {
+            (false, format!("unhealthy: {}\n", stalls.join("; ")))
+        }
+    }
+
+    /// Whether heartbeats reach the store, and if not, why.
+    fn heartbeat(&self) -> Result<(), String> {
         let every = self.heart.interval().as_secs_f64();
         match self.heart.last_beat() {
-            Some(last) if self.heart.healthy() => (
-                true,
-                format!("ok: the store took a heartbeat {}s ago\n", store::now() - last),
-            ),
-            Some(last) => (
-                false,
-                format!(
-                    "unhealthy: no heartbeat has reached the store for {}s (one is due every {every}s)\n",
-                    store::now() - last
-                ),
-            ),
-            None => (false, "unhealthy: no heartbeat has reached the store yet\n".into()),
+            Some(_) if self.heart.healthy() => Ok(()),
+            Some(last) => Err(format!(
+                "no heartbeat has reached the store for {}s (one is due every {every}s)",
+                store::now() - last
+            )),
+            None => Err("no heartbeat has reached the store yet".into()),
         }
     }
 
     /// `/metrics`, in the Prometheus text format.
     pub async fn metrics(&self) -> Result<String, store::StoreError> {
         let snapshot = self.store.call(|c| metrics::snapshot(c)).await?;
-        let sources = self.sources.read().map(|s| s.clone()).unwrap_or_default();
+        let sources = self.configured();
+        let (healthy, _) = self.health().await;
         let figures = prometheus::Figures {
             snapshot: &snapshot,
             configured: &sources,
-            healthy: self.heart.healthy(),
+            healthy,
             reloads: [
                 ("applied", self.reloads_applied.load(Ordering::Relaxed)),
                 ("refused", self.reloads_refused.load(Ordering::Relaxed)),
@@ -122,7 +178,7 @@ pub async fn serve(listener: TcpListener, status: Arc<Status>, shutdown: Cancell
 }
 
 async fn healthz(State(status): State<Arc<Status>>) -> impl IntoResponse {
-    let (ok, text) = status.health();
+    let (ok, text) = status.health().await;
     let code = if ok {
         StatusCode::OK
     } else {
@@ -163,14 +219,14 @@ mod tests {
         let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
         let heart = Heartbeat::new(store.clone());
         let status = Status::new(store, heart.clone());
-        let (ok, text) = status.health();
+        let (ok, text) = status.health().await;
         assert!(!ok);
         assert!(
             text.contains("no heartbeat has reached the store yet"),
             "{text}"
         );
         heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
-        let (ok, text) = status.health();
+        let (ok, text) = status.health().await;
         assert!(ok, "{text}");
         let metrics = status.metrics().await.unwrap_or_else(|e| panic!("{e}"));
         assert!(metrics.lines().any(|l| l == "vigia_up 1"), "{metrics}");

@@ -57,3 +57,25 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         heartbeat_at,
     })
 }
+
+/// What `/healthz` reads to tell whether the scheduler keeps time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schedule {
+    /// Every source's state, by id.
+    pub sources: Vec<SourceState>,
+    /// The earliest next attempt of mail waiting to be sent.
+    pub mail_due_since: Option<i64>,
+}
+
+/// Reads the schedule: cheap, for every `/healthz` probe.
+pub fn schedule(conn: &Connection) -> Result<Schedule, StoreError> {
+    let mail_due_since = conn.query_row(
+        "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(Schedule {
+        sources: sources::list(conn)?,
+        mail_due_since,
+    })
+}

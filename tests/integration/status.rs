@@ -1,13 +1,83 @@
 //! The status listener of a running daemon: `/healthz` and `/metrics`
 //! (Prometheus text), checked against the store they report on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use vigia::daemon::Runtime;
+use vigia::service::Heartbeat;
+use vigia::source::driver::Stop;
+use vigia::status::Status;
 
 use crate::helpers::{
     daemon_logging_to, free_port, lumora_feeds, lumora_server, setup_with, sighup, sigterm,
     wait_exit, wait_for, Reply,
 };
+
+/// The exposition as the Prometheus project's Python client parses it
+/// (python3-prometheus-client, installed by scripts/test.sh): each metric
+/// family's name, type, help and sample count.
+fn parsed_by_prometheus_client(text: &str) -> Vec<serde_json::Value> {
+    const PARSE: &str = "import json, sys\n\
+        from prometheus_client.parser import text_string_to_metric_families as parse\n\
+        print(json.dumps([{'name': f.name, 'type': f.type, 'help': f.documentation,\n\
+                           'samples': len(f.samples)} for f in parse(sys.stdin.read())]))";
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-c", PARSE])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("/usr/bin/python3: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("No module named 'prometheus_client'"),
+        "prometheus_client is missing: install python3-prometheus-client (scripts/test.sh does)"
+    );
+    assert!(
+        out.status.success(),
+        "the exposition does not parse: {stderr}\n{text}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every family declared once, typed and documented, and no sample left
+/// outside one.
+fn assert_well_formed(text: &str) {
+    let families = parsed_by_prometheus_client(text);
+    let mut names = HashSet::new();
+    for family in &families {
+        let name = family["name"].as_str().unwrap_or_default();
+        assert!(names.insert(name.to_string()), "{name} twice in\n{text}");
+        assert!(
+            ["counter", "gauge"].contains(&family["type"].as_str().unwrap_or_default()),
+            "{family} has no TYPE"
+        );
+        assert!(
+            family["help"].as_str().is_some_and(|h| !h.is_empty()),
+            "{family}"
+        );
+    }
+    let samples: u64 = families.iter().filter_map(|f| f["samples"].as_u64()).sum();
+    let lines = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty());
+    assert_eq!(
+        samples,
+        lines.count() as u64,
+        "samples lost in parsing\n{text}"
+    );
+}
 
 /// `name{labels}` → value, from an exposition.
 fn samples(text: &str) -> HashMap<String, f64> {
@@ -66,6 +136,7 @@ async fn healthz_and_metrics_report_the_running_daemon() {
     let (code, kind, body) = get(&format!("{base}/metrics")).await;
     assert_eq!(code, 200, "{body}");
     assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    assert_well_formed(&body);
     let m = samples(&body);
     let at = |key: &str| *m.get(key).unwrap_or_else(|| panic!("no {key} in\n{body}"));
     assert_eq!(at("vigia_up"), 1.0);
@@ -140,4 +211,48 @@ fn polled(setup: &crate::helpers::Setup, id: &str) -> bool {
         .ok()
         .flatten()
         .is_some_and(|s| s.polls_total > 0)
+}
+
+/// `/healthz` says whether the scheduler keeps time, not only whether the
+/// process lives: a runtime whose sources are due and that polls nothing
+/// is unhealthy, and healthy again once it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_fails_while_the_scheduler_polls_nothing() {
+    let server = lumora_server().await;
+    let setup = setup_with(&lumora_feeds(&server), "");
+    let runtime = Arc::new(
+        Runtime::start(&setup.load())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let heart = Heartbeat::new(runtime.store.clone());
+    heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
+    let status = Status::new(runtime.store.clone(), heart.clone());
+    status.set_running(runtime.clone());
+
+    // Registered sources are due at once; nothing polls them.
+    let (ok, text) = status.health().await;
+    assert!(!ok, "{text}");
+    for id in ["tech", "forum", "wire"] {
+        let stalled = format!("source {id} was due");
+        assert!(text.contains(&stalled), "{text}");
+    }
+    assert!(text.contains("is not being polled"), "{text}");
+    let metrics = status.metrics().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(metrics.lines().any(|l| l == "vigia_up 0"), "{metrics}");
+
+    // The scheduler runs: every source is polled and on schedule.
+    let stop = Stop::on(&CancellationToken::new());
+    let running = tokio::spawn(runtime.clone().run(stop.clone()));
+    wait_for("every feed to be polled", Duration::from_secs(20), || {
+        ["tech", "forum", "wire"]
+            .iter()
+            .all(|id| polled(&setup, id))
+    });
+    heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
+    let (ok, text) = status.health().await;
+    assert!(ok, "{text}");
+    assert!(text.contains("3 sources on schedule"), "{text}");
+    stop.finish.cancel();
+    running.await.unwrap_or_else(|e| panic!("{e}"));
 }

@@ -1,0 +1,139 @@
+//! What `/healthz` checks beyond the heartbeat: that the scheduler keeps
+//! time. A source long past its next check that nobody is polling, a poll
+//! that never ends, or mail long due and unsent means a part of the daemon
+//! stopped while the process lives on: worth a page, or a restart.
+
+use std::collections::HashMap;
+
+use crate::store::metrics::Schedule;
+
+/// How far past its next check a source (or a mail) may be before the
+/// scheduler counts as stuck. Generous: a source waits its turn behind the
+/// `[http] max_concurrency` limit and a site's crawl delay.
+pub const STALL_AFTER_SECS: i64 = 600;
+
+/// How long one poll may run: every fetch has its own timeouts, so a poll
+/// this old hangs.
+pub const POLL_LIMIT_SECS: i64 = 3600;
+
+/// What the running config is doing now.
+pub struct Activity<'a> {
+    /// Ids of the sources in the running config.
+    pub configured: &'a [String],
+    /// Sources being polled, with when each poll began.
+    pub polling: &'a HashMap<String, i64>,
+}
+
+/// The ways the schedule is stuck, one sentence each; none when it keeps
+/// time.
+pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<String> {
+    let mut found = Vec::new();
+    for source in &schedule.sources {
+        if !activity.configured.contains(&source.id) {
+            continue;
+        }
+        match activity.polling.get(&source.id) {
+            Some(&began) if now - began > POLL_LIMIT_SECS => found.push(format!(
+                "the poll of source {} has run for {}s",
+                source.id,
+                now - began
+            )),
+            Some(_) => {}
+            None if now - source.next_check_at > STALL_AFTER_SECS => found.push(format!(
+                "source {} was due {}s ago and is not being polled",
+                source.id,
+                now - source.next_check_at
+            )),
+            None => {}
+        }
+    }
+    if let Some(due) = schedule.mail_due_since {
+        if now - due > STALL_AFTER_SECS {
+            found.push(format!(
+                "mail due {}s ago is still in the outbox: the sender is not running",
+                now - due
+            ));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sources::SourceState;
+
+    fn source(id: &str, next_check_at: i64) -> SourceState {
+        SourceState {
+            id: id.into(),
+            kind: "rss".into(),
+            config_url: format!("https://example.com/{id}"),
+            cursor: Default::default(),
+            error_count: 0,
+            next_check_at,
+            last_polled_at: None,
+            last_success_at: None,
+            last_error: None,
+            last_error_at: None,
+            warning: None,
+            items_total: 0,
+            mentions_total: 0,
+            polls_total: 0,
+            failures_total: 0,
+        }
+    }
+
+    #[test]
+    fn a_source_long_overdue_and_idle_is_a_stall_but_a_busy_or_removed_one_is_not() {
+        let now = 100_000;
+        let schedule = Schedule {
+            sources: vec![
+                source("on-time", now + 60),
+                source("a-bit-late", now - 120),
+                source("stuck", now - 900),
+                source("queued", now - 900),
+                source("hung", now - 7200),
+                source("removed", now - 90_000),
+            ],
+            mail_due_since: None,
+        };
+        let configured: Vec<String> = ["on-time", "a-bit-late", "stuck", "queued", "hung"]
+            .map(String::from)
+            .to_vec();
+        let polling = HashMap::from([
+            ("queued".to_string(), now - 300),
+            ("hung".to_string(), now - 4000),
+        ]);
+        let activity = Activity {
+            configured: &configured,
+            polling: &polling,
+        };
+        assert_eq!(
+            stalls(&schedule, &activity, now),
+            [
+                "source stuck was due 900s ago and is not being polled",
+                "the poll of source hung has run for 4000s",
+            ]
+        );
+    }
+
+    #[test]
+    fn mail_long_due_is_a_stall() {
+        let now = 100_000;
+        let idle = HashMap::new();
+        let activity = Activity {
+            configured: &[],
+            polling: &idle,
+        };
+        let mut schedule = Schedule {
+            sources: vec![],
+            mail_due_since: Some(now - 30),
+        };
+        assert!(stalls(&schedule, &activity, now).is_empty());
+        schedule.mail_due_since = Some(now - 1200);
+        assert_eq!(
+            stalls(&schedule, &activity, now),
+            ["mail due 1200s ago is still in the outbox: the sender is not running"]
+        );
+    }
+}
