@@ -82,8 +82,7 @@ impl Status {
         if let Err(why) = self.heartbeat() {
             return (false, format!("unhealthy: {why}\n"));
         }
-        let read =
-            tokio::time::timeout(STORE_TIMEOUT, self.store.call(|c| metrics::schedule(c))).await;
+        let read = tokio::time::timeout(STORE_TIMEOUT, self.store.read(metrics::schedule)).await;
         let schedule = match read {
             Ok(Ok(schedule)) => schedule,
             Ok(Err(error)) => {
@@ -138,7 +137,7 @@ impl Status {
 
     /// `/metrics`, in the Prometheus text format.
     pub async fn metrics(&self) -> Result<String, store::StoreError> {
-        let snapshot = self.store.call(|c| metrics::snapshot(c)).await?;
+        let snapshot = self.store.read(metrics::snapshot).await?;
         let sources = self.configured();
         let (healthy, _) = self.health().await;
         let figures = prometheus::Figures {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 /// Versioned migrations, applied in order; the index + 1 is the version
 /// recorded in `PRAGMA user_version`.
@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_source_warnings.sql"),
     include_str!("migrations/0008_heartbeat.sql"),
     include_str!("migrations/0009_poll_counters.sql"),
+    include_str!("migrations/0010_mention_counts.sql"),
 ];
 
 /// Why a store operation failed.
@@ -69,10 +70,12 @@ pub enum StoreError {
 }
 
 /// A handle on the database. Cheap to clone; all clones share one
-/// connection, so there is exactly one writer.
+/// connection, so there is exactly one writer, and one read-only
+/// connection for reports that must not hold the writer up ([`Store::read`]).
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Option<Connection>>>,
     path: PathBuf,
 }
 
@@ -111,6 +114,7 @@ impl Store {
         migrate(&mut conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            reader: Arc::default(),
             path: path.to_path_buf(),
         })
     }
@@ -142,6 +146,37 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut conn)
+    }
+
+    /// Runs `f` on the blocking pool with a read-only connection of its
+    /// own (opened on first use): in WAL mode it reads a consistent
+    /// snapshot while the writer goes on, so a long report (`/metrics`
+    /// over a large database) never delays a poll or the heartbeat.
+    pub async fn read<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reader, path) = (self.reader.clone(), self.path.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut slot = reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let conn = match slot.take() {
+                Some(conn) => conn,
+                None => {
+                    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                    let conn = Connection::open_with_flags(&path, flags)?;
+                    conn.busy_timeout(Duration::from_secs(10))?;
+                    conn
+                }
+            };
+            let result = f(&conn);
+            *slot = Some(conn);
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 }
 
@@ -229,5 +264,43 @@ mod tests {
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn reads_go_on_while_the_writer_is_in_a_transaction() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let (holding, held) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let writer = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store.call_blocking(move |c| {
+                    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    tx.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", [])?;
+                    let _ = holding.send(());
+                    let _ = released.recv();
+                    tx.commit()?;
+                    Ok(())
+                })
+            })
+        };
+        held.recv().unwrap_or_else(|e| panic!("{e}"));
+        let count = |c: &Connection| -> Result<i64, StoreError> {
+            Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
+        };
+        let read = tokio::time::timeout(Duration::from_secs(30), store.read(count)).await;
+        let seen = read
+            .unwrap_or_else(|_| panic!("the read waited for the writer"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen, 0, "the snapshot before the write");
+        release.send(()).unwrap_or_else(|e| panic!("{e}"));
+        let written = writer.join().unwrap_or_else(|_| panic!("writer panicked"));
+        written.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.read(count).await.unwrap_or_else(|e| panic!("{e}")), 1);
+        let refused = store
+            .read(|c| Ok(c.execute("DELETE FROM heartbeat", [])?))
+            .await;
+        assert!(refused.is_err(), "the reader is read-only");
     }
 }
