@@ -118,10 +118,7 @@ impl Runtime {
     /// Registers the sources' rows in the store (idempotent). A source
     /// whose URL changed starts afresh: no cursor, due now.
     pub async fn register(&self) -> Result<(), StoreError> {
-        for source in &self.sources {
-            self.poller.register(source.as_ref()).await?;
-        }
-        Ok(())
+        self.poller.register(&self.sources).await
     }
 
     fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {

@@ -71,16 +71,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         db = %runtime.store.path().display(),
         "Vigia started."
     );
-    let mut current = daemon.start(runtime);
-    loop {
+    let mut current = Some(daemon.start(runtime));
+    while let Some(generation) = current.take() {
         tokio::select! {
-            () = shutdown.cancelled() => break,
-            _ = hangup.recv() => current = daemon.reload(current).await,
+            biased;
+            () = shutdown.cancelled() => {
+                service::stopping();
+                info!("Shutting down.");
+                generation.stop().await;
+            }
+            _ = hangup.recv() => current = daemon.reload(generation).await,
         }
     }
-    service::stopping();
-    info!("Shutting down.");
-    current.stop().await;
     // The heartbeat and the listener hold no work: a beat stuck on the
     // store or a client that never finishes its request must not hold the
     // exit up.
@@ -96,6 +98,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
 /// How long the heartbeat and the status listener get to stop.
 const BACKGROUND_GRACE: Duration = Duration::from_secs(2);
+
+/// How long a reload waits for the polls in progress before it abandons
+/// them (to be fetched again): a server that stopped answering must not
+/// hold every other source up.
+const RELOAD_GRACE: Duration = Duration::from_secs(60);
 
 /// What stays the same across reloads.
 struct Daemon {
@@ -115,10 +122,22 @@ struct Generation {
 
 impl Generation {
     /// Starts no new poll and returns once the polls and the mail in
-    /// progress are done (or, on shutdown, abandoned safely).
-    async fn stop(self) -> Arc<Runtime> {
+    /// progress are done; polls still fetching after [`RELOAD_GRACE`] (at
+    /// once on shutdown) are abandoned, their writes finished.
+    async fn stop(mut self) -> Arc<Runtime> {
         self.stop.finish.cancel();
-        if let Err(error) = self.task.await {
+        let ended = match tokio::time::timeout(RELOAD_GRACE, &mut self.task).await {
+            Ok(ended) => ended,
+            Err(_) => {
+                warn!(
+                    grace_secs = RELOAD_GRACE.as_secs(),
+                    "Polls in progress did not finish in time; abandoning them (they are fetched again)."
+                );
+                self.stop.abandon.cancel();
+                self.task.await
+            }
+        };
+        if let Err(error) = ended {
             warn!(%error, "A generation of sources ended abnormally.");
         }
         self.runtime
@@ -127,13 +146,17 @@ impl Generation {
 
 impl Daemon {
     fn start(&self, runtime: Arc<Runtime>) -> Generation {
+        // A shutdown abandons fetches; a stop for a reload may too, after
+        // a grace. Both end the generation.
+        let abandon = self.shutdown.child_token();
         let stop = Stop {
-            finish: self.shutdown.child_token(),
-            abandon: self.shutdown.clone(),
+            finish: abandon.child_token(),
+            abandon,
         };
         let task = tokio::spawn(runtime.clone().run(stop.clone()));
         service::ready(&format!("watching {} sources", runtime.source_ids().len()));
-        self.status.set_running(runtime.clone());
+        self.status
+            .set_running(runtime.clone(), crate::store::now());
         Generation {
             runtime,
             stop,
@@ -142,7 +165,9 @@ impl Daemon {
     }
 
     /// Loads the config again and, when it is sound, hands over to it.
-    async fn reload(&self, current: Generation) -> Generation {
+    /// None when a shutdown came while the old generation was stopping:
+    /// then nothing more starts.
+    async fn reload(&self, current: Generation) -> Option<Generation> {
         info!(config = %self.path.display(), "SIGHUP: reloading the configuration.");
         let next = match self.prepare(&current.runtime).await {
             Ok(next) => next,
@@ -153,12 +178,18 @@ impl Daemon {
                     "Configuration refused; the running one stays."
                 );
                 self.status.reloaded(false);
-                return current;
+                return Some(current);
             }
         };
         service::reloading();
+        self.status.reloading();
         let before = current.runtime.source_ids();
         let old = current.stop().await;
+        if self.shutdown.is_cancelled() {
+            service::stopping();
+            info!("Shutting down during the reload; the new configuration is not started.");
+            return None;
+        }
         // Only now, with the old sources stopped, may the new config touch
         // the store: a source whose URL changed starts afresh, and nothing
         // of the old one's may be written over that.
@@ -169,7 +200,7 @@ impl Daemon {
                 "Configuration refused; the running one stays."
             );
             self.status.reloaded(false);
-            return self.start(old);
+            return Some(self.start(old));
         }
         let next = self.start(Arc::new(next));
         let after = next.runtime.source_ids();
@@ -182,7 +213,7 @@ impl Daemon {
             "Configuration reloaded."
         );
         self.status.reloaded(true);
-        next
+        Some(next)
     }
 
     /// The runtime for the config on disk, built beside the running one.

@@ -19,6 +19,13 @@ use crate::pipeline::Pipeline;
 use crate::store::mentions::{self, Recorded};
 use crate::store::{self, sources, triage, Store, StoreError};
 
+/// The longest one fetch may take, whatever the source: a server that
+/// stops answering mid-conversation fails the poll instead of holding it.
+pub const FETCH_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// The longest wait between two readings of a source's schedule.
+const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
+
 /// How long to wait after failures.
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
@@ -93,9 +100,10 @@ pub struct Poller {
     /// outrun the single writer and parsed feeds pile up in memory (and in
     /// blocking threads) waiting for it.
     slots: Arc<Semaphore>,
-    /// Sources being polled (or waiting for a slot), with when it began:
-    /// what `/healthz` needs to tell a busy scheduler from a stuck one.
-    polling: Mutex<HashMap<String, i64>>,
+    /// Sources being polled: `None` while waiting for a slot, then the
+    /// Unix second the fetch began. What `/healthz` needs to tell a busy
+    /// scheduler from a stuck one.
+    polling: Mutex<HashMap<String, Option<i64>>>,
 }
 
 /// Takes a source off [`Poller::polling`] when its poll ends, however.
@@ -130,30 +138,42 @@ impl Poller {
         }
     }
 
-    /// The sources being polled now, with the Unix second each poll began.
-    pub fn polling(&self) -> HashMap<String, i64> {
+    /// The sources being polled now: `None` while a poll waits for a slot
+    /// (behind `[http] max_concurrency`), else the Unix second its fetch
+    /// began.
+    pub fn polling(&self) -> HashMap<String, Option<i64>> {
         self.polling.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     fn begin(&self, id: &str) -> Polling<'_> {
-        if let Ok(mut polling) = self.polling.lock() {
-            polling.insert(id.to_string(), store::now());
-        }
+        self.mark(id, None);
         Polling {
             poller: self,
             id: id.to_string(),
         }
     }
 
-    /// Registers a source's row in the store (idempotent).
-    pub async fn register(&self, source: &dyn Source) -> Result<(), StoreError> {
-        let (id, kind, url) = (
-            source.id().to_string(),
-            source.kind(),
-            source.location().to_string(),
-        );
+    fn mark(&self, id: &str, fetching_since: Option<i64>) {
+        if let Ok(mut polling) = self.polling.lock() {
+            polling.insert(id.to_string(), fetching_since);
+        }
+    }
+
+    /// Registers the sources' rows in the store (idempotent), all or none.
+    pub async fn register(&self, sources: &[Arc<dyn Source>]) -> Result<(), StoreError> {
+        let rows: Vec<_> = sources
+            .iter()
+            .map(|s| (s.id().to_string(), s.kind(), s.location().to_string()))
+            .collect();
         self.store
-            .call(move |c| sources::register(c, &id, kind, &url))
+            .call(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for (id, kind, url) in &rows {
+                    sources::register(&tx, id, kind, url)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
             .await
     }
 
@@ -174,6 +194,7 @@ impl Poller {
             () = stop.finish.cancelled() => return Ok(None),
             slot = self.slots.acquire() => slot,
         };
+        self.mark(&id, Some(store::now()));
         let key = id.clone();
         let state = self.store.call(move |c| sources::load(c, &key)).await?;
         let cursor = state.as_ref().map(|s| s.cursor.clone()).unwrap_or_default();
@@ -182,7 +203,14 @@ impl Poller {
         let fetched = tokio::select! {
             biased;
             () = stop.abandon.cancelled() => return Ok(None),
-            fetched = fetch => fetched.unwrap_or_else(|panic| Err(panicked(&*panic))),
+            fetched = tokio::time::timeout(FETCH_LIMIT, fetch) => match fetched {
+                Ok(Ok(fetched)) => fetched,
+                Ok(Err(panic)) => Err(panicked(&*panic)),
+                Err(_) => Err(SourceError::transient(format!(
+                    "the fetch did not finish in {} min",
+                    FETCH_LIMIT.as_secs() / 60
+                ))),
+            },
         };
         match fetched {
             // A result that cannot be stored (a bug on some input, a full
@@ -340,7 +368,10 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> SourceError {
     SourceError::transient(format!("the fetch panicked (a bug in Vigia): {message}"))
 }
 
-/// Runs one source until `stop`: wait until due, poll, repeat.
+/// Runs one source until `stop`: wait until due, poll, repeat. A long
+/// wait is taken in steps of at most [`MAX_WAIT`], the schedule read
+/// again after each: timers run on the monotonic clock, which stands still
+/// while the machine sleeps, and the schedule is wall-clock time.
 pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
     loop {
         let wait = match poller.due_in(source.as_ref()).await {
@@ -351,10 +382,17 @@ pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop
             }
         };
         debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
+        let step = wait.min(MAX_WAIT);
+        let began = tokio::time::Instant::now();
         tokio::select! {
             () = stop.finish.cancelled() => break,
-            () = source.wait_for_change(wait), if !wait.is_zero() => {}
-            () = std::future::ready(()), if wait.is_zero() => {}
+            () = source.wait_for_change(step), if !step.is_zero() => {}
+            () = std::future::ready(()), if step.is_zero() => {}
+        }
+        // A step that ran its course short of the due time: wait on. One
+        // that ended early (IMAP IDLE saw new mail) polls now.
+        if wait > step && began.elapsed() >= step {
+            continue;
         }
         match poller.poll_once(source.as_ref(), &stop).await {
             Ok(Some(_)) => {}

@@ -12,16 +12,22 @@ use crate::store::metrics::Schedule;
 /// `[http] max_concurrency` limit and a site's crawl delay.
 pub const STALL_AFTER_SECS: i64 = 600;
 
-/// How long one poll may run: every fetch has its own timeouts, so a poll
-/// this old hangs.
+/// How long one poll may fetch and store: fetches are cut at
+/// [`FETCH_LIMIT`](crate::source::driver::FETCH_LIMIT) (30 min), so a
+/// poll this old hangs in the store or the pipeline.
 pub const POLL_LIMIT_SECS: i64 = 3600;
 
 /// What the running config is doing now.
 pub struct Activity<'a> {
     /// Ids of the sources in the running config.
     pub configured: &'a [String],
-    /// Sources being polled, with when each poll began.
-    pub polling: &'a HashMap<String, i64>,
+    /// Sources being polled: `None` while waiting for a slot, else when
+    /// the fetch began.
+    pub polling: &'a HashMap<String, Option<i64>>,
+    /// When the running config started or last began a reload: a source
+    /// is overdue from then at the earliest (after a long downtime, or
+    /// while a reload hands over, everything is due at once).
+    pub since: i64,
 }
 
 /// The ways the schedule is stuck, one sentence each; none when it keeps
@@ -32,17 +38,17 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
         if !activity.configured.contains(&source.id) {
             continue;
         }
+        let overdue = now - source.next_check_at.max(activity.since);
         match activity.polling.get(&source.id) {
-            Some(&began) if now - began > POLL_LIMIT_SECS => found.push(format!(
+            Some(&Some(began)) if now - began > POLL_LIMIT_SECS => found.push(format!(
                 "the poll of source {} has run for {}s",
                 source.id,
                 now - began
             )),
             Some(_) => {}
-            None if now - source.next_check_at > STALL_AFTER_SECS => found.push(format!(
-                "source {} was due {}s ago and is not being polled",
+            None if overdue > STALL_AFTER_SECS => found.push(format!(
+                "source {} has been due for {overdue}s and is not being polled",
                 source.id,
-                now - source.next_check_at
             )),
             None => {}
         }
@@ -101,19 +107,26 @@ mod tests {
             .map(String::from)
             .to_vec();
         let polling = HashMap::from([
-            ("queued".to_string(), now - 300),
-            ("hung".to_string(), now - 4000),
+            ("queued".to_string(), None),
+            ("hung".to_string(), Some(now - 4000)),
         ]);
-        let activity = Activity {
+        let mut activity = Activity {
             configured: &configured,
             polling: &polling,
+            since: now - 86_400,
         };
         assert_eq!(
             stalls(&schedule, &activity, now),
             [
-                "source stuck was due 900s ago and is not being polled",
+                "source stuck has been due for 900s and is not being polled",
                 "the poll of source hung has run for 4000s",
             ]
+        );
+        // Started (or reloaded) five minutes ago: nothing idle is late yet.
+        activity.since = now - 300;
+        assert_eq!(
+            stalls(&schedule, &activity, now),
+            ["the poll of source hung has run for 4000s"]
         );
     }
 
@@ -124,6 +137,7 @@ mod tests {
         let activity = Activity {
             configured: &[],
             polling: &idle,
+            since: 0,
         };
         let mut schedule = Schedule {
             sources: vec![],

@@ -5,8 +5,9 @@
 mod health;
 mod prometheus;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct Status {
     store: Store,
     heart: Arc<Heartbeat>,
     running: RwLock<Option<Arc<Runtime>>>,
+    /// When the running config started, or the reload in progress began.
+    since: AtomicI64,
     reloads_applied: AtomicU64,
     reloads_refused: AtomicU64,
 }
@@ -43,22 +46,38 @@ impl Status {
             store,
             heart,
             running: RwLock::default(),
+            since: AtomicI64::new(store::now()),
             reloads_applied: AtomicU64::new(0),
             reloads_refused: AtomicU64::new(0),
         })
     }
 
-    /// The runtime now running: `/metrics` reports only its sources (a
-    /// source removed from the config keeps its row in the store), and
-    /// `/healthz` asks its poller what is being polled.
-    pub fn set_running(&self, runtime: Arc<Runtime>) {
+    /// The runtime now running, started at Unix second `since`: `/metrics`
+    /// reports only its sources (a source removed from the config keeps its
+    /// row in the store), and `/healthz` asks its poller what is being
+    /// polled and counts no source late from before `since`.
+    pub fn set_running(&self, runtime: Arc<Runtime>, since: i64) {
         if let Ok(mut running) = self.running.write() {
             *running = Some(runtime);
         }
+        self.since.store(since, Ordering::Relaxed);
+    }
+
+    /// A reload begins: the running sources are finishing their polls and
+    /// start no new ones, so none counts as late before the new config has
+    /// had its chance.
+    pub fn reloading(&self) {
+        self.since.store(store::now(), Ordering::Relaxed);
     }
 
     fn running(&self) -> Option<Arc<Runtime>> {
         self.running.read().ok().and_then(|r| r.clone())
+    }
+
+    fn polling(&self) -> HashMap<String, Option<i64>> {
+        self.running()
+            .map(|r| r.poller().polling())
+            .unwrap_or_default()
     }
 
     fn configured(&self) -> Vec<String> {
@@ -82,7 +101,11 @@ impl Status {
         if let Err(why) = self.heartbeat() {
             return (false, format!("unhealthy: {why}\n"));
         }
+        // What is being polled, read before and after the store: a poll
+        // that began or committed in between counts as busy, not as late.
+        let mut polling = self.polling();
         let read = tokio::time::timeout(STORE_TIMEOUT, self.store.read(metrics::schedule)).await;
+        polling.extend(self.polling());
         let schedule = match read {
             Ok(Ok(schedule)) => schedule,
             Ok(Err(error)) => {
@@ -100,13 +123,10 @@ impl Status {
             }
         };
         let configured = self.configured();
-        let polling = self
-            .running()
-            .map(|r| r.poller().polling())
-            .unwrap_or_default();
         let activity = health::Activity {
             configured: &configured,
             polling: &polling,
+            since: self.since.load(Ordering::Relaxed),
         };
         let stalls = health::stalls(&schedule, &activity, store::now());
         if stalls.is_empty() {

@@ -24,8 +24,15 @@ pub struct Snapshot {
     pub heartbeat_at: Option<i64>,
 }
 
-/// Reads the figures.
+/// Reads the figures, in one read transaction: one moment's.
 pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let snapshot = read_snapshot(&tx)?;
+    tx.commit()?;
+    Ok(snapshot)
+}
+
+fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
     // Grouped on the bare columns, so that the covering index serves it.
     let mut stmt = conn.prepare_cached(
         "SELECT brand, sentiment_label, count(*)
@@ -77,13 +84,16 @@ pub struct Schedule {
 
 /// Reads the schedule: cheap, for every `/healthz` probe.
 pub fn schedule(conn: &Connection) -> Result<Schedule, StoreError> {
-    let mail_due_since = conn.query_row(
+    let tx = conn.unchecked_transaction()?;
+    let mail_due_since = tx.query_row(
         "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
         [],
         |r| r.get(0),
     )?;
+    let sources = sources::list(&tx)?;
+    tx.commit()?;
     Ok(Schedule {
-        sources: sources::list(conn)?,
+        sources,
         mail_due_since,
     })
 }

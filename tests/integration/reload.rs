@@ -155,3 +155,99 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
         assert!(setup.state(source).polls_total >= 1, "{source}");
     }
 }
+
+/// SIGTERM while a reload waits for a fetch in flight: the fetch is
+/// abandoned, the new config is not started, and the daemon exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_reload_stops_without_starting_the_new_config() {
+    let server = FeedServer::start().await;
+    server.set(
+        "/wire.rdf",
+        Reply::Slow(
+            Duration::from_millis(1800),
+            fixture("config/feeds/press.rss1.xml"),
+        ),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    let first = feed("wire", &server.url("/wire.rdf"));
+    let setup = setup_with(&[], &first);
+    let log = setup.dir.path().join("vigia.log");
+    let mut child = daemon_logging_to(&setup.config, &log);
+    wait_for("wire to be asked for", Duration::from_secs(20), || {
+        asked(&server, "/wire.rdf") == 1
+    });
+    let second = first + &feed("forum", &server.url("/forum.atom"));
+    std::fs::write(&setup.config, config_text(&[], &second)).unwrap_or_else(|e| panic!("{e}"));
+    sighup(&child);
+    wait_for("the reload to begin", Duration::from_secs(10), || {
+        !logged(&log, "SIGHUP: reloading the configuration.").is_empty()
+    });
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0));
+    assert!(logged(&log, "Configuration reloaded.").is_empty());
+    assert_eq!(
+        logged(
+            &log,
+            "Shutting down during the reload; the new configuration is not started."
+        )
+        .len(),
+        1
+    );
+    assert_eq!(mentions_from(&setup, "wire"), 0, "the fetch was abandoned");
+    assert!(server.hits("/forum.atom").is_empty(), "forum never started");
+}
+
+/// A fetch that hangs does not hold a reload up for ever: after the grace
+/// (60 s) it is abandoned, the new config starts, and the hung source is
+/// fetched again by it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_abandons_a_hung_fetch_after_the_grace() {
+    let server = FeedServer::start().await;
+    server.set(
+        "/hung.rdf",
+        Reply::Slow(
+            Duration::from_secs(600),
+            fixture("config/feeds/press.rss1.xml"),
+        ),
+    );
+    server.set(
+        "/forum.atom",
+        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    // Timeouts longer than the grace, so that only the grace can end it.
+    let patient = |text: String| {
+        text.replace("request_timeout = \"2s\"", "request_timeout = \"300s\"")
+            .replace("read_timeout = \"2s\"", "read_timeout = \"300s\"")
+    };
+    let first = feed("hung", &server.url("/hung.rdf"));
+    let setup = setup_with(&[], &first);
+    std::fs::write(&setup.config, patient(config_text(&[], &first)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = setup.dir.path().join("vigia.log");
+    let mut child = daemon_logging_to(&setup.config, &log);
+    wait_for("hung to be asked for", Duration::from_secs(20), || {
+        asked(&server, "/hung.rdf") == 1
+    });
+    let second = first + &feed("forum", &server.url("/forum.atom"));
+    std::fs::write(&setup.config, patient(config_text(&[], &second)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    sighup(&child);
+    wait_for("the reload", Duration::from_secs(90), || {
+        !logged(&log, "Configuration reloaded.").is_empty()
+    });
+    let abandoned =
+        "Polls in progress did not finish in time; abandoning them (they are fetched again).";
+    assert_eq!(logged(&log, abandoned).len(), 1);
+    wait_for(
+        "forum to be stored, hung asked again",
+        Duration::from_secs(20),
+        || mentions_from(&setup, "forum") > 0 && asked(&server, "/hung.rdf") == 2,
+    );
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0));
+}

@@ -228,13 +228,14 @@ async fn healthz_fails_while_the_scheduler_polls_nothing() {
     let heart = Heartbeat::new(runtime.store.clone());
     heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
     let status = Status::new(runtime.store.clone(), heart.clone());
-    status.set_running(runtime.clone());
+    // As if it had run for an hour: registered sources are due at once,
+    // and nothing has polled them.
+    status.set_running(runtime.clone(), vigia::store::now() - 3600);
 
-    // Registered sources are due at once; nothing polls them.
     let (ok, text) = status.health().await;
     assert!(!ok, "{text}");
     for id in ["tech", "forum", "wire"] {
-        let stalled = format!("source {id} was due");
+        let stalled = format!("source {id} has been due for 360");
         assert!(text.contains(&stalled), "{text}");
     }
     assert!(text.contains("is not being polled"), "{text}");

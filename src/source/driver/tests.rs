@@ -93,12 +93,15 @@ fn scripted(panic: bool) -> Arc<Scripted> {
     })
 }
 
-/// Lets the poll in `task` reach its fetch.
+/// Until the poll has its slot and has begun to fetch.
 async fn until_fetching(poller: &Poller) {
-    while !poller.polling().contains_key("scripted") {
+    while !poller
+        .polling()
+        .get("scripted")
+        .is_some_and(Option::is_some)
+    {
         tokio::task::yield_now().await;
     }
-    tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
 #[tokio::test]
@@ -107,7 +110,7 @@ async fn a_panicking_fetch_is_a_failure_of_the_source_with_backoff() {
     let poller = poller(&dir);
     let source = scripted(true);
     poller
-        .register(source.as_ref())
+        .register(&[source.clone() as Arc<dyn Source>])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     source.go.notify_one();
@@ -136,7 +139,7 @@ async fn finish_lets_a_fetch_in_progress_commit_and_abandon_drops_it() {
     let poller = poller(&dir);
     let source = scripted(false);
     poller
-        .register(source.as_ref())
+        .register(&[source.clone() as Arc<dyn Source>])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
