@@ -339,7 +339,11 @@ impl Vader {
                 None => Default::default(),
             };
             if let Some(infix) = &self.rules.negation_infix {
-                if contains(key.as_bytes(), infix.as_bytes()) {
+                // A word without punctuation cannot hold an infix that has
+                // some (VADER's "n't"): most words skip the scan.
+                let may_hold =
+                    classes & text::PUNCT != 0 || !infix.bytes().any(|b| b.is_ascii_punctuation());
+                if may_hold && contains(key.as_bytes(), infix.as_bytes()) {
                     info.flags |= NEGATION;
                 }
             }
