@@ -377,3 +377,75 @@ pub(super) fn queue_mail(
         now,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::TransportSettings;
+
+    /// Queues `n` test mails.
+    async fn queue(store: &Store, n: usize) {
+        store
+            .call(move |c| {
+                for i in 0..n {
+                    let mail = NewMail {
+                        key: &format!("test-{i}"),
+                        kind: "test",
+                        from: "vigia@example.com",
+                        to: &["team@example.com".to_string()],
+                        subject: "test",
+                        message: b"Subject: test\r\n\r\nhello\r\n",
+                    };
+                    outbox::enqueue(c, &mail, store::now())?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[tokio::test]
+    async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let folder = dir.path().join("outbox");
+        let settings = MailSettings {
+            from: "vigia@example.com".into(),
+            fallback_to: vec!["team@example.com".into()],
+            transport: TransportSettings::Files(folder.clone()),
+            retry: Duration::from_secs(30),
+        };
+        let transport = Transport::new(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let backoff = Backoff {
+            min: Duration::from_secs(30),
+            max: Duration::from_secs(3600),
+        };
+        let sender = Sender::new(
+            store.clone(),
+            transport,
+            settings,
+            Arc::new(Policy::default()),
+            backoff,
+        );
+        queue(&store, 3).await;
+        let due = || async {
+            store
+                .call(|c| outbox::due(c, store::now(), 100))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len()
+        };
+
+        let stopped = CancellationToken::new();
+        stopped.cancel();
+        let pass = sender.pass_until(&stopped).await;
+        assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 0);
+        assert_eq!(due().await, 3, "still queued");
+
+        let pass = sender.pass_until(&CancellationToken::new()).await;
+        assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 3);
+        assert_eq!(due().await, 0);
+        let files = std::fs::read_dir(&folder).map_or(0, |d| d.count());
+        assert_eq!(files, 3);
+    }
+}
