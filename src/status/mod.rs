@@ -103,32 +103,39 @@ impl Status {
         }
         // What is being polled, read before and after the store: a poll
         // that began or committed in between counts as busy, not as late.
-        let mut polling = self.polling();
+        let polling = self.polling();
         let read = tokio::time::timeout(STORE_TIMEOUT, self.store.read(metrics::schedule)).await;
-        polling.extend(self.polling());
-        let schedule = match read {
-            Ok(Ok(schedule)) => schedule,
-            Ok(Err(error)) => {
-                return (
-                    false,
-                    format!("unhealthy: cannot read the store: {error}\n"),
-                )
-            }
+        match read {
+            Ok(Ok(schedule)) => self.judge(&schedule, polling),
+            Ok(Err(error)) => (
+                false,
+                format!("unhealthy: cannot read the store: {error}\n"),
+            ),
             Err(_) => {
                 let secs = STORE_TIMEOUT.as_secs();
-                return (
+                (
                     false,
                     format!("unhealthy: the store did not answer in {secs}s\n"),
-                );
+                )
             }
-        };
+        }
+    }
+
+    /// Whether `schedule`, read from the store while `polling` (taken just
+    /// before the read) was being polled, keeps time, and the line saying so.
+    fn judge(
+        &self,
+        schedule: &metrics::Schedule,
+        mut polling: HashMap<String, Option<i64>>,
+    ) -> (bool, String) {
+        polling.extend(self.polling());
         let configured = self.configured();
         let activity = health::Activity {
             configured: &configured,
             polling: &polling,
             since: self.since.load(Ordering::Relaxed),
         };
-        let stalls = health::stalls(&schedule, &activity, store::now());
+        let stalls = health::stalls(schedule, &activity, store::now());
         if stalls.is_empty() {
             let ago = self.heart.last_beat().map_or(0, |t| store::now() - t);
             let text = format!(
@@ -157,9 +164,11 @@ impl Status {
 
     /// `/metrics`, in the Prometheus text format.
     pub async fn metrics(&self) -> Result<String, store::StoreError> {
+        let polling = self.polling();
         let snapshot = self.store.read(metrics::snapshot).await?;
         let sources = self.configured();
-        let (healthy, _) = self.health().await;
+        // What /healthz would say, from the same read.
+        let healthy = self.heartbeat().is_ok() && self.judge(&snapshot.schedule, polling).0;
         let figures = prometheus::Figures {
             snapshot: &snapshot,
             configured: &sources,

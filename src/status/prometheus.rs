@@ -50,6 +50,7 @@ impl Figures<'_> {
             out.sample("vigia_config_reloads_total", &[("result", result)], count);
         }
         let sources: Vec<_> = snap
+            .schedule
             .sources
             .iter()
             .filter(|s| self.configured.contains(&s.id))
@@ -195,6 +196,7 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::metrics::Schedule;
     use crate::store::sources::SourceState;
 
     fn state(id: &str, errors: u32, next: i64) -> SourceState {
@@ -220,11 +222,14 @@ mod tests {
     #[test]
     fn renders_families_escapes_labels_and_keeps_only_configured_sources() {
         let snapshot = Snapshot {
-            sources: vec![
-                state("ok", 0, 500),
-                state("say \"hi\"\\", 2, 160),
-                state("gone", 0, 0),
-            ],
+            schedule: Schedule {
+                sources: vec![
+                    state("ok", 0, 500),
+                    state("say \"hi\"\\", 2, 160),
+                    state("gone", 0, 0),
+                ],
+                mail_due_since: None,
+            },
             mentions: vec![("Lu\"mora".into(), "negative".into(), 4)],
             outbox_pending: 2,
             outbox_failed: 0,

@@ -9,8 +9,8 @@ use super::StoreError;
 /// The store's figures at one moment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
-    /// Every source's state, by id.
-    pub sources: Vec<SourceState>,
+    /// Every source's state and the mail due: what `/healthz` judges.
+    pub schedule: Schedule,
     /// Stored mentions as (brand, sentiment label, count); mentions not
     /// scored yet are labelled `unscored`.
     pub mentions: Vec<(String, String, i64)>,
@@ -64,7 +64,7 @@ fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
         .optional()?;
     Ok(Snapshot {
-        sources: sources::list(conn)?,
+        schedule: read_schedule(conn)?,
         mentions,
         outbox_pending,
         outbox_failed,
@@ -82,18 +82,23 @@ pub struct Schedule {
     pub mail_due_since: Option<i64>,
 }
 
-/// Reads the schedule: cheap, for every `/healthz` probe.
+/// Reads the schedule, in one read transaction: cheap, for every
+/// `/healthz` probe.
 pub fn schedule(conn: &Connection) -> Result<Schedule, StoreError> {
     let tx = conn.unchecked_transaction()?;
-    let mail_due_since = tx.query_row(
+    let schedule = read_schedule(&tx)?;
+    tx.commit()?;
+    Ok(schedule)
+}
+
+fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
+    let mail_due_since = conn.query_row(
         "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
         [],
         |r| r.get(0),
     )?;
-    let sources = sources::list(&tx)?;
-    tx.commit()?;
     Ok(Schedule {
-        sources,
+        sources: sources::list(conn)?,
         mail_due_since,
     })
 }

@@ -37,25 +37,29 @@ fn logged(log: &Path, message: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
+/// A server with a feed at `slow` that answers after `delay`, and a forum
+/// feed at /forum.atom that answers at once.
+async fn server_with_slow(slow: &str, delay: Duration) -> FeedServer {
     let server = FeedServer::start().await;
     server.set(
-        "/tech.xml",
-        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
-    );
-    // In flight when the first SIGHUP comes: the reload lets it finish
-    // (within the 2 s request timeout of the test config).
-    server.set(
-        "/wire.rdf",
-        Reply::Slow(
-            Duration::from_millis(1800),
-            fixture("config/feeds/press.rss1.xml"),
-        ),
+        slow,
+        Reply::Slow(delay, fixture("config/feeds/press.rss1.xml")),
     );
     server.set(
         "/forum.atom",
         Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
+    );
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
+    // wire is in flight when the first SIGHUP comes: the reload lets it
+    // finish (within the 2 s request timeout of the test config).
+    let server = server_with_slow("/wire.rdf", Duration::from_millis(1800)).await;
+    server.set(
+        "/tech.xml",
+        Reply::Feed(fixture("config/feeds/tech-news.rss2.xml")),
     );
     let first = feed("tech", &server.url("/tech.xml")) + &feed("wire", &server.url("/wire.rdf"));
     let setup = setup_with(&[], &first);
@@ -160,18 +164,7 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
 /// abandoned, the new config is not started, and the daemon exits 0.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_a_reload_stops_without_starting_the_new_config() {
-    let server = FeedServer::start().await;
-    server.set(
-        "/wire.rdf",
-        Reply::Slow(
-            Duration::from_millis(1800),
-            fixture("config/feeds/press.rss1.xml"),
-        ),
-    );
-    server.set(
-        "/forum.atom",
-        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
-    );
+    let server = server_with_slow("/wire.rdf", Duration::from_millis(1800)).await;
     let first = feed("wire", &server.url("/wire.rdf"));
     let setup = setup_with(&[], &first);
     let log = setup.dir.path().join("vigia.log");
@@ -206,18 +199,7 @@ async fn sigterm_during_a_reload_stops_without_starting_the_new_config() {
 /// fetched again by it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reload_abandons_a_hung_fetch_after_the_grace() {
-    let server = FeedServer::start().await;
-    server.set(
-        "/hung.rdf",
-        Reply::Slow(
-            Duration::from_secs(600),
-            fixture("config/feeds/press.rss1.xml"),
-        ),
-    );
-    server.set(
-        "/forum.atom",
-        Reply::Feed(fixture("config/feeds/reclamacoes.atom.xml")),
-    );
+    let server = server_with_slow("/hung.rdf", Duration::from_secs(600)).await;
     // Timeouts longer than the grace, so that only the grace can end it.
     let patient = |text: String| {
         text.replace("request_timeout = \"2s\"", "request_timeout = \"300s\"")

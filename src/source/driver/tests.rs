@@ -66,7 +66,9 @@ impl Source for Scripted {
     }
 }
 
-fn poller(dir: &tempfile::TempDir) -> Arc<Poller> {
+/// A poller on a new store, with a [`Scripted`] source registered.
+async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripted>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
     let brands = [crate::pipeline::matcher::BrandSpec {
         name: "Acme".into(),
@@ -78,19 +80,31 @@ fn poller(dir: &tempfile::TempDir) -> Arc<Poller> {
         min: Duration::from_secs(60),
         max: Duration::from_secs(3600),
     };
-    Arc::new(Poller::new(
+    let poller = Arc::new(Poller::new(
         store,
         Arc::new(Pipeline::new(matcher)),
         backoff,
         2,
-    ))
-}
-
-fn scripted(panic: bool) -> Arc<Scripted> {
-    Arc::new(Scripted {
+    ));
+    let source = Arc::new(Scripted {
         go: Notify::new(),
         panic: AtomicBool::new(panic),
-    })
+    });
+    poller
+        .register(&[source.clone() as Arc<dyn Source>])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (dir, poller, source)
+}
+
+/// One poll of `source`, in a task of its own.
+fn spawn_poll(
+    poller: &Arc<Poller>,
+    source: &Arc<Scripted>,
+    stop: &Stop,
+) -> tokio::task::JoinHandle<Result<Option<PollReport>, StoreError>> {
+    let (poller, source, stop) = (poller.clone(), source.clone(), stop.clone());
+    tokio::spawn(async move { poller.poll_once(source.as_ref(), &stop).await })
 }
 
 /// Until the poll has its slot and has begun to fetch.
@@ -106,13 +120,7 @@ async fn until_fetching(poller: &Poller) {
 
 #[tokio::test]
 async fn a_panicking_fetch_is_a_failure_of_the_source_with_backoff() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let poller = poller(&dir);
-    let source = scripted(true);
-    poller
-        .register(&[source.clone() as Arc<dyn Source>])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, poller, source) = registered(true).await;
     source.go.notify_one();
     let report = poller
         .poll_once(source.as_ref(), &Stop::default())
@@ -135,23 +143,14 @@ async fn a_panicking_fetch_is_a_failure_of_the_source_with_backoff() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn finish_lets_a_fetch_in_progress_commit_and_abandon_drops_it() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let poller = poller(&dir);
-    let source = scripted(false);
-    poller
-        .register(&[source.clone() as Arc<dyn Source>])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, poller, source) = registered(false).await;
 
     // A reload (finish) while fetching: the poll runs to its commit.
     let stop = Stop {
         finish: CancellationToken::new(),
         abandon: CancellationToken::new(),
     };
-    let task = {
-        let (poller, source, stop) = (poller.clone(), source.clone(), stop.clone());
-        tokio::spawn(async move { poller.poll_once(source.as_ref(), &stop).await })
-    };
+    let task = spawn_poll(&poller, &source, &stop);
     until_fetching(&poller).await;
     stop.finish.cancel();
     source.go.notify_one();
@@ -164,10 +163,7 @@ async fn finish_lets_a_fetch_in_progress_commit_and_abandon_drops_it() {
     let before = poller.store.call(|c| sources::load(c, "scripted")).await;
     let before = before.unwrap_or_else(|e| panic!("{e}"));
     let stop = Stop::default();
-    let task = {
-        let (poller, source, stop) = (poller.clone(), source.clone(), stop.clone());
-        tokio::spawn(async move { poller.poll_once(source.as_ref(), &stop).await })
-    };
+    let task = spawn_poll(&poller, &source, &stop);
     until_fetching(&poller).await;
     stop.abandon.cancel();
     let report = task.await.unwrap_or_else(|e| panic!("{e}"));
