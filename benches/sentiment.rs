@@ -1,6 +1,6 @@
-//! English VADER throughput on one core: texts/s over VADER's ground-truth
-//! texts (tweets and Amazon reviews from the shared evaluation data).
-//! Run with `cargo bench --bench sentiment`.
+//! English VADER throughput on one core: texts/s over a file of texts.
+//! Run with `cargo bench --bench sentiment`, or with
+//! `VIGIA_BENCH_TEXTS=FILE cargo bench --bench sentiment` for other texts.
 
 // criterion_group! and criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
@@ -9,31 +9,20 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+/// One text per line: `$VIGIA_BENCH_TEXTS` when set (the README's figures
+/// use VADER's ground-truth texts, as `scripts/bench-sentiment.sh` writes
+/// them), else the feed items of the repository's own corpus.
 fn texts() -> Vec<String> {
-    let root = std::env::var_os("VIGIA_SHARED_DATA")
+    let path = std::env::var_os("VIGIA_BENCH_TEXTS")
         .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/data"))
-                .find(|d| d.join("sentiment").is_dir())
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/items.txt")
         });
-    let Some(root) = root else {
-        panic!("shared/data is not beside the checkout; set VIGIA_SHARED_DATA")
-    };
-    let mut out = Vec::new();
-    for file in ["tweets.tsv", "amazon.tsv"] {
-        let path = root.join("sentiment/en").join(file);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        out.extend(
-            text.split('\n')
-                .skip(1)
-                .filter_map(|l| l.splitn(7, '\t').nth(6))
-                .map(str::to_string),
-        );
-    }
-    out
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {

@@ -20,8 +20,28 @@ if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+  # Packages such as dovecot-imapd start and enable a system service when
+  # installed. The tests start their own Dovecot on a private port, so no
+  # service may start now (policy-rc.d answers "not allowed"), and any unit
+  # the install enabled is disabled again afterwards.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# Written by vigia scripts/test.sh while it installs test dependencies.\nexit 101\n' |
+      $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod 755 "$policy"
+    made_policy=1
+  fi
+  status=0
+  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" || status=$?
+  [ -z "$made_policy" ] || $sudo_cmd rm -f "$policy"
+  [ "$status" -eq 0 ] || exit "$status"
+  if [[ " ${need_apt[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
+    $sudo_cmd systemctl disable --quiet dovecot.service dovecot.socket 2>/dev/null || true
+    if [ -d /run/systemd/system ]; then
+      $sudo_cmd systemctl stop dovecot.service dovecot.socket 2>/dev/null || true
+    fi
+  fi
 fi
 
 for component in rustfmt clippy; do

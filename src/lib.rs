@@ -30,6 +30,4 @@ pub mod source;
 pub mod status;
 pub mod store;
 pub mod telemetry;
-#[cfg(test)]
-mod test_data;
 pub mod triage;
