@@ -16,6 +16,10 @@ command -v kill >/dev/null || need_apt+=(procps)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # systemd-analyze checks the unit file (verify, security).
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+# The packaging test splits debug info with objcopy and reads sections with
+# readelf; the digest is screenshotted in a real Chromium.
+command -v objcopy >/dev/null && command -v readelf >/dev/null || need_apt+=(binutils)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""

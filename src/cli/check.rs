@@ -6,8 +6,15 @@ use std::process::ExitCode;
 use crate::config::Config;
 
 pub fn run(path: &Path) -> ExitCode {
+    if let Some(hint) = super::missing_config(path) {
+        eprintln!("error: {hint}");
+        return ExitCode::FAILURE;
+    }
     match Config::load(path) {
         Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
             println!(
                 "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} distinct terms; \
                  {} teams, {} routes, default team {}; mail {}; database {})",

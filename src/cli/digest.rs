@@ -2,12 +2,12 @@
 //! output or a file (`--dry-run`), or queue and send it (`--send`).
 
 use anyhow::{bail, Context};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::Args;
 
 use crate::config::Config;
 use crate::daemon::Runtime;
-use crate::delivery::digest::{self, Period, Queued};
+use crate::delivery::digest::{self, Period, Queued, PERIOD_WORDS};
 use crate::store::digest::{gather, Scope};
 use crate::store::{self as db, Store};
 
@@ -34,14 +34,7 @@ pub struct DigestArgs {
 }
 
 fn period(text: &str) -> anyhow::Result<Period> {
-    Ok(match text {
-        "yesterday" => Period::Yesterday,
-        "today" => Period::Today,
-        "last-week" => Period::LastWeek,
-        other => Period::Day(NaiveDate::parse_from_str(other, "%Y-%m-%d").with_context(|| {
-            format!("--period {other:?}: expected yesterday, today, last-week or a date (2026-11-22)")
-        })?),
-    })
+    Period::parse(text).with_context(|| format!("--period {text:?}: expected {PERIOD_WORDS}"))
 }
 
 pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
@@ -50,8 +43,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
     }
     let bounds = period(&args.period)?.bounds(config.digest.tz, Utc::now());
     let teams: Vec<String> = match &args.team {
-        Some(t) if config.policy.team(t).is_some() => vec![t.clone()],
-        Some(t) => bail!("--team {t:?}: no such team in the config"),
+        Some(t) => vec![super::names::team(&config, t, &[])?],
         None => config
             .policy
             .settings

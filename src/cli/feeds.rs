@@ -67,6 +67,8 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
                 clean(id, 40),
                 "new".into(),
                 "0".into(),
+                "0".into(),
+                "0".into(),
                 "-".into(),
                 "now".into(),
                 "-".into(),
@@ -74,6 +76,8 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
             Some(s) => vec![
                 clean(id, 40),
                 health(s).into(),
+                s.items_total.to_string(),
+                s.mentions_total.to_string(),
                 s.error_count.to_string(),
                 time(s.last_success_at),
                 if s.next_check_at <= now {
@@ -93,6 +97,8 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
         &[
             "SOURCE",
             "STATE",
+            "ITEMS",
+            "MENTIONS",
             "FAILURES",
             "LAST SUCCESS",
             "NEXT CHECK",
@@ -115,19 +121,36 @@ fn health(state: &sources::SourceState) -> &'static str {
 pub fn import(config_path: &Path, args: &ImportArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    // Skip what the config already has, when there is a valid config.
-    let (urls, names): (HashSet<String>, HashSet<String>) = match Config::load(config_path) {
+    // Skip what the config already has; without a valid config, say that
+    // nothing could be skipped.
+    let (mut urls, mut names): (HashSet<String>, HashSet<String>) = match Config::load(config_path)
+    {
         Ok(config) => (
             config.feeds.iter().map(|f| f.url.to_string()).collect(),
             config.feeds.iter().map(|f| f.id.clone()).collect(),
         ),
-        Err(_) => Default::default(),
+        Err(errors) => {
+            eprintln!(
+                "warning: the config could not be read, so feeds it may already have are not skipped:\n{errors}"
+            );
+            Default::default()
+        }
     };
-    let feeds = opml::parse(&text, &urls, &names)
+    // A feeds file being appended to may not be listed in the config yet.
+    if let Some(path) = args.output.as_deref().filter(|p| p.exists()) {
+        let (file_urls, file_names) = feeds_in(path)?;
+        urls.extend(file_urls);
+        names.extend(file_names);
+    }
+    let import = opml::parse(&text, &urls, &names)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    let toml = opml::to_toml(&feeds).context("writing TOML")?;
+    let feeds = &import.feeds;
+    let toml = opml::to_toml(feeds).context("writing TOML")?;
     match &args.output {
         None => print!("{toml}"),
+        Some(path) if feeds.is_empty() => {
+            eprintln!("Nothing new to import into {}.", path.display());
+        }
         Some(path) => {
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
@@ -139,5 +162,43 @@ pub fn import(config_path: &Path, args: &ImportArgs) -> anyhow::Result<()> {
             eprintln!("Imported {} feeds into {}.", feeds.len(), path.display());
         }
     }
+    let listed = |what: &str, list: &[(String, String)]| {
+        if !list.is_empty() {
+            eprintln!("Skipped {} {what}:", list.len());
+            for (name, url) in list {
+                eprintln!("  {}  {}", clean(name, 60), clean(url, 200));
+            }
+        }
+    };
+    listed("feeds the config already has", &import.known);
+    listed("repeats of a feed earlier in the file", &import.repeated);
+    if !import.without_url.is_empty() {
+        eprintln!(
+            "Skipped {} outlines with no feed URL (xmlUrl):",
+            import.without_url.len()
+        );
+        for name in &import.without_url {
+            eprintln!("  {}", clean(name, 60));
+        }
+    }
     Ok(())
+}
+
+/// The feed URLs (as the config stores them) and names of a feeds file.
+fn feeds_in(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file: toml::Table =
+        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let feeds = file.get("feed").and_then(toml::Value::as_array);
+    let field = |key: &str| -> Vec<String> {
+        feeds
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get(key).and_then(toml::Value::as_str))
+            .map(str::to_string)
+            .collect()
+    };
+    let urls = field("url").iter().map(|u| opml::same_url(u)).collect();
+    Ok((urls, field("name")))
 }

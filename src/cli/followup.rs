@@ -18,9 +18,11 @@ pub enum FollowUp {
     Resolve(Step),
     /// Needs nothing.
     Ignore(Step),
-    /// Not handled after all: back to acknowledged.
+    /// Not handled after all: back to the open state it had (routed, or
+    /// acknowledged when someone had taken it on).
     Reopen(Step),
-    /// One mention in full, with its follow-up history.
+    /// One mention in full: its text, every place it was seen, and its
+    /// follow-up history.
     Show {
         /// Mention id.
         id: i64,
@@ -34,7 +36,7 @@ pub struct Step {
     /// Why, for the history.
     #[arg(long)]
     note: Option<String>,
-    /// Who (default: $USER).
+    /// Who, for the history (default: the login user).
     #[arg(long)]
     by: Option<String>,
 }
@@ -49,10 +51,7 @@ pub async fn run(config: Config, action: FollowUp) -> anyhow::Result<()> {
         FollowUp::Ignore(s) => (s, Action::Ignore),
         FollowUp::Reopen(s) => (s, Action::Reopen),
     };
-    let actor = step
-        .by
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "cli".to_string());
+    let actor = step.by.unwrap_or_else(login_user);
     let id = step.id;
     let status = store
         .call(move |c| {
@@ -71,47 +70,112 @@ pub async fn run(config: Config, action: FollowUp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Who is at the keyboard: the person behind `sudo` ($SUDO_USER), else
+/// $USER or $LOGNAME, else the name of the process's user in /etc/passwd.
+fn login_user() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| !u.trim().is_empty())
+        .or_else(user_of_uid)
+        .unwrap_or_else(|| "unknown user".to_string())
+}
+
+/// The name of the real user id in /etc/passwd (read from /proc, so no
+/// system call needs unsafe code).
+fn user_of_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    let name = passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
+}
+
 async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
-    let (rows, events) = store
+    let (rows, events, (sightings, text)) = store
         .call(move |c| {
             let filter = MentionFilter {
                 id: Some(id),
                 ..MentionFilter::default()
             };
-            Ok::<_, StoreError>((mentions::list(c, &filter)?, triage::history(c, id)?))
+            Ok::<_, StoreError>((
+                mentions::list(c, &filter)?,
+                triage::history(c, id)?,
+                mentions::detail(c, id)?,
+            ))
         })
         .await?;
     let Some(m) = rows.first() else {
         anyhow::bail!("there is no mention {id}");
     };
-    println!("Mention {id}: {}", clean(&m.title, 200));
-    println!("  brand     {}", clean(&m.brand, 60));
-    println!(
-        "  url       {}",
-        clean(m.url.as_deref().unwrap_or("-"), 200)
-    );
-    println!("  quote     {}", clean(&m.snippet, 400));
-    println!("  severity  {}", m.severity);
-    println!("  status    {}", m.status);
-    println!("  teams     {}", clean(&m.teams.join(", "), 200));
-    let subject = m.subject.as_deref().unwrap_or("-");
-    println!("  subject   {}", clean(subject, 80));
-    if let (Some(score), Some(label)) = (m.sentiment, &m.sentiment_label) {
-        println!("  sentiment {label} {score:+.4}");
+    let mut out = format!("Mention {id}: {}\n", clean(&m.title, 300));
+    let mut field = |name: &str, value: String| {
+        out.push_str(&format!("  {name:<11}{value}\n"));
+    };
+    field("brand", clean(&m.brand, 60));
+    field("url", clean(m.url.as_deref().unwrap_or("-"), 300));
+    field("published", time(m.published_at));
+    field("first seen", time(Some(m.first_seen_at)));
+    if let Some(origin) = &m.origin {
+        field("from", clean(origin, 200));
     }
-    println!("History:");
+    if let Some(query) = &m.query {
+        field("alert for", clean(query, 200));
+    }
+    field("matched", clean(&m.terms.join(", "), 200));
+    field("quote", clean(&m.snippet, 400));
+    field("severity", m.severity.clone());
+    field("status", m.status.clone());
+    field("teams", clean(&m.teams.join(", "), 200));
+    field("subject", clean(m.subject.as_deref().unwrap_or("-"), 80));
+    if let (Some(score), Some(label)) = (m.sentiment, &m.sentiment_label) {
+        let how = match (&m.language, &m.lexicon) {
+            (Some(language), Some(lexicon)) => format!(" ({language}, {lexicon})"),
+            _ => String::new(),
+        };
+        field("sentiment", format!("{label} {score:+.4}{how}"));
+    }
+    out.push_str(&format!("Seen {} time(s):\n", sightings.len()));
+    for s in &sightings {
+        out.push_str(&format!(
+            "  {}  {}  {}\n",
+            time(Some(s.seen_at)),
+            clean(&s.source, 40),
+            clean(s.url.as_deref().unwrap_or("-"), 300)
+        ));
+    }
+    out.push_str("Text:\n");
+    match text.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(text) => {
+            for paragraph in text.split('\n').filter(|p| !p.trim().is_empty()) {
+                out.push_str(&format!("  {}\n", clean(paragraph, usize::MAX)));
+            }
+        }
+        None => out.push_str("  (only the quote was kept for this mention)\n"),
+    }
+    out.push_str("History:\n");
     for e in events {
         let note = e
             .note
             .as_deref()
             .map(|n| format!(": {}", clean(n, 300)))
             .unwrap_or_default();
-        println!(
-            "  {}  {:<13} by {}{note}",
+        out.push_str(&format!(
+            "  {}  {:<13} by {}{note}\n",
             time(Some(e.at)),
             e.status,
             clean(&e.actor, 40)
-        );
+        ));
     }
+    print!("{out}");
     Ok(())
 }

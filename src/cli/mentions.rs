@@ -1,14 +1,16 @@
 //! `vigia mentions`: list stored mentions, filtered, as a table, JSON or CSV.
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::followup;
-use super::output::{clean, table, time};
+use super::output::{clean, fitted_table, terminal_width, time, Column, Fit};
 use crate::config::Config;
+use crate::delivery::digest::{Period, PERIOD_WORDS};
 use crate::sentiment::Label;
-use crate::store::mentions::{self, MentionFilter, MentionRow, StatusFilter};
+use crate::store::mentions::{self, MentionFilter, MentionRow, Order, StatusFilter};
 use crate::store::triage::Status;
 use crate::store::Store;
 use crate::triage::Severity;
@@ -21,16 +23,24 @@ pub struct MentionsArgs {
     /// Only this brand.
     #[arg(long)]
     brand: Option<String>,
-    /// Only mentions first seen since: a duration back from now (`24h`,
-    /// `7d`), a date (`2026-11-01`) or an RFC 3339 time.
+    /// Only mentions first seen since: `today`, `yesterday`, `last-week`
+    /// (days in the digest's time zone), a date (`2026-11-01`), a duration
+    /// back from now (`24h`, `7d`) or an RFC 3339 time.
     #[arg(long)]
     since: Option<String>,
     /// Only mentions seen in this source (feed name or URL).
     #[arg(long)]
     source: Option<String>,
-    /// At most this many, newest first.
+    /// Only mentions whose title or text hold these words (accents and
+    /// case aside; `"a phrase"`, `OR`, and `prefix*` work).
+    #[arg(long, value_name = "TEXT")]
+    query: Option<String>,
+    /// At most this many.
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Which come first.
+    #[arg(long, value_enum, default_value_t = SortArg::Severity)]
+    sort: SortArg,
     /// Only mentions with this sentiment.
     #[arg(long, value_enum)]
     sentiment: Option<SentimentArg>,
@@ -50,6 +60,18 @@ pub struct MentionsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With --format csv: the field separator (`';'` is what spreadsheets
+    /// in Portuguese, and many other, locales expect).
+    #[arg(long, value_name = "CHAR", default_value_t = ',')]
+    delimiter: char,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortArg {
+    /// Most severe first, then newest.
+    Severity,
+    /// Newest first.
+    Newest,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -122,50 +144,140 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
     if let Some(action) = args.action {
         return followup::run(config, action).await;
     }
+    if !args.delimiter.is_ascii() || args.delimiter.is_ascii_alphanumeric() || args.delimiter == '"'
+    {
+        bail!(
+            "--delimiter {:?}: expected one punctuation character such as ';' or a tab",
+            args.delimiter
+        );
+    }
+    if args
+        .query
+        .as_deref()
+        .is_some_and(|q| mentions::fts_query(q).is_none())
+    {
+        bail!(
+            "--query {:?}: no word to look for",
+            args.query.unwrap_or_default()
+        );
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, config.digest.tz, Utc::now()))
+        .transpose()?;
+    let store = Store::open(&config.storage_path)
+        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let (brand, team) = match (&args.brand, &args.team) {
+        (None, None) => (None, None),
+        (brand, team) => {
+            let (stored_brands, stored_teams) = store.call(|c| mentions::names(c)).await?;
+            (
+                brand
+                    .as_deref()
+                    .map(|b| super::names::brand(&config, b, &stored_brands))
+                    .transpose()?,
+                team.as_deref()
+                    .map(|t| super::names::team(&config, t, &stored_teams))
+                    .transpose()?,
+            )
+        }
+    };
     let filter = MentionFilter {
-        brand: args.brand,
-        since: args.since.as_deref().map(parse_since).transpose()?,
+        brand,
+        since,
         source: args.source,
+        text: args.query,
         limit: Some(args.limit),
+        order: match args.sort {
+            SortArg::Severity => Order::Severity,
+            SortArg::Newest => Order::Newest,
+        },
         sentiment: args.sentiment.map(Label::from),
-        team: args.team,
+        team,
         severity: args.severity.map(Severity::from),
         status: args.status.map(StatusFilter::from),
         subject: args.subject,
         id: None,
     };
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let rows = store.call(move |c| mentions::list(c, &filter)).await?;
     match args.format {
-        Format::Table => print_table(&rows),
+        Format::Table => print!("{}", table(&rows, terminal_width())),
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        Format::Csv => print_csv(&rows)?,
+        Format::Csv => print_csv(&rows, args.delimiter)?,
     }
     Ok(())
 }
 
-fn parse_since(text: &str) -> anyhow::Result<i64> {
+/// The start of `--since`: a time word or date (days in `tz`), a duration
+/// back from `now`, or an RFC 3339 time.
+fn parse_since(text: &str, tz: Tz, now: DateTime<Utc>) -> anyhow::Result<i64> {
+    if let Some(period) = Period::parse(text) {
+        return Ok(period.bounds(tz, now).from);
+    }
     if let Ok(d) = humantime::parse_duration(text) {
-        return Ok(Utc::now().timestamp() - d.as_secs() as i64);
+        return Ok(now.timestamp() - d.as_secs() as i64);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.timestamp());
     }
-    if let Some(t) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-    {
-        return Ok(t.and_utc().timestamp());
-    }
-    bail!("--since {text:?}: expected a duration (\"7d\"), a date (\"2026-11-01\") or an RFC 3339 time")
+    bail!("--since {text:?}: expected {PERIOD_WORDS}, a duration back from now (7d) or an RFC 3339 time")
 }
 
-fn print_table(rows: &[MentionRow]) {
+/// The listing as a table fit to `width`: the title shrinks, and the
+/// columns a person needs least (URL, sources, subject, teams, a brand
+/// when there is only one) give way first.
+fn table(rows: &[MentionRow], width: Option<usize>) -> String {
     if rows.is_empty() {
-        println!("No mentions.");
-        return;
+        return "No mentions.\n".to_string();
     }
+    let one_brand = rows.iter().all(|m| m.brand == rows[0].brand);
+    let columns = [
+        Column {
+            header: "ID",
+            fit: Fit::Keep,
+        },
+        Column {
+            header: "FIRST SEEN",
+            fit: Fit::Drop(6),
+        },
+        Column {
+            header: "BRAND",
+            fit: Fit::Drop(if one_brand { 0 } else { 5 }),
+        },
+        Column {
+            header: "SEVERITY",
+            fit: Fit::Keep,
+        },
+        Column {
+            header: "STATUS",
+            fit: Fit::Drop(7),
+        },
+        Column {
+            header: "TEAMS",
+            fit: Fit::Drop(4),
+        },
+        Column {
+            header: "SENTIMENT",
+            fit: Fit::Drop(8),
+        },
+        Column {
+            header: "SUBJECT",
+            fit: Fit::Drop(3),
+        },
+        Column {
+            header: "SOURCES",
+            fit: Fit::Drop(2),
+        },
+        Column {
+            header: "TITLE",
+            fit: Fit::Shrink,
+        },
+        Column {
+            header: "URL",
+            fit: Fit::Drop(1),
+        },
+    ];
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|m| {
@@ -179,27 +291,12 @@ fn print_table(rows: &[MentionRow]) {
                 sentiment_cell(m),
                 clean(m.subject.as_deref().unwrap_or("-"), 30),
                 clean(&m.sources.join(","), 20),
-                clean(&m.title, 60),
+                clean(&m.title, 80),
                 clean(m.url.as_deref().unwrap_or("-"), 80),
             ]
         })
         .collect();
-    table(
-        &[
-            "ID",
-            "FIRST SEEN",
-            "BRAND",
-            "SEVERITY",
-            "STATUS",
-            "TEAMS",
-            "SENTIMENT",
-            "SUBJECT",
-            "SOURCES",
-            "TITLE",
-            "URL",
-        ],
-        &cells,
-    );
+    fitted_table(&columns, &cells, width)
 }
 
 fn sentiment_cell(m: &MentionRow) -> String {
@@ -211,8 +308,10 @@ fn sentiment_cell(m: &MentionRow) -> String {
 
 /// CSV with formula injection defused: a cell from outside that starts
 /// with `=`, `+`, `-` or `@` gets a leading apostrophe (OWASP advice).
-fn print_csv(rows: &[MentionRow]) -> anyhow::Result<()> {
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+fn print_csv(rows: &[MentionRow], delimiter: char) -> anyhow::Result<()> {
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(delimiter as u8)
+        .from_writer(std::io::stdout().lock());
     out.write_record([
         "id",
         "first_seen_at",
@@ -281,16 +380,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn since_accepts_durations_dates_and_times() {
-        let now = Utc::now().timestamp();
-        let week = parse_since("7d").unwrap_or_default();
-        assert!((now - 7 * 86_400 - week).abs() < 5);
-        assert_eq!(parse_since("2026-11-01").ok(), Some(1_793_491_200));
-        assert_eq!(
-            parse_since("2026-11-01T00:00:00Z").ok(),
-            Some(1_793_491_200)
-        );
-        assert!(parse_since("last tuesday").is_err());
+    fn since_accepts_the_digest_words_durations_dates_and_times() {
+        let tz: Tz = "America/Sao_Paulo".parse().unwrap_or(Tz::UTC);
+        // 2026-11-30 12:00 UTC is 09:00 in São Paulo (UTC-3).
+        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let at = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.timestamp())
+                .unwrap_or_default()
+        };
+        let since = |text: &str| parse_since(text, tz, now).ok();
+        assert_eq!(since("7d"), Some(now.timestamp() - 7 * 86_400));
+        assert_eq!(since("today"), Some(at("2026-11-30T00:00:00-03:00")));
+        assert_eq!(since("yesterday"), Some(at("2026-11-29T00:00:00-03:00")));
+        assert_eq!(since("last-week"), Some(at("2026-11-23T00:00:00-03:00")));
+        assert_eq!(since("2026-11-01"), Some(at("2026-11-01T00:00:00-03:00")));
+        assert_eq!(since("2026-11-01T00:00:00Z"), Some(1_793_491_200));
+        let err = parse_since("last tuesday", tz, now)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("yesterday, today, last-week")));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod docs;
 mod feeds;
 mod followup;
 mod mentions;
+mod names;
 mod outbox;
 mod output;
 mod poll;
@@ -80,6 +81,13 @@ enum Command {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run) {
+        // A command whose reader went away (`vigia score < big | head -1`)
+        // ends quietly, as Unix filters do, instead of failing on every
+        // later write. The daemon keeps Rust's default, where a closed pipe
+        // is an error to handle: its stdout is the journal.
+        sigpipe::reset();
+    }
     let default_level = match cli.command {
         Command::Run => "info",
         _ => "warn",
@@ -139,5 +147,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
+    if let Some(hint) = missing_config(path) {
+        anyhow::bail!("{hint}");
+    }
     Config::load(path).map_err(|errors| anyhow::anyhow!("invalid config:\n{errors}"))
+}
+
+/// When there is no file at `path`: what to do about it.
+fn missing_config(path: &std::path::Path) -> Option<String> {
+    (!path.exists()).then(|| {
+        format!(
+            "there is no config file at {}: name one with --config FILE or the VIGIA_CONFIG \
+             environment variable (config/vigia.example.toml is a commented one to start from; \
+             config/demo.toml runs the demo)",
+            path.display()
+        )
+    })
 }

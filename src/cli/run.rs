@@ -66,6 +66,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         status,
         shutdown: shutdown.clone(),
     };
+    log_warnings(&config);
     info!(
         sources = runtime.source_ids().len(),
         db = %runtime.store.path().display(),
@@ -223,7 +224,15 @@ impl Daemon {
             .await
             .context("loading the configuration")??;
         warn_fixed_at_start(self.listen, &config, &self.path);
+        log_warnings(&config);
         Ok(running.successor(&config)?)
+    }
+}
+
+/// What `vigia check` would warn about, in the journal.
+fn log_warnings(config: &Config) {
+    for warning in &config.warnings {
+        warn!("{warning}");
     }
 }
 

@@ -84,6 +84,19 @@ impl SourceFile {
     }
 }
 
+/// The known word nearest to `given`, when it is near enough to be a typo:
+/// at most a third of its letters differ (Damerau-Levenshtein, so a
+/// swapped pair counts once).
+pub fn closest<'a>(given: &str, known: &[&'a str]) -> Option<&'a str> {
+    let given = given.to_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&given, &k.to_lowercase()), *k))
+        .filter(|(d, k)| *d > 0 && *d * 3 <= k.chars().count().max(given.chars().count()))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -94,6 +107,18 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typos_find_the_known_name() {
+        let known = ["customer-service", "tech", "marketing"];
+        assert_eq!(closest("custmer-service", &known), Some("customer-service"));
+        assert_eq!(closest("tehc", &known), Some("tech"));
+        assert_eq!(closest("legal", &known), None);
+        assert_eq!(
+            closest("recipents", &["recipients", "name"]),
+            Some("recipients")
+        );
+    }
 
     #[test]
     fn positions_are_one_based() {

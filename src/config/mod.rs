@@ -12,6 +12,7 @@ mod http;
 mod mail;
 pub mod opml;
 pub mod raw;
+mod recover;
 mod sentiment;
 mod status;
 mod triage;
@@ -26,7 +27,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use error::SourceFile;
-pub use error::{ConfigError, ConfigErrors};
+pub use error::{closest, ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
 use crate::delivery::digest::DigestSettings;
@@ -79,6 +80,8 @@ pub struct Config {
     pub digest: DigestSettings,
     /// Where `/healthz` and `/metrics` are served, when they are.
     pub status_listen: Option<SocketAddr>,
+    /// What is valid but probably not meant (a feed URL listed twice).
+    pub warnings: Vec<ConfigError>,
 }
 
 /// A brand.
@@ -117,24 +120,50 @@ pub struct Maildir {
 }
 
 impl Config {
-    /// Reads and validates `path` and the feed files it names.
+    /// Reads and validates `path` and the feed files it names, reporting
+    /// every problem of every file at once.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let main = read(path)?;
-        let raw: RawConfig = parse(&main)?;
-        let dir = base_dir(path);
         let mut errors = Vec::new();
+        let raw: RawConfig = match recover::deserialize(&main) {
+            Ok((raw, mut problems)) => {
+                errors.append(&mut problems);
+                raw
+            }
+            Err(problems) => return Err(ConfigErrors(problems)),
+        };
+        let dir = base_dir(path);
         let mut feed_files = Vec::new();
         for file in &raw.feed_files {
             let file_path = dir.join(file.get_ref());
-            match read(&file_path).and_then(|f| Ok((parse::<RawFeedsFile>(&f)?, f))) {
-                Ok(parsed) => feed_files.push(parsed),
-                Err(ConfigErrors(mut e)) => errors.append(&mut e),
+            let parsed = read(&file_path).map_err(|e| e.0).and_then(|f| {
+                recover::deserialize::<RawFeedsFile>(&f)
+                    .map(|(feeds, problems)| (feeds, f, problems))
+            });
+            match parsed {
+                Ok((feeds, f, mut problems)) => {
+                    errors.append(&mut problems);
+                    feed_files.push((feeds, f));
+                }
+                Err(mut problems) => errors.append(&mut problems),
             }
         }
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
+        // What could be read is validated too, so that one run shows all.
+        match validate::from_raw(&main, raw, &feed_files) {
+            Ok(config) if errors.is_empty() => return Ok(config),
+            Ok(_) => {}
+            Err(ConfigErrors(mut more)) => errors.append(&mut more),
         }
-        validate::from_raw(&main, raw, &feed_files)
+        // File by file (the main one first), in line order.
+        errors.sort_by_key(|e| {
+            (
+                e.file != main.path,
+                e.file.clone(),
+                e.position.is_none(),
+                e.position,
+            )
+        });
+        Err(ConfigErrors(errors))
     }
 }
 
@@ -177,20 +206,9 @@ fn read(path: &Path) -> Result<SourceFile, ConfigErrors> {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, ConfigErrors> {
-    toml::from_str(&file.text).map_err(|e| {
-        let message = e.message().trim_end().replace('\n', " ");
-        let table = e
-            .span()
-            .map(|s| table_at(&file.text, s.start))
-            .unwrap_or_default();
-        ConfigErrors(vec![file.error(e.span(), table, message)])
-    })
-}
-
 /// The table a byte offset of a TOML file falls in, as `poll` or
 /// `feed[2]`, so that a parse error names where the bad key lives.
-fn table_at(text: &str, offset: usize) -> String {
+pub(crate) fn table_at(text: &str, offset: usize) -> String {
     let before = &text[..offset.min(text.len())];
     let Some(header) = before.lines().map(str::trim).rfind(|l| l.starts_with('[')) else {
         return String::new();

@@ -2,7 +2,9 @@
 //!
 //! Reads the `outline` elements that carry an `xmlUrl` (at any depth, with
 //! the enclosing outlines as categories) and writes them as `[[feed]]`
-//! tables for a feeds file.
+//! tables for a feeds file. Feeds the config already has, repeats within
+//! the file and outlines that name a feed without a URL are reported, not
+//! dropped silently.
 
 use std::collections::HashSet;
 
@@ -17,6 +19,25 @@ pub struct OpmlFeed {
     pub url: String,
 }
 
+/// What an OPML file held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Import {
+    /// New feeds, to add.
+    pub feeds: Vec<OpmlFeed>,
+    /// Feeds skipped because the config already has their URL: (label, URL).
+    pub known: Vec<(String, String)>,
+    /// Feeds skipped because an earlier outline of the file had their URL.
+    pub repeated: Vec<(String, String)>,
+    /// Outlines that are not folders but have no `xmlUrl`: their labels.
+    pub without_url: Vec<String>,
+}
+
+/// A URL as the config stores it, so that `https://a.example` and
+/// `https://a.example/` are one feed.
+pub fn same_url(url: &str) -> String {
+    url::Url::parse(url.trim()).map_or_else(|_| url.trim().to_string(), String::from)
+}
+
 /// Why an OPML file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
@@ -28,8 +49,8 @@ pub enum OpmlError {
     NotOpml(String),
 }
 
-/// Feeds in `text`, skipping URLs in `known_urls` and giving each a name
-/// not in `taken_names`.
+/// Feeds in `text`, skipping URLs in `known_urls` (as [`same_url`] writes
+/// them) and giving each a name not in `taken_names`.
 ///
 /// # Examples
 ///
@@ -38,31 +59,46 @@ pub enum OpmlError {
 /// let opml = r#"<opml version="2.0"><body><outline text="News">
 ///   <outline text="Acme blog" type="rss" xmlUrl="https://acme.example/feed"/>
 /// </outline></body></opml>"#;
-/// let feeds = vigia::config::opml::parse(opml, &HashSet::new(), &HashSet::new()).unwrap();
-/// assert_eq!(feeds[0].name, "News/Acme blog");
+/// let import = vigia::config::opml::parse(opml, &HashSet::new(), &HashSet::new()).unwrap();
+/// assert_eq!(import.feeds[0].name, "News/Acme blog");
 /// ```
 pub fn parse(
     text: &str,
     known_urls: &HashSet<String>,
     taken_names: &HashSet<String>,
-) -> Result<Vec<OpmlFeed>, OpmlError> {
+) -> Result<Import, OpmlError> {
     let doc = roxmltree::Document::parse(text)?;
     let root = doc.root_element();
     if !root.has_tag_name("opml") {
         return Err(OpmlError::NotOpml(root.tag_name().name().to_string()));
     }
     let mut names = taken_names.clone();
-    let mut urls = known_urls.clone();
-    let mut out = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut import = Import::default();
     for node in root.descendants().filter(|n| n.has_tag_name("outline")) {
         let Some(url) = node
             .attribute("xmlUrl")
             .map(str::trim)
             .filter(|u| !u.is_empty())
         else {
+            let folder = node.children().any(|c| c.has_tag_name("outline"));
+            if !folder {
+                import.without_url.push(
+                    label(node)
+                        .unwrap_or("(an outline with no title)")
+                        .to_string(),
+                );
+            }
             continue;
         };
-        if !urls.insert(url.to_string()) {
+        let key = same_url(url);
+        let name = label(node).unwrap_or(url).to_string();
+        if known_urls.contains(&key) {
+            import.known.push((name, url.to_string()));
+            continue;
+        }
+        if !seen.insert(key) {
+            import.repeated.push((name, url.to_string()));
             continue;
         }
         let mut path: Vec<&str> = node
@@ -76,12 +112,12 @@ pub fn parse(
         } else {
             path.join("/")
         };
-        out.push(OpmlFeed {
+        import.feeds.push(OpmlFeed {
             name: unique(&base, &mut names),
             url: url.to_string(),
         });
     }
-    Ok(out)
+    Ok(import)
 }
 
 fn label<'a>(node: roxmltree::Node<'a, '_>) -> Option<&'a str> {
@@ -122,13 +158,18 @@ mod tests {
     <outline type="rss" text="dup" xmlUrl="https://acme.example/rss"/>
   </outline>
   <outline type="rss" xmlUrl="https://b.example/feed.xml"/>
+  <outline type="rss" text="Home" xmlUrl="https://home.example"/>
   <outline text="no feed here" htmlUrl="https://c.example/"/>
 </body></opml>"#;
 
     #[test]
     fn imports_nested_outlines_with_unique_names() {
-        let known = HashSet::from(["https://b.example/feed.xml".to_string()]);
-        let feeds = parse(OPML, &known, &HashSet::new()).unwrap_or_else(|e| panic!("{e}"));
+        let known = HashSet::from([
+            "https://b.example/feed.xml".to_string(),
+            same_url("https://home.example"),
+        ]);
+        let import = parse(OPML, &known, &HashSet::new()).unwrap_or_else(|e| panic!("{e}"));
+        let feeds = import.feeds;
         let got: Vec<(&str, &str)> = feeds
             .iter()
             .map(|f| (f.name.as_str(), f.url.as_str()))
@@ -140,6 +181,24 @@ mod tests {
                 ("Tech/Acme & Co (2)", "https://acme.example/atom")
             ]
         );
+        // Nothing is dropped without a word: the config's own feeds (by
+        // the URL as the config stores it), the repeat, the outline
+        // without a feed URL.
+        assert_eq!(
+            import.known,
+            [
+                (
+                    "https://b.example/feed.xml".to_string(),
+                    "https://b.example/feed.xml".to_string()
+                ),
+                ("Home".to_string(), "https://home.example".to_string())
+            ]
+        );
+        assert_eq!(
+            import.repeated,
+            [("dup".to_string(), "https://acme.example/rss".to_string())]
+        );
+        assert_eq!(import.without_url, ["no feed here"]);
         let toml = to_toml(&feeds).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             toml.contains(

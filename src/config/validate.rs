@@ -150,6 +150,8 @@ pub(super) fn from_raw(
     let mut feeds = Vec::new();
     let mut weights = HashMap::new();
     let mut seen = HashMap::new();
+    let mut warnings = Vec::new();
+    let mut urls: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
     let files =
         std::iter::once((&raw.feeds, main)).chain(feed_files.iter().map(|(f, s)| (&f.feeds, s)));
     for (list, file) in files {
@@ -159,6 +161,22 @@ pub(super) fn from_raw(
         };
         for (i, raw_feed) in list.iter().enumerate() {
             if let Some(feed) = feed(&mut check, i, raw_feed, poll_interval, &mut seen) {
+                let here = (file.path.clone(), format!("feed[{i}] ({:?})", feed.id));
+                if let Some((first_file, first)) = urls.insert(feed.url.to_string(), here) {
+                    let place = if first_file == file.path {
+                        first
+                    } else {
+                        format!("{first} of {}", first_file.display())
+                    };
+                    warnings.push(file.error(
+                        Some(raw_feed.url.span()),
+                        format!("feed[{i}].url"),
+                        format!(
+                            "{:?} is also {place}: it will be polled twice",
+                            feed.url.as_str()
+                        ),
+                    ));
+                }
                 let weight = check.weight(raw_feed.weight.as_ref(), &format!("feed[{i}].weight"));
                 weights.insert(feed.id.clone(), weight);
                 feeds.push(feed);
@@ -228,6 +246,7 @@ pub(super) fn from_raw(
         spikes,
         digest,
         status_listen,
+        warnings,
     })
 }
 

@@ -95,7 +95,22 @@ fn midnight(day: NaiveDate, tz: Tz) -> i64 {
         .map_or(naive.and_utc().timestamp(), |t| t.timestamp())
 }
 
+/// The time words every command accepts, for error messages.
+pub const PERIOD_WORDS: &str = "yesterday, today, last-week or a date (2026-11-22)";
+
 impl Period {
+    /// `yesterday`, `today`, `last-week` or a date (`2026-11-22`).
+    pub fn parse(text: &str) -> Option<Period> {
+        match text {
+            "yesterday" => Some(Period::Yesterday),
+            "today" => Some(Period::Today),
+            "last-week" => Some(Period::LastWeek),
+            other => NaiveDate::parse_from_str(other, "%Y-%m-%d")
+                .ok()
+                .map(Period::Day),
+        }
+    }
+
     /// The bounds in `tz`, as of `now`.
     pub fn bounds(self, tz: Tz, now: DateTime<Utc>) -> Bounds {
         self.bounds_in(tz, now.with_timezone(&tz).date_naive())

@@ -25,6 +25,10 @@ use crate::triage::Severity;
 /// brand's mentions of the last 30 days, compared in memory by popcount).
 pub const FINGERPRINT_WINDOW_SECS: i64 = 30 * 86_400;
 
+/// How much of a mention's text is kept, in bytes: every article and
+/// complaint whole, but not a hostile page's megabytes.
+pub const MAX_TEXT_BYTES: usize = 100_000;
+
 /// What recording a candidate did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -160,8 +164,8 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     conn.prepare_cached(
         "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
              source_id, published_at, first_seen_at, origin, alert_query,
-             sentiment, sentiment_label, language, lexicon)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             sentiment, sentiment_label, language, lexicon, text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         c.brand,
@@ -180,8 +184,21 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         label_name(c.sentiment.label),
         c.sentiment.language.code(),
         c.sentiment.lexicon,
+        bounded(&c.document.text, MAX_TEXT_BYTES),
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn bounded(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Adds a sighting; false when this source already showed it at this URL.
@@ -210,8 +227,13 @@ pub struct MentionFilter {
     pub since: Option<i64>,
     /// Only mentions sighted in this source.
     pub source: Option<String>,
-    /// At most this many, newest first.
+    /// Only mentions whose title or text match this full-text query (FTS5
+    /// syntax: see [`fts_query`]).
+    pub text: Option<String>,
+    /// At most this many, in `order`.
     pub limit: Option<usize>,
+    /// Which come first.
+    pub order: Order,
     /// Only this sentiment label.
     pub sentiment: Option<Label>,
     /// Only mentions routed to this team.
@@ -224,6 +246,65 @@ pub struct MentionFilter {
     pub subject: Option<i64>,
     /// Only the mention with this id.
     pub id: Option<i64>,
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most severe first, then newest.
+    Severity,
+}
+
+/// Words as a person types them into a safe FTS5 query: each word or
+/// `"quoted phrase"` must appear (accents and case aside), `OR` between
+/// two words allows either, and a word ending in `*` is a prefix. Nothing
+/// else of FTS5's syntax (columns, NEAR, parentheses) gets through, so no
+/// input is a syntax error. None when there is no word.
+pub fn fts_query(text: &str) -> Option<String> {
+    let mut terms: Vec<String> = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        let Some(first) = rest.chars().next() else {
+            break;
+        };
+        let (word, tail) = if first == '"' {
+            let body = &rest[1..];
+            let end = body.find('"').unwrap_or(body.len());
+            (&body[..end], body.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        rest = tail;
+        if word == "OR" && first != '"' {
+            if terms.last().is_some_and(|t| t != "OR") {
+                terms.push("OR".into());
+            }
+            continue;
+        }
+        let (word, prefix) = match word.strip_suffix('*') {
+            Some(w) if first != '"' => (w, true),
+            _ => (word, false),
+        };
+        // Only letters and digits are indexed: a bare "-" or "!" finds nothing.
+        if !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let quoted = format!(
+            "\"{}\"{}",
+            word.replace('"', "\"\""),
+            if prefix { "*" } else { "" }
+        );
+        terms.push(quoted);
+    }
+    if terms.last().is_some_and(|t| t == "OR") {
+        terms.pop();
+    }
+    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 /// Which follow-up states to list.
@@ -257,8 +338,10 @@ pub struct MentionRow {
     /// Number of sightings.
     pub sightings: i64,
     /// Publication time the item gave, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub published_at: Option<i64>,
     /// When Vigia first saw it, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub first_seen_at: i64,
     /// Site or sender it comes from, when known.
     pub origin: Option<String>,
@@ -284,9 +367,23 @@ pub struct MentionRow {
     pub subject: Option<String>,
 }
 
-/// Lists mentions, newest first.
+/// Lists mentions in the filter's order.
 pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let order = match filter.order {
+        Order::Newest => "m.first_seen_at DESC, m.id DESC",
+        Order::Severity => {
+            "CASE m.severity WHEN 'critical' THEN 3 WHEN 'urgent' THEN 2
+                             WHEN 'notable' THEN 1 ELSE 0 END DESC,
+             m.first_seen_at DESC, m.id DESC"
+        }
+    };
+    let text = match filter.text.as_deref().map(fts_query) {
+        // A search with no word to look for finds nothing.
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(query)) => Some(query),
+        None => None,
+    };
+    let mut stmt = conn.prepare(&format!(
         "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
                 m.published_at, m.first_seen_at,
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
@@ -311,9 +408,10 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
            AND (?10 IS NULL OR m.id = ?10)
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
                                       WHERE s.mention_id = m.id AND s.source_id = ?3))
-         ORDER BY m.first_seen_at DESC, m.id DESC
-         LIMIT ?4",
-    )?;
+           AND (?11 IS NULL OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?11))
+         ORDER BY {order}
+         LIMIT ?4"
+    ))?;
     let limit = filter.limit.map_or(-1, |l| l as i64);
     let rows = stmt.query_map(
         params![
@@ -330,6 +428,7 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
             }),
             filter.subject,
             filter.id,
+            text,
         ],
         row,
     )?;
@@ -338,6 +437,60 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
         out.push(r?);
     }
     Ok(out)
+}
+
+/// The brands and the teams the store has mentions of (from their
+/// covering indexes), for checking names given on the command line.
+pub fn names(conn: &Connection) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let column = |sql: &str| -> Result<Vec<String>, StoreError> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(names)
+    };
+    Ok((
+        column("SELECT DISTINCT brand FROM mentions")?,
+        column("SELECT DISTINCT team FROM mention_teams")?,
+    ))
+}
+
+/// One place a mention was seen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sighting {
+    /// The source.
+    pub source: String,
+    /// The URL it was seen at there, when it had one.
+    pub url: Option<String>,
+    /// When.
+    #[serde(serialize_with = "crate::store::rfc3339")]
+    pub seen_at: i64,
+}
+
+/// A mention's every sighting, oldest first, and its whole text (None for
+/// mentions stored before whole texts were kept).
+pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<String>), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source_id, url, seen_at FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
+    )?;
+    let sightings = stmt
+        .query_map([id], |r| {
+            Ok(Sighting {
+                source: r.get(0)?,
+                url: r
+                    .get::<_, String>(1)
+                    .map(|u| (!u.is_empty()).then_some(u))?,
+                seen_at: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = conn
+        .query_row("SELECT text FROM mentions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    Ok((sightings, text))
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {

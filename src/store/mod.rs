@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_heartbeat.sql"),
     include_str!("migrations/0009_poll_counters.sql"),
     include_str!("migrations/0010_mention_counts.sql"),
+    include_str!("migrations/0011_mention_text.sql"),
 ];
 
 /// Why a store operation failed.
@@ -218,6 +219,23 @@ fn json_column<T: serde::de::DeserializeOwned>(
 /// Seconds since the Unix epoch, the store's time unit.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// Serializes stored Unix seconds as RFC 3339 (`2026-11-30T06:07:00+00:00`),
+/// as every listing prints times: `#[serde(serialize_with = "rfc3339")]`.
+pub fn rfc3339<S: serde::Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+    match chrono::DateTime::from_timestamp(*secs, 0) {
+        Some(t) => s.serialize_str(&t.to_rfc3339()),
+        None => s.serialize_i64(*secs),
+    }
+}
+
+/// [`rfc3339`] for a time that may be missing (`null`).
+pub fn rfc3339_opt<S: serde::Serializer>(secs: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match secs {
+        Some(secs) => rfc3339(secs, s),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

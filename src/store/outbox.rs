@@ -115,14 +115,17 @@ pub struct OutboxRow {
     /// Subject.
     pub subject: String,
     /// When it was queued.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub created_at: i64,
     /// Attempts so far.
     pub attempts: u32,
     /// Next attempt, while pending.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub next_attempt_at: Option<i64>,
     /// The last error.
     pub last_error: Option<String>,
     /// When it was sent.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub sent_at: Option<i64>,
 }
 

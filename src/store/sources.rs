@@ -21,14 +21,18 @@ pub struct SourceState {
     /// Consecutive failures.
     pub error_count: u32,
     /// Next poll, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub next_check_at: i64,
     /// Last poll attempt.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub last_polled_at: Option<i64>,
     /// Last successful poll.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub last_success_at: Option<i64>,
     /// Last error message.
     pub last_error: Option<String>,
     /// When it happened.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
     pub last_error_at: Option<i64>,
     /// What the last successful poll found wrong without failing (a
     /// selector that matched nothing).

@@ -21,8 +21,10 @@ pub struct Topic {
     /// `watch` (seen once or twice) or `act` (recurring).
     pub state: &'static str,
     /// First and last mention, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub first_seen_at: i64,
     /// Last mention.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub last_seen_at: i64,
     /// The latest mentions: (id, quote, URL).
     pub examples: Vec<(i64, String, Option<String>)>,

@@ -74,12 +74,17 @@ pub enum Action {
 impl Action {
     /// The status it leads to, from `from`; None when it makes no sense
     /// there (resolving a resolved mention, reopening an open one).
-    pub fn apply(self, from: Status) -> Option<Status> {
+    /// `before_close` is the open status the mention had before it was
+    /// resolved or ignored, where reopening takes it back: an ignored
+    /// mention nobody took on is routed again, not acknowledged.
+    pub fn apply(self, from: Status, before_close: Status) -> Option<Status> {
         match (self, from) {
             (Action::Acknowledge, Status::New | Status::Routed) => Some(Status::Acknowledged),
             (Action::Resolve, s) if s.is_open() => Some(Status::Resolved),
             (Action::Ignore, s) if s.is_open() => Some(Status::Ignored),
-            (Action::Reopen, Status::Resolved | Status::Ignored) => Some(Status::Acknowledged),
+            (Action::Reopen, Status::Resolved | Status::Ignored) if before_close.is_open() => {
+                Some(before_close)
+            }
             _ => None,
         }
     }
@@ -285,8 +290,13 @@ pub fn follow_up(
         .as_deref()
         .map(|s| Status::parse(s).unwrap_or(Status::New))
         .ok_or(FollowUpError::NotFound(id))?;
+    let before_close = if from.is_open() {
+        from
+    } else {
+        status_before_close(&tx, id)?
+    };
     let to = action
-        .apply(from)
+        .apply(from, before_close)
         .ok_or(FollowUpError::Invalid { id, from, action })?;
     tx.execute(
         "UPDATE mentions SET status = ?1 WHERE id = ?2",
@@ -298,10 +308,36 @@ pub fn follow_up(
     Ok(to)
 }
 
+/// The open status a closed mention had before it was closed: the status
+/// of the event before the latest one, else routed when it has teams and
+/// new when it has none.
+fn status_before_close(conn: &Connection, id: i64) -> Result<Status, StoreError> {
+    let earlier: Option<String> = conn
+        .query_row(
+            "SELECT status FROM mention_events WHERE mention_id = ?1
+             ORDER BY id DESC LIMIT 1 OFFSET 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(status) = earlier.as_deref().and_then(Status::parse) {
+        if status.is_open() {
+            return Ok(status);
+        }
+    }
+    let routed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM mention_teams WHERE mention_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok(if routed { Status::Routed } else { Status::New })
+}
+
 /// One step of a mention's follow-up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// When, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339")]
     pub at: i64,
     /// Who: a person, or `vigia`.
     pub actor: String,

@@ -83,9 +83,20 @@ async fn mentions_filters_and_formats() {
             .ok(),
         Some(1)
     );
-    assert_eq!(
-        stdout(&setup.vigia(&["mentions", "--brand", "other"])),
-        "No mentions.\n"
+    // An unknown brand or team is named, with the known ones, never an
+    // empty listing.
+    let unknown = setup.vigia(&["mentions", "--brand", "Lumra"]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains(r#"--brand "Lumra": no such brand (known: Lumora); did you mean "Lumora"?"#),
+        "{unknown:?}"
+    );
+    let unknown = setup.vigia(&["mentions", "--team", "atendimeto"]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains(r#"--team "atendimeto": no such team"#),
+        "{unknown:?}"
     );
     assert_eq!(
         stdout(&setup.vigia(&["mentions", "--since", "2099-01-01"])),
@@ -131,7 +142,17 @@ async fn mentions_filters_and_formats() {
     let bad = setup.vigia(&["mentions", "--since", "last tuesday"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr)
-        .contains("--since \"last tuesday\": expected a duration"));
+        .contains("--since \"last tuesday\": expected yesterday, today, last-week or a date"));
+    // The digest's words work here too.
+    let today = stdout(&setup.vigia(&["mentions", "--since", "today", "--format", "json"]));
+    let today: Vec<serde_json::Value> = serde_json::from_str(&today).unwrap_or_default();
+    assert_eq!(today.len(), 6);
+    assert!(
+        today.iter().all(|r| r["first_seen_at"]
+            .as_str()
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())),
+        "RFC 3339 times in JSON, as in CSV: {today:?}"
+    );
 }
 
 #[test]

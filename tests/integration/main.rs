@@ -2,13 +2,16 @@
 //! SQLite file.
 
 mod cli;
+mod commands;
 mod daemon;
 mod dovecot;
 mod helpers;
 mod imap;
 mod maildir;
+mod readme;
 mod reload;
 mod rss;
+mod scripts;
 mod service;
 mod smtp;
 mod spikes;

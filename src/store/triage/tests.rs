@@ -218,6 +218,11 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
         ok(step(&store, Action::Ignore, None, 1_800_000_400)),
         Status::Ignored
     );
+    // Back to where it was before it was ignored: someone had it.
+    assert_eq!(
+        ok(step(&store, Action::Reopen, None, 1_800_000_450)),
+        Status::Acknowledged
+    );
     let events = store
         .call_blocking(move |c| history(c, id))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -233,6 +238,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
             ("ana", "resolved", Some("refunded")),
             ("ana", "acknowledged", Some("customer wrote back")),
             ("ana", "ignored", None),
+            ("ana", "acknowledged", None),
         ]
     );
     let missing = store.call_blocking(|c| {
@@ -240,4 +246,28 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
             .map_err(|e| StoreError::Task(e.to_string()))
     });
     assert!(missing.is_err_and(|e| e.to_string().contains("there is no mention 999")));
+}
+
+#[test]
+fn reopening_an_ignored_mention_routes_it_again() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap_or_else(|e| panic!("{e}"));
+    let (id, _) = record(
+        &store,
+        &pipeline(),
+        "1",
+        "Lumora refund still missing",
+        1_800_000_000,
+    );
+    let step = |action, at| {
+        store.call_blocking(move |c| {
+            follow_up(c, id, action, "ana", None, at).map_err(|e| StoreError::Task(e.to_string()))
+        })
+    };
+    let ok = |r: Result<Status, StoreError>| r.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok(step(Action::Ignore, 1_800_000_100)), Status::Ignored);
+    // Nobody had taken it on: it waits for its team again.
+    assert_eq!(ok(step(Action::Reopen, 1_800_000_200)), Status::Routed);
+    assert_eq!(ok(step(Action::Resolve, 1_800_000_300)), Status::Resolved);
+    assert_eq!(ok(step(Action::Reopen, 1_800_000_400)), Status::Routed);
 }

@@ -1,0 +1,52 @@
+//! Brand and team names given on the command line, checked against the
+//! config (and the store, for names a config no longer has): an unknown
+//! name is an error that lists the known ones and the closest, never an
+//! empty listing.
+
+use anyhow::bail;
+
+use crate::config::{closest, Config};
+
+/// The brand `given` names, as the config spells it. `stored` are the
+/// brands the store has mentions of.
+pub fn brand(config: &Config, given: &str, stored: &[String]) -> anyhow::Result<String> {
+    let known: Vec<&str> = config
+        .brands
+        .iter()
+        .map(|b| b.name.as_str())
+        .chain(stored.iter().map(String::as_str))
+        .collect();
+    pick("--brand", "brand", given, &known)
+}
+
+/// The team `given` names. `stored` are the teams the store has routed to.
+pub fn team(config: &Config, given: &str, stored: &[String]) -> anyhow::Result<String> {
+    let known: Vec<&str> = config
+        .policy
+        .settings
+        .teams
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(stored.iter().map(String::as_str))
+        .collect();
+    pick("--team", "team", given, &known)
+}
+
+fn pick(flag: &str, what: &str, given: &str, known: &[&str]) -> anyhow::Result<String> {
+    if let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(given)) {
+        return Ok((*name).to_string());
+    }
+    let mut names: Vec<&str> = known.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    let hint = closest(given, &names)
+        .map(|c| format!("; did you mean {c:?}?"))
+        .unwrap_or_default();
+    if names.is_empty() {
+        bail!("{flag} {given:?}: the config has no {what}");
+    }
+    bail!(
+        "{flag} {given:?}: no such {what} (known: {}){hint}",
+        names.join(", ")
+    )
+}

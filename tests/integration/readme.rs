@@ -1,0 +1,99 @@
+//! The README cannot drift from the program: its demo output is what the
+//! demo prints.
+
+use crate::helpers::repo;
+
+/// The README's sample of what the demo prints: the lines of the code
+/// block after "What the demo prints".
+fn readme_sample() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
+    let after = readme
+        .split("What the demo prints")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the README has no demo sample"));
+    after
+        .split("```")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The summary line with its time left out: "Polled 6 sources: …".
+fn without_time(line: &str) -> String {
+    match (line.split_once(" in "), line.split_once("s: ")) {
+        (Some((head, _)), Some((_, tail))) => format!("{head}: {tail}"),
+        _ => line.to_string(),
+    }
+}
+
+#[test]
+fn the_demo_prints_what_the_readme_shows() {
+    // The demo config, run from a scratch folder: its paths made absolute,
+    // its database and outbox there.
+    let config_dir = repo().join("config");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let demo = std::fs::read_to_string(config_dir.join("demo.toml")).unwrap_or_default();
+    let dirs = config_dir.display().to_string();
+    let demo = demo
+        .replace(
+            "path = \"../var/demo.db\"",
+            &format!("path = {:?}", dir.path().join("demo.db")),
+        )
+        .replace("\"file:", &format!("\"file://{dirs}/"))
+        .replace("path = \"mail/", &format!("path = \"{dirs}/mail/"));
+    let config = dir.path().join("demo.toml");
+    std::fs::write(&config, demo).unwrap_or_else(|e| panic!("{e}"));
+    let run = |args: &[&str]| {
+        let out = crate::helpers::vigia_cmd(&config)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let sample = readme_sample();
+    let polled = run(&["poll", "--once"]);
+    let summary = polled.lines().next().unwrap_or_default();
+    assert_eq!(
+        without_time(summary),
+        without_time(&sample[0]),
+        "the README's demo summary is stale"
+    );
+    let mail = polled.lines().nth(1).unwrap_or_default();
+    let readme_mail = sample[1].split(" (files in").next().unwrap_or_default();
+    assert!(
+        mail.starts_with(readme_mail),
+        "{mail}\nREADME: {}",
+        sample[1]
+    );
+
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&run(&["mentions", "--format", "json"])).unwrap_or_default();
+    let new_mentions = summary
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" new mentions"))
+        .and_then(|n| n.parse::<usize>().ok());
+    assert_eq!(new_mentions, Some(listed.len()));
+    // The README's table lists every mention, one row each.
+    let header = sample
+        .iter()
+        .position(|l| l.starts_with("ID  "))
+        .unwrap_or_else(|| panic!("no table in the README's sample"));
+    let rows = sample[header + 1..]
+        .iter()
+        .take_while(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|id| id.parse::<i64>().is_ok())
+        })
+        .count();
+    assert_eq!(rows, listed.len(), "the README's table has {rows} rows");
+}
