@@ -10,33 +10,30 @@ use crate::config::{closest, Config};
 /// The brand `given` names, as the config spells it. `stored` are the
 /// brands the store has mentions of.
 pub fn brand(config: &Config, given: &str, stored: &[String]) -> anyhow::Result<String> {
-    let known: Vec<&str> = config
-        .brands
-        .iter()
-        .map(|b| b.name.as_str())
-        .chain(stored.iter().map(String::as_str))
-        .collect();
-    pick("--brand", "brand", given, &known)
+    let configured = config.brands.iter().map(|b| b.name.as_str());
+    pick("--brand", "brand", given, configured, stored)
 }
 
 /// The team `given` names. `stored` are the teams the store has routed to.
 pub fn team(config: &Config, given: &str, stored: &[String]) -> anyhow::Result<String> {
-    let known: Vec<&str> = config
-        .policy
-        .settings
-        .teams
-        .iter()
-        .map(|t| t.name.as_str())
-        .chain(stored.iter().map(String::as_str))
-        .collect();
-    pick("--team", "team", given, &known)
+    let configured = config.policy.settings.teams.iter().map(|t| t.name.as_str());
+    pick("--team", "team", given, configured, stored)
 }
 
-fn pick(flag: &str, what: &str, given: &str, known: &[&str]) -> anyhow::Result<String> {
+fn pick<'a>(
+    flag: &str,
+    what: &str,
+    given: &str,
+    configured: impl Iterator<Item = &'a str>,
+    stored: &'a [String],
+) -> anyhow::Result<String> {
+    let known: Vec<&str> = configured
+        .chain(stored.iter().map(String::as_str))
+        .collect();
     if let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(given)) {
         return Ok((*name).to_string());
     }
-    let mut names: Vec<&str> = known.to_vec();
+    let mut names = known;
     names.sort_unstable();
     names.dedup();
     let hint = closest(given, &names)

@@ -1,16 +1,7 @@
 //! The command line: `check`, `poll`, `mentions` with its filters and
 //! formats, `feeds import`.
 
-use crate::helpers::{lumora_feeds, lumora_server, setup, setup_with, vigia_cmd};
-
-fn stdout(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "vigia failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::helpers::{lumora_feeds, lumora_server, setup, setup_with, stdout, vigia_cmd};
 
 #[test]
 fn check_names_the_file_line_and_key_and_fails() {
@@ -240,16 +231,12 @@ fn score_prints_one_json_object_a_line_in_input_order() {
 #[test]
 fn score_explain_says_which_words_and_rules_made_the_score() {
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout(
+            &std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+                .args(args)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     };
     let text = run(&["score", "--explain", "The food was not very good!"]);
     let lines: Vec<&str> = text.lines().collect();

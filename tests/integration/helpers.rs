@@ -360,6 +360,16 @@ impl Setup {
     }
 }
 
+/// A command's standard output, after checking that it succeeded.
+pub fn stdout(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A `vigia --config CONFIG` command.
 pub fn vigia_cmd(config: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"));

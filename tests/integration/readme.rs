@@ -1,7 +1,7 @@
 //! The README cannot drift from the program: its demo output is what the
 //! demo prints.
 
-use crate::helpers::repo;
+use crate::helpers::{repo, stdout, vigia_cmd};
 
 /// The README's sample of what the demo prints: the lines of the code
 /// block after "What the demo prints".
@@ -47,16 +47,12 @@ fn the_demo_prints_what_the_readme_shows() {
     let config = dir.path().join("demo.toml");
     std::fs::write(&config, demo).unwrap_or_else(|e| panic!("{e}"));
     let run = |args: &[&str]| {
-        let out = crate::helpers::vigia_cmd(&config)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout(
+            &vigia_cmd(&config)
+                .args(args)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     };
 
     let sample = readme_sample();

@@ -161,6 +161,19 @@ fn urgent_mentions_wait_in_the_alert_queue() {
     assert_ne!(mild, id);
 }
 
+/// Ana moves mention `id` on.
+fn follow(
+    store: &Store,
+    id: i64,
+    action: Action,
+    note: Option<&'static str>,
+    at: i64,
+) -> Result<Status, StoreError> {
+    store.call_blocking(move |c| {
+        follow_up(c, id, action, "ana", note, at).map_err(|e| StoreError::Task(e.to_string()))
+    })
+}
+
 #[test]
 fn follow_up_moves_through_its_states_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -173,11 +186,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
         "Lumora refund still missing",
         1_800_000_000,
     );
-    let step = |store: &Store, action, note: Option<&'static str>, at| {
-        store.call_blocking(move |c| {
-            follow_up(c, id, action, "ana", note, at).map_err(|e| StoreError::Task(e.to_string()))
-        })
-    };
+    let step = |store: &Store, action, note, at| follow(store, id, action, note, at);
     let ok = |r: Result<Status, StoreError>| r.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         ok(step(
@@ -246,28 +255,19 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
             .map_err(|e| StoreError::Task(e.to_string()))
     });
     assert!(missing.is_err_and(|e| e.to_string().contains("there is no mention 999")));
-}
 
-#[test]
-fn reopening_an_ignored_mention_routes_it_again() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap_or_else(|e| panic!("{e}"));
-    let (id, _) = record(
+    // Nobody had taken this one on: reopened, it waits for its team again.
+    let (other, _) = record(
         &store,
         &pipeline(),
-        "1",
-        "Lumora refund still missing",
-        1_800_000_000,
+        "2",
+        "Lumora app crashes at login since the update",
+        1_800_000_500,
     );
-    let step = |action, at| {
-        store.call_blocking(move |c| {
-            follow_up(c, id, action, "ana", None, at).map_err(|e| StoreError::Task(e.to_string()))
-        })
-    };
-    let ok = |r: Result<Status, StoreError>| r.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(ok(step(Action::Ignore, 1_800_000_100)), Status::Ignored);
-    // Nobody had taken it on: it waits for its team again.
-    assert_eq!(ok(step(Action::Reopen, 1_800_000_200)), Status::Routed);
-    assert_eq!(ok(step(Action::Resolve, 1_800_000_300)), Status::Resolved);
-    assert_eq!(ok(step(Action::Reopen, 1_800_000_400)), Status::Routed);
+    assert_ne!(other, id);
+    let step = |action, at| follow(&store, other, action, None, at);
+    assert_eq!(ok(step(Action::Ignore, 1_800_000_600)), Status::Ignored);
+    assert_eq!(ok(step(Action::Reopen, 1_800_000_700)), Status::Routed);
+    assert_eq!(ok(step(Action::Resolve, 1_800_000_800)), Status::Resolved);
+    assert_eq!(ok(step(Action::Reopen, 1_800_000_900)), Status::Routed);
 }
