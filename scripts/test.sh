@@ -31,15 +31,21 @@ if ((${#need_apt[@]})); then
   policy=/usr/sbin/policy-rc.d
   made_policy=""
   if [ ! -e "$policy" ]; then
+    made_policy=1
+    # Removed however the install ends (an error, Ctrl-C, a kill): left
+    # behind, it would stop every later package from starting its service.
+    trap '$sudo_cmd rm -f "$policy"' EXIT
+    trap 'exit 130' INT TERM HUP
     printf '#!/bin/sh\n# Written by vigia scripts/test.sh while it installs test dependencies.\nexit 101\n' |
       $sudo_cmd tee "$policy" >/dev/null
     $sudo_cmd chmod 755 "$policy"
-    made_policy=1
   fi
-  status=0
-  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" || status=$?
-  [ -z "$made_policy" ] || $sudo_cmd rm -f "$policy"
-  [ "$status" -eq 0 ] || exit "$status"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+  if [ -n "$made_policy" ]; then
+    $sudo_cmd rm -f "$policy"
+    trap - EXIT INT TERM HUP
+  fi
   if [[ " ${need_apt[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
     $sudo_cmd systemctl disable --quiet dovecot.service dovecot.socket 2>/dev/null || true
     if [ -d /run/systemd/system ]; then

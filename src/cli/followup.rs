@@ -160,7 +160,7 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
                 out.push_str(&format!("  {}\n", clean(paragraph, usize::MAX)));
             }
         }
-        None => out.push_str("  (only the quote was kept for this mention)\n"),
+        None => out.push_str("  (none: the item had only a title)\n"),
     }
     out.push_str("History:\n");
     for e in events {

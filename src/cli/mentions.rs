@@ -144,12 +144,9 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
     if let Some(action) = args.action {
         return followup::run(config, action).await;
     }
-    if !args.delimiter.is_ascii() || args.delimiter.is_ascii_alphanumeric() || args.delimiter == '"'
-    {
-        bail!(
-            "--delimiter {:?}: expected one punctuation character such as ';' or a tab",
-            args.delimiter
-        );
+    let d = args.delimiter;
+    if d != '\t' && (!d.is_ascii_punctuation() || d == '"') {
+        bail!("--delimiter {d:?}: expected one punctuation character such as ';', or a tab");
     }
     if args
         .query

@@ -81,11 +81,12 @@ enum Command {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Run) {
-        // A command whose reader went away (`vigia score < big | head -1`)
+    if prints_only(&cli.command) {
+        // A listing whose reader went away (`vigia score < big | head -1`)
         // ends quietly, as Unix filters do, instead of failing on every
-        // later write. The daemon keeps Rust's default, where a closed pipe
-        // is an error to handle: its stdout is the journal.
+        // later write. Commands that talk to the network keep Rust's
+        // default, where a closed connection is an error to handle: a
+        // vectored socket write would otherwise kill them mid-send.
         sigpipe::reset();
     }
     let default_level = match cli.command {
@@ -102,6 +103,26 @@ pub fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The commands that read local files and the database and print, and
+/// open no connection.
+fn prints_only(command: &Command) -> bool {
+    match command {
+        Command::Mentions(_)
+        | Command::Topics(_)
+        | Command::Outbox(_)
+        | Command::Check
+        | Command::Feeds(_)
+        | Command::Score(_)
+        | Command::Man(_)
+        | Command::Completions(_) => true,
+        Command::Run
+        | Command::Poll(_)
+        | Command::TestEmail(_)
+        | Command::Digest(_)
+        | Command::TrySource(_) => false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Helpers for what the commands print: times, safe text, columns.
 
 use chrono::{Local, TimeZone};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A Unix time as local `YYYY-MM-DD HH:MM`, or `-`.
 pub fn time(secs: Option<i64>) -> String {
@@ -78,8 +79,8 @@ pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usiz
         .enumerate()
         .map(|(i, c)| {
             rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([c.header.chars().count()])
+                .map(|r| r[i].width())
+                .chain([c.header.width()])
                 .max()
                 .unwrap_or(0)
         })
@@ -123,8 +124,9 @@ pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usiz
             .enumerate()
             .filter(|(i, _)| kept[*i])
             .map(|(i, c)| {
-                let w = shown[i];
-                format!("{:<w$}", truncate(c, w))
+                let cell = truncate(c, shown[i]);
+                let pad = shown[i].saturating_sub(cell.width());
+                format!("{cell}{}", " ".repeat(pad))
             })
             .collect();
         padded.join("  ").trim_end().to_string()
@@ -138,12 +140,22 @@ pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usiz
     out
 }
 
-/// At most `max` characters of `text`, the last an ellipsis when cut.
+/// `text` in at most `max` terminal columns (a CJK character or an emoji
+/// takes two), the last an ellipsis when cut.
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.width() <= max {
         return text.to_string();
     }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
     out.push('…');
     out
 }
@@ -222,6 +234,16 @@ mod tests {
         let narrow = fitted_table(&columns, &rows, Some(30));
         assert!(narrow.lines().all(|l| l.chars().count() <= 30), "{narrow}");
         assert_eq!(narrow.lines().next(), Some("ID  TITLE"));
+        // Wide characters count as the two columns they take.
+        let rows = vec![vec![
+            "7".to_string(),
+            "ルモラの電球が一週間で切れた、返金を求めます、ひどい".to_string(),
+            "-".to_string(),
+            "tech".to_string(),
+        ]];
+        let fitted = fitted_table(&columns, &rows, Some(40));
+        assert!(fitted.lines().all(|l| l.width() <= 40), "{fitted}");
+        assert!(fitted.contains('…'), "{fitted}");
     }
 
     #[test]

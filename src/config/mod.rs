@@ -209,7 +209,16 @@ fn read(path: &Path) -> Result<SourceFile, ConfigErrors> {
 /// The table a byte offset of a TOML file falls in, as `poll` or
 /// `feed[2]`, so that a parse error names where the bad key lives.
 pub(crate) fn table_at(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
+    let offset = offset.min(text.len());
+    // A position in a header line is in that header's table.
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = if text[line_start..line_end].trim_start().starts_with('[') {
+        line_end
+    } else {
+        offset
+    };
+    let before = &text[..end];
     let Some(header) = before.lines().map(str::trim).rfind(|l| l.starts_with('[')) else {
         return String::new();
     };

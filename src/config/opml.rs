@@ -28,7 +28,8 @@ pub struct Import {
     pub known: Vec<(String, String)>,
     /// Feeds skipped because an earlier outline of the file had their URL.
     pub repeated: Vec<(String, String)>,
-    /// Outlines that are not folders but have no `xmlUrl`: their labels.
+    /// Outlines that look like feeds (a `type` or an `htmlUrl`) but have no
+    /// `xmlUrl`: their labels.
     pub without_url: Vec<String>,
 }
 
@@ -81,8 +82,10 @@ pub fn parse(
             .map(str::trim)
             .filter(|u| !u.is_empty())
         else {
+            // A feed without its URL, as opposed to a folder (empty or not).
+            let feed_like = node.attribute("type").is_some() || node.attribute("htmlUrl").is_some();
             let folder = node.children().any(|c| c.has_tag_name("outline"));
-            if !folder {
+            if feed_like && !folder {
                 import.without_url.push(
                     label(node)
                         .unwrap_or("(an outline with no title)")
@@ -160,6 +163,7 @@ mod tests {
   <outline type="rss" xmlUrl="https://b.example/feed.xml"/>
   <outline type="rss" text="Home" xmlUrl="https://home.example"/>
   <outline text="no feed here" htmlUrl="https://c.example/"/>
+  <outline text="An empty folder"/>
 </body></opml>"#;
 
     #[test]

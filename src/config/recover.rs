@@ -3,7 +3,9 @@
 //! [`MAX_PROBLEMS`] times. An unknown key close to a known one (a typo) is
 //! read as the key it was meant to be, so that its value is checked too
 //! and the table does not then lack it; any other bad entry is blanked
-//! out, its bytes turned to spaces so that lines and columns stay true.
+//! out, its bytes turned to spaces. Positions are mapped back to the file
+//! as written, so every problem names its true line and column. A missing
+//! key ends the search: going on would mean inventing a value.
 
 use std::ops::Range;
 
@@ -14,26 +16,35 @@ use super::error::{closest, ConfigError, SourceFile};
 /// Problems reported from one file before giving up on the rest.
 pub const MAX_PROBLEMS: usize = 50;
 
-/// `file` deserialized with every entry that stopped it blanked out, and
-/// the problems those entries were; Err when the file could not be read
-/// past a problem (a syntax error, a missing key).
+/// `file` deserialized with every entry that stopped it set aside, and the
+/// problems those entries were; Err when the file could not be read past a
+/// problem (a syntax error, a missing key).
 pub fn deserialize<T: serde::de::DeserializeOwned>(
     file: &SourceFile,
 ) -> Result<(T, Vec<ConfigError>), Vec<ConfigError>> {
     let mut text = file.text.clone();
     let mut problems: Vec<ConfigError> = Vec::new();
+    // Renames so far, in order: (offset in the text they changed, bytes added).
+    let mut edits: Vec<(usize, isize)> = Vec::new();
+    // Keys set aside so far: their absence is not a problem of its own.
+    let mut set_aside: Vec<String> = Vec::new();
     loop {
         let e = match toml::from_str::<T>(&text) {
             Ok(value) => return Ok((value, problems)),
             Err(e) => e,
         };
         let message = e.message().trim_end().replace('\n', " ");
-        // A key blanked out earlier is now missing: that is the same problem.
-        if message.starts_with("missing field") && !problems.is_empty() {
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next());
+        if missing.is_some_and(|key| set_aside.iter().any(|k| k == key)) {
             return Err(problems);
         }
-        let table = e
+        let span = e
             .span()
+            .map(|s| original(&edits, s.start)..original(&edits, s.end));
+        let table = span
+            .as_ref()
             .map(|s| super::table_at(&file.text, s.start))
             .unwrap_or_default();
         let suggestion = suggestion(&message);
@@ -41,23 +52,45 @@ pub fn deserialize<T: serde::de::DeserializeOwned>(
             Some((_, near)) => format!("{message}; did you mean `{near}`?"),
             None => message.clone(),
         };
-        let problem = file.error(e.span(), table, text_message);
+        let problem = file.error(span, table, text_message);
         let repeated = problems
             .iter()
             .any(|p| p.key == problem.key && p.message == problem.message);
         if !repeated {
             problems.push(problem);
         }
-        let renamed = match (suggestion, e.span()) {
-            (Some((given, near)), Some(span)) => rename_key(&text, span, &given, &near),
-            _ => None,
+        if missing.is_some() || problems.len() >= MAX_PROBLEMS {
+            return Err(problems);
+        }
+        let Some(at) = e.span() else {
+            return Err(problems);
         };
-        let next = renamed.or_else(|| e.span().and_then(|s| blank_entry(&text, s.start)));
-        match next {
-            Some(next) if problems.len() < MAX_PROBLEMS && next != text => text = next,
+        if let Some((given, near)) = suggestion {
+            if let Some(renamed) = rename_key(&text, at.clone(), &given, &near) {
+                edits.push((at.start, near.len() as isize - given.len() as isize));
+                text = renamed;
+                continue;
+            }
+        }
+        match blank_entry(&text, at.start) {
+            Some((next, key)) if next != text => {
+                set_aside.push(key);
+                text = next;
+            }
             _ => return Err(problems),
         }
     }
+}
+
+/// An offset of the edited text as an offset of the file as written: each
+/// rename, undone from the last, moves what came after it.
+fn original(edits: &[(usize, isize)], mut offset: usize) -> usize {
+    for &(at, added) in edits.iter().rev() {
+        if offset > at {
+            offset = offset.saturating_add_signed(-added).max(at);
+        }
+    }
+    offset
 }
 
 /// From serde's "unknown field `x`, expected one of `a`, `b`": the
@@ -69,32 +102,27 @@ fn suggestion(message: &str) -> Option<(String, String)> {
     closest(given, &known).map(|near| (given.to_string(), near.to_string()))
 }
 
-/// `text` with the key `given` at `span` spelled `near`, taking or giving
-/// the difference from the spaces after it so that every later byte keeps
-/// its offset; None when there are not enough spaces, or when the result
-/// is not a valid document (the table may already have `near`).
+/// `text` with the key `given` at `span` spelled `near`, when the result is
+/// still a valid document (the table may already have `near`).
 fn rename_key(text: &str, span: Range<usize>, given: &str, near: &str) -> Option<String> {
     if text.get(span.clone())? != given {
         return None;
     }
-    let spaces = text[span.end..].len() - text[span.end..].trim_start_matches([' ', '\t']).len();
-    let end = span.start + given.len() + spaces;
-    let pad = (given.len() + spaces).checked_sub(near.len())?;
-    let padded = format!("{near}{}", " ".repeat(pad));
-    let renamed = format!("{}{padded}{}", &text[..span.start], &text[end..]);
+    let renamed = format!("{}{near}{}", &text[..span.start], &text[span.end..]);
     ImDocument::parse(renamed.as_str()).ok()?;
     Some(renamed)
 }
 
-/// `text` with the entry at byte `at` blanked out: the smallest
-/// `key = value` holding it, or a whole `[table]` when `at` is in its
-/// header. None when there is no such entry.
-fn blank_entry(text: &str, at: usize) -> Option<String> {
+/// `text` with the entry at byte `at` blanked out, and the entry's key:
+/// the smallest `key = value` holding it (with its comma, inside an inline
+/// table), or a whole `[table]` when `at` is in its header. None when there
+/// is no such entry.
+fn blank_entry(text: &str, at: usize) -> Option<(String, String)> {
     let doc = ImDocument::parse(text).ok()?;
-    let mut best: Option<Range<usize>> = None;
-    visit_table(doc.as_table(), at, &mut best);
-    let range = match best {
-        Some(range) => range,
+    let mut best: Option<(Range<usize>, String)> = None;
+    visit_table(text, doc.as_table(), at, &mut best);
+    let (range, key) = match best {
+        Some(found) => found,
         None => header_block(text, at)?,
     };
     let mut bytes = text.as_bytes().to_vec();
@@ -103,16 +131,18 @@ fn blank_entry(text: &str, at: usize) -> Option<String> {
             *b = b' ';
         }
     }
-    String::from_utf8(bytes).ok()
+    Some((String::from_utf8(bytes).ok()?, key))
 }
 
-fn consider(range: Range<usize>, at: usize, best: &mut Option<Range<usize>>) {
-    if range.contains(&at) && best.as_ref().is_none_or(|b| range.len() < b.len()) {
-        *best = Some(range);
+type Found = Option<(Range<usize>, String)>;
+
+fn consider(range: Range<usize>, key: &str, at: usize, best: &mut Found) {
+    if range.contains(&at) && best.as_ref().is_none_or(|(b, _)| range.len() < b.len()) {
+        *best = Some((range, key.to_string()));
     }
 }
 
-fn visit_table(table: &Table, at: usize, best: &mut Option<Range<usize>>) {
+fn visit_table(text: &str, table: &Table, at: usize, best: &mut Found) {
     for (name, _) in table.iter() {
         let Some((key, item)) = table.get_key_value(name) else {
             continue;
@@ -120,14 +150,14 @@ fn visit_table(table: &Table, at: usize, best: &mut Option<Range<usize>>) {
         match item {
             Item::Value(value) => {
                 if let (Some(k), Some(v)) = (key.span(), value.span()) {
-                    consider(k.start..v.end, at, best);
+                    consider(k.start..v.end, name, at, best);
                 }
-                visit_value(value, at, best);
+                visit_value(text, value, at, best);
             }
-            Item::Table(sub) => visit_table(sub, at, best),
+            Item::Table(sub) => visit_table(text, sub, at, best),
             Item::ArrayOfTables(array) => {
                 for sub in array.iter() {
-                    visit_table(sub, at, best);
+                    visit_table(text, sub, at, best);
                 }
             }
             Item::None => {}
@@ -135,34 +165,60 @@ fn visit_table(table: &Table, at: usize, best: &mut Option<Range<usize>>) {
     }
 }
 
-fn visit_value(value: &Value, at: usize, best: &mut Option<Range<usize>>) {
+fn visit_value(text: &str, value: &Value, at: usize, best: &mut Found) {
     match value {
         Value::InlineTable(table) => {
             for (name, inner) in table.iter() {
-                if let (Some((key, _)), Some(v)) = (table.get_key_value(name), inner.span()) {
-                    if let Some(k) = key.span() {
-                        consider(k.start..v.end, at, best);
-                    }
+                let key = table.get_key_value(name).and_then(|(k, _)| k.span());
+                if let (Some(k), Some(v)) = (key, inner.span()) {
+                    consider(with_comma(text, k.start..v.end), name, at, best);
                 }
-                visit_value(inner, at, best);
+                visit_value(text, inner, at, best);
             }
         }
         Value::Array(array) => {
             for inner in array.iter() {
-                visit_value(inner, at, best);
+                visit_value(text, inner, at, best);
             }
         }
         _ => {}
     }
 }
 
+/// An inline table's entry with the comma that separates it from the next
+/// entry, or else from the one before, so that blanking it leaves a valid
+/// table.
+fn with_comma(text: &str, range: Range<usize>) -> Range<usize> {
+    let after = &text[range.end..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if after[gap..].starts_with(',') {
+        return range.start..range.end + gap + 1;
+    }
+    let before = text[..range.start].trim_end_matches([' ', '\t']);
+    match before.strip_suffix(',') {
+        Some(rest) => rest.len()..range.end,
+        None => range,
+    }
+}
+
 /// The lines of the `[table]` or `[[table]]` whose header holds `at`, up
 /// to the next header.
-fn header_block(text: &str, at: usize) -> Option<Range<usize>> {
+fn header_block(text: &str, at: usize) -> Option<(Range<usize>, String)> {
     let start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    if !text[start..].trim_start().starts_with('[') {
+    let header = text[start..].lines().next().unwrap_or_default().trim();
+    if !header.starts_with('[') {
         return None;
     }
+    let name = header
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let mut end = text.len();
     let mut offset = start;
     for line in text[start..].split_inclusive('\n').skip(1) {
@@ -173,7 +229,7 @@ fn header_block(text: &str, at: usize) -> Option<Range<usize>> {
         }
         offset += line.len();
     }
-    Some(start..end)
+    Some((start..end, name))
 }
 
 #[cfg(test)]
@@ -185,6 +241,15 @@ mod tests {
             path: "vigia.toml".into(),
             text: text.to_string(),
         }
+    }
+
+    /// Every problem `text` has, as `check` prints them.
+    fn problems(text: &str) -> Vec<String> {
+        let problems = match deserialize::<File>(&file(text)) {
+            Ok((_, problems)) => problems,
+            Err(problems) => problems,
+        };
+        problems.iter().map(ToString::to_string).collect()
     }
 
     #[derive(Debug, serde::Deserialize)]
@@ -200,9 +265,18 @@ mod tests {
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
+    struct Limits {
+        max: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
     struct File {
         #[serde(default)]
         team: Vec<Team>,
+        #[serde(default)]
+        limits: Option<Limits>,
         #[serde(default)]
         poll: Option<toml::Table>,
     }
@@ -212,11 +286,7 @@ mod tests {
         let text = "[[team]]\nname = \"a\"\nrecipents = [\"x@example.com\"]\n\
                     weight = \"heavy\"\n\n[[team]]\nname = \"b\"\nrecipients = []\ncolour = { r = 1 }\n\n\
                     [pol]\ninterval = \"1h\"\n";
-        let problems = match deserialize::<File>(&file(text)) {
-            Ok((_, problems)) => problems,
-            Err(problems) => problems,
-        };
-        let got: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let got = problems(text);
         assert_eq!(got.len(), 4, "{got:#?}");
         assert!(
             got[0].starts_with("vigia.toml:3:1: team[0]: unknown field `recipents`"),
@@ -241,15 +311,48 @@ mod tests {
     #[test]
     fn a_typo_of_a_key_the_table_has_is_blanked_not_renamed() {
         let text = "[[team]]\nname = \"a\"\nrecipients = []\nrecipents = []\nweight = \"x\"\n";
-        let problems = match deserialize::<File>(&file(text)) {
-            Ok((_, problems)) => problems,
-            Err(problems) => problems,
-        };
-        assert_eq!(problems.len(), 2, "{problems:#?}");
-        assert!(
-            problems[1].message.starts_with("invalid type"),
-            "{problems:#?}"
+        let got = problems(text);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[1].contains("team[0]: invalid type"), "{got:#?}");
+    }
+
+    #[test]
+    fn renames_and_inline_entries_keep_every_later_column_true() {
+        let text = "limits = { max = 3, extra = 1 }\n[[team]]\nnme=\"a\"\nrecipients = []\nweight = true\n\
+                    [[team]]\nname = \"b\"\nrecipients = [2]\n";
+        let got = problems(text);
+        assert_eq!(
+            got.iter()
+                .map(|g| g.split(": ").next().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            [
+                "vigia.toml:1:21",
+                "vigia.toml:3:1",
+                "vigia.toml:5:10",
+                "vigia.toml:8:15"
+            ],
+            "{got:#?}"
         );
+        assert!(got[0].contains("unknown field `extra`"), "{got:#?}");
+        assert!(got[1].contains("team[0]: unknown field `nme`") && got[1].ends_with("`name`?"));
+        assert!(
+            got[2].contains("team[0]: invalid type: boolean"),
+            "{got:#?}"
+        );
+        assert!(
+            got[3].contains("team[1]: invalid type: integer"),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_key_is_named_in_its_own_table_and_ends_the_search() {
+        let text =
+            "[[team]]\nrecipients = []\n\n[[team]]\nname = \"b\"\nrecipients = []\ncolour = 1\n";
+        let problems = deserialize::<File>(&file(text)).err().unwrap_or_default();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(problems[0].key, "team[0]");
+        assert!(problems[0].message.starts_with("missing field `name`"));
     }
 
     #[test]

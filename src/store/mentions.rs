@@ -258,16 +258,23 @@ pub enum Order {
     Severity,
 }
 
-/// Words as a person types them into a safe FTS5 query: each word or
-/// `"quoted phrase"` must appear (accents and case aside), `OR` between
-/// two words allows either, and a word ending in `*` is a prefix. Nothing
-/// else of FTS5's syntax (columns, NEAR, parentheses) gets through, so no
-/// input is a syntax error. None when there is no word.
+/// Words as a person types them into a safe FTS5 query, in the spirit of
+/// the brand queries: each word or `"quoted phrase"` must appear (accents
+/// and case aside), `OR` between two allows either, `-word` or
+/// `-"a phrase"` must not appear, and a word ending in `*` is a prefix.
+/// Nothing else of FTS5's syntax (columns, NEAR, parentheses) gets
+/// through, so no input is a syntax error. None when there is no word to
+/// look for (exclusions alone find nothing).
 pub fn fts_query(text: &str) -> Option<String> {
-    let mut terms: Vec<String> = Vec::new();
+    let mut wanted: Vec<String> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
     let mut rest = text;
     loop {
         rest = rest.trim_start();
+        let negated = rest.starts_with('-');
+        if negated {
+            rest = &rest[1..];
+        }
         let Some(first) = rest.chars().next() else {
             break;
         };
@@ -280,9 +287,9 @@ pub fn fts_query(text: &str) -> Option<String> {
             (&rest[..end], &rest[end..])
         };
         rest = tail;
-        if word == "OR" && first != '"' {
-            if terms.last().is_some_and(|t| t != "OR") {
-                terms.push("OR".into());
+        if word == "OR" && first != '"' && !negated {
+            if wanted.last().is_some_and(|t| t != "OR") {
+                wanted.push("OR".into());
             }
             continue;
         }
@@ -290,7 +297,7 @@ pub fn fts_query(text: &str) -> Option<String> {
             Some(w) if first != '"' => (w, true),
             _ => (word, false),
         };
-        // Only letters and digits are indexed: a bare "-" or "!" finds nothing.
+        // Only letters and digits are indexed: a bare "!" finds nothing.
         if !word.chars().any(char::is_alphanumeric) {
             continue;
         }
@@ -299,12 +306,24 @@ pub fn fts_query(text: &str) -> Option<String> {
             word.replace('"', "\"\""),
             if prefix { "*" } else { "" }
         );
-        terms.push(quoted);
+        if negated {
+            excluded.push(quoted);
+        } else {
+            wanted.push(quoted);
+        }
     }
-    if terms.last().is_some_and(|t| t == "OR") {
-        terms.pop();
+    if wanted.last().is_some_and(|t| t == "OR") {
+        wanted.pop();
     }
-    (!terms.is_empty()).then(|| terms.join(" "))
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut query = format!("({})", wanted.join(" "));
+    for term in excluded {
+        query.push_str(" NOT ");
+        query.push_str(&term);
+    }
+    Some(query)
 }
 
 /// Which follow-up states to list.
@@ -467,8 +486,8 @@ pub struct Sighting {
     pub seen_at: i64,
 }
 
-/// A mention's every sighting, oldest first, and its whole text (None for
-/// mentions stored before whole texts were kept).
+/// A mention's every sighting, oldest first, and its whole text (its
+/// quote, for mentions stored before whole texts were kept).
 pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<String>), StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT source_id, url, seen_at FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
@@ -527,4 +546,31 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
             .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
             .map(|p| p.label()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_are_safe_fts5_queries() {
+        assert_eq!(fts_query("recall").as_deref(), Some("(\"recall\")"));
+        assert_eq!(
+            fts_query("lumora -recall -\"job opening\"").as_deref(),
+            Some("(\"lumora\") NOT \"recall\" NOT \"job opening\"")
+        );
+        assert_eq!(
+            fts_query("refund OR reembolso entreg*").as_deref(),
+            Some("(\"refund\" OR \"reembolso\" \"entreg\"*)")
+        );
+        // FTS5's own syntax is only words here.
+        assert_eq!(
+            fts_query("title:x NEAR(a b) \"say \"\"hi\"").as_deref(),
+            Some("(\"title:x\" \"NEAR(a\" \"b)\" \"say \" \"hi\")")
+        );
+        assert_eq!(fts_query("OR recall OR").as_deref(), Some("(\"recall\")"));
+        for nothing in ["", "  ", "!!", "-recall", "OR", "\"\""] {
+            assert_eq!(fts_query(nothing), None, "{nothing:?}");
+        }
+    }
 }

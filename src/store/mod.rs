@@ -284,6 +284,57 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn mentions_stored_before_texts_were_kept_are_found_by_search() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("v10.db");
+        {
+            // A database as version 10 left it, with one mention.
+            let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            for sql in &MIGRATIONS[..10] {
+                conn.execute_batch(sql).unwrap_or_else(|e| panic!("{e}"));
+            }
+            conn.pragma_update(None, "user_version", 10)
+                .unwrap_or_else(|e| panic!("{e}"));
+            conn.execute(
+                "INSERT INTO mentions (brand, title, snippet, terms, fingerprint, fp_words,
+                                       source_id, first_seen_at)
+                 VALUES ('Lumora', 'Troca', 'A reclamação foi resolvida.', '[]', 0, 0, 'f', 1)",
+                [],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let search = |words: &str| {
+            let filter = mentions::MentionFilter {
+                text: Some(words.to_string()),
+                ..mentions::MentionFilter::default()
+            };
+            store
+                .call_blocking(move |c| mentions::list(c, &filter))
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len()
+        };
+        assert_eq!(search("reclamacao"), 1, "accents folded");
+        assert_eq!(search("troca resolvida"), 1);
+        assert_eq!(search("troca -resolvida"), 0);
+        assert_eq!(search("reembolso"), 0);
+        let (_, text) = store
+            .call_blocking(|c| mentions::detail(c, 1))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text.as_deref(), Some("A reclamação foi resolvida."));
+        // The index is its content's: a rebuild finds the same.
+        store
+            .call_blocking(|c| {
+                Ok(c.execute(
+                    "INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')",
+                    [],
+                )?)
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(search("reclamacao"), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn reads_go_on_while_the_writer_is_in_a_transaction() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

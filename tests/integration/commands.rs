@@ -9,8 +9,10 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{lumora_feeds, lumora_server, setup, setup_with, stdout, vigia_cmd, Setup};
 
-/// A reader that stops early: a closed pipe ends the command quietly,
-/// with status 0 or killed by SIGPIPE (141 in a shell), never a panic.
+/// A reader that stops after `lines` lines (none: before the command
+/// writes at all, so that no pipe buffer hides the closed end): the
+/// command ends quietly, with status 0 or killed by SIGPIPE (141 in a
+/// shell), never a panic.
 fn assert_quiet_on_closed_pipe(mut child: std::process::Child, lines: usize) {
     let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let mut reader = BufReader::new(out);
@@ -43,7 +45,8 @@ fn closed_pipes_end_commands_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_quiet_on_closed_pipe(completions, 5);
+    // Its 50 kB would fit a pipe's buffer: close the pipe first.
+    assert_quiet_on_closed_pipe(completions, 0);
 
     let mut score = Command::new(env!("CARGO_BIN_EXE_vigia"))
         .arg("score")
@@ -167,7 +170,13 @@ async fn polled() -> (crate::helpers::FeedServer, Setup) {
 #[tokio::test(flavor = "multi_thread")]
 async fn mentions_fit_the_terminal_sort_by_severity_and_search_text() {
     let (_server, setup) = polled().await;
-    let wide = stdout(&setup.vigia(&["mentions"]));
+    let wide = stdout(
+        &vigia_cmd(&setup.config)
+            .arg("mentions")
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     assert!(
         wide.lines().next().is_some_and(|h| h.contains("URL")),
         "{wide}"
@@ -229,6 +238,14 @@ async fn mentions_fit_the_terminal_sort_by_severity_and_search_text() {
         "{found:?}"
     );
     assert!(json(&["--query", "\"no such phrase anywhere\""]).is_empty());
+    let excluded = json(&["--query", "lumora -overheating"]);
+    assert_eq!(excluded.len(), 5, "{excluded:?}");
+    assert!(
+        excluded
+            .iter()
+            .all(|r| !r.to_string().to_lowercase().contains("overheat")),
+        "{excluded:?}"
+    );
     let bad = setup.vigia(&["mentions", "--query", "!!"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--query \"!!\": no word to look for"));
 
@@ -242,6 +259,10 @@ async fn mentions_fit_the_terminal_sort_by_severity_and_search_text() {
         .delimiter(b';')
         .from_reader(csv.as_bytes());
     assert_eq!(reader.records().count(), 6);
+    let bad = setup.vigia(&["mentions", "--format", "csv", "--delimiter", " "]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--delimiter ' ': expected one punctuation")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

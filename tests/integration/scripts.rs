@@ -49,8 +49,9 @@ fn the_packaged_binary_is_stripped_and_its_debug_info_kept_beside_it() {
 
 #[test]
 fn the_digest_screenshot_builds_wherever_cargo_builds() {
-    // The same builds under another name: CARGO_TARGET_DIR through a link
-    // to the folder cargo built this test in (target/debug/vigia's).
+    // The binary this test runs, found under another name: CARGO_TARGET_DIR
+    // through a link to the folder cargo built it in. (NO_BUILD: a nested
+    // build would replace the binary other tests are running.)
     let target = std::path::Path::new(env!("CARGO_BIN_EXE_vigia"))
         .ancestors()
         .nth(2)
@@ -64,6 +65,7 @@ fn the_digest_screenshot_builds_wherever_cargo_builds() {
         .arg(&png)
         .env("CARGO_TARGET_DIR", &linked)
         .env("PROFILE", "dev")
+        .env("NO_BUILD", "1")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(stdout(&out).trim_end().ends_with("digest.png"));
