@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::Args;
 
+use super::output::emit;
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::delivery::digest::{self, Period, Queued, PERIOD_WORDS};
@@ -89,7 +90,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
             Some(path) => {
                 std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?
             }
-            None => print!("{out}"),
+            None => emit(&out)?,
         }
         return Ok(());
     }
@@ -107,25 +108,24 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
             .call(move |c| digest::queue_team(c, &mail, &policy, &settings, &name, &b, db::now()))
             .await?;
         let label = &bounds.label;
-        match queued {
-            Queued::New(id) => println!("{team}: digest for {label} queued (outbox {id})."),
-            Queued::Already => {
-                println!("{team}: the digest for {label} was queued before; not sent twice.")
+        let said = match queued {
+            Queued::New(id) => format!("digest for {label} queued (outbox {id})."),
+            Queued::Already => format!("the digest for {label} was queued before; not sent twice."),
+            Queued::Empty => {
+                format!("nothing in {label}; no digest ([digest] empty = \"send\" sends one).")
             }
-            Queued::Empty => println!(
-                "{team}: nothing in {label}; no digest ([digest] empty = \"send\" sends one)."
-            ),
             Queued::NoRecipients => {
-                println!("{team}: no recipients (set the team's recipients or [mail] to).")
+                "no recipients (set the team's recipients or [mail] to).".to_string()
             }
-        }
+        };
+        emit(&format!("{team}: {said}\n"))?;
     }
     let pass = runtime.sender.pass().await?;
-    println!(
-        "Mail: {} sent, {} failed ({}).",
+    emit(&format!(
+        "Mail: {} sent, {} failed ({}).\n",
         pass.sent,
         pass.failed,
         config.mail.describe()
-    );
+    ))?;
     Ok(())
 }

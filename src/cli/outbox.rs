@@ -7,7 +7,7 @@ use lettre::message::Mailbox;
 use lettre::Message;
 use rusqlite::params;
 
-use super::output::{clean, table, time, TableOrJson};
+use super::output::{clean, emit, table, time, TableOrJson};
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::store::outbox::{self, NewMail};
@@ -126,7 +126,11 @@ pub async fn test_email(config: Config, args: TestEmailArgs) -> anyhow::Result<(
         })
         .await?;
     match (sent, error) {
-        (Some(_), _) => println!("Sent to {} through {}.", to.email, config.mail.describe()),
+        (Some(_), _) => emit(&format!(
+            "Sent to {} through {}.\n",
+            to.email,
+            config.mail.describe()
+        ))?,
         (None, error) => anyhow::bail!(
             "not sent through {}: {}; it stays in the outbox (id {id}) and the daemon will retry",
             config.mail.describe(),

@@ -35,6 +35,18 @@ pub fn clean(text: &str, max: usize) -> String {
     out
 }
 
+/// Writes `text` to standard output. A reader that has gone away
+/// (`vigia poll --once | head -1`) is not an error: the rest of the text is
+/// dropped and the command's work (storing, sending) goes on.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// The width to fit tables to: `$COLUMNS` when set, else the terminal's
 /// when standard output is one; None when writing to a pipe or a file.
 pub fn terminal_width() -> Option<usize> {

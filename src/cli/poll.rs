@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::output::{clean, span};
+use super::output::{clean, emit, span};
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::store::mentions::{self, MentionFilter, MentionRow};
@@ -36,30 +36,30 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
         .collect();
     let sightings: usize = reports.iter().map(|r| r.sightings).sum();
     let failed = reports.iter().filter(|r| r.error.is_some()).count();
-    println!(
-        "Polled {} sources in {:.1}s: {items} items, {} new mentions, {sightings} new sightings, {failed} failed.",
+    emit(&format!(
+        "Polled {} sources in {:.1}s: {items} items, {} new mentions, {sightings} new sightings, {failed} failed.\n",
         reports.len(),
         elapsed.as_secs_f64(),
         new.len(),
-    );
+    ))?;
     let mail = runtime.sender.pass().await.context("sending mail")?;
     if mail.queued + mail.sent + mail.failed > 0 {
-        println!(
-            "Mail: {} alert mails queued, {} sent, {} failed ({}); `vigia outbox` lists what waits.",
+        emit(&format!(
+            "Mail: {} alert mails queued, {} sent, {} failed ({}); `vigia outbox` lists what waits.\n",
             mail.queued,
             mail.sent,
             mail.failed,
             config.mail.describe()
-        );
+        ))?;
     }
     for r in reports.iter().filter(|r| r.error.is_some()) {
         let error = r.error.as_deref().unwrap_or_default();
-        println!(
-            "  {}: {} (retry in {})",
+        emit(&format!(
+            "  {}: {} (retry in {})\n",
             clean(&r.source_id, 60),
             clean(error, 200),
             span(r.next_in_secs)
-        );
+        ))?;
     }
     if args.quiet || new.is_empty() {
         return Ok(());
@@ -77,22 +77,25 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
             )
         })
         .await?;
-    println!("\nNew mentions:");
-    rows.iter()
-        .filter(|m| new.contains(&m.id))
-        .for_each(print_mention);
+    let mut out = String::from("\nNew mentions:\n");
+    for m in rows.iter().filter(|m| new.contains(&m.id)) {
+        out.push_str(&mention(m));
+    }
+    emit(&out)?;
     Ok(())
 }
 
-fn print_mention(m: &MentionRow) {
-    println!(
-        "  #{} [{}] {}",
+/// A new mention in three lines: id, brand and title; quote; URL.
+fn mention(m: &MentionRow) -> String {
+    let mut out = format!(
+        "  #{} [{}] {}\n      “{}”\n",
         m.id,
         clean(&m.brand, 40),
-        clean(&m.title, 100)
+        clean(&m.title, 100),
+        clean(&m.snippet, 300)
     );
-    println!("      “{}”", clean(&m.snippet, 300));
     if let Some(url) = &m.url {
-        println!("      {}", clean(url, 200));
+        out.push_str(&format!("      {}\n", clean(url, 200)));
     }
+    out
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use super::output::{clean, TableOrJson};
+use super::output::{clean, emit, TableOrJson};
 use crate::pipeline::{normalize, Pipeline};
 use crate::source::http::{HttpClient, HttpSettings};
 use crate::source::web::{
@@ -120,15 +120,16 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
         .collect();
     if let TableOrJson::Json = args.format {
         let out = serde_json::json!({ "items": items, "warnings": fetched.warnings });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         return Ok(());
     }
     let field = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("-").to_string();
+    let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         let title = field(item, "title");
-        println!("{:>3}. {}", i + 1, clean(&title, 100));
+        out.push_str(&format!("{:>3}. {}\n", i + 1, clean(&title, 100)));
         for key in ["url", "published", "text"] {
-            println!("     {key}: {}", clean(&field(item, key), 160));
+            out.push_str(&format!("     {key}: {}\n", clean(&field(item, key), 160)));
         }
         if pipeline.is_some() {
             let brands = item["brands"].as_array().map_or(0, Vec::len);
@@ -143,13 +144,14 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
             } else {
                 names.join(", ")
             };
-            println!("     mentions: {shown}");
+            out.push_str(&format!("     mentions: {shown}\n"));
         }
     }
-    println!("{} items", items.len());
+    out.push_str(&format!("{} items\n", items.len()));
     for warning in &fetched.warnings {
-        println!("warning: {}", clean(warning, 300));
+        out.push_str(&format!("warning: {}\n", clean(warning, 300)));
     }
+    emit(&out)?;
     Ok(())
 }
 

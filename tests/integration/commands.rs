@@ -68,6 +68,32 @@ fn closed_pipes_end_commands_quietly() {
     writer.join().unwrap_or_else(|_| panic!("writer"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poll_whose_reader_left_still_stores_everything() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    let poll = vigia_cmd(&setup.config)
+        .args(["poll", "--once"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = tokio::task::spawn_blocking(move || {
+        let mut poll = poll;
+        drop(poll.stdout.take());
+        poll.wait_with_output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Network commands keep SIGPIPE ignored: the closed pipe is an error
+    // they drop, not a signal that kills them mid-send.
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(setup.mentions().len(), 6);
+}
+
 #[test]
 fn check_reports_every_problem_with_the_closest_key() {
     let setup = setup_with(
