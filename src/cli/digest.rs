@@ -9,6 +9,7 @@ use super::output::emit;
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::delivery::digest::{self, Period, Queued, PERIOD_WORDS};
+use crate::delivery::sender::CommandPass;
 use crate::store::digest::{gather, Scope};
 use crate::store::{self as db, Store};
 
@@ -120,12 +121,16 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
         };
         emit(&format!("{team}: {said}\n"))?;
     }
-    let pass = runtime.sender.pass().await?;
-    emit(&format!(
-        "Mail: {} sent, {} failed ({}).\n",
-        pass.sent,
-        pass.failed,
-        config.mail.describe()
-    ))?;
+    match runtime.sender.command_pass().await? {
+        CommandPass::Sent(pass) => emit(&format!(
+            "Mail: {} sent, {} failed ({}).\n",
+            pass.sent,
+            pass.failed,
+            config.mail.describe()
+        ))?,
+        CommandPass::Deferred { heartbeat_age, .. } => emit(&format!(
+            "Mail: the running daemon (heartbeat {heartbeat_age}s ago) sends it; `vigia outbox` lists what waits.\n"
+        ))?,
+    }
     Ok(())
 }

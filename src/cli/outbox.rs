@@ -5,11 +5,11 @@ use anyhow::Context;
 use clap::Args;
 use lettre::message::Mailbox;
 use lettre::Message;
-use rusqlite::params;
 
 use super::output::{clean, emit, table, time, TableOrJson};
 use crate::config::Config;
 use crate::daemon::Runtime;
+use crate::delivery::sender::{CommandPass, TICK};
 use crate::store::outbox::{self, NewMail};
 use crate::store::{self as db, Store};
 
@@ -114,28 +114,46 @@ pub async fn test_email(config: Config, args: TestEmailArgs) -> anyhow::Result<(
         })
         .await?
         .context("the test message was already queued")?;
-    runtime.sender.pass().await?;
-    let (sent, error): (Option<i64>, Option<String>) = runtime
-        .store
-        .call(move |c| {
-            Ok(c.query_row(
-                "SELECT sent_at, last_error FROM outbox WHERE id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
-        })
-        .await?;
-    match (sent, error) {
-        (Some(_), _) => emit(&format!(
-            "Sent to {} through {}.\n",
-            to.email,
-            config.mail.describe()
-        ))?,
-        (None, error) => anyhow::bail!(
-            "not sent through {}: {}; it stays in the outbox (id {id}) and the daemon will retry",
-            config.mail.describe(),
+    let deferred = match runtime.sender.command_pass().await? {
+        CommandPass::Sent(_) => None,
+        CommandPass::Deferred { heartbeat_age, .. } => Some(heartbeat_age),
+    };
+    // Beside a running daemon, wait for it to try: its next pass, then
+    // one attempt at most.
+    let patience = runtime.sender.attempt_limit() + 3 * TICK;
+    let started = std::time::Instant::now();
+    let (sent, failed, error, next) = loop {
+        let state = runtime.store.call(move |c| outbox::state(c, id)).await?;
+        let (sent, failed, error, next) =
+            state.with_context(|| format!("outbox mail {id} is gone"))?;
+        let tried = sent.is_some() || failed.is_some() || error.is_some();
+        if deferred.is_none() || tried || started.elapsed() >= patience {
+            break (sent, failed, error, next);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    let by = deferred
+        .map(|age| format!(" by the running daemon (heartbeat {age}s ago)"))
+        .unwrap_or_default();
+    let path = config.mail.describe();
+    match (sent, failed) {
+        (Some(_), _) => emit(&format!("Sent to {} through {path}{by}.\n", to.email))?,
+        (None, Some(_)) => anyhow::bail!(
+            "not sent through {path}{by}: {}; the server refused it for good (outbox id {id})",
             error.unwrap_or_default()
         ),
+        (None, None) => match error {
+            Some(error) => anyhow::bail!(
+                "not sent through {path}{by}: {error}; it stays in the outbox (id {id}), \
+                 retried at {}",
+                time(Some(next))
+            ),
+            None => emit(&format!(
+                "Queued as outbox mail {id}; the running daemon (heartbeat {}s ago) has not \
+                 tried it yet: `vigia outbox` shows when it goes.\n",
+                deferred.unwrap_or_default()
+            ))?,
+        },
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::output::{clean, emit, span};
 use crate::config::Config;
 use crate::daemon::Runtime;
+use crate::delivery::sender::CommandPass;
 use crate::store::mentions::{self, MentionFilter, MentionRow};
 
 #[derive(Debug, Args)]
@@ -42,15 +43,22 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         new.len(),
     ))?;
-    let mail = runtime.sender.pass().await.context("sending mail")?;
-    if mail.queued + mail.sent + mail.failed > 0 {
-        emit(&format!(
+    match runtime.sender.command_pass().await.context("sending mail")? {
+        CommandPass::Sent(mail) if mail.queued + mail.sent + mail.failed > 0 => emit(&format!(
             "Mail: {} alert mails queued, {} sent, {} failed ({}); `vigia outbox` lists what waits.\n",
             mail.queued,
             mail.sent,
             mail.failed,
             config.mail.describe()
-        ))?;
+        ))?,
+        CommandPass::Sent(_) => {}
+        CommandPass::Deferred {
+            queued,
+            heartbeat_age,
+        } => emit(&format!(
+            "Mail: {queued} alert mails queued; the running daemon (heartbeat {heartbeat_age}s ago) sends them; \
+             `vigia outbox` lists what waits.\n"
+        ))?,
     }
     for r in reports.iter().filter(|r| r.error.is_some()) {
         let error = r.error.as_deref().unwrap_or_default();

@@ -26,6 +26,25 @@ use crate::triage::Policy;
 /// How often the sender looks for new alerts and due mail.
 pub const TICK: Duration = Duration::from_secs(5);
 
+/// A daemon whose heartbeat is at most this old is running: a command
+/// beside it queues mail and leaves the sending to it. (The heartbeat
+/// beats every 5 s, or every 30 s under systemd's watchdog.)
+pub const DAEMON_ALIVE_SECS: i64 = 90;
+
+/// What a command's mail pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandPass {
+    /// No daemon runs: the command sent the mail itself.
+    Sent(Pass),
+    /// A daemon runs: mail was queued for it to send.
+    Deferred {
+        /// Mails queued.
+        queued: usize,
+        /// Seconds since the daemon's last heartbeat.
+        heartbeat_age: i64,
+    },
+}
+
 /// Delivers the outbox.
 #[derive(Debug, Clone)]
 pub struct Sender {
@@ -38,6 +57,8 @@ pub struct Sender {
     digest: DigestSettings,
     /// The start of the last digest period settled by this process.
     digest_done: Arc<std::sync::Mutex<Option<i64>>>,
+    /// Who claims mail: this process, unique among those sharing the store.
+    owner: String,
 }
 
 /// What one delivery pass did.
@@ -69,6 +90,7 @@ impl Sender {
             spikes: SpikeRules::default(),
             digest: DigestSettings::default(),
             digest_done: Arc::default(),
+            owner: format!("pid {} #{:08x}", std::process::id(), fastrand::u32(..)),
         }
     }
 
@@ -93,14 +115,40 @@ impl Sender {
     /// in hand is finished and recorded (never cut mid-conversation, which
     /// could deliver it twice), the rest waits in the outbox.
     async fn pass_until(&self, stop: &CancellationToken) -> Result<Pass, StoreError> {
-        let queued =
-            self.queue_alerts().await? + self.watch_spikes().await? + self.queue_digests().await?;
+        let queued = self.queue_all().await?;
         let (sent, failed) = self.send_due(stop).await?;
         Ok(Pass {
             queued,
             sent,
             failed,
         })
+    }
+
+    /// The pass of a command (`poll`, `digest --send`, `test-email`): the
+    /// whole pass when no daemon runs; beside a running daemon, which owns
+    /// delivery, only the queueing.
+    pub async fn command_pass(&self) -> Result<CommandPass, StoreError> {
+        let age = self
+            .store
+            .call(|c| store::heartbeat_age(c, store::now()))
+            .await?;
+        match age.filter(|age| *age <= DAEMON_ALIVE_SECS) {
+            Some(heartbeat_age) => Ok(CommandPass::Deferred {
+                queued: self.queue_all().await?,
+                heartbeat_age,
+            }),
+            None => Ok(CommandPass::Sent(self.pass().await?)),
+        }
+    }
+
+    /// The longest one delivery attempt takes.
+    pub fn attempt_limit(&self) -> Duration {
+        self.transport.attempt_limit()
+    }
+
+    /// Queues alerts, spike alerts and due digests; returns how many mails.
+    async fn queue_all(&self) -> Result<usize, StoreError> {
+        Ok(self.queue_alerts().await? + self.watch_spikes().await? + self.queue_digests().await?)
     }
 
     /// Runs passes until `shutdown`; the mail being sent then is finished.
@@ -205,16 +253,22 @@ impl Sender {
     }
 
     /// Sends every due mail once, until `stop`; returns (sent, failed).
+    /// Each mail is claimed first, so that another process sending from
+    /// the same store (a command beside the daemon, a second daemon) never
+    /// sends it too; the claim outlasts one attempt by a minute, and
+    /// expires if this process dies mid-send.
     async fn send_due(&self, stop: &CancellationToken) -> Result<(usize, usize), StoreError> {
-        let due = self
-            .store
-            .call(|c| outbox::due(c, store::now(), 100))
-            .await?;
+        let lease = self.transport.attempt_limit().as_secs() as i64 + 60;
         let (mut sent, mut failed) = (0, 0);
-        for mail in due {
-            if stop.is_cancelled() {
+        while !stop.is_cancelled() {
+            let owner = self.owner.clone();
+            let Some(mail) = self
+                .store
+                .call(move |c| outbox::claim(c, &owner, store::now(), lease))
+                .await?
+            else {
                 break;
-            }
+            };
             let result = match envelope(&mail.from, &mail.to) {
                 Ok(envelope) => self.transport.send(mail.id, &envelope, &mail.message).await,
                 Err(error) => Err(error),
@@ -430,10 +484,12 @@ mod tests {
         queue(&store, 3).await;
         let due = || async {
             store
-                .call(|c| outbox::due(c, store::now(), 100))
+                .call(|c| outbox::list(c, false, 100))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"))
-                .len()
+                .iter()
+                .filter(|m| m.state == "pending")
+                .count()
         };
 
         let stopped = CancellationToken::new();

@@ -1,6 +1,13 @@
 //! The two ways out: an SMTP server (lettre, rustls) or `.eml` files.
+//!
+//! An SMTP attempt (connect, greeting, TLS, login, each command, DATA) is
+//! bounded as a whole by `[mail] timeout`: lettre bounds only the connect,
+//! and a server that accepts and never answers would hold the sender for
+//! as long as the server pleases. Each attempt has a connection of its own
+//! (no pool), so an attempt cut short leaves nothing half-spoken behind.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
@@ -32,16 +39,19 @@ impl SendError {
 /// A built transport.
 #[derive(Clone)]
 pub enum Transport {
-    /// An SMTP server.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// An SMTP server, and how long one attempt may take.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     /// `.eml` files in a folder.
     Files(PathBuf),
 }
 
+/// How long writing one `.eml` file may take before it counts as failed.
+const FILE_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Transport::Smtp(_) => f.write_str("Transport::Smtp"),
+            Transport::Smtp(..) => f.write_str("Transport::Smtp"),
             Transport::Files(dir) => write!(f, "Transport::Files({})", dir.display()),
         }
     }
@@ -53,7 +63,15 @@ impl Transport {
     pub fn new(settings: &MailSettings) -> Result<Transport, SendError> {
         match &settings.transport {
             TransportSettings::Files(dir) => Ok(Transport::Files(dir.clone())),
-            TransportSettings::Smtp(s) => smtp(s).map(Transport::Smtp),
+            TransportSettings::Smtp(s) => smtp(s).map(|t| Transport::Smtp(t, s.timeout)),
+        }
+    }
+
+    /// The longest one attempt takes.
+    pub fn attempt_limit(&self) -> Duration {
+        match self {
+            Transport::Smtp(_, timeout) => *timeout,
+            Transport::Files(_) => FILE_TIMEOUT,
         }
     }
 
@@ -65,17 +83,33 @@ impl Transport {
         envelope: &Envelope,
         message: &[u8],
     ) -> Result<(), SendError> {
-        match self {
-            Transport::Smtp(smtp) => {
-                smtp.send_raw(envelope, message)
+        let limit = self.attempt_limit();
+        let attempt = async {
+            match self {
+                Transport::Smtp(smtp, _) => smtp
+                    .send_raw(envelope, message)
                     .await
                     .map(|_| ())
                     .map_err(|e| SendError {
                         permanent: e.is_permanent(),
                         message: format!("SMTP: {e}"),
-                    })
+                    }),
+                Transport::Files(dir) => write_file(dir, id, message).await,
             }
-            Transport::Files(dir) => write_file(dir, id, message).await,
+        };
+        match tokio::time::timeout(limit, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::transient(match self {
+                Transport::Smtp(..) => format!(
+                    "SMTP: the server did not finish the conversation within [mail] timeout ({}s)",
+                    limit.as_secs()
+                ),
+                Transport::Files(dir) => format!(
+                    "{}: writing took longer than {}s",
+                    dir.display(),
+                    limit.as_secs()
+                ),
+            })),
         }
     }
 }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_poll_counters.sql"),
     include_str!("migrations/0010_mention_counts.sql"),
     include_str!("migrations/0011_mention_text.sql"),
+    include_str!("migrations/0012_outbox_claims.sql"),
 ];
 
 /// Why a store operation failed.
@@ -219,6 +220,16 @@ fn json_column<T: serde::de::DeserializeOwned>(
 /// Seconds since the Unix epoch, the store's time unit.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// Seconds since a daemon last wrote its heartbeat to this store (None
+/// when none ever did): how a command knows a daemon is running beside it.
+pub fn heartbeat_age(conn: &Connection, now: i64) -> Result<Option<i64>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let at: Option<i64> = conn
+        .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(at.map(|at| (now - at).max(0)))
 }
 
 /// Serializes stored Unix seconds as RFC 3339 (`2026-11-30T06:07:00+00:00`),

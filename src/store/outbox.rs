@@ -1,6 +1,6 @@
 //! The outbox: rendered mail waiting for the server, with its attempts.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
@@ -54,29 +54,58 @@ pub struct Due {
     pub attempts: u32,
 }
 
-/// Mail neither sent nor failed whose next attempt has come, oldest first.
-pub fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Due>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, envelope_from, envelope_to, message, attempts FROM outbox
-         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?1
-         ORDER BY next_attempt_at, id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![now, limit as i64], |r| {
-        Ok(Due {
-            id: r.get(0)?,
-            from: r.get(1)?,
-            to: json_column(r, 2)?,
-            message: r.get(3)?,
-            attempts: r.get(4)?,
+/// Claims the oldest mail due for an attempt (neither sent nor failed, its
+/// next attempt come, and no live claim on it) for `owner` until
+/// `now + lease_secs`, in one write transaction: whichever process claims
+/// it is the only one to send it until the claim is settled or expires.
+/// None when nothing is due.
+pub fn claim(
+    conn: &mut Connection,
+    owner: &str,
+    now: i64,
+    lease_secs: i64,
+) -> Result<Option<Due>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let due = tx
+        .prepare_cached(
+            "SELECT id, envelope_from, envelope_to, message, attempts FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?1
+               AND (claimed_until IS NULL OR claimed_until <= ?1)
+             ORDER BY next_attempt_at, id LIMIT 1",
+        )?
+        .query_row([now], |r| {
+            Ok(Due {
+                id: r.get(0)?,
+                from: r.get(1)?,
+                to: json_column(r, 2)?,
+                message: r.get(3)?,
+                attempts: r.get(4)?,
+            })
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        .optional()?;
+    if let Some(mail) = &due {
+        tx.prepare_cached("UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1")?
+            .execute(params![mail.id, owner, now + lease_secs])?;
+    }
+    tx.commit()?;
+    Ok(due)
+}
+
+/// Gives a claimed mail back untried: it is due again at once, its
+/// attempts unchanged (sending paused for a reason that is not the mail's).
+pub fn release(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
 }
 
 /// Records a delivery, and marks the alerts it carried as sent.
 pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id = ?1")?
-        .execute(params![id, now])?;
+    conn.prepare_cached(
+        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1,
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, now])?;
     conn.prepare_cached("UPDATE alert_queue SET sent_at = ?2 WHERE outbox_id = ?1")?
         .execute(params![id, now])?;
     Ok(())
@@ -94,11 +123,26 @@ pub fn mark_failed(
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,
              next_attempt_at = COALESCE(?3, next_attempt_at),
-             failed_at = CASE WHEN ?3 IS NULL THEN ?4 END
+             failed_at = CASE WHEN ?3 IS NULL THEN ?4 END,
+             claimed_by = NULL, claimed_until = NULL
          WHERE id = ?1",
     )?
     .execute(params![id, error, retry_at, now])?;
     Ok(())
+}
+
+/// Where one mail stands: (sent at, failed at, last error, next attempt).
+pub type MailState = (Option<i64>, Option<i64>, Option<String>, i64);
+
+/// Where mail `id` stands; None when there is no such mail.
+pub fn state(conn: &Connection, id: i64) -> Result<Option<MailState>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT sent_at, failed_at, last_error, next_attempt_at FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?)
 }
 
 /// An outbox row, as `vigia outbox` lists it.
@@ -155,4 +199,45 @@ pub fn list(conn: &Connection, all: bool, limit: usize) -> Result<Vec<OutboxRow>
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn a_claimed_mail_is_nobody_elses_until_settled_or_expired() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let claims = store
+            .call_blocking(|c| {
+                for key in ["a", "b"] {
+                    let mail = NewMail {
+                        key,
+                        kind: "test",
+                        from: "vigia@example.com",
+                        to: &["team@example.com".to_string()],
+                        subject: "test",
+                        message: b"Subject: test\r\n\r\nhello\r\n",
+                    };
+                    enqueue(c, &mail, 100)?;
+                }
+                let id = |d: Option<Due>| d.map(|d| d.id);
+                let first = id(claim(c, "daemon", 100, 60)?);
+                let second = id(claim(c, "command", 100, 60)?);
+                // Both are claimed: a third sender finds nothing due.
+                let none = id(claim(c, "other", 101, 60)?);
+                // The daemon gives its mail back untried; the command
+                // sends its own.
+                release(c, first.unwrap_or_default())?;
+                mark_sent(c, second.unwrap_or_default(), 102)?;
+                let again = id(claim(c, "other", 103, 60)?);
+                // A claim whose process died expires.
+                let after_expiry = id(claim(c, "late", 164, 60)?);
+                Ok((first, second, none, again, after_expiry))
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(claims, (Some(1), Some(2), None, Some(1), Some(1)));
+    }
 }

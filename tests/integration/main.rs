@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod daemon;
+mod delivery;
 mod dovecot;
 mod helpers;
 mod imap;

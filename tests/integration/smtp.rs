@@ -36,8 +36,22 @@ impl SmtpServer {
         self.start_with(&[]);
     }
 
+    /// Starts it with a handler of the test's own: Python source defining
+    /// `Handler`, a subclass of aiosmtpd's Mailbox (a slow or stalling
+    /// server).
+    pub fn start_handler(&mut self, source: &str) {
+        let dir = self.maildir.with_extension("handler");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join("vigia_handler.py"), source).unwrap_or_else(|e| panic!("{e}"));
+        self.spawn(&[], "vigia_handler.Handler", Some(&dir));
+    }
+
     /// Starts it with extra aiosmtpd arguments (TLS certificates).
     pub fn start_with(&mut self, extra: &[&std::ffi::OsStr]) {
+        self.spawn(extra, "aiosmtpd.handlers.Mailbox", None);
+    }
+
+    fn spawn(&mut self, extra: &[&std::ffi::OsStr], handler: &str, path: Option<&Path>) {
         let python = "/usr/bin/python3";
         let probe = Command::new(python)
             .args(["-c", "import aiosmtpd"])
@@ -46,11 +60,15 @@ impl SmtpServer {
             probe.is_ok_and(|o| o.status.success()),
             "aiosmtpd is missing: install python3-aiosmtpd (scripts/test.sh does)"
         );
-        let child = Command::new(python)
+        let mut command = Command::new(python);
+        if let Some(path) = path {
+            command.env("PYTHONPATH", path);
+        }
+        let child = command
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{}", self.port))
             .args(extra)
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", handler])
             .arg(&self.maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -86,7 +104,7 @@ impl Drop for SmtpServer {
     }
 }
 
-fn mail_config(port: u16) -> String {
+pub fn mail_config(port: u16) -> String {
     format!(
         r#"
 [mail]

@@ -1,0 +1,195 @@
+//! Every mail once, and no server can hold the sender: commands sending
+//! beside each other and beside the daemon, against a real SMTP server
+//! (aiosmtpd) made slow or stalling by a handler of the test's own.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+use crate::smtp::{mail_config, SmtpServer};
+
+/// An aiosmtpd handler that takes a second over every DATA.
+const SLOW: &str = r#"
+import asyncio
+from aiosmtpd.handlers import Mailbox
+
+class Handler(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(1)
+        return await super().handle_DATA(server, session, envelope)
+"#;
+
+/// An aiosmtpd handler that never answers the first DATA, and takes the
+/// rest.
+const STALLS_ONCE: &str = r#"
+import asyncio
+from aiosmtpd.handlers import Mailbox
+
+class Handler(Mailbox):
+    stalled = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if not Handler.stalled:
+            Handler.stalled = True
+            await asyncio.sleep(3600)
+        return await super().handle_DATA(server, session, envelope)
+"#;
+
+/// The Message-IDs of what the server received, each once; panics on a
+/// second copy.
+fn received_once(server: &SmtpServer) -> usize {
+    let mut ids = HashSet::new();
+    for raw in server.received() {
+        let message = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .unwrap_or_else(|| panic!("unparsable mail"));
+        let id = message.message_id().unwrap_or_default().to_string();
+        assert!(ids.insert(id.clone()), "received twice: {id}");
+    }
+    ids.len()
+}
+
+/// Outbox rows by state.
+fn outbox_states(setup: &Setup) -> Vec<String> {
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(
+        &setup.vigia(&["outbox", "--all", "--format", "json"]),
+    ))
+    .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| r["state"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn config_with_mail(setup: &Setup, port: u16, extra: &str) {
+    let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    std::fs::write(
+        &setup.config,
+        config + &mail_config(port).replace("retry = \"1s\"", &format!("retry = \"1s\"\n{extra}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn commands_sending_at_once_deliver_every_mail_once() {
+    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    let mut server = SmtpServer::reserve(setup.dir.path());
+    config_with_mail(&setup, server.port, "");
+    // Four test mails wait in the outbox while the server is down.
+    for _ in 0..4 {
+        let down = setup.vigia(&["test-email", "ops@lumora.example"]);
+        assert!(!down.status.success());
+    }
+    server.start_handler(SLOW);
+    // retry = "1s": every one is due again within 1.5 s.
+    std::thread::sleep(Duration::from_millis(1600));
+    // Four commands, each with a mail pass, over a server that takes a
+    // second per message: without claims each would send all four.
+    let commands: Vec<_> = [
+        vec!["poll", "--once"],
+        vec!["poll", "--once"],
+        vec!["digest", "--send", "--period", "today"],
+        vec!["test-email", "ana@lumora.example"],
+    ]
+    .into_iter()
+    .map(|args| {
+        vigia_cmd(&setup.config)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .collect();
+    for mut command in commands {
+        let _ = command.wait();
+    }
+    wait_for("every mail sent", Duration::from_secs(30), || {
+        outbox_states(&setup).iter().all(|s| s == "sent")
+    });
+    let states = outbox_states(&setup);
+    assert_eq!(received_once(&server), states.len(), "{states:?}");
+    assert!(states.len() >= 5, "{states:?}");
+}
+
+#[test]
+fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
+    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    let mut server = SmtpServer::reserve(setup.dir.path());
+    server.start_handler(SLOW);
+    config_with_mail(&setup, server.port, "");
+    let daemon = Guard(
+        vigia_cmd(&setup.config)
+            .arg("run")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    wait_for("the daemon's heartbeat", Duration::from_secs(30), || {
+        let status = stdout(&setup.vigia(&["feeds", "status", "--json"]));
+        status.contains("\"last_polled_at\": \"")
+    });
+    let polled = stdout(&setup.vigia(&["poll", "--once"]));
+    let sent = setup.vigia(&["test-email", "ops@lumora.example"]);
+    let said = stdout(&sent);
+    assert!(
+        said.starts_with("Sent to ops@lumora.example through ")
+            && said.contains("by the running daemon (heartbeat "),
+        "{said}\n{polled}"
+    );
+    assert_eq!(received_once(&server), 1);
+    sigterm(&daemon.0);
+    let mut daemon = daemon;
+    assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
+}
+
+#[test]
+fn a_server_that_never_greets_or_stalls_holds_one_attempt_for_the_timeout() {
+    // Accepts connections and never says a word.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = silent.local_addr().map(|a| a.port()).unwrap_or_default();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in silent.incoming().take(1).flatten() {
+            open.push(stream);
+        }
+        // Keep the connection until the client leaves.
+        for mut s in open {
+            let _ = s.read(&mut [0u8; 16]);
+        }
+    });
+    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    config_with_mail(&setup, port, "timeout = \"2s\"");
+    let started = Instant::now();
+    let out = setup.vigia(&["test-email", "ops@lumora.example"]);
+    let waited = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("did not finish the conversation within [mail] timeout (2s)")
+            && err.contains("stays in the outbox"),
+        "{err}"
+    );
+    // Bounded: it used to wait for as long as the server kept quiet.
+    assert!(waited < Duration::from_secs(30), "{waited:?}");
+    let _ = held.join();
+
+    // A server that takes the first message's DATA and never answers: that
+    // attempt ends at the timeout, the mail stays queued, and it and the
+    // next one then go out, once each.
+    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    let mut server = SmtpServer::reserve(setup.dir.path());
+    server.start_handler(STALLS_ONCE);
+    config_with_mail(&setup, server.port, "timeout = \"2s\"");
+    let stalled = setup.vigia(&["test-email", "ops@lumora.example"]);
+    assert!(
+        String::from_utf8_lossy(&stalled.stderr).contains("[mail] timeout (2s)"),
+        "{stalled:?}"
+    );
+    std::thread::sleep(Duration::from_millis(1600));
+    stdout(&setup.vigia(&["test-email", "ana@lumora.example"]));
+    assert_eq!(received_once(&server), 2);
+    assert!(outbox_states(&setup).iter().all(|s| s == "sent"));
+}
