@@ -4,6 +4,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
+use crate::store::{outbox, Store};
+
+/// Whether the daemon paused sending, read from an existing database.
+fn mail_paused(config: &Config) -> Option<(String, i64)> {
+    if !config.storage_path.exists() {
+        return None;
+    }
+    let store = Store::open(&config.storage_path).ok()?;
+    store.call_blocking(|c| outbox::paused(c)).ok().flatten()
+}
 
 pub fn run(path: &Path) -> ExitCode {
     if let Some(hint) = super::missing_config(path) {
@@ -14,6 +24,12 @@ pub fn run(path: &Path) -> ExitCode {
         Ok(config) => {
             for warning in &config.warnings {
                 eprintln!("warning: {warning}");
+            }
+            if let Some((reason, since)) = mail_paused(&config) {
+                eprintln!(
+                    "warning: mail sending is paused since {}: {reason}; the mail waits until [mail] is fixed and the daemon reloaded",
+                    super::output::time(Some(since))
+                );
             }
             println!(
                 "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} distinct terms; \

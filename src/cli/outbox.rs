@@ -14,7 +14,10 @@ use crate::store::outbox::{self, NewMail};
 use crate::store::{self as db, Store};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct OutboxArgs {
+    #[command(subcommand)]
+    action: Option<OutboxAction>,
     /// Sent mail too.
     #[arg(long)]
     all: bool,
@@ -26,6 +29,19 @@ pub struct OutboxArgs {
     format: TableOrJson,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum OutboxAction {
+    /// Put mail the server refused for good back in the queue, due now.
+    Retry {
+        /// Outbox id (from `vigia outbox`).
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<i64>,
+        /// Every failed mail.
+        #[arg(long)]
+        failed: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct TestEmailArgs {
     /// Recipient.
@@ -35,11 +51,28 @@ pub struct TestEmailArgs {
 pub async fn list(config: Config, args: OutboxArgs) -> anyhow::Result<()> {
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    if let Some(OutboxAction::Retry { id, .. }) = args.action {
+        let requeued = store.call(move |c| outbox::retry(c, id, db::now())).await?;
+        match (id, requeued) {
+            (Some(id), 0) => anyhow::bail!("outbox mail {id} has not failed (or does not exist)"),
+            _ => println!("{requeued} mail(s) back in the queue, due now."),
+        }
+        return Ok(());
+    }
     let (all, limit) = (args.all, args.limit);
-    let rows = store.call(move |c| outbox::list(c, all, limit)).await?;
+    let (rows, paused) = store
+        .call(move |c| Ok((outbox::list(c, all, limit)?, outbox::paused(c)?)))
+        .await?;
     if let TableOrJson::Json = args.format {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
+    }
+    if let Some((reason, since)) = paused {
+        println!(
+            "Sending is paused since {}: {}. The mail waits; fix [mail] and reload (SIGHUP).",
+            time(Some(since)),
+            clean(&reason, 300)
+        );
     }
     if rows.is_empty() {
         println!("The outbox is empty ({}).", config.mail.describe());
@@ -122,13 +155,16 @@ pub async fn test_email(config: Config, args: TestEmailArgs) -> anyhow::Result<(
     // one attempt at most.
     let patience = runtime.sender.attempt_limit() + 3 * TICK;
     let started = std::time::Instant::now();
-    let (sent, failed, error, next) = loop {
-        let state = runtime.store.call(move |c| outbox::state(c, id)).await?;
+    let (sent, failed, error, next, paused) = loop {
+        let (state, paused) = runtime
+            .store
+            .call(move |c| Ok((outbox::state(c, id)?, outbox::paused(c)?)))
+            .await?;
         let (sent, failed, error, next) =
             state.with_context(|| format!("outbox mail {id} is gone"))?;
-        let tried = sent.is_some() || failed.is_some() || error.is_some();
+        let tried = sent.is_some() || failed.is_some() || error.is_some() || paused.is_some();
         if deferred.is_none() || tried || started.elapsed() >= patience {
-            break (sent, failed, error, next);
+            break (sent, failed, error, next, paused);
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     };
@@ -138,6 +174,11 @@ pub async fn test_email(config: Config, args: TestEmailArgs) -> anyhow::Result<(
     let path = config.mail.describe();
     match (sent, failed) {
         (Some(_), _) => emit(&format!("Sent to {} through {path}{by}.\n", to.email))?,
+        (None, None) if paused.is_some() => anyhow::bail!(
+            "not sent through {path}: sending is paused: {}; the mail stays queued (outbox id {id}) \
+             until [mail] is fixed and the daemon reloaded",
+            paused.map(|(reason, _)| reason).unwrap_or_default()
+        ),
         (None, Some(_)) => anyhow::bail!(
             "not sent through {path}{by}: {}; the server refused it for good (outbox id {id})",
             error.unwrap_or_default()

@@ -20,7 +20,7 @@ pub mod watch;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use transport::{SendError, Transport};
+pub use transport::{Failure, SendError, Transport};
 
 use crate::source::imap::{ImapTls, PasswordSource};
 

@@ -10,13 +10,13 @@ use std::time::Duration;
 use lettre::address::{Address, Envelope};
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::digest::{self, DigestSettings};
 use super::render::{self, AlertItem};
 use super::spikes::SpikeRules;
 use super::watch;
-use super::{MailSettings, Transport};
+use super::{Failure, MailSettings, Transport};
 use crate::source::driver::Backoff;
 use crate::store::outbox::{self, NewMail};
 use crate::store::{self, Store, StoreError};
@@ -59,7 +59,15 @@ pub struct Sender {
     digest_done: Arc<std::sync::Mutex<Option<i64>>>,
     /// Who claims mail: this process, unique among those sharing the store.
     owner: String,
+    /// When this sender last found the mail set-up wrong: it tries again
+    /// a [`PAUSE_RETRY`] later (a reload makes a new sender, which tries
+    /// at once).
+    setup_failed_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
+
+/// How long sending stays paused after a set-up failure before one mail
+/// tries again.
+pub const PAUSE_RETRY: Duration = Duration::from_secs(60);
 
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,6 +99,7 @@ impl Sender {
             digest: DigestSettings::default(),
             digest_done: Arc::default(),
             owner: format!("pid {} #{:08x}", std::process::id(), fastrand::u32(..)),
+            setup_failed_at: Arc::default(),
         }
     }
 
@@ -258,6 +267,14 @@ impl Sender {
     /// sends it too; the claim outlasts one attempt by a minute, and
     /// expires if this process dies mid-send.
     async fn send_due(&self, stop: &CancellationToken) -> Result<(usize, usize), StoreError> {
+        let waiting = self
+            .setup_failed_at
+            .lock()
+            .map(|at| at.is_some_and(|at| at.elapsed() < PAUSE_RETRY))
+            .unwrap_or(false);
+        if waiting {
+            return Ok((0, 0));
+        }
         let lease = self.transport.attempt_limit().as_secs() as i64 + 60;
         let (mut sent, mut failed) = (0, 0);
         while !stop.is_cancelled() {
@@ -274,43 +291,73 @@ impl Sender {
                 Err(error) => Err(error),
             };
             let id = mail.id;
-            match result {
+            let error = match result {
                 Ok(()) => {
                     sent += 1;
-                    self.store
-                        .call(move |c| outbox::mark_sent(c, id, store::now()))
+                    let resumed = self
+                        .store
+                        .call(move |c| {
+                            outbox::mark_sent(c, id, store::now())?;
+                            outbox::resume(c)
+                        })
                         .await?;
+                    if resumed {
+                        info!(transport = %self.settings.describe(), "Mail sending resumed: the server took a mail.");
+                    }
+                    self.set_setup_failed(None);
+                    continue;
                 }
-                Err(error) => {
-                    failed += 1;
-                    let delay = self.backoff.delay(mail.attempts + 1, None, false);
-                    warn!(outbox_id = id, attempt = mail.attempts + 1, %error, retry_in_secs = delay.as_secs(), "Mail not sent.");
-                    let retry = (!error.permanent).then(|| store::now() + delay.as_secs() as i64);
-                    let message = error.message;
-                    self.store
-                        .call(move |c| outbox::mark_failed(c, id, &message, retry, store::now()))
-                        .await?;
+                Err(error) => error,
+            };
+            if error.kind == Failure::Setup {
+                // Not this mail's fault: it goes back untried, and no other
+                // mail is tried until the set-up is fixed.
+                let reason = error.message;
+                let (why, now) = (reason.clone(), store::now());
+                let new = self
+                    .store
+                    .call(move |c| {
+                        outbox::release(c, id)?;
+                        outbox::pause(c, &why, now)
+                    })
+                    .await?;
+                if new {
+                    error!(transport = %self.settings.describe(), %reason,
+                        "Mail sending paused: the mail set-up is wrong. Mail stays queued; fix [mail] and reload (SIGHUP).");
                 }
+                self.set_setup_failed(Some(std::time::Instant::now()));
+                break;
             }
+            failed += 1;
+            let delay = self.backoff.delay(mail.attempts + 1, None, false);
+            warn!(outbox_id = id, attempt = mail.attempts + 1, %error, retry_in_secs = delay.as_secs(), "Mail not sent.");
+            let retry =
+                (error.kind == Failure::Later).then(|| store::now() + delay.as_secs() as i64);
+            let message = error.message;
+            self.store
+                .call(move |c| outbox::mark_failed(c, id, &message, retry, store::now()))
+                .await?;
         }
         Ok((sent, failed))
+    }
+
+    fn set_setup_failed(&self, at: Option<std::time::Instant>) {
+        if let Ok(mut failed) = self.setup_failed_at.lock() {
+            *failed = at;
+        }
     }
 }
 
 fn envelope(from: &str, to: &[String]) -> Result<Envelope, super::SendError> {
-    let bad = |what: &str, e: lettre::address::AddressError| super::SendError {
-        permanent: true,
-        message: format!("{what}: {e}"),
+    let bad = |what: &str, e: lettre::address::AddressError| {
+        super::SendError::permanent(format!("{what}: {e}"))
     };
     let from: Address = from.parse().map_err(|e| bad("sender", e))?;
     let to = to
         .iter()
         .map(|t| t.parse::<Address>().map_err(|e| bad("recipient", e)))
         .collect::<Result<Vec<_>, _>>()?;
-    Envelope::new(Some(from), to).map_err(|e| super::SendError {
-        permanent: true,
-        message: format!("envelope: {e}"),
-    })
+    Envelope::new(Some(from), to).map_err(|e| super::SendError::permanent(format!("envelope: {e}")))
 }
 
 type QueuedAlerts = BTreeMap<String, Vec<(i64, AlertItem)>>;

@@ -21,18 +21,57 @@ use crate::source::imap::ImapTls;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct SendError {
-    /// The server refused this message for good (5xx): retrying will not help.
-    pub permanent: bool,
+    /// Whose fault it is, and so what to do.
+    pub kind: Failure,
     /// What happened.
     pub message: String,
 }
 
+/// What a failure calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Try this mail again later (a 4xx, a dropped connection, a timeout).
+    Later,
+    /// The server refused this mail for good (a 5xx about the mail).
+    Never,
+    /// The mail set-up is wrong (the login refused, the certificate not
+    /// trusted): no mail can go until it is fixed, so sending pauses and
+    /// the mail waits.
+    Setup,
+}
+
 impl SendError {
-    fn transient(message: impl Into<String>) -> SendError {
+    /// A failure to try again later.
+    pub fn transient(message: impl Into<String>) -> SendError {
         SendError {
-            permanent: false,
+            kind: Failure::Later,
             message: message.into(),
         }
+    }
+
+    /// A failure of this mail for good.
+    pub fn permanent(message: impl Into<String>) -> SendError {
+        SendError {
+            kind: Failure::Never,
+            message: message.into(),
+        }
+    }
+}
+
+/// SMTP replies that say the login is wrong, not the mail: 530 (login
+/// required), 534 (mechanism too weak), 535 (credentials refused), 538
+/// (encryption required for the mechanism).
+const SETUP_CODES: &[&str] = &["530", "534", "535", "538"];
+
+/// What lettre's error calls for.
+fn failure(e: &lettre::transport::smtp::Error) -> Failure {
+    let code = e.status().map(|c| c.to_string());
+    if e.is_tls() || code.as_deref().is_some_and(|c| SETUP_CODES.contains(&c)) {
+        Failure::Setup
+    } else if e.is_permanent() {
+        Failure::Never
+    } else {
+        Failure::Later
     }
 }
 
@@ -91,7 +130,7 @@ impl Transport {
                     .await
                     .map(|_| ())
                     .map_err(|e| SendError {
-                        permanent: e.is_permanent(),
+                        kind: failure(&e),
                         message: format!("SMTP: {e}"),
                     }),
                 Transport::Files(dir) => write_file(dir, id, message).await,

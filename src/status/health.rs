@@ -53,7 +53,12 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
             None => {}
         }
     }
-    if let Some(due) = schedule.mail_due_since {
+    if let Some((reason, since)) = &schedule.mail_paused {
+        found.push(format!(
+            "mail sending is paused since {}s ago, the mail waiting: {reason}; fix [mail] and reload",
+            now - since
+        ));
+    } else if let Some(due) = schedule.mail_due_since {
         if now - due > STALL_AFTER_SECS {
             found.push(format!(
                 "mail due {}s ago is still in the outbox: the sender is not running",
@@ -102,6 +107,7 @@ mod tests {
                 source("removed", now - 90_000),
             ],
             mail_due_since: None,
+            mail_paused: None,
         };
         let configured: Vec<String> = ["on-time", "a-bit-late", "stuck", "queued", "hung"]
             .map(String::from)
@@ -142,12 +148,19 @@ mod tests {
         let mut schedule = Schedule {
             sources: vec![],
             mail_due_since: Some(now - 30),
+            mail_paused: None,
         };
         assert!(stalls(&schedule, &activity, now).is_empty());
         schedule.mail_due_since = Some(now - 1200);
         assert_eq!(
             stalls(&schedule, &activity, now),
             ["mail due 1200s ago is still in the outbox: the sender is not running"]
+        );
+        // Paused by a set-up failure: said as such, at once.
+        schedule.mail_paused = Some(("SMTP: 535 credentials invalid".into(), now - 5));
+        assert_eq!(
+            stalls(&schedule, &activity, now),
+            ["mail sending is paused since 5s ago, the mail waiting: SMTP: 535 credentials invalid; fix [mail] and reload"]
         );
     }
 }

@@ -141,6 +141,16 @@ impl Figures<'_> {
             &[("state", "failed")],
             snap.outbox_failed,
         );
+        out.family(
+            "vigia_mail_paused",
+            "gauge",
+            "1 while sending is paused by a mail set-up failure (login refused, certificate not trusted).",
+        );
+        out.sample(
+            "vigia_mail_paused",
+            &[],
+            i64::from(snap.schedule.mail_paused.is_some()),
+        );
         if let Some(at) = snap.last_digest_at {
             out.family(
                 "vigia_last_digest_timestamp_seconds",
@@ -229,6 +239,7 @@ mod tests {
                     state("gone", 0, 0),
                 ],
                 mail_due_since: None,
+                mail_paused: Some(("SMTP: 535".into(), 50)),
             },
             mentions: vec![("Lu\"mora".into(), "negative".into(), 4)],
             outbox_pending: 2,
@@ -247,6 +258,7 @@ mod tests {
         .render();
         for line in [
             "# TYPE vigia_source_polls_total counter",
+            "vigia_mail_paused 1",
             "vigia_up 1",
             r#"vigia_source_polls_total{source="ok",kind="rss"} 5"#,
             r#"vigia_source_backoff_seconds{source="ok",kind="rss"} 0"#,

@@ -80,6 +80,8 @@ pub struct Schedule {
     pub sources: Vec<SourceState>,
     /// The earliest next attempt of mail waiting to be sent.
     pub mail_due_since: Option<i64>,
+    /// Why sending is paused, and since when (a set-up failure).
+    pub mail_paused: Option<(String, i64)>,
 }
 
 /// Reads the schedule, in one read transaction: cheap, for every
@@ -100,5 +102,6 @@ fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
     Ok(Schedule {
         sources: sources::list(conn)?,
         mail_due_since,
+        mail_paused: super::outbox::paused(conn)?,
     })
 }

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_mention_counts.sql"),
     include_str!("migrations/0011_mention_text.sql"),
     include_str!("migrations/0012_outbox_claims.sql"),
+    include_str!("migrations/0013_mail_pause.sql"),
 ];
 
 /// Why a store operation failed.

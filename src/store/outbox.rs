@@ -131,6 +131,45 @@ pub fn mark_failed(
     Ok(())
 }
 
+/// Pauses sending for `reason` (a set-up failure); true when it was not
+/// paused before. The pause keeps the time it began.
+pub fn pause(conn: &Connection, reason: &str, now: i64) -> Result<bool, StoreError> {
+    let was = paused(conn)?.is_some();
+    conn.prepare_cached(
+        "INSERT INTO mail_pause (id, reason, since) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET reason = excluded.reason",
+    )?
+    .execute(params![reason, now])?;
+    Ok(!was)
+}
+
+/// Ends a pause; true when sending was paused.
+pub fn resume(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM mail_pause WHERE id = 1")?
+        .execute([])?
+        > 0)
+}
+
+/// Why sending is paused, and since when; None while it is not.
+pub fn paused(conn: &Connection) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT reason, since FROM mail_pause WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Puts failed mail back in the queue, due now, its tries counted afresh:
+/// mail `id`, or every failed mail. Returns how many.
+pub fn retry(conn: &Connection, id: Option<i64>, now: i64) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = ?2
+             WHERE failed_at IS NOT NULL AND sent_at IS NULL AND (?1 IS NULL OR id = ?1)",
+        )?
+        .execute(params![id, now])?)
+}
+
 /// Where one mail stands: (sent at, failed at, last error, next attempt).
 pub type MailState = (Option<i64>, Option<i64>, Option<String>, i64);
 
@@ -180,7 +219,7 @@ pub fn list(conn: &Connection, all: bool, limit: usize) -> Result<Vec<OutboxRow>
                                WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END,
                 envelope_to, subject, created_at, attempts,
                 CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN next_attempt_at END,
-                last_error, sent_at
+                CASE WHEN sent_at IS NULL THEN last_error END, sent_at
          FROM outbox WHERE ?1 OR sent_at IS NULL
          ORDER BY id DESC LIMIT ?2",
     )?;

@@ -193,3 +193,100 @@ fn a_server_that_never_greets_or_stalls_holds_one_attempt_for_the_timeout() {
     assert_eq!(received_once(&server), 2);
     assert!(outbox_states(&setup).iter().all(|s| s == "sent"));
 }
+
+/// An aiosmtpd handler that refuses the login while a file `refuse` lies
+/// beside it (535, as a server does when the password is wrong), and the
+/// recipient nobody@ while a file `no-nobody` does (550, for good).
+const GATED: &str = r#"
+import os
+from aiosmtpd.handlers import Mailbox
+
+HERE = os.path.dirname(__file__)
+
+class Handler(Mailbox):
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if os.path.exists(os.path.join(HERE, "refuse")):
+            return "535 5.7.8 Authentication credentials invalid"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("nobody@") and os.path.exists(os.path.join(HERE, "no-nobody")):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+"#;
+
+#[test]
+fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
+    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    let mut server = SmtpServer::reserve(setup.dir.path());
+    let gate = server.maildir.with_extension("handler");
+    server.start_handler(GATED);
+    config_with_mail(&setup, server.port, "");
+    let touch = |name: &str| std::fs::write(gate.join(name), b"").unwrap_or_else(|e| panic!("{e}"));
+    touch("refuse");
+
+    // The login is refused: the mail is not failed, it waits, and every
+    // place a person looks says why.
+    let out = setup.vigia(&["test-email", "ops@lumora.example"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sending is paused: SMTP: ")
+            && err.contains("535")
+            && err.contains("stays queued"),
+        "{err}"
+    );
+    assert_eq!(outbox_states(&setup), ["pending"]);
+    let listed = stdout(&setup.vigia(&["outbox"]));
+    assert!(listed.starts_with("Sending is paused since "), "{listed}");
+    let checked = setup.vigia(&["check"]);
+    assert!(checked.status.success());
+    assert!(
+        String::from_utf8_lossy(&checked.stderr).contains("warning: mail sending is paused since"),
+        "{checked:?}"
+    );
+
+    // The daemon meets the same refusal; the password is then fixed and
+    // the daemon reloaded: the mail goes, once.
+    let daemon = Guard(
+        vigia_cmd(&setup.config)
+            .arg("run")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(received_once(&server), 0);
+    std::fs::remove_file(gate.join("refuse")).unwrap_or_else(|e| panic!("{e}"));
+    sighup(&daemon.0);
+    wait_for("the waiting mail to go", Duration::from_secs(30), || {
+        received_once(&server) == 1
+    });
+    let listed = stdout(&setup.vigia(&["outbox"]));
+    assert!(!listed.contains("paused"), "{listed}");
+
+    // A mail refused for good is failed; `outbox retry` puts it back.
+    touch("no-nobody");
+    let out = setup.vigia(&["test-email", "nobody@lumora.example"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused it for good"), "{err}");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&setup.vigia(&["outbox", "--format", "json"])))
+            .unwrap_or_default();
+    let failed = rows
+        .iter()
+        .find(|r| r["state"] == "failed")
+        .and_then(|r| r["id"].as_i64())
+        .unwrap_or_else(|| panic!("no failed mail: {rows:?}"));
+    std::fs::remove_file(gate.join("no-nobody")).unwrap_or_else(|e| panic!("{e}"));
+    let retried = stdout(&setup.vigia(&["outbox", "retry", &failed.to_string()]));
+    assert_eq!(retried, "1 mail(s) back in the queue, due now.\n");
+    wait_for("the retried mail to go", Duration::from_secs(30), || {
+        received_once(&server) == 2
+    });
+    sigterm(&daemon.0);
+    let mut daemon = daemon;
+    assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
+    assert!(outbox_states(&setup).iter().all(|s| s == "sent"));
+}
