@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
-use crate::smtp::{mail_config, SmtpServer};
+use crate::smtp::{mail_config, run_daemon, SmtpServer};
 
 /// An aiosmtpd handler that takes a second over every DATA.
 const SLOW: &str = r#"
@@ -120,13 +120,7 @@ fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
     let mut server = SmtpServer::reserve(setup.dir.path());
     server.start_handler(SLOW);
     config_with_mail(&setup, server.port, "");
-    let daemon = Guard(
-        vigia_cmd(&setup.config)
-            .arg("run")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    let daemon = run_daemon(&setup);
     wait_for("the daemon's heartbeat", Duration::from_secs(30), || {
         let status = stdout(&setup.vigia(&["feeds", "status", "--json"]));
         status.contains("\"last_polled_at\": \"")
@@ -249,13 +243,7 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
 
     // The daemon meets the same refusal; the password is then fixed and
     // the daemon reloaded: the mail goes, once.
-    let daemon = Guard(
-        vigia_cmd(&setup.config)
-            .arg("run")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    let daemon = run_daemon(&setup);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(received_once(&server), 0);
     std::fs::remove_file(gate.join("refuse")).unwrap_or_else(|e| panic!("{e}"));

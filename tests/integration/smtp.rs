@@ -171,7 +171,8 @@ const HOSTILE_FEED: &str = r#"<?xml version="1.0"?>
 </item>
 </channel></rss>"#;
 
-fn run_daemon(setup: &Setup) -> Guard {
+/// `vigia run` on `setup`'s config, killed when dropped.
+pub fn run_daemon(setup: &Setup) -> Guard {
     Guard(
         vigia_cmd(&setup.config)
             .arg("run")
