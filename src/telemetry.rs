@@ -2,7 +2,10 @@
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
+use tracing_subscriber::filter::{filter_fn, FilterExt};
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{fmt, EnvFilter};
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -16,6 +19,10 @@ pub enum LogFormat {
 /// Installs the global subscriber, logging to standard error. `RUST_LOG`
 /// overrides `default_level`.
 ///
+/// Other crates log at most at INFO, whatever the level asked: at DEBUG
+/// and TRACE, protocol crates write what crosses the wire (async-imap
+/// logs its `LOGIN user password` line), and no password may reach a log.
+///
 /// A log line that cannot be written (standard error closed, a full disk
 /// behind a redirect) is dropped. By default tracing-subscriber reports
 /// that with `eprint!`, which panics when standard error is the problem,
@@ -24,12 +31,16 @@ pub enum LogFormat {
 pub fn init(format: LogFormat, default_level: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let ours_or_quiet =
+        filter_fn(|meta| meta.target().starts_with("vigia") || *meta.level() <= Level::INFO);
+    let layer = fmt::layer()
         .with_writer(std::io::stderr)
         .log_internal_errors(false);
-    match format {
-        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
+    let layer = match format {
+        LogFormat::Human => layer.with_ansi(std::io::stderr().is_terminal()).boxed(),
+        LogFormat::Json => layer.json().flatten_event(true).boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter.and(ours_or_quiet)))
+        .init();
 }

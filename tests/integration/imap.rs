@@ -288,3 +288,45 @@ async fn implicit_tls_and_starttls_with_after_read_actions() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_reaches_the_log_at_any_level() {
+    let dovecot = Dovecot::start();
+    let server = lumora_server().await;
+    let setup = with_imap(&dovecot, &[("tech", server.url("/tech.xml"))], "", PASSWORD);
+    // An SMTP password too, and a feed with a credential in a header.
+    let smtp_secret = "smtp-s3cret-word";
+    let mut config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    config.push_str(&format!(
+        "\n[[feed]]\nname = \"private\"\nurl = \"{}\"\nheaders = {{ Authorization = \"Bearer feed-t0ken-secret\" }}\n\
+         \n[mail]\nfrom = \"vigia@lumora.example\"\nto = [\"cs@lumora.example\"]\nhost = \"127.0.0.1\"\nport = 9\n\
+         tls = \"plain\"\nuser = \"vigia\"\npassword_env = \"VIGIA_TEST_SMTP_PASSWORD\"\ntimeout = \"2s\"\n",
+        server.url("/forum.atom")
+    ));
+    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    for format in ["human", "json"] {
+        let out = vigia_cmd(&setup.config)
+            .args([
+                "--log-level",
+                "trace",
+                "--log-format",
+                format,
+                "poll",
+                "--once",
+            ])
+            .env("RUST_LOG", "trace")
+            .env("VIGIA_TEST_SMTP_PASSWORD", smtp_secret)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("Polled source."), "the log is written: {all}");
+        assert!(all.contains("Polled 3 sources"), "{all}");
+        for secret in [PASSWORD, smtp_secret, "feed-t0ken-secret"] {
+            assert!(!all.contains(secret), "{secret} in the {format} log");
+        }
+    }
+}
