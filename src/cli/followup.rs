@@ -144,10 +144,15 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
         };
         field("sentiment", format!("{label} {score:+.4}{how}"));
     }
-    out.push_str(&format!("Seen {} time(s):\n", sightings.len()));
+    out.push_str(&format!("Seen in {} place(s):\n", sightings.len()));
     for s in &sightings {
+        let again = if s.times > 1 {
+            format!(" ({} items, last {})", s.times, time(Some(s.last_seen_at)))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  {}  {}  {}\n",
+            "  {}  {}  {}{again}\n",
             time(Some(s.seen_at)),
             clean(&s.source, 40),
             clean(s.url.as_deref().unwrap_or("-"), 300)

@@ -64,6 +64,17 @@ const TRACKING_PARAMS: &[&str] = &[
     "oly_enc_id",
     "vero_id",
     "mkt_tok",
+    // Session identifiers: a new one on every visit, the same page. (Not
+    // a bare `sid`: Slashdot-style sites name their stories by it.)
+    "sessionid",
+    "session_id",
+    "jsessionid",
+    "phpsessid",
+    "aspsessionid",
+    "cfid",
+    "cftoken",
+    "zenid",
+    "osCsid",
 ];
 
 /// Plain text from an HTML fragment (or from text that merely looks like
@@ -183,8 +194,20 @@ pub fn canonical_url(raw: &str, base: Option<&Url>) -> Option<Url> {
         return None;
     }
     url.set_fragment(None);
+    strip_session_path(&mut url);
     strip_tracking(&mut url);
     Some(url)
+}
+
+/// A Java session id in the path (`/page;jsessionid=ABC`) goes.
+fn strip_session_path(url: &mut Url) {
+    let path = url.path();
+    if let Some(at) = path.to_ascii_lowercase().find(";jsessionid=") {
+        let rest = &path[at + 1..];
+        let tail = rest.find('/').map_or("", |i| &rest[i..]);
+        let cleaned = format!("{}{tail}", &path[..at]);
+        url.set_path(&cleaned);
+    }
 }
 
 /// The target of a known redirect wrapper: Google (`/url?url=` or `q=`),
@@ -234,7 +257,7 @@ fn strip_tracking(url: &mut Url) {
 
 fn is_tracking(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key.starts_with("utm_") || TRACKING_PARAMS.contains(&key.as_str())
+    key.starts_with("utm_") || TRACKING_PARAMS.iter().any(|t| t.eq_ignore_ascii_case(&key))
 }
 
 #[cfg(test)]
@@ -273,6 +296,8 @@ mod tests {
         let cases = [
             ("https://Example.COM:443/a/b?utm_source=rss&id=3&fbclid=x#top", Some("https://example.com/a/b?id=3")),
             ("http://example.com/?gclid=1&utm_medium=x", Some("http://example.com/")),
+            ("https://forum.example/t/9?PHPSESSID=ab12&page=2", Some("https://forum.example/t/9?page=2")),
+            ("https://shop.example/item;jsessionid=F00D?id=3", Some("https://shop.example/item?id=3")),
             ("https://www.google.com/url?rct=j&sa=t&url=https%3A%2F%2Fblog.example.org%2Fpost%3Futm_campaign%3Dz&ct=ga&cd=1", Some("https://blog.example.org/post")),
             ("https://www.google.com.br/url?q=https://exemplo.com.br/reclamacao&sa=U", Some("https://exemplo.com.br/reclamacao")),
             ("https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com%2Fx&h=AT0", Some("https://example.com/x")),

@@ -201,7 +201,10 @@ fn bounded(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Adds a sighting; false when this source already showed it at this URL.
+/// Adds a sighting; false when this source already showed it at this URL
+/// (under another item key: a feed that rotates its GUIDs), which counts
+/// as seen again instead of adding a row, and keeps the newest key so
+/// that the item is known at once next time.
 fn add_sighting(
     conn: &Connection,
     id: i64,
@@ -209,13 +212,20 @@ fn add_sighting(
     now: i64,
 ) -> Result<bool, StoreError> {
     let url = c.document.url.as_ref().map_or("", url::Url::as_str);
-    let added = conn
+    let times: i64 = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO sightings (mention_id, source_id, item_key, url, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO sightings (mention_id, source_id, item_key, url, seen_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (mention_id, source_id, url) DO UPDATE
+                 SET last_seen_at = excluded.seen_at, times = times + 1,
+                     item_key = excluded.item_key
+             RETURNING times",
         )?
-        .execute(params![id, c.source_id, c.document.item_key, url, now])?;
-    Ok(added == 1)
+        .query_row(
+            params![id, c.source_id, c.document.item_key, url, now],
+            |r| r.get(0),
+        )?;
+    Ok(times == 1)
 }
 
 /// Which mentions to list.
@@ -474,23 +484,29 @@ pub fn names(conn: &Connection) -> Result<(Vec<String>, Vec<String>), StoreError
     ))
 }
 
-/// One place a mention was seen.
+/// One place a mention was seen: a source, at one canonical URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sighting {
     /// The source.
     pub source: String,
     /// The URL it was seen at there, when it had one.
     pub url: Option<String>,
-    /// When.
+    /// When first.
     #[serde(serialize_with = "crate::store::rfc3339")]
     pub seen_at: i64,
+    /// When last.
+    #[serde(serialize_with = "crate::store::rfc3339")]
+    pub last_seen_at: i64,
+    /// How many items of the source carried it there.
+    pub times: i64,
 }
 
 /// A mention's every sighting, oldest first, and its whole text (its
 /// quote, for mentions stored before whole texts were kept).
 pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<String>), StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT source_id, url, seen_at FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
+        "SELECT source_id, url, seen_at, coalesce(last_seen_at, seen_at), times
+         FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
     )?;
     let sightings = stmt
         .query_map([id], |r| {
@@ -500,6 +516,8 @@ pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<Strin
                     .get::<_, String>(1)
                     .map(|u| (!u.is_empty()).then_some(u))?,
                 seen_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                times: r.get(4)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_mention_text.sql"),
     include_str!("migrations/0012_outbox_claims.sql"),
     include_str!("migrations/0013_mail_pause.sql"),
+    include_str!("migrations/0014_sighting_counts.sql"),
 ];
 
 /// Why a store operation failed.

@@ -305,7 +305,7 @@ async fn a_mention_shown_whole_and_followed_up_by_the_login_user() {
         .unwrap_or_else(|| panic!("no mention seen twice: {rows:?}"));
     let id = seen_twice["id"].to_string();
     let shown = stdout(&setup.vigia(&["mentions", "show", &id]));
-    assert!(shown.contains("Seen 2 time(s):"), "{shown}");
+    assert!(shown.contains("Seen in 2 place(s):"), "{shown}");
     for source in seen_twice["sources"].as_array().into_iter().flatten() {
         let source = source.as_str().unwrap_or_default();
         assert!(

@@ -390,3 +390,52 @@ async fn the_body_cap_holds_without_content_length_and_hosts_get_two_requests_at
     // Seven feeds on one host, per_host_concurrency at its default of 2.
     assert_eq!(server.max_in_flight(), 2);
 }
+
+/// A feed that gives its one item a new GUID and a new session id in its
+/// link on every fetch, as some forums and shops do.
+fn rotating(n: usize) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Shop</title>
+<item><title>Lumora Halo Mini back in stock</title>
+<link>https://shop.example/halo-mini;jsessionid=S{n}?PHPSESSID=p{n}&amp;ref=rss</link>
+<guid isPermaLink="false">visit-{n}</guid>
+<description>The Lumora Halo Mini is back in stock at the shop.</description></item>
+</channel></rss>"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotating_guids_and_session_links_count_one_sighting() {
+    let server = FeedServer::start().await;
+    let setup = setup(&[("shop", server.url("/shop.xml"))]);
+    let mut new_sightings = Vec::new();
+    for n in 0..4 {
+        server.set("/shop.xml", Reply::Feed(rotating(n)));
+        let reports = setup.poll(false).await;
+        new_sightings.push(report(&reports, "shop").sightings);
+    }
+    assert_eq!(
+        new_sightings,
+        [0, 0, 0, 0],
+        "the first sighting comes with the mention"
+    );
+    let mentions = setup.mentions();
+    assert_eq!(mentions.len(), 1);
+    assert_eq!(
+        mentions[0].sightings, 1,
+        "one row, however often it was seen"
+    );
+    assert_eq!(
+        mentions[0].url.as_deref(),
+        Some("https://shop.example/halo-mini?ref=rss"),
+        "session ids are not part of the page's address"
+    );
+    let store = vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let id = mentions[0].id;
+    let (sightings, _) = store
+        .call_blocking(move |c| vigia::store::mentions::detail(c, id))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sightings.len(), 1);
+    assert_eq!(sightings[0].times, 4, "seen under four item keys");
+}
