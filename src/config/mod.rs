@@ -134,9 +134,21 @@ impl Config {
         };
         let dir = base_dir(path);
         let mut feed_files = Vec::new();
-        for file in &raw.feed_files {
+        for (i, file) in raw.feed_files.iter().enumerate() {
             let file_path = dir.join(file.get_ref());
-            let parsed = read(&file_path).map_err(|e| e.0).and_then(|f| {
+            // A file that cannot be read is a problem of the key naming it.
+            let read = read(&file_path).map_err(|e| {
+                e.0.into_iter()
+                    .map(|e| {
+                        main.error(
+                            Some(file.span()),
+                            format!("feed_files[{i}]"),
+                            format!("{}: {}", file_path.display(), e.message),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let parsed = read.and_then(|f| {
                 recover::deserialize::<RawFeedsFile>(&f)
                     .map(|(feeds, problems)| (feeds, f, problems))
             });

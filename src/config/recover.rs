@@ -47,12 +47,31 @@ pub fn deserialize<T: serde::de::DeserializeOwned>(
             .as_ref()
             .map(|s| super::table_at(&file.text, s.start))
             .unwrap_or_default();
+        // A bad value names its key, down to an inline table's entry; an
+        // unknown or missing key is named by the message.
+        let named = message.starts_with("unknown field") || missing.is_some();
+        let key = match e.span().and_then(|s| key_path(&text, s.start)) {
+            Some(path) if !named && table.is_empty() => path,
+            Some(path) if !named => format!("{table}.{path}"),
+            // An unknown `[table]` is a key of the table above it.
+            _ => match message
+                .strip_prefix("unknown field `")
+                .and_then(|m| m.split('`').next())
+            {
+                Some(unknown) if table.split('[').next() == Some(unknown) => String::new(),
+                Some(unknown) => table
+                    .strip_suffix(unknown)
+                    .and_then(|t| t.strip_suffix('.'))
+                    .map_or(table.clone(), str::to_string),
+                None => table,
+            },
+        };
         let suggestion = suggestion(&message);
         let text_message = match &suggestion {
             Some((_, near)) => format!("{message}; did you mean `{near}`?"),
             None => message.clone(),
         };
-        let problem = file.error(span, table, text_message);
+        let problem = file.error(span, key, text_message);
         let repeated = problems
             .iter()
             .any(|p| p.key == problem.key && p.message == problem.message);
@@ -185,6 +204,70 @@ fn visit_value(text: &str, value: &Value, at: usize, best: &mut Found) {
     }
 }
 
+/// The dotted path, within its `[table]`, of the key whose entry holds
+/// byte `at` (`interval`, `headers.Authorization`).
+fn key_path(text: &str, at: usize) -> Option<String> {
+    let doc = ImDocument::parse(text).ok()?;
+    let mut best: Found = None;
+    walk_table(doc.as_table(), "", at, &mut best);
+    best.map(|(_, path)| path)
+}
+
+fn joined(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn walk_table(table: &Table, prefix: &str, at: usize, best: &mut Found) {
+    for (name, _) in table.iter() {
+        let Some((key, item)) = table.get_key_value(name) else {
+            continue;
+        };
+        let path = joined(prefix, name);
+        match item {
+            Item::Value(value) => {
+                if let (Some(k), Some(v)) = (key.span(), value.span()) {
+                    consider(k.start..v.end, &path, at, best);
+                }
+                walk_value(value, &path, at, best);
+            }
+            // `a.b = 1` continues the path; a `[header]` starts its own.
+            Item::Table(sub) if sub.is_dotted() => walk_table(sub, &path, at, best),
+            Item::Table(sub) => walk_table(sub, "", at, best),
+            Item::ArrayOfTables(array) => {
+                for sub in array.iter() {
+                    walk_table(sub, "", at, best);
+                }
+            }
+            Item::None => {}
+        }
+    }
+}
+
+fn walk_value(value: &Value, prefix: &str, at: usize, best: &mut Found) {
+    match value {
+        Value::InlineTable(table) => {
+            for (name, inner) in table.iter() {
+                let path = joined(prefix, name);
+                let key = table.get_key_value(name).and_then(|(k, _)| k.span());
+                if let (Some(k), Some(v)) = (key, inner.span()) {
+                    consider(k.start..v.end, &path, at, best);
+                }
+                walk_value(inner, &path, at, best);
+            }
+        }
+        Value::Array(array) => {
+            for inner in array.iter() {
+                walk_value(inner, prefix, at, best);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// An inline table's entry with the comma that separates it from the next
 /// entry, or else from the one before, so that blanking it leaves a valid
 /// table.
@@ -294,7 +377,7 @@ mod tests {
         );
         assert!(got[0].ends_with("did you mean `recipients`?"), "{got:#?}");
         assert!(
-            got[1].starts_with("vigia.toml:4:10: team[0]: invalid type"),
+            got[1].starts_with("vigia.toml:4:10: team[0].weight: invalid type"),
             "{got:#?}"
         );
         assert!(
@@ -313,7 +396,7 @@ mod tests {
         let text = "[[team]]\nname = \"a\"\nrecipients = []\nrecipents = []\nweight = \"x\"\n";
         let got = problems(text);
         assert_eq!(got.len(), 2, "{got:#?}");
-        assert!(got[1].contains("team[0]: invalid type"), "{got:#?}");
+        assert!(got[1].contains("team[0].weight: invalid type"), "{got:#?}");
     }
 
     #[test]
@@ -336,11 +419,11 @@ mod tests {
         assert!(got[0].contains("unknown field `extra`"), "{got:#?}");
         assert!(got[1].contains("team[0]: unknown field `nme`") && got[1].ends_with("`name`?"));
         assert!(
-            got[2].contains("team[0]: invalid type: boolean"),
+            got[2].contains("team[0].weight: invalid type: boolean"),
             "{got:#?}"
         );
         assert!(
-            got[3].contains("team[1]: invalid type: integer"),
+            got[3].contains("team[1].recipients: invalid type: integer"),
             "{got:#?}"
         );
     }
@@ -353,6 +436,20 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:#?}");
         assert_eq!(problems[0].key, "team[0]");
         assert!(problems[0].message.starts_with("missing field `name`"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let got = problems("limits = { max = \"x\" }\n");
+        assert!(
+            got[0].starts_with("vigia.toml:1:18: limits.max: invalid type"),
+            "{got:#?}"
+        );
+        let got = problems("[[team]]\nname = \"a\"\nrecipients = []\nweight = \"x\"\n");
+        assert!(
+            got[0].starts_with("vigia.toml:4:10: team[0].weight: invalid type"),
+            "{got:#?}"
+        );
     }
 
     #[test]

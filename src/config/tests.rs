@@ -159,6 +159,21 @@ fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
         errors.contains("feeds.toml:3:8: feed[0].name: is empty"),
         "{errors}"
     );
+
+    // A feeds file that is not there: the key naming it, with its line.
+    std::fs::remove_file(&feeds).unwrap_or_else(|e| panic!("{e}"));
+    let errors = Config::load(&main)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        errors.starts_with(&format!(
+            "{}:1:15: feed_files[0]: {}: cannot read: ",
+            main.display(),
+            feeds.display()
+        )),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -248,6 +263,15 @@ fn imap_defaults() {
         (993, ["INBOX".to_string()].as_slice())
     );
     assert_eq!(imap.location(), "imaps://u@imap.example.com:993/INBOX");
+    // A user name that is an address keeps the location a URL.
+    let config = load_text(
+        "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[imap]]\nname = \"m\"\nhost = \"imap.example.com\"\nuser = \"ana@lumora.example\"\npassword_env = \"P\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.imaps[0].location(),
+        "imaps://ana%40lumora.example@imap.example.com:993/INBOX"
+    );
 }
 
 #[test]

@@ -41,16 +41,25 @@ const MIGRATIONS: &[&str] = &[
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite said no.
+    /// SQLite said no. (Not a `source`: an error chain would print
+    /// SQLite's message two or three times over.)
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The database file could not be opened as the daemon needs it.
+    #[error("cannot open the database {path}: {error}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: rusqlite::Error,
+    },
     /// The database directory could not be created.
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot create {path}: {error}")]
     Io {
         /// The directory.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The database was written by a newer Vigia.
     #[error("database schema version {found} is newer than this vigia knows ({known})")]
@@ -73,6 +82,25 @@ pub enum StoreError {
     Task(String),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(error)
+    }
+}
+
+impl StoreError {
+    /// The error, naming the database file when SQLite did not.
+    fn at(self, path: &Path) -> StoreError {
+        match self {
+            StoreError::Sqlite(error) => StoreError::Open {
+                path: path.to_path_buf(),
+                error,
+            },
+            other => other,
+        }
+    }
+}
+
 /// A handle on the database. Cheap to clone; all clones share one
 /// connection, so there is exactly one writer, and one read-only
 /// connection for reports that must not hold the writer up ([`Store::read`]).
@@ -87,9 +115,9 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            std::fs::create_dir_all(dir).map_err(|error| StoreError::Io {
                 path: dir.to_path_buf(),
-                source,
+                error,
             })?;
         }
         // Two processes opening a new database at once can meet SQLITE_BUSY
@@ -104,7 +132,7 @@ impl Store {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(50));
                 }
-                other => return other,
+                other => return other.map_err(|e| e.at(path)),
             }
         }
     }
@@ -170,7 +198,8 @@ impl Store {
                 Some(conn) => conn,
                 None => {
                     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                    let conn = Connection::open_with_flags(&path, flags)?;
+                    let conn = Connection::open_with_flags(&path, flags)
+                        .map_err(|e| StoreError::from(e).at(&path))?;
                     conn.busy_timeout(Duration::from_secs(10))?;
                     conn
                 }
@@ -270,6 +299,27 @@ mod tests {
         for opener in openers {
             assert_eq!(opener.join().ok(), Some(Ok(())));
         }
+    }
+
+    #[test]
+    fn errors_name_the_file_and_say_things_once() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // A folder where the file should be: SQLite cannot open it.
+        let error = Store::open(dir.path()).err().map(anyhow::Error::from);
+        let text = error.map(|e| format!("{e:#}")).unwrap_or_default();
+        assert!(
+            text.starts_with(&format!(
+                "cannot open the database {}: ",
+                dir.path().display()
+            )),
+            "{text}"
+        );
+        let locked = StoreError::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(5),
+            Some("database is locked".into()),
+        ));
+        let text = format!("{:#}", anyhow::Error::from(locked));
+        assert_eq!(text, "database error: database is locked");
     }
 
     #[test]

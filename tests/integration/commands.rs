@@ -131,7 +131,10 @@ windw = "1h"
             && problems[0].ends_with("did you mean `recipients`?"),
         "{err}"
     );
-    assert!(problems[1].contains("team[1]: invalid type"), "{err}");
+    assert!(
+        problems[1].contains("team[1].recipients: invalid type"),
+        "{err}"
+    );
     assert!(
         err.contains("spikes: unknown field `windw`") && err.contains("did you mean `window`?"),
         "{err}"

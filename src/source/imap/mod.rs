@@ -92,6 +92,24 @@ pub struct ImapSettings {
     pub interval: Duration,
 }
 
+/// A user name as a URL's user part (RFC 3986): `@`, `:`, `/` and the
+/// like percent-encoded, so that `ana@lumora.example` at `imap.example`
+/// reads `ana%40lumora.example@imap.example`.
+fn userinfo(user: &str) -> String {
+    let mut out = String::with_capacity(user.len());
+    for c in user.chars() {
+        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
 impl ImapSettings {
     /// `imaps://user@host:port/INBOX,Alerts`, for listings and as the
     /// source's stored location (changing it starts the source over).
@@ -103,7 +121,7 @@ impl ImapSettings {
         };
         format!(
             "{scheme}://{}@{}:{}/{}",
-            self.user,
+            userinfo(&self.user),
             self.host,
             self.port,
             self.folders.join(",")
