@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
-use crate::smtp::{mail_config, run_daemon, SmtpServer};
+use crate::smtp::{mail_config, run_daemon, wait_until_due, SmtpServer};
 
 /// An aiosmtpd handler that takes a second over every DATA.
 const SLOW: &str = r#"
@@ -63,6 +63,14 @@ fn outbox_states(setup: &Setup) -> Vec<String> {
         .collect()
 }
 
+/// Waits until a daemon on `setup` has polled once: it is running, its
+/// heartbeat written and its sender started.
+fn wait_first_poll(setup: &Setup) {
+    wait_for("the daemon's first poll", Duration::from_secs(30), || {
+        stdout(&setup.vigia(&["feeds", "status", "--json"])).contains("\"last_polled_at\": \"")
+    });
+}
+
 fn config_with_mail(setup: &Setup, port: u16, extra: &str) {
     let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
     std::fs::write(
@@ -83,8 +91,7 @@ fn commands_sending_at_once_deliver_every_mail_once() {
         assert!(!down.status.success());
     }
     server.start_handler(SLOW);
-    // retry = "1s": every one is due again within 1.5 s.
-    std::thread::sleep(Duration::from_millis(1600));
+    wait_until_due(&setup);
     // Four commands, each with a mail pass, over a server that takes a
     // second per message: without claims each would send all four.
     let commands: Vec<_> = [
@@ -121,10 +128,7 @@ fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
     server.start_handler(SLOW);
     config_with_mail(&setup, server.port, "");
     let daemon = run_daemon(&setup);
-    wait_for("the daemon's heartbeat", Duration::from_secs(30), || {
-        let status = stdout(&setup.vigia(&["feeds", "status", "--json"]));
-        status.contains("\"last_polled_at\": \"")
-    });
+    wait_first_poll(&setup);
     let polled = stdout(&setup.vigia(&["poll", "--once"]));
     let sent = setup.vigia(&["test-email", "ops@lumora.example"]);
     let said = stdout(&sent);
@@ -182,7 +186,7 @@ fn a_server_that_never_greets_or_stalls_holds_one_attempt_for_the_timeout() {
         String::from_utf8_lossy(&stalled.stderr).contains("[mail] timeout (2s)"),
         "{stalled:?}"
     );
-    std::thread::sleep(Duration::from_millis(1600));
+    wait_until_due(&setup);
     stdout(&setup.vigia(&["test-email", "ana@lumora.example"]));
     assert_eq!(received_once(&server), 2);
     assert!(outbox_states(&setup).iter().all(|s| s == "sent"));
@@ -244,7 +248,8 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
     // The daemon meets the same refusal; the password is then fixed and
     // the daemon reloaded: the mail goes, once.
     let daemon = run_daemon(&setup);
-    std::thread::sleep(Duration::from_secs(2));
+    // Its first sender pass comes with its first poll.
+    wait_first_poll(&setup);
     assert_eq!(received_once(&server), 0);
     std::fs::remove_file(gate.join("refuse")).unwrap_or_else(|e| panic!("{e}"));
     sighup(&daemon.0);

@@ -135,8 +135,7 @@ fn test_email_goes_through_the_configured_server() {
     assert!(err.contains("stays in the outbox"), "{err}");
 
     server.start();
-    // retry = "1s": the first retry is due within 1.5 s (jitter included).
-    std::thread::sleep(Duration::from_millis(1600));
+    wait_until_due(&setup);
     let out = setup.vigia(&["test-email", "ops@lumora.example"]);
     assert!(
         out.status.success(),
@@ -170,6 +169,19 @@ const HOSTILE_FEED: &str = r#"<?xml version="1.0"?>
   <description>Lumora lamps caught fire. Horrible, dangerous, a disgrace.</description>
 </item>
 </channel></rss>"#;
+
+/// Waits until every mail waiting in `setup`'s outbox is due for another
+/// attempt (its backoff over).
+pub fn wait_until_due(setup: &Setup) {
+    wait_for("the queued mail to be due", Duration::from_secs(30), || {
+        let out = setup.vigia(&["outbox", "--format", "json"]);
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        rows.iter()
+            .filter_map(|r| r["next_attempt_at"].as_str())
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .all(|t| t.timestamp() <= now())
+    });
+}
 
 /// `vigia run` on `setup`'s config, killed when dropped.
 pub fn run_daemon(setup: &Setup) -> Guard {
@@ -354,7 +366,7 @@ fn tls_modes_verify_the_server_and_deliver() {
             format!("{base}{mail}ca_file = {:?}\n", ca.display().to_string()),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        std::thread::sleep(Duration::from_millis(1600));
+        wait_until_due(&setup);
         let out = setup.vigia(&["test-email", "ops@lumora.example"]);
         assert!(
             out.status.success(),
