@@ -1,0 +1,377 @@
+//! Reading mentions back: the filtered listing (with full-text search), a
+//! mention's sightings and text, and the names it was stored under.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::label_name;
+use crate::sentiment::Label;
+use crate::store::triage::Status;
+use crate::store::{json_column, StoreError};
+use crate::triage::subjects::Profile;
+use crate::triage::Severity;
+
+/// Which mentions to list.
+#[derive(Debug, Clone, Default)]
+pub struct MentionFilter {
+    /// Only this brand (case-insensitive).
+    pub brand: Option<String>,
+    /// Only mentions first seen at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Only mentions sighted in this source.
+    pub source: Option<String>,
+    /// Only mentions whose title or text match this full-text query (FTS5
+    /// syntax: see [`fts_query`]).
+    pub text: Option<String>,
+    /// At most this many, in `order`.
+    pub limit: Option<usize>,
+    /// Which come first.
+    pub order: Order,
+    /// Only this sentiment label.
+    pub sentiment: Option<Label>,
+    /// Only mentions routed to this team.
+    pub team: Option<String>,
+    /// Only mentions at least this severe.
+    pub severity: Option<Severity>,
+    /// Only mentions in this follow-up state.
+    pub status: Option<StatusFilter>,
+    /// Only mentions of this subject.
+    pub subject: Option<i64>,
+    /// Only the mention with this id.
+    pub id: Option<i64>,
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most severe first, then newest.
+    Severity,
+}
+
+/// Words as a person types them into a safe FTS5 query, in the spirit of
+/// the brand queries: each word or `"quoted phrase"` must appear (accents
+/// and case aside), `OR` between two allows either, `-word` or
+/// `-"a phrase"` must not appear, and a word ending in `*` is a prefix.
+/// Nothing else of FTS5's syntax (columns, NEAR, parentheses) gets
+/// through, so no input is a syntax error. None when there is no word to
+/// look for (exclusions alone find nothing).
+pub fn fts_query(text: &str) -> Option<String> {
+    let mut wanted: Vec<String> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        let negated = rest.starts_with('-');
+        if negated {
+            rest = &rest[1..];
+        }
+        let Some(first) = rest.chars().next() else {
+            break;
+        };
+        let (word, tail) = if first == '"' {
+            let body = &rest[1..];
+            let end = body.find('"').unwrap_or(body.len());
+            (&body[..end], body.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        rest = tail;
+        if word == "OR" && first != '"' && !negated {
+            if wanted.last().is_some_and(|t| t != "OR") {
+                wanted.push("OR".into());
+            }
+            continue;
+        }
+        let (word, prefix) = match word.strip_suffix('*') {
+            Some(w) if first != '"' => (w, true),
+            _ => (word, false),
+        };
+        // Only letters and digits are indexed: a bare "!" finds nothing.
+        if !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let quoted = format!(
+            "\"{}\"{}",
+            word.replace('"', "\"\""),
+            if prefix { "*" } else { "" }
+        );
+        if negated {
+            excluded.push(quoted);
+        } else {
+            wanted.push(quoted);
+        }
+    }
+    if wanted.last().is_some_and(|t| t == "OR") {
+        wanted.pop();
+    }
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut query = format!("({})", wanted.join(" "));
+    for term in excluded {
+        query.push_str(" NOT ");
+        query.push_str(&term);
+    }
+    Some(query)
+}
+
+/// Which follow-up states to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// New, routed or acknowledged: waiting for someone.
+    Open,
+    /// Exactly this status.
+    Is(Status),
+}
+
+/// A stored mention, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MentionRow {
+    /// Mention id.
+    pub id: i64,
+    /// Brand.
+    pub brand: String,
+    /// Title.
+    pub title: String,
+    /// Canonical URL.
+    pub url: Option<String>,
+    /// The quote.
+    pub snippet: String,
+    /// Terms that matched.
+    pub terms: Vec<String>,
+    /// Source it was first seen in.
+    pub source: String,
+    /// Every source it was seen in.
+    pub sources: Vec<String>,
+    /// Number of sightings.
+    pub sightings: i64,
+    /// Publication time the item gave, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
+    pub published_at: Option<i64>,
+    /// When Vigia first saw it, Unix seconds.
+    #[serde(serialize_with = "crate::store::rfc3339")]
+    pub first_seen_at: i64,
+    /// Site or sender it comes from, when known.
+    pub origin: Option<String>,
+    /// Alert query that found it, for alert emails.
+    pub query: Option<String>,
+    /// Compound sentiment score in [-1, 1].
+    pub sentiment: Option<f64>,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment_label: Option<String>,
+    /// Language it was scored in.
+    pub language: Option<String>,
+    /// Lexicon that scored it.
+    pub lexicon: Option<String>,
+    /// Teams it was routed to.
+    pub teams: Vec<String>,
+    /// `info`, `notable`, `urgent` or `critical`.
+    pub severity: String,
+    /// Follow-up status.
+    pub status: String,
+    /// Its recurring subject, when it has one.
+    pub subject_id: Option<i64>,
+    /// What that subject is about.
+    pub subject: Option<String>,
+}
+
+/// Lists mentions in the filter's order.
+pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>, StoreError> {
+    let order = match filter.order {
+        Order::Newest => "m.first_seen_at DESC, m.id DESC",
+        Order::Severity => {
+            "CASE m.severity WHEN 'critical' THEN 3 WHEN 'urgent' THEN 2
+                             WHEN 'notable' THEN 1 ELSE 0 END DESC,
+             m.first_seen_at DESC, m.id DESC"
+        }
+    };
+    let text = match filter.text.as_deref().map(fts_query) {
+        // A search with no word to look for finds nothing.
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(query)) => Some(query),
+        None => None,
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
+                m.published_at, m.first_seen_at,
+                (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
+                (SELECT group_concat(source_id, char(10)) FROM
+                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id)),
+                m.origin, m.alert_query, m.sentiment, m.sentiment_label, m.language, m.lexicon,
+                (SELECT group_concat(team, char(10)) FROM
+                    (SELECT team FROM mention_teams t WHERE t.mention_id = m.id ORDER BY team)),
+                m.severity, m.status, m.subject_id,
+                (SELECT profile FROM subjects WHERE id = m.subject_id)
+         FROM mentions m
+         WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
+           AND (?2 IS NULL OR m.first_seen_at >= ?2)
+           AND (?5 IS NULL OR m.sentiment_label = ?5)
+           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+                                      WHERE t.mention_id = m.id AND t.team = ?6))
+           AND (?7 IS NULL OR CASE m.severity WHEN 'critical' THEN 3 WHEN 'urgent' THEN 2
+                                              WHEN 'notable' THEN 1 ELSE 0 END >= ?7)
+           AND (?8 IS NULL OR m.status = ?8
+                OR (?8 = 'open' AND m.status IN ('new', 'routed', 'acknowledged')))
+           AND (?9 IS NULL OR m.subject_id = ?9)
+           AND (?10 IS NULL OR m.id = ?10)
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
+                                      WHERE s.mention_id = m.id AND s.source_id = ?3))
+           AND (?11 IS NULL OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?11))
+         ORDER BY {order}
+         LIMIT ?4"
+    ))?;
+    let limit = filter.limit.map_or(-1, |l| l as i64);
+    let rows = stmt.query_map(
+        params![
+            filter.brand,
+            filter.since,
+            filter.source,
+            limit,
+            filter.sentiment.map(label_name),
+            filter.team,
+            filter.severity.map(|s| s as i64),
+            filter.status.map(|s| match s {
+                StatusFilter::Open => "open",
+                StatusFilter::Is(status) => status.name(),
+            }),
+            filter.subject,
+            filter.id,
+            text,
+        ],
+        row,
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// The brands and the teams the store has mentions of (from their
+/// covering indexes), for checking names given on the command line.
+pub fn names(conn: &Connection) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let column = |sql: &str| -> Result<Vec<String>, StoreError> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(names)
+    };
+    Ok((
+        column("SELECT DISTINCT brand FROM mentions")?,
+        column("SELECT DISTINCT team FROM mention_teams")?,
+    ))
+}
+
+/// One place a mention was seen: a source, at one canonical URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sighting {
+    /// The source.
+    pub source: String,
+    /// The URL it was seen at there, when it had one.
+    pub url: Option<String>,
+    /// When first.
+    #[serde(serialize_with = "crate::store::rfc3339")]
+    pub seen_at: i64,
+    /// When last.
+    #[serde(serialize_with = "crate::store::rfc3339")]
+    pub last_seen_at: i64,
+    /// How many items of the source carried it there.
+    pub times: i64,
+}
+
+/// A mention's every sighting, oldest first, and its whole text (its
+/// quote, for mentions stored before whole texts were kept).
+pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<String>), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source_id, url, seen_at, coalesce(last_seen_at, seen_at), times
+         FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
+    )?;
+    let sightings = stmt
+        .query_map([id], |r| {
+            Ok(Sighting {
+                source: r.get(0)?,
+                url: r
+                    .get::<_, String>(1)
+                    .map(|u| (!u.is_empty()).then_some(u))?,
+                seen_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                times: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = conn
+        .query_row("SELECT text FROM mentions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    Ok((sightings, text))
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
+    let sources: Option<String> = r.get(10)?;
+    Ok(MentionRow {
+        id: r.get(0)?,
+        brand: r.get(1)?,
+        title: r.get(2)?,
+        url: r.get(3)?,
+        snippet: r.get(4)?,
+        terms: json_column(r, 5)?,
+        source: r.get(6)?,
+        published_at: r.get(7)?,
+        first_seen_at: r.get(8)?,
+        sightings: r.get(9)?,
+        sources: sources
+            .map(|s| s.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        origin: r.get(11)?,
+        query: r.get(12)?,
+        sentiment: r.get(13)?,
+        sentiment_label: r.get(14)?,
+        language: r.get(15)?,
+        lexicon: r.get(16)?,
+        teams: r
+            .get::<_, Option<String>>(17)?
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        severity: r.get(18)?,
+        status: r.get(19)?,
+        subject_id: r.get(20)?,
+        subject: r
+            .get::<_, Option<String>>(21)?
+            .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
+            .map(|p| p.label()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_are_safe_fts5_queries() {
+        assert_eq!(fts_query("recall").as_deref(), Some("(\"recall\")"));
+        assert_eq!(
+            fts_query("lumora -recall -\"job opening\"").as_deref(),
+            Some("(\"lumora\") NOT \"recall\" NOT \"job opening\"")
+        );
+        assert_eq!(
+            fts_query("refund OR reembolso entreg*").as_deref(),
+            Some("(\"refund\" OR \"reembolso\" \"entreg\"*)")
+        );
+        // FTS5's own syntax is only words here.
+        assert_eq!(
+            fts_query("title:x NEAR(a b) \"say \"\"hi\"").as_deref(),
+            Some("(\"title:x\" \"NEAR(a\" \"b)\" \"say \" \"hi\")")
+        );
+        assert_eq!(fts_query("OR recall OR").as_deref(), Some("(\"recall\")"));
+        for nothing in ["", "  ", "!!", "-recall", "OR", "\"\""] {
+            assert_eq!(fts_query(nothing), None, "{nothing:?}");
+        }
+    }
+}
