@@ -32,7 +32,7 @@ pub struct MentionsArgs {
     #[arg(long)]
     source: Option<String>,
     /// Only mentions whose title or text hold these words (accents and
-    /// case aside; `"a phrase"`, `OR`, and `prefix*` work).
+    /// case aside; `"a phrase"`, `OR`, `-word` and `prefix*` work).
     #[arg(long, value_name = "TEXT")]
     query: Option<String>,
     /// At most this many.
@@ -165,21 +165,8 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
         .transpose()?;
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
-    let (brand, team) = match (&args.brand, &args.team) {
-        (None, None) => (None, None),
-        (brand, team) => {
-            let (stored_brands, stored_teams) = store.call(|c| mentions::names(c)).await?;
-            (
-                brand
-                    .as_deref()
-                    .map(|b| super::names::brand(&config, b, &stored_brands))
-                    .transpose()?,
-                team.as_deref()
-                    .map(|t| super::names::team(&config, t, &stored_teams))
-                    .transpose()?,
-            )
-        }
-    };
+    let (brand, team) =
+        super::names::checked(&config, &store, args.brand.as_deref(), args.team.as_deref()).await?;
     let filter = MentionFilter {
         brand,
         since,

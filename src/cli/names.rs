@@ -6,6 +6,25 @@
 use anyhow::bail;
 
 use crate::config::{closest, Config};
+use crate::store::{mentions, Store};
+
+/// `--brand` and `--team` as given, checked against the config and the
+/// store (which is read only when one of them is given).
+pub async fn checked(
+    config: &Config,
+    store: &Store,
+    given_brand: Option<&str>,
+    given_team: Option<&str>,
+) -> anyhow::Result<(Option<String>, Option<String>)> {
+    if given_brand.is_none() && given_team.is_none() {
+        return Ok((None, None));
+    }
+    let (brands, teams) = store.call(|c| mentions::names(c)).await?;
+    Ok((
+        given_brand.map(|b| brand(config, b, &brands)).transpose()?,
+        given_team.map(|t| team(config, t, &teams)).transpose()?,
+    ))
+}
 
 /// The brand `given` names, as the config spells it. `stored` are the
 /// brands the store has mentions of.

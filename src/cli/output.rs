@@ -173,25 +173,15 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Prints rows as left-aligned columns.
-pub fn table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
+pub fn table(header: &[&'static str], rows: &[Vec<String>]) {
+    let columns: Vec<Column> = header
+        .iter()
+        .map(|&header| Column {
+            header,
+            fit: Fit::Keep,
+        })
+        .collect();
+    print!("{}", fitted_table(&columns, rows, None));
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use clap::Args;
 
 use super::output::{clean, table, time, TableOrJson};
 use crate::config::Config;
-use crate::store::mentions;
 use crate::store::topics::{self, Topic};
 use crate::store::{self as db, Store};
 
@@ -35,13 +34,7 @@ pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let since = db::now() - window.as_secs() as i64;
     let act_at = config.policy.settings.act_at;
-    let brand = match &args.brand {
-        Some(given) => {
-            let (stored, _) = store.call(|c| mentions::names(c)).await?;
-            Some(super::names::brand(&config, given, &stored)?)
-        }
-        None => None,
-    };
+    let (brand, _) = super::names::checked(&config, &store, args.brand.as_deref(), None).await?;
     let examples = args.examples;
     let found = store
         .call(move |c| topics::topics(c, brand.as_deref(), since, act_at, examples))

@@ -137,11 +137,11 @@ fn rename_key(text: &str, span: Range<usize>, given: &str, near: &str) -> Option
 /// table), or a whole `[table]` when `at` is in its header. None when there
 /// is no such entry.
 fn blank_entry(text: &str, at: usize) -> Option<(String, String)> {
-    let doc = ImDocument::parse(text).ok()?;
-    let mut best: Option<(Range<usize>, String)> = None;
-    visit_table(text, doc.as_table(), at, &mut best);
-    let (range, key) = match best {
-        Some(found) => found,
+    let (range, key) = match entry_at(text, at)? {
+        Some((range, path)) => {
+            let key = path.rsplit('.').next().unwrap_or_default().to_string();
+            (range, key)
+        }
         None => header_block(text, at)?,
     };
     let mut bytes = text.as_bytes().to_vec();
@@ -161,56 +161,20 @@ fn consider(range: Range<usize>, key: &str, at: usize, best: &mut Found) {
     }
 }
 
-fn visit_table(text: &str, table: &Table, at: usize, best: &mut Found) {
-    for (name, _) in table.iter() {
-        let Some((key, item)) = table.get_key_value(name) else {
-            continue;
-        };
-        match item {
-            Item::Value(value) => {
-                if let (Some(k), Some(v)) = (key.span(), value.span()) {
-                    consider(k.start..v.end, name, at, best);
-                }
-                visit_value(text, value, at, best);
-            }
-            Item::Table(sub) => visit_table(text, sub, at, best),
-            Item::ArrayOfTables(array) => {
-                for sub in array.iter() {
-                    visit_table(text, sub, at, best);
-                }
-            }
-            Item::None => {}
-        }
-    }
-}
-
-fn visit_value(text: &str, value: &Value, at: usize, best: &mut Found) {
-    match value {
-        Value::InlineTable(table) => {
-            for (name, inner) in table.iter() {
-                let key = table.get_key_value(name).and_then(|(k, _)| k.span());
-                if let (Some(k), Some(v)) = (key, inner.span()) {
-                    consider(with_comma(text, k.start..v.end), name, at, best);
-                }
-                visit_value(text, inner, at, best);
-            }
-        }
-        Value::Array(array) => {
-            for inner in array.iter() {
-                visit_value(text, inner, at, best);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The dotted path, within its `[table]`, of the key whose entry holds
 /// byte `at` (`interval`, `headers.Authorization`).
 fn key_path(text: &str, at: usize) -> Option<String> {
+    entry_at(text, at)?.map(|(_, path)| path)
+}
+
+/// The smallest `key = value` entry holding byte `at` (with its comma,
+/// inside an inline table), and its key's dotted path within its
+/// `[table]`; None when `text` is not a TOML document at all.
+fn entry_at(text: &str, at: usize) -> Option<Found> {
     let doc = ImDocument::parse(text).ok()?;
     let mut best: Found = None;
-    walk_table(doc.as_table(), "", at, &mut best);
-    best.map(|(_, path)| path)
+    walk_table(text, doc.as_table(), "", at, &mut best);
+    Some(best)
 }
 
 fn joined(prefix: &str, name: &str) -> String {
@@ -221,7 +185,7 @@ fn joined(prefix: &str, name: &str) -> String {
     }
 }
 
-fn walk_table(table: &Table, prefix: &str, at: usize, best: &mut Found) {
+fn walk_table(text: &str, table: &Table, prefix: &str, at: usize, best: &mut Found) {
     for (name, _) in table.iter() {
         let Some((key, item)) = table.get_key_value(name) else {
             continue;
@@ -232,14 +196,14 @@ fn walk_table(table: &Table, prefix: &str, at: usize, best: &mut Found) {
                 if let (Some(k), Some(v)) = (key.span(), value.span()) {
                     consider(k.start..v.end, &path, at, best);
                 }
-                walk_value(value, &path, at, best);
+                walk_value(text, value, &path, at, best);
             }
             // `a.b = 1` continues the path; a `[header]` starts its own.
-            Item::Table(sub) if sub.is_dotted() => walk_table(sub, &path, at, best),
-            Item::Table(sub) => walk_table(sub, "", at, best),
+            Item::Table(sub) if sub.is_dotted() => walk_table(text, sub, &path, at, best),
+            Item::Table(sub) => walk_table(text, sub, "", at, best),
             Item::ArrayOfTables(array) => {
                 for sub in array.iter() {
-                    walk_table(sub, "", at, best);
+                    walk_table(text, sub, "", at, best);
                 }
             }
             Item::None => {}
@@ -247,21 +211,21 @@ fn walk_table(table: &Table, prefix: &str, at: usize, best: &mut Found) {
     }
 }
 
-fn walk_value(value: &Value, prefix: &str, at: usize, best: &mut Found) {
+fn walk_value(text: &str, value: &Value, prefix: &str, at: usize, best: &mut Found) {
     match value {
         Value::InlineTable(table) => {
             for (name, inner) in table.iter() {
                 let path = joined(prefix, name);
                 let key = table.get_key_value(name).and_then(|(k, _)| k.span());
                 if let (Some(k), Some(v)) = (key, inner.span()) {
-                    consider(k.start..v.end, &path, at, best);
+                    consider(with_comma(text, k.start..v.end), &path, at, best);
                 }
-                walk_value(inner, &path, at, best);
+                walk_value(text, inner, &path, at, best);
             }
         }
         Value::Array(array) => {
             for inner in array.iter() {
-                walk_value(inner, prefix, at, best);
+                walk_value(text, inner, prefix, at, best);
             }
         }
         _ => {}
