@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
 use crate::store::{self, Store};
 
@@ -84,15 +84,24 @@ impl Heartbeat {
     }
 
     /// Beats until `shutdown`, pinging systemd's watchdog after each beat
-    /// that reached the store. A failed beat pings nothing: if the store
-    /// stays stuck, systemd restarts the service.
-    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+    /// that reached the store while `stuck` finds nothing stuck (it says
+    /// why a part of the daemon stopped making progress). A failed beat or
+    /// a stuck part pings nothing: if it stays so, systemd restarts the
+    /// service.
+    pub async fn run(
+        self: Arc<Self>,
+        shutdown: CancellationToken,
+        stuck: impl Fn() -> Option<String> + Send + 'static,
+    ) {
         loop {
             match self.beat().await {
-                Ok(()) => {
-                    debug!("Heartbeat.");
-                    notify(&[NotifyState::Watchdog]);
-                }
+                Ok(()) => match stuck() {
+                    None => {
+                        debug!("Heartbeat.");
+                        notify(&[NotifyState::Watchdog]);
+                    }
+                    Some(why) => error!(%why, "Not pinging the watchdog."),
+                },
                 Err(error) => warn!(%error, "Heartbeat failed; not pinging the watchdog."),
             }
             tokio::select! {

@@ -49,7 +49,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let heart = Heartbeat::new(runtime.store.clone());
     let status = Status::new(runtime.store.clone(), heart.clone());
-    let mut background = vec![tokio::spawn(heart.run(shutdown.clone()))];
+    let watched = status.clone();
+    let mut background = vec![tokio::spawn(
+        heart.run(shutdown.clone(), move || watched.sender_stuck()),
+    )];
     if let Some(addr) = config.status_listen {
         let listener = status::bind(addr)
             .await

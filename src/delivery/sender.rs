@@ -64,7 +64,25 @@ pub struct Sender {
     /// a [`PAUSE_RETRY`] later (a reload makes a new sender, which tries
     /// at once).
     setup_failed_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// The mail being sent now, if any.
+    in_hand: Arc<std::sync::Mutex<Option<InHand>>>,
 }
+
+/// The mail a sender has in hand: claimed, and in the server's hands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InHand {
+    /// Outbox id.
+    pub id: i64,
+    /// Its subject.
+    pub subject: String,
+    /// Unix seconds when the attempt began.
+    pub since: i64,
+}
+
+/// How long past its attempt limit a mail may stay in hand before the
+/// sender counts as stuck (the limit is enforced by a timer, so this only
+/// happens when the runtime itself is wedged).
+const STUCK_GRACE: Duration = Duration::from_secs(30);
 
 /// How long sending stays paused after a set-up failure before one mail
 /// tries again.
@@ -101,6 +119,7 @@ impl Sender {
             digest_done: Arc::default(),
             owner: format!("pid {} #{:08x}", std::process::id(), fastrand::u32(..)),
             setup_failed_at: Arc::default(),
+            in_hand: Arc::default(),
         }
     }
 
@@ -154,6 +173,33 @@ impl Sender {
     /// The longest one delivery attempt takes.
     pub fn attempt_limit(&self) -> Duration {
         self.transport.attempt_limit()
+    }
+
+    /// The mail being sent now.
+    pub fn in_hand(&self) -> Option<InHand> {
+        self.in_hand.lock().ok().and_then(|m| m.clone())
+    }
+
+    /// Why the sender is stuck, when a mail has been in hand well past
+    /// the attempt limit; None while it makes progress or is idle.
+    pub fn stuck(&self, now: i64) -> Option<String> {
+        let mail = self.in_hand()?;
+        let limit = self.attempt_limit();
+        let held = now - mail.since;
+        (held > (limit + STUCK_GRACE).as_secs() as i64).then(|| {
+            format!(
+                "mail {} ({:?}) has been in the SMTP conversation for {held}s, past [mail] timeout ({}s): the sender is stuck",
+                mail.id,
+                mail.subject,
+                limit.as_secs()
+            )
+        })
+    }
+
+    fn hold(&self, mail: Option<InHand>) {
+        if let Ok(mut in_hand) = self.in_hand.lock() {
+            *in_hand = mail;
+        }
     }
 
     /// Queues alerts, spike alerts and due digests; returns how many mails.
@@ -287,10 +333,16 @@ impl Sender {
             else {
                 break;
             };
+            self.hold(Some(InHand {
+                id: mail.id,
+                subject: mail.subject.clone(),
+                since: store::now(),
+            }));
             let result = match envelope(&mail.from, &mail.to) {
                 Ok(envelope) => self.transport.send(mail.id, &envelope, &mail.message).await,
                 Err(error) => Err(error),
             };
+            self.hold(None);
             let id = mail.id;
             let error = match result {
                 Ok(()) => {
@@ -328,6 +380,16 @@ impl Sender {
                 }
                 self.set_setup_failed(Some(std::time::Instant::now()));
                 break;
+            }
+            if error.kind == Failure::Never && mail.to.len() > 1 {
+                // One refused recipient must not cost the others their
+                // mail: each gets a mail of its own, tried in this pass.
+                let (message, recipients) = (error.message.clone(), mail.to.len());
+                self.store
+                    .call(move |c| outbox::split(c, id, &message, store::now()))
+                    .await?;
+                warn!(outbox_id = id, recipients, %error, "Mail refused for good; trying each recipient on its own.");
+                continue;
             }
             failed += 1;
             let delay = self.backoff.delay(mail.attempts + 1, None, false);
@@ -428,8 +490,29 @@ mod tests {
         assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 0);
         assert_eq!(due().await, 3, "still queued");
 
+        // A mail in hand far past the attempt limit (30 s here) makes the
+        // sender stuck; one just begun does not.
+        let now = store::now();
+        sender.hold(Some(InHand {
+            id: 1,
+            subject: "test".into(),
+            since: now - 5,
+        }));
+        assert_eq!(sender.stuck(now), None);
+        sender.hold(Some(InHand {
+            id: 1,
+            subject: "test".into(),
+            since: now - 61,
+        }));
+        let stuck = sender.stuck(now).unwrap_or_default();
+        assert!(
+            stuck.starts_with("mail 1 (\"test\") has been in the SMTP conversation for 61s"),
+            "{stuck}"
+        );
+
         let pass = sender.pass_until(&CancellationToken::new()).await;
         assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 3);
+        assert_eq!(sender.in_hand(), None, "nothing in hand after a pass");
         assert_eq!(due().await, 0);
         let files = std::fs::read_dir(&folder).map_or(0, |d| d.count());
         assert_eq!(files, 3);

@@ -219,11 +219,18 @@ impl Poller {
             Ok(fetched) => match self.store_fetched(source, fetched).await {
                 Ok(report) => Ok(Some(report)),
                 Err(error) => {
-                    let error = SourceError::transient(error);
-                    self.store_failure(&id, failures + 1, error).await.map(Some)
+                    let error = SourceError::transient(format!(
+                        "fetched, but the result could not be stored: {error}"
+                    ));
+                    self.store_failure(&id, failures + 1, error, Stage::Store)
+                        .await
+                        .map(Some)
                 }
             },
-            Err(error) => self.store_failure(&id, failures + 1, error).await.map(Some),
+            Err(error) => self
+                .store_failure(&id, failures + 1, error, Stage::Fetch)
+                .await
+                .map(Some),
         }
     }
 
@@ -318,6 +325,7 @@ impl Poller {
         id: &str,
         failures: u32,
         error: SourceError,
+        stage: Stage,
     ) -> Result<PollReport, StoreError> {
         let (retry_after, permanent) = match &error {
             SourceError::Transient { retry_after, .. } => (*retry_after, false),
@@ -325,13 +333,17 @@ impl Poller {
         };
         let delay = self.backoff.delay(failures, retry_after, permanent);
         let message = error.to_string();
+        let what = match stage {
+            Stage::Fetch => "Fetch failed.",
+            Stage::Store => "Poll result not stored.",
+        };
         warn!(
             source = %id,
             error = %message,
             failures,
             permanent,
             retry_in_secs = delay.as_secs(),
-            "Fetch failed."
+            "{what}"
         );
         let (key, text) = (id.to_string(), message.clone());
         let secs = delay.as_secs() as i64;
@@ -356,6 +368,15 @@ impl Poller {
         let next = state.map_or(0, |s| s.next_check_at);
         Ok(Duration::from_secs((next - store::now()).max(0) as u64))
     }
+}
+
+/// Where a poll failed, for the log.
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    /// Fetching or parsing.
+    Fetch,
+    /// Writing the result to the store.
+    Store,
 }
 
 /// What a panicking fetch becomes: a transient failure with its message.

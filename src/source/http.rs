@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::StatusCode;
@@ -104,9 +104,9 @@ pub enum HttpError {
         /// Parsed `Retry-After`.
         retry_after: Option<Duration>,
     },
-    /// No answer in time.
-    #[error("timed out")]
-    Timeout,
+    /// No answer in time; which limit ran out.
+    #[error("timed out: {0}")]
+    Timeout(String),
     /// Could not connect.
     #[error("connection failed: {0}")]
     Connect(String),
@@ -137,7 +137,7 @@ impl HttpError {
             HttpError::Status { status, .. } => {
                 status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429)
             }
-            HttpError::Timeout | HttpError::Connect(_) | HttpError::Other(_) => true,
+            HttpError::Timeout(_) | HttpError::Connect(_) | HttpError::Other(_) => true,
             HttpError::TooLarge { .. }
             | HttpError::RedirectLoop(_)
             | HttpError::TooManyRedirects(_)
@@ -157,7 +157,7 @@ impl HttpError {
 impl From<reqwest::Error> for HttpError {
     fn from(e: reqwest::Error) -> Self {
         if e.is_timeout() {
-            HttpError::Timeout
+            HttpError::Timeout(error_chain(&e))
         } else if e.is_connect() {
             HttpError::Connect(error_chain(&e))
         } else {
@@ -224,11 +224,15 @@ impl HttpClient {
             } else {
                 &none
             };
-            let response = self.send(&current, validators, headers).await?;
+            let started = Instant::now();
+            let response = self
+                .send(&current, validators, headers)
+                .await
+                .map_err(|e| self.attribute(e, started))?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
                 let moved_to = (current != *url && all_permanent).then(|| current.clone());
-                return self.finish(response, current, moved_to).await;
+                return self.finish(response, current, moved_to, started).await;
             }
             all_permanent &= matches!(status.as_u16(), 301 | 308);
             let next = redirect_target(&current, response.headers())?;
@@ -270,7 +274,7 @@ impl HttpClient {
         url: &Url,
         validators: Validators<'_>,
         extra: &HeaderMap,
-    ) -> Result<reqwest::Response, HttpError> {
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let mut request = self.client.get(url.clone()).headers(extra.clone());
         if !extra.contains_key(header::ACCEPT) {
             request = request.header(header::ACCEPT, "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
@@ -284,7 +288,33 @@ impl HttpClient {
         {
             request = request.header(header::IF_MODIFIED_SINCE, lm);
         }
-        Ok(request.send().await?)
+        request.send().await
+    }
+
+    /// reqwest's error, with a timeout named by the limit that ran out:
+    /// the connect timeout, the whole request's, or the wait for data.
+    fn attribute(&self, e: reqwest::Error, started: Instant) -> HttpError {
+        if !e.is_timeout() {
+            return e.into();
+        }
+        let s = &self.settings;
+        let (what, limit) = if e.is_connect() {
+            (
+                "connecting took longer than [http] connect_timeout",
+                s.connect_timeout,
+            )
+        } else if started.elapsed() + Duration::from_millis(100) >= s.request_timeout {
+            (
+                "the request took longer than [http] request_timeout",
+                s.request_timeout,
+            )
+        } else {
+            (
+                "the server sent nothing for [http] read_timeout",
+                s.read_timeout,
+            )
+        };
+        HttpError::Timeout(format!("{what} ({})", humantime::format_duration(limit)))
     }
 
     async fn finish(
@@ -292,6 +322,7 @@ impl HttpClient {
         mut response: reqwest::Response,
         final_url: Url,
         moved_to: Option<Url>,
+        started: Instant,
     ) -> Result<HttpResponse, HttpError> {
         let status = response.status();
         let headers = response.headers().clone();
@@ -315,7 +346,11 @@ impl HttpClient {
                 return Err(HttpError::TooLarge { limit });
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| self.attribute(e, started))?
+            {
                 if body.len() as u64 + chunk.len() as u64 > limit {
                     return Err(HttpError::TooLarge { limit });
                 }
@@ -438,6 +473,6 @@ mod tests {
         assert!(!status(404).is_transient());
         assert!(!status(410).is_transient());
         assert!(!HttpError::TooLarge { limit: 1 }.is_transient());
-        assert!(HttpError::Timeout.is_transient());
+        assert!(HttpError::Timeout(String::new()).is_transient());
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::delivery::sender::InHand;
 use crate::store::metrics::Schedule;
 
 /// How far past its next check a source (or a mail) may be before the
@@ -28,6 +29,10 @@ pub struct Activity<'a> {
     /// is overdue from then at the earliest (after a long downtime, or
     /// while a reload hands over, everything is due at once).
     pub since: i64,
+    /// The mail being sent now.
+    pub sending: Option<InHand>,
+    /// Why the sender is stuck, if it is.
+    pub sender_stuck: Option<String>,
 }
 
 /// The ways the schedule is stuck, one sentence each; none when it keeps
@@ -53,10 +58,26 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
             None => {}
         }
     }
+    if let Some(stuck) = &activity.sender_stuck {
+        found.push(stuck.clone());
+    }
     if let Some((reason, since)) = &schedule.mail_paused {
         found.push(format!(
             "mail sending is paused since {}s ago, the mail waiting: {reason}; fix [mail] and reload",
             now - since
+        ));
+    } else if let Some(mail) = schedule
+        .mail_failing
+        .as_ref()
+        .filter(|m| now - m.queued_at > STALL_AFTER_SECS)
+    {
+        found.push(format!(
+            "mail {} ({:?}) has waited {}s through {} failed attempts; the last: {}",
+            mail.id,
+            mail.subject,
+            now - mail.queued_at,
+            mail.attempts,
+            mail.last_error
         ));
     } else if let Some(due) = schedule.mail_due_since {
         if now - due > STALL_AFTER_SECS {
@@ -67,6 +88,27 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
         }
     }
     found
+}
+
+/// What a healthy daemon's mail is doing, worth a word on `/healthz`:
+/// the mail in hand, and mail tried and waiting (before it is a stall).
+pub fn mail_notes(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(mail) = &activity.sending {
+        notes.push(format!(
+            "sending mail {} ({:?}) for {}s",
+            mail.id,
+            mail.subject,
+            now - mail.since
+        ));
+    }
+    if let Some(mail) = &schedule.mail_failing {
+        notes.push(format!(
+            "mail {} ({:?}) waits after {} failed attempts; the last: {}",
+            mail.id, mail.subject, mail.attempts, mail.last_error
+        ));
+    }
+    notes
 }
 
 #[cfg(test)]
@@ -108,6 +150,7 @@ mod tests {
             ],
             mail_due_since: None,
             mail_paused: None,
+            mail_failing: None,
         };
         let configured: Vec<String> = ["on-time", "a-bit-late", "stuck", "queued", "hung"]
             .map(String::from)
@@ -120,6 +163,8 @@ mod tests {
             configured: &configured,
             polling: &polling,
             since: now - 86_400,
+            sending: None,
+            sender_stuck: None,
         };
         assert_eq!(
             stalls(&schedule, &activity, now),
@@ -140,15 +185,18 @@ mod tests {
     fn mail_long_due_is_a_stall() {
         let now = 100_000;
         let idle = HashMap::new();
-        let activity = Activity {
+        let mut activity = Activity {
             configured: &[],
             polling: &idle,
             since: 0,
+            sending: None,
+            sender_stuck: None,
         };
         let mut schedule = Schedule {
             sources: vec![],
             mail_due_since: Some(now - 30),
             mail_paused: None,
+            mail_failing: None,
         };
         assert!(stalls(&schedule, &activity, now).is_empty());
         schedule.mail_due_since = Some(now - 1200);
@@ -156,11 +204,39 @@ mod tests {
             stalls(&schedule, &activity, now),
             ["mail due 1200s ago is still in the outbox: the sender is not running"]
         );
+        // Tried and failing: a word while it is young, a stall once old.
+        schedule.mail_due_since = Some(now + 60);
+        schedule.mail_failing = Some(crate::store::metrics::FailingMail {
+            id: 7,
+            subject: "[Vigia] Alert".into(),
+            queued_at: now - 60,
+            attempts: 2,
+            last_error: "SMTP: timed out".into(),
+        });
+        assert!(stalls(&schedule, &activity, now).is_empty());
+        assert_eq!(
+            mail_notes(&schedule, &activity, now),
+            ["mail 7 (\"[Vigia] Alert\") waits after 2 failed attempts; the last: SMTP: timed out"]
+        );
+        schedule.mail_failing = schedule
+            .mail_failing
+            .map(|m| crate::store::metrics::FailingMail {
+                queued_at: now - 900,
+                ..m
+            });
+        assert_eq!(
+            stalls(&schedule, &activity, now),
+            ["mail 7 (\"[Vigia] Alert\") has waited 900s through 2 failed attempts; the last: SMTP: timed out"]
+        );
+        schedule.mail_failing = None;
         // Paused by a set-up failure: said as such, at once.
         schedule.mail_paused = Some(("SMTP: 535 credentials invalid".into(), now - 5));
         assert_eq!(
             stalls(&schedule, &activity, now),
             ["mail sending is paused since 5s ago, the mail waiting: SMTP: 535 credentials invalid; fix [mail] and reload"]
         );
+        // A sender holding one mail far past its limit is stuck.
+        activity.sender_stuck = Some("the sender is stuck".into());
+        assert_eq!(stalls(&schedule, &activity, now)[0], "the sender is stuck");
     }
 }

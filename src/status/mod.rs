@@ -130,23 +130,38 @@ impl Status {
     ) -> (bool, String) {
         polling.extend(self.polling());
         let configured = self.configured();
+        let now = store::now();
+        let sender = self.running().map(|r| r.sender.clone());
         let activity = health::Activity {
             configured: &configured,
             polling: &polling,
             since: self.since.load(Ordering::Relaxed),
+            sending: sender.as_ref().and_then(|s| s.in_hand()),
+            sender_stuck: sender.as_ref().and_then(|s| s.stuck(now)),
         };
-        let stalls = health::stalls(schedule, &activity, store::now());
+        let stalls = health::stalls(schedule, &activity, now);
         if stalls.is_empty() {
-            let ago = self.heart.last_beat().map_or(0, |t| store::now() - t);
-            let text = format!(
-                "ok: the store took a heartbeat {ago}s ago; {} sources on schedule, {} being polled\n",
+            let ago = self.heart.last_beat().map_or(0, |t| now - t);
+            let mut text = format!(
+                "ok: the store took a heartbeat {ago}s ago; {} sources on schedule, {} being polled",
                 configured.len(),
                 polling.len()
             );
+            for note in health::mail_notes(schedule, &activity, now) {
+                text.push_str("; ");
+                text.push_str(&note);
+            }
+            text.push('\n');
             (true, text)
         } else {
             (false, format!("unhealthy: {}\n", stalls.join("; ")))
         }
+    }
+
+    /// Why systemd's watchdog must not be fed: the sender holds one mail
+    /// well past its attempt limit. None while it makes progress or idles.
+    pub fn sender_stuck(&self) -> Option<String> {
+        self.running()?.sender.stuck(store::now())
     }
 
     /// Whether heartbeats reach the store, and if not, why.

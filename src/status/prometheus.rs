@@ -240,6 +240,7 @@ mod tests {
                 ],
                 mail_due_since: None,
                 mail_paused: Some(("SMTP: 535".into(), 50)),
+                mail_failing: None,
             },
             mentions: vec![("Lu\"mora".into(), "negative".into(), 4)],
             outbox_pending: 2,

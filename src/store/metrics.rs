@@ -82,6 +82,23 @@ pub struct Schedule {
     pub mail_due_since: Option<i64>,
     /// Why sending is paused, and since when (a set-up failure).
     pub mail_paused: Option<(String, i64)>,
+    /// The oldest mail still waiting after a failed attempt.
+    pub mail_failing: Option<FailingMail>,
+}
+
+/// A mail the server has not taken yet, though it was tried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingMail {
+    /// Outbox id.
+    pub id: i64,
+    /// Its subject.
+    pub subject: String,
+    /// When it was queued.
+    pub queued_at: i64,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// What the last one met.
+    pub last_error: String,
 }
 
 /// Reads the schedule, in one read transaction: cheap, for every
@@ -99,9 +116,27 @@ fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
         [],
         |r| r.get(0),
     )?;
+    let mail_failing = conn
+        .query_row(
+            "SELECT id, subject, created_at, attempts, last_error FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0
+             ORDER BY created_at, id LIMIT 1",
+            [],
+            |r| {
+                Ok(FailingMail {
+                    id: r.get(0)?,
+                    subject: r.get(1)?,
+                    queued_at: r.get(2)?,
+                    attempts: r.get(3)?,
+                    last_error: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                })
+            },
+        )
+        .optional()?;
     Ok(Schedule {
         sources: sources::list(conn)?,
         mail_due_since,
         mail_paused: super::outbox::paused(conn)?,
+        mail_failing,
     })
 }

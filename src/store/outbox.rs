@@ -48,6 +48,8 @@ pub struct Due {
     pub from: String,
     /// Envelope recipients.
     pub to: Vec<String>,
+    /// Its subject, for the log and `/healthz`.
+    pub subject: String,
     /// The message.
     pub message: Vec<u8>,
     /// Attempts so far.
@@ -68,7 +70,7 @@ pub fn claim(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let due = tx
         .prepare_cached(
-            "SELECT id, envelope_from, envelope_to, message, attempts FROM outbox
+            "SELECT id, envelope_from, envelope_to, subject, message, attempts FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?1
                AND (claimed_until IS NULL OR claimed_until <= ?1)
              ORDER BY next_attempt_at, id LIMIT 1",
@@ -78,8 +80,9 @@ pub fn claim(
                 id: r.get(0)?,
                 from: r.get(1)?,
                 to: json_column(r, 2)?,
-                message: r.get(3)?,
-                attempts: r.get(4)?,
+                subject: r.get(3)?,
+                message: r.get(4)?,
+                attempts: r.get(5)?,
             })
         })
         .optional()?;
@@ -129,6 +132,55 @@ pub fn mark_failed(
     )?
     .execute(params![id, error, retry_at, now])?;
     Ok(())
+}
+
+/// Splits claimed mail `id`, refused for good with several recipients,
+/// into one mail per recipient, each due at `now` with its own key: the
+/// server may have refused only one of them, and the others must still
+/// get it. The first recipient keeps the row; returns how many rows were
+/// added.
+pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (key, to): (String, Vec<String>) = tx.query_row(
+        "SELECT key, envelope_to FROM outbox WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, json_column(r, 1)?)),
+    )?;
+    let Some((first, rest)) = to.split_first() else {
+        return Ok(0);
+    };
+    let json = |to: &str| {
+        serde_json::to_string(&[to]).map_err(|e| StoreError::Corrupt {
+            column: "outbox.envelope_to",
+            message: e.to_string(),
+        })
+    };
+    let mut added = 0;
+    for to in rest {
+        added += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO outbox
+                     (key, kind, envelope_from, envelope_to, subject, message, created_at,
+                      next_attempt_at, last_error)
+                 SELECT ?2, kind, envelope_from, ?3, subject, message, created_at, ?4, ?5
+                 FROM outbox WHERE id = ?1",
+            )?
+            .execute(params![id, format!("{key} to {to}"), json(to)?, now, error])?;
+    }
+    tx.prepare_cached(
+        "UPDATE outbox SET key = ?2, envelope_to = ?3, attempts = attempts + 1,
+             last_error = ?4, next_attempt_at = ?5, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        format!("{key} to {first}"),
+        json(first)?,
+        error,
+        now
+    ])?;
+    tx.commit()?;
+    Ok(added)
 }
 
 /// Pauses sending for `reason` (a set-up failure); true when it was not

@@ -193,8 +193,8 @@ fn a_server_that_never_greets_or_stalls_holds_one_attempt_for_the_timeout() {
 }
 
 /// An aiosmtpd handler that refuses the login while a file `refuse` lies
-/// beside it (535, as a server does when the password is wrong), and the
-/// recipient nobody@ while a file `no-nobody` does (550, for good).
+/// beside it (535, as a server does when the password is wrong), and a
+/// recipient `name@` while a file `no-name` does (550, for good).
 const GATED: &str = r#"
 import os
 from aiosmtpd.handlers import Mailbox
@@ -209,7 +209,7 @@ class Handler(Mailbox):
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
-        if address.startswith("nobody@") and os.path.exists(os.path.join(HERE, "no-nobody")):
+        if os.path.exists(os.path.join(HERE, "no-" + address.split("@")[0])):
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -278,8 +278,105 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
     wait_for("the retried mail to go", Duration::from_secs(30), || {
         received_once(&server) == 2
     });
+
+    // A digest to a team of two, one of whom the server refuses for good:
+    // the other still gets it, and only the refused copy is failed.
+    touch("no-ana");
+    let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    std::fs::write(&setup.config, config + "\n[digest]\nempty = \"send\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sent = setup.vigia(&["digest", "--send", "--period", "today"]);
+    assert!(sent.status.success(), "{sent:?}");
+    wait_for("the digests to settle", Duration::from_secs(30), || {
+        !outbox_states(&setup).iter().any(|s| s == "pending")
+    });
+    let digests: Vec<String> = server
+        .received()
+        .into_iter()
+        .map(|raw| String::from_utf8_lossy(&raw).into_owned())
+        .filter(|text| text.contains("Subject: [Vigia] Digest"))
+        .collect();
+    assert!(!digests.is_empty());
+    for digest in &digests {
+        assert!(digest.contains("X-RcptTo: cs@lumora.example\n"), "{digest}");
+    }
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&setup.vigia(&["outbox", "--format", "json"])))
+            .unwrap_or_default();
+    // Each digest: one copy delivered to cs@, one failed for ana@.
+    assert_eq!(rows.len(), digests.len(), "{rows:?}");
+    for row in &rows {
+        assert_eq!(row["state"], "failed");
+        assert_eq!(row["to"], serde_json::json!(["ana@lumora.example"]));
+    }
     sigterm(&daemon.0);
     let mut daemon = daemon;
     assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
-    assert!(outbox_states(&setup).iter().all(|s| s == "sent"));
+}
+
+/// An aiosmtpd handler that never answers DATA for mail to stuck@.
+const STALLS_FOR_STUCK: &str = r#"
+import asyncio
+from aiosmtpd.handlers import Mailbox
+
+class Handler(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        if any(to.startswith("stuck@") for to in envelope.rcpt_tos):
+            await asyncio.sleep(3600)
+        return await super().handle_DATA(server, session, envelope)
+"#;
+
+/// The body of `GET /healthz` on `port`.
+fn healthz(port: u16) -> String {
+    use std::io::Write;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+#[test]
+fn a_mail_the_server_stalls_on_is_named_on_healthz_and_holds_no_other() {
+    let port = free_port();
+    let setup = setup_with(
+        &[("f", "file:none.xml".to_string())],
+        &format!("\n[status]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let mut server = SmtpServer::reserve(setup.dir.path());
+    server.start_handler(STALLS_FOR_STUCK);
+    config_with_mail(&setup, server.port, "timeout = \"2s\"");
+    let daemon = run_daemon(&setup);
+    wait_first_poll(&setup);
+    let stuck = vigia_cmd(&setup.config)
+        .args(["test-email", "stuck@lumora.example"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for(
+        "/healthz to name the mail in hand",
+        Duration::from_secs(30),
+        || healthz(port).contains("sending mail 1 (\"[Vigia] Test message\") for "),
+    );
+    // Another mail goes out while the first keeps failing.
+    let sent = stdout(&setup.vigia(&["test-email", "ops@lumora.example"]));
+    assert!(sent.starts_with("Sent to ops@lumora.example"), "{sent}");
+    let out = stuck.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("within [mail] timeout (2s)"), "{err}");
+    let named = healthz(port);
+    assert!(
+        named.starts_with("HTTP/1.1 200")
+            && named.contains("mail 1 (\"[Vigia] Test message\") waits after ")
+            && named
+                .contains("the server did not finish the conversation within [mail] timeout (2s)"),
+        "{named}"
+    );
+    assert_eq!(received_once(&server), 1);
+    sigterm(&daemon.0);
+    let mut daemon = daemon;
+    assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
 }

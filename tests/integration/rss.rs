@@ -154,6 +154,54 @@ async fn every_feed_format_of_real_publishers_parses() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_that_cannot_be_stored_is_said_so_and_fetched_again() {
+    let server = lumora_server().await;
+    let setup = setup(&lumora_feeds(&server));
+    // The database refuses new mentions as a full disk would.
+    vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let full = rusqlite::Connection::open(setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let refuse = "CREATE TRIGGER full BEFORE INSERT ON mentions
+                  BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END";
+    full.execute_batch(refuse).unwrap_or_else(|e| panic!("{e}"));
+    let out = setup.vigia(&["poll", "--once"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("Poll result not stored.")
+            && log.contains("fetched, but the result could not be stored: database error: database or disk is full")
+            && !log.contains("Fetch failed."),
+        "{log}"
+    );
+    // Nothing was lost: with room again, the same items are stored.
+    full.execute_batch("DROP TRIGGER full")
+        .unwrap_or_else(|e| panic!("{e}"));
+    setup.poll(false).await;
+    assert_eq!(setup.mentions().len(), 6);
+}
+
+#[tokio::test]
+async fn a_timeout_names_the_limit_that_ran_out() {
+    let server = lumora_server().await;
+    server.set(
+        "/slow",
+        Reply::Slow(
+            Duration::from_secs(3),
+            fixture("config/feeds/tech-news.rss2.xml"),
+        ),
+    );
+    let setup = setup(&[("slow", server.url("/slow"))]);
+    let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
+    let config = config
+        .replace("request_timeout = \"2s\"", "request_timeout = \"20s\"")
+        .replace("read_timeout = \"2s\"", "read_timeout = \"1s\"");
+    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    let reports = setup.poll(false).await;
+    assert_eq!(
+        error_of(&reports, "slow"),
+        "timed out: the server sent nothing for [http] read_timeout (1s)"
+    );
+}
+
 #[tokio::test]
 async fn failures_are_clear_back_off_and_spare_the_other_feeds() {
     let server = lumora_server().await;
@@ -191,7 +239,10 @@ async fn failures_are_clear_back_off_and_spare_the_other_feeds() {
     let expected = [
         ("500", "HTTP 500"),
         ("429", "HTTP 429"),
-        ("slow", "timed out"),
+        (
+            "slow",
+            "timed out: the request took longer than [http] request_timeout (2s)",
+        ),
         ("huge", "larger than 262144 bytes"),
         ("invalid", "not a valid feed"),
         ("loop-a", "redirect loop"),
