@@ -126,6 +126,12 @@ fn prints_only(command: &Command) -> bool {
     }
 }
 
+/// Threads for blocking work (store calls, parsing): every store call
+/// waits for the one connection, so more threads only hold more memory.
+/// Tokio's default (512) let a burst of status requests or a large first
+/// poll start hundreds of threads.
+const BLOCKING_THREADS: usize = 16;
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Check = cli.command {
         return Ok(check::run(&cli.config));
@@ -145,7 +151,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         return feeds::import(&cli.config, args).map(|()| ExitCode::SUCCESS);
     }
     let config = load(&cli.config)?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
             Command::Run => run::run(config).await,

@@ -9,11 +9,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -27,6 +26,18 @@ use crate::store::{self, metrics, Store};
 /// How long a probe waits for the store before it answers "unhealthy".
 const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long an answer is reused: a burst of probes and scrapes costs one
+/// read of the store a second, however many clients ask.
+const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Requests answered at once; more wait their turn, up to
+/// [`QUEUE_TIMEOUT`], then get 503.
+const CONCURRENT_REQUESTS: usize = 32;
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An answer and when it was computed.
+type Cached<T> = tokio::sync::Mutex<Option<(Instant, T)>>;
+
 /// What the daemon tells the listener beyond the store: the running
 /// config's sources and what they are doing, and how reloads went.
 pub struct Status {
@@ -37,6 +48,26 @@ pub struct Status {
     since: AtomicI64,
     reloads_applied: AtomicU64,
     reloads_refused: AtomicU64,
+    health_cache: Cached<(bool, String)>,
+    metrics_cache: Cached<Result<String, String>>,
+    requests: tokio::sync::Semaphore,
+}
+
+/// The cached answer when fresh, else a new one from `compute` (one
+/// caller computes; those waiting meanwhile get its answer).
+async fn cached<T: Clone, F: std::future::Future<Output = T>>(
+    cache: &Cached<T>,
+    compute: impl FnOnce() -> F,
+) -> T {
+    let mut slot = cache.lock().await;
+    if let Some((at, value)) = slot.as_ref() {
+        if at.elapsed() < FRESH_FOR {
+            return value.clone();
+        }
+    }
+    let value = compute().await;
+    *slot = Some((Instant::now(), value.clone()));
+    value
 }
 
 impl Status {
@@ -49,6 +80,9 @@ impl Status {
             since: AtomicI64::new(store::now()),
             reloads_applied: AtomicU64::new(0),
             reloads_refused: AtomicU64::new(0),
+            health_cache: Cached::default(),
+            metrics_cache: Cached::default(),
+            requests: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
         })
     }
 
@@ -220,41 +254,83 @@ pub async fn serve(listener: TcpListener, status: Arc<Status>, shutdown: Cancell
     }
 }
 
-async fn healthz(State(status): State<Arc<Status>>) -> impl IntoResponse {
-    let (ok, text) = status.health().await;
+/// A text answer.
+type Answer = (StatusCode, [(header::HeaderName, &'static str); 1], String);
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A turn among the requests answered at once; None after waiting
+/// [`QUEUE_TIMEOUT`] for one.
+async fn turn(status: &Status) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    tokio::time::timeout(QUEUE_TIMEOUT, status.requests.acquire())
+        .await
+        .ok()?
+        .ok()
+}
+
+fn busy() -> Answer {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, TEXT)],
+        "busy: too many status requests at once; try again\n".into(),
+    )
+}
+
+async fn healthz(State(status): State<Arc<Status>>) -> Answer {
+    let Some(_turn) = turn(&status).await else {
+        return busy();
+    };
+    let (ok, text) = cached(&status.health_cache, || status.health()).await;
     let code = if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (
-        code,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
+    (code, [(header::CONTENT_TYPE, TEXT)], text)
 }
 
-async fn serve_metrics(State(status): State<Arc<Status>>) -> impl IntoResponse {
-    match status.metrics().await {
+async fn serve_metrics(State(status): State<Arc<Status>>) -> Answer {
+    let Some(_turn) = turn(&status).await else {
+        return busy();
+    };
+    let metrics = cached(&status.metrics_cache, || async {
+        status.metrics().await.map_err(|error| {
+            warn!(%error, "Cannot read the store for /metrics.");
+            error.to_string()
+        })
+    })
+    .await;
+    match metrics {
         Ok(text) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],
             text,
         ),
-        Err(error) => {
-            warn!(%error, "Cannot read the store for /metrics.");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                format!("cannot read the store: {error}\n"),
-            )
-        }
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, TEXT)],
+            format!("cannot read the store: {error}\n"),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_burst_of_requests_computes_one_answer() {
+        let cache: Cached<usize> = Cached::default();
+        let computed = std::sync::atomic::AtomicUsize::new(0);
+        let compute = || async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            computed.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        let answers =
+            futures_util::future::join_all((0..200).map(|_| cached(&cache, compute))).await;
+        assert!(answers.iter().all(|&a| a == 1), "{answers:?}");
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+    }
 
     #[tokio::test]
     async fn healthy_only_once_a_heartbeat_reached_the_store() {
