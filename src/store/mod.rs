@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod sources;
 pub mod topics;
 pub mod triage;
+mod turn;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -109,6 +110,7 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Option<Connection>>>,
     path: PathBuf,
+    turn: Arc<turn::Turn>,
 }
 
 impl Store {
@@ -139,7 +141,7 @@ impl Store {
 
     fn connect(path: &Path) -> Result<Store, StoreError> {
         let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_handler(Some(wait_for_lock))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -148,7 +150,15 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             reader: Arc::default(),
             path: path.to_path_buf(),
+            turn: Arc::new(turn::Turn::open(path)),
         })
+    }
+
+    /// Makes this process the daemon: before each use of the database it
+    /// gives way to the commands waiting for their turn ([`turn`]), so that
+    /// a busy daemon never starves `vigia mentions ack`.
+    pub fn give_way_to_commands(&self) {
+        self.turn.give_way();
     }
 
     /// The database file.
@@ -177,6 +187,7 @@ impl Store {
             .conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _turn = self.turn.before_use();
         f(&mut conn)
     }
 
@@ -211,6 +222,18 @@ impl Store {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
+}
+
+/// SQLite's busy handler, called while another connection holds the
+/// write lock: look again every 2 ms (SQLite's own handler backs off to
+/// 100 ms, and a writer that is rarely idle is never found idle that
+/// way), say so after 2 s, give up after a minute.
+fn wait_for_lock(tries: i32) -> bool {
+    std::thread::sleep(Duration::from_millis(2));
+    if tries == 1000 {
+        tracing::warn!("Waiting for the database: another process is writing to it.");
+    }
+    tries < 30_000
 }
 
 /// Applies pending migrations in one write transaction. It is taken

@@ -52,10 +52,13 @@ pub enum Reply {
     /// A body of this content type (an HTML page, a robots.txt), with an
     /// ETag; honours If-None-Match.
     Page(Vec<u8>, &'static str),
+    /// A feed that publishes a new brand item every so often (since the
+    /// server started), keeping the latest ten.
+    Growing(Duration),
 }
 
-#[derive(Default)]
 struct ServerState {
+    started: Instant,
     replies: HashMap<String, Reply>,
     hits: HashMap<String, Vec<u16>>,
     conditional: HashMap<String, usize>,
@@ -76,7 +79,16 @@ pub struct FeedServer {
 impl FeedServer {
     /// Starts the server on a free port.
     pub async fn start() -> FeedServer {
-        let state = Arc::new(Mutex::new(ServerState::default()));
+        let state = Arc::new(Mutex::new(ServerState {
+            started: Instant::now(),
+            replies: HashMap::new(),
+            hits: HashMap::new(),
+            conditional: HashMap::new(),
+            authorization: HashMap::new(),
+            in_flight: 0,
+            max_in_flight: 0,
+            times: Vec::new(),
+        }));
         let app = Router::new()
             .route("/{*path}", get(serve))
             .with_state(state.clone());
@@ -165,12 +177,12 @@ async fn serve(
     let path = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
-    let reply = {
+    let (reply, started) = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         s.in_flight += 1;
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
         s.times.push((path.clone(), Instant::now()));
-        s.replies.get(&path).cloned()
+        (s.replies.get(&path).cloned(), s.started)
     };
     let conditional = headers.contains_key(header::IF_NONE_MATCH)
         || headers.contains_key(header::IF_MODIFIED_SINCE);
@@ -185,6 +197,10 @@ async fn serve(
             response
         }
         Some(Reply::Gzip(body)) => feed(body, &headers, true),
+        Some(Reply::Growing(every)) => {
+            let published = (started.elapsed().as_millis() / every.as_millis().max(1)) as usize;
+            feed(growing(&path, published), &headers, false)
+        }
         Some(Reply::Slow(delay, body)) => {
             tokio::time::sleep(delay).await;
             feed(body, &headers, false)
@@ -221,6 +237,34 @@ async fn serve(
         *s.conditional.entry(path).or_default() += 1;
     }
     response
+}
+
+/// The feed at `path` once `published` items came out: the latest ten,
+/// each a different brand story in made-up words of its own.
+fn growing(path: &str, published: usize) -> Vec<u8> {
+    const SYLLABLES: &[&str] = &[
+        "ka", "lo", "mi", "ren", "tu", "sa", "vel", "no", "pri", "da", "gor", "fe", "lin", "bo",
+        "zu", "ter", "ma", "qui", "sol", "har", "ne", "cas", "vi", "om", "ple", "dru",
+    ];
+    let mut items = String::new();
+    for k in published.saturating_sub(9)..=published {
+        let words: Vec<String> = (0..14u64)
+            .map(|w| {
+                let seed = xxhash_rust::xxh3::xxh3_64(format!("{path}#{k}#{w}").as_bytes());
+                (0..3)
+                    .map(|s| SYLLABLES[(seed >> (s * 8)) as usize % SYLLABLES.len()])
+                    .collect()
+            })
+            .collect();
+        items.push_str(&format!(
+            "<item><title>Lumora {} {k}</title><link>https://news.example{path}/{k}</link>\
+             <guid>{path}/{k}</guid><description>{}</description></item>",
+            words[..5].join(" "),
+            words.join(" ")
+        ));
+    }
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{path}</title>{items}</channel></rss>")
+        .into_bytes()
 }
 
 fn feed(body: Vec<u8>, headers: &HeaderMap, gzip: bool) -> Response<Body> {

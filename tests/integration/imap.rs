@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::dovecot::{Dovecot, PASSWORD};
 use crate::helpers::{
-    error_of, fixture, lumora_server, report, setup_with, sigterm, vigia_cmd, wait_exit, Guard,
-    Setup,
+    error_of, fixture, lumora_server, report, setup_with, sigterm, vigia_cmd, wait_exit, wait_for,
+    Guard, Setup,
 };
 
 /// An `[[imap]]` table for `dovecot`, with the password in a file.
@@ -155,7 +155,13 @@ async fn a_new_uidvalidity_rereads_the_folder_without_duplicates() {
             std::fs::remove_file(entry.path()).unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    std::thread::sleep(Duration::from_millis(1100)); // UIDVALIDITY is a timestamp
+    // UIDVALIDITY is a timestamp in seconds: a new one needs a later second.
+    let validity = before["INBOX"]["validity"].as_i64().unwrap_or(i64::MAX);
+    wait_for(
+        "a second later than UIDVALIDITY",
+        Duration::from_secs(5),
+        || crate::helpers::now() > validity,
+    );
     dovecot.restart();
     dovecot.append("INBOX", &note(3)).await;
 

@@ -19,3 +19,4 @@ mod spikes;
 mod status;
 mod triage;
 mod web;
+mod writers;

@@ -228,8 +228,12 @@ async fn an_alert_survives_an_outage_and_a_kill_and_arrives_once_inert() {
     wait_for("the alert to arrive", Duration::from_secs(30), || {
         !smtp.received().is_empty()
     });
-    // Time for a wrong second copy to show up, before stopping cleanly.
-    std::thread::sleep(Duration::from_secs(3));
+    // Once it is recorded as sent, nothing sends it again.
+    wait_for(
+        "the alert recorded as sent",
+        Duration::from_secs(30),
+        || pending_attempts(&setup).is_empty(),
+    );
     sigterm(&daemon.0);
     let mut daemon = daemon;
     assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
