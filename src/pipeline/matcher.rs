@@ -189,6 +189,42 @@ impl KeywordMatcher {
         }
     }
 
+    /// Byte spans in `text` of every whole-word occurrence of a term of
+    /// `brand`'s queries (of every brand's, with None), in order, merged
+    /// where they overlap: where the text names a brand rather than says
+    /// something about it.
+    pub fn name_spans(&self, text: &str, brand: Option<&str>) -> Vec<(usize, usize)> {
+        let mut wanted = vec![false; self.patterns.len()];
+        for b in self
+            .brands
+            .iter()
+            .filter(|b| brand.is_none_or(|n| n == b.name))
+        {
+            for q in &b.queries {
+                for &t in &q.positive {
+                    wanted[t] = true;
+                }
+            }
+        }
+        let folded = Folded::new(text);
+        let mut spans: Vec<(usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(&folded.text)
+            .filter(|m| wanted[m.pattern().as_usize()])
+            .filter(|m| folded.on_word_boundaries(m.start(), m.end()))
+            .map(|m| folded.original_span(m.start(), m.end()))
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+
     /// For each pattern, the folded span of its first whole-word occurrence.
     fn scan(&self, folded: &Folded) -> Vec<Option<(usize, usize)>> {
         let mut first_at = vec![None; self.patterns.len()];

@@ -146,12 +146,14 @@ impl Pipeline {
                     None => snippet::lead(&document.title),
                 };
                 let pinned = self.languages.get(&m.brand).map_or(&[][..], Vec::as_slice);
-                let scored = format!("{}\n{}", document.title, snippet);
-                let sentiment = self.scorers.score(&scored, pinned, &self.thresholds);
+                let about = self.about(&document, &m.brand, &snippet);
+                let sentiment = self.scorers.score(&about, pinned, &self.thresholds);
+                let quoted = format!("{}\n{}", document.title, snippet);
                 let triage = self.policy.assess(&Facts {
                     brand: &m.brand,
                     source_id,
-                    text: &scored,
+                    text: &quoted,
+                    whole: &full,
                     sentiment: &sentiment,
                     brand_terms: &m.terms,
                 });
@@ -173,6 +175,30 @@ impl Pipeline {
                 }
             })
             .collect()
+    }
+}
+
+impl Pipeline {
+    /// What the item says about `brand`, for its sentiment: the title and
+    /// every paragraph that names the brand (the quote when none does),
+    /// with the brand's own names left out, so that a brand called Pay,
+    /// Smart or Sol says nothing good or bad about itself.
+    fn about(&self, document: &Document, brand: &str, snippet: &str) -> String {
+        let mut about = document.title.clone();
+        let mut named = false;
+        for paragraph in document.text.lines() {
+            if !self.matcher.name_spans(paragraph, Some(brand)).is_empty() {
+                about.push('\n');
+                about.push_str(paragraph);
+                named = true;
+            }
+        }
+        if !named {
+            about.push('\n');
+            about.push_str(snippet);
+        }
+        let names = self.matcher.name_spans(&about, Some(brand));
+        crate::sentiment::without_names(&about, &names)
     }
 }
 
@@ -275,6 +301,31 @@ mod tests {
         assert!(pipeline()
             .process("f", &item("Other", "nothing here"))
             .is_empty());
+    }
+
+    #[test]
+    fn the_brand_name_scores_nothing_and_alarms_count_anywhere() {
+        let brands = [BrandSpec {
+            name: "Corvina Pay".into(),
+            queries: vec![r#""corvina pay" OR corvinapay"#.into()],
+        }];
+        let pipeline =
+            Pipeline::new(KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}")))
+                .with_sentiment(HashMap::new(), Thresholds::default(), Scorers::new(&[]));
+        // "pay" is -0.4 in VADER's lexicon: as the brand's name it is not
+        // an opinion.
+        let out = pipeline.process(
+            "f",
+            &item(
+                "Corvina Pay opens an office in Lisbon",
+                "<p>Corvina Pay hires forty people.</p>\
+                 <p>Regulators opened a fraud inquiry last year.</p>",
+            ),
+        );
+        assert_eq!(out[0].sentiment.polarity.compound, 0.0);
+        // The alarm term is in the second paragraph, not in the quote.
+        assert_eq!(out[0].snippet, "Corvina Pay hires forty people.");
+        assert_eq!(out[0].triage.alarms, ["fraud"]);
     }
 
     #[test]

@@ -318,6 +318,29 @@ pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
     (lexicon, phrases)
 }
 
+/// What stands in for a brand's name in a text to score: a word neither
+/// lexicon knows, that no rule (negation, booster, contrast) reads.
+const NAME_STANDIN: &str = "Brand";
+
+/// `text` with the `spans` that name a brand replaced by a word no lexicon
+/// scores: a brand called Pay, Smart, Happy or Sol must not score itself,
+/// while the words around it keep their places (negation and booster
+/// windows count words).
+pub fn without_names(text: &str, spans: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for &(start, end) in spans {
+        if start < at || end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(NAME_STANDIN);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 #[cfg(test)]
 mod clause_tests;
 #[cfg(test)]

@@ -16,6 +16,8 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use super::RawItem;
+
+mod body;
 use crate::pipeline::normalize::{canonical_url, html_to_text};
 
 /// Which kind of mail it was.
@@ -202,9 +204,13 @@ fn whole_mail(message: &Message<'_>, published: Option<DateTime<Utc>>) -> RawIte
             .map(|h| html_to_text(&h))
             .unwrap_or_default(),
     };
+    let subject = message.subject().unwrap_or_default();
+    let text = body::readable(&text, subject);
     RawItem {
         guid: message.message_id().map(|id| format!("<{id}>")),
-        title: message.subject().map(text_as_html),
+        title: Some(body::bare_subject(subject))
+            .filter(|s| !s.is_empty())
+            .map(text_as_html),
         content: Some(text_as_html(&text)),
         published,
         origin: sender.filter(|s| !s.is_empty()),

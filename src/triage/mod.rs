@@ -60,8 +60,12 @@ pub struct Facts<'a> {
     pub brand: &'a str,
     /// Source id.
     pub source_id: &'a str,
-    /// Title and quote: what is said where the brand is named.
+    /// Title and quote: what is said where the brand is named (the
+    /// subject's features come from it).
     pub text: &'a str,
+    /// Title and the whole text: alarm and route terms count anywhere in
+    /// the item.
+    pub whole: &'a str,
     /// Its sentiment.
     pub sentiment: &'a Sentiment,
     /// The brand terms that matched (folded), left out of subjects.
@@ -139,7 +143,7 @@ impl Policy {
 
     /// Teams, alarm terms, features and weight for one mention.
     pub fn assess(&self, facts: &Facts<'_>) -> Assessment {
-        let found = self.matcher.find_folded(&Folded::new(facts.text));
+        let found = self.matcher.find_folded(&Folded::new(facts.whole));
         let mut matched_routes = Vec::new();
         let mut alarms = Vec::new();
         for m in found {

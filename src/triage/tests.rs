@@ -62,6 +62,7 @@ fn assess(p: &Policy, brand: &str, source: &str, text: &str, compound: f64) -> A
         brand,
         source_id: source,
         text,
+        whole: text,
         sentiment: &s,
         brand_terms: &["lumora".to_string()],
     })

@@ -123,21 +123,56 @@ fn commands_sending_at_once_deliver_every_mail_once() {
 
 #[test]
 fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
-    let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
+    let setup = setup_with(
+        &[("f", "file:none.xml".to_string())],
+        "\n[digest]\nempty = \"send\"\n",
+    );
     let mut server = SmtpServer::reserve(setup.dir.path());
-    server.start_handler(SLOW);
     config_with_mail(&setup, server.port, "");
+    // Three mails wait while the server is down.
+    for _ in 0..3 {
+        assert!(!setup
+            .vigia(&["test-email", "ops@lumora.example"])
+            .status
+            .success());
+    }
+    server.start_handler(SLOW);
     let daemon = run_daemon(&setup);
     wait_first_poll(&setup);
-    let polled = stdout(&setup.vigia(&["poll", "--once"]));
-    let sent = setup.vigia(&["test-email", "ops@lumora.example"]);
-    let said = stdout(&sent);
-    assert!(
-        said.starts_with("Sent to ops@lumora.example through ")
-            && said.contains("by the running daemon (heartbeat "),
-        "{said}\n{polled}"
-    );
-    assert_eq!(received_once(&server), 1);
+    // While the daemon sends them, a second a piece, every command that
+    // has a mail pass runs at once, twice over.
+    let commands: Vec<_> = [
+        vec!["poll", "--once"],
+        vec!["test-email", "ana@lumora.example"],
+        vec!["digest", "--send", "--period", "today"],
+        vec!["poll", "--once"],
+        vec!["test-email", "cs@lumora.example"],
+        vec!["digest", "--send", "--period", "today"],
+    ]
+    .into_iter()
+    .map(|args| {
+        vigia_cmd(&setup.config)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .collect();
+    for command in commands {
+        let out = command.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let said = String::from_utf8_lossy(&out.stdout);
+        if said.starts_with("Sent to ") {
+            assert!(said.contains("by the running daemon (heartbeat "), "{said}");
+        }
+    }
+    wait_for("every mail sent", Duration::from_secs(60), || {
+        outbox_states(&setup).iter().all(|s| s == "sent")
+    });
+    // Five test mails and the digests (today's, and the last one due).
+    let states = outbox_states(&setup);
+    assert!(states.len() >= 6, "{states:?}");
+    assert_eq!(received_once(&server), states.len());
     sigterm(&daemon.0);
     let mut daemon = daemon;
     assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());

@@ -69,17 +69,17 @@ async fn alerts_in_a_maildir_join_the_feeds_mentions() {
     assert_eq!(cafe.query.as_deref(), Some("Lumora"));
     let complaint = mentions
         .iter()
-        .find(|m| m.title.starts_with("Fwd:"))
+        .find(|m| m.title == "Reclamação - lâmpada Lumora queimou")
         .unwrap_or_else(|| panic!("{mentions:#?}"));
     assert_eq!(
         complaint.origin.as_deref(),
         Some("João Suporte <joao@lumora.example>")
     );
     assert_eq!(complaint.url, None);
-    assert!(
-        complaint.snippet.contains("Lumora"),
-        "{}",
-        complaint.snippet
+    // Quoted from the customer's words, not the forwarded header lines.
+    assert_eq!(
+        complaint.snippet,
+        "Comprei duas lâmpadas Lumora em outubro e uma já queimou."
     );
 
     // Read again, or moved to cur/ by a mail client: nothing new.
@@ -115,4 +115,60 @@ async fn a_missing_maildir_is_a_clear_error_and_the_feeds_go_on() {
         "{error}"
     );
     assert_eq!(report(&reports, "tech").items, 6);
+}
+
+/// Forwarded and replied complaints as Gmail, Outlook, Apple Mail and
+/// Thunderbird write them, in English and Portuguese: each is quoted from
+/// what the customer wrote, never from a header line (the brand's own
+/// domain is in every `To:`), and the legal threat sets its severity.
+#[tokio::test]
+async fn forwarded_and_replied_mail_is_quoted_from_the_body() {
+    let setup = setup_with(
+        &[],
+        "\n[[maildir]]\nname = \"sac\"\npath = \"Maildir\"\ninterval = \"1m\"\n",
+    );
+    let dir = maildir(setup.dir.path());
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/clients");
+    let mut names: Vec<String> = std::fs::read_dir(&clients)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10);
+    for (i, name) in names.iter().enumerate() {
+        let raw = std::fs::read(clients.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        deliver(&dir, &format!("17000000{i:02}.M{i}P1.host"), &raw);
+    }
+    let reports = setup.poll(false).await;
+    assert_eq!(report(&reports, "sac").items, 10);
+    let mentions = setup.mentions();
+    assert!(!mentions.is_empty());
+    for m in &mentions {
+        let quote = &m.snippet;
+        for header in [
+            "From:", "To:", "Subject:", "De:", "Para:", "Assunto:", "@lumora", "wrote:",
+        ] {
+            assert!(!quote.contains(header), "{}: {quote}", m.title);
+        }
+        assert!(
+            quote.contains("Lumora Halo"),
+            "quoted from the customer's words: {}: {quote}",
+            m.title
+        );
+        assert!(
+            !m.title.starts_with("Fwd:") && !m.title.starts_with("ENC:"),
+            "{}",
+            m.title
+        );
+        // A threat to sue or to go to Procon is urgent at least.
+        assert!(
+            ["urgent", "critical"].contains(&m.severity.as_str()),
+            "{}: {} ({quote}) {:?} {:?}",
+            m.title,
+            m.severity,
+            m.sentiment,
+            m.language
+        );
+    }
 }
