@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::telemetry::{self, LogFormat};
@@ -37,6 +37,10 @@ pub struct Cli {
         default_value = "/etc/vigia/vigia.toml"
     )]
     config: PathBuf,
+    /// Whether `--config` or `VIGIA_CONFIG` named the config (rather than
+    /// the default path).
+    #[arg(skip)]
+    config_named: bool,
     /// Log format on standard error.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
@@ -80,7 +84,10 @@ enum Command {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.config_named =
+        matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);
     if prints_only(&cli.command) {
         // A listing whose reader went away (`vigia score < big | head -1`)
         // ends quietly, as Unix filters do, instead of failing on every
@@ -137,7 +144,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(check::run(&cli.config));
     }
     if let Command::Score(args) = &cli.command {
-        return score::run(args).map(|()| ExitCode::SUCCESS);
+        let config = score::config(args, &cli.config, cli.config_named)?;
+        return score::run(args, config.as_ref()).map(|()| ExitCode::SUCCESS);
     }
     match &cli.command {
         Command::Man(args) => return docs::man(args).map(|()| ExitCode::SUCCESS),

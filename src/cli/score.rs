@@ -1,13 +1,15 @@
 //! `vigia score`: the sentiment of a text, or of each line of standard input.
 
 use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
 use serde::Serialize;
 
-use crate::sentiment::{Explanation, Language, Scorers, Sentiment, Thresholds};
+use crate::config::Config;
+use crate::sentiment::{without_names, Explanation, Language, Scorers, Sentiment, Thresholds};
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -22,6 +24,40 @@ pub struct ScoreArgs {
     /// Also show which words contributed what, and which rule changed them.
     #[arg(long)]
     explain: bool,
+    /// Score with the bare lexicons: no config's slang, brand names or
+    /// thresholds.
+    #[arg(long)]
+    no_config: bool,
+}
+
+/// The config to score with: the one named (which must load), else the one
+/// at the default path when there is one; none with `--no-config`. Says on
+/// standard error which it is.
+pub fn config(args: &ScoreArgs, path: &Path, named: bool) -> anyhow::Result<Option<Config>> {
+    if args.no_config {
+        eprintln!("Scoring with the bare lexicons (--no-config).");
+        return Ok(None);
+    }
+    if !named && !path.exists() {
+        eprintln!(
+            "Scoring with the bare lexicons: there is no config at {}.",
+            path.display()
+        );
+        return Ok(None);
+    }
+    let config = super::load(path)?;
+    let brands: Vec<&str> = config.brands.iter().map(|b| b.name.as_str()).collect();
+    eprintln!(
+        "Scoring with {}: {} lexicon override(s); the names of {} score nothing.",
+        path.display(),
+        config.lexicon_overrides.len(),
+        if brands.is_empty() {
+            "no brand".to_string()
+        } else {
+            brands.join(", ")
+        }
+    );
+    Ok(Some(config))
 }
 
 /// A score with its explanation, as one JSON object.
@@ -38,18 +74,34 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
-    let allowed: Vec<Language> = match args.language.as_deref() {
-        None => Vec::new(),
+pub fn run(args: &ScoreArgs, config: Option<&Config>) -> anyhow::Result<()> {
+    let chosen: Option<Vec<Language>> = match args.language.as_deref() {
+        None => None,
         Some(code) => match Language::from_code(code) {
-            Some(language) => vec![language],
+            Some(language) => Some(vec![language]),
             None => bail!("--language {code:?}: no scorer for it (expected en or pt)"),
         },
     };
-    let thresholds = Thresholds::default();
-    let scorers = Scorers::new(&[]);
+    let thresholds = config.map_or_else(Thresholds::default, |c| c.thresholds);
+    let scorers = Scorers::new(config.map_or(&[][..], |c| &c.lexicon_overrides));
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut emit = |text: &str| -> anyhow::Result<()> {
+        // As a mention is scored: the brand's names left out, in the
+        // languages the brand it names is written in.
+        let (text, pinned) = match config {
+            Some(config) => {
+                let names = config.matcher.name_spans(text, None);
+                let brand = config.matcher.find(text).into_iter().next();
+                let pinned = brand
+                    .and_then(|m| config.brands.iter().find(|b| b.name == m.brand))
+                    .map(|b| b.languages.clone())
+                    .unwrap_or_default();
+                (without_names(text, &names), pinned)
+            }
+            None => (text.to_string(), Vec::new()),
+        };
+        let allowed = chosen.clone().unwrap_or(pinned);
+        let text = text.as_str();
         if args.explain {
             let (scored, explanation) = scorers.explain(text, &allowed, &thresholds);
             match args.format {

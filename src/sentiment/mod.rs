@@ -122,17 +122,32 @@ pub struct Scorers {
 impl Scorers {
     /// The standard lexicons, changed by `overrides` (brand slang: "sick"
     /// may be good, "bug" bad). English without overrides is exactly VADER.
+    ///
+    /// An override also sets the word's inflected forms (`recall` sets
+    /// `recalls`, `recalled`, `recalling`; `golpe` sets `golpes`) unless
+    /// the lexicon or another override has an entry of its own for one.
     pub fn new(overrides: &[Override]) -> Scorers {
-        let pick = |language: Language| -> Vec<(String, f64)> {
-            overrides
+        let pick = |language: Language, base: &Vader| -> Vec<(String, f64)> {
+            let chosen: Vec<(String, f64)> = overrides
                 .iter()
                 .filter(|o| o.language == language)
-                .map(|o| (o.word.clone(), o.valence))
-                .collect()
+                .map(|o| (o.word.to_lowercase(), o.valence))
+                .collect();
+            let named = |w: &str| chosen.iter().any(|(c, _)| c == w);
+            let mut entries = chosen.clone();
+            for (word, valence) in &chosen {
+                for form in inflections(language, word) {
+                    if !named(&form) && !base.knows(&form) {
+                        entries.push((form, *valence));
+                    }
+                }
+            }
+            entries
         };
+        let (en, pt) = (english(), portuguese());
         Scorers {
-            english: english().with_overrides(&pick(Language::En)),
-            portuguese: portuguese().with_overrides(&pick(Language::Pt)),
+            english: en.with_overrides(&pick(Language::En, en)),
+            portuguese: pt.with_overrides(&pick(Language::Pt, pt.vader())),
         }
     }
 
@@ -316,6 +331,41 @@ pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
         .map(|(w, v)| format!("{w}\t{v}\n"))
         .collect();
     (lexicon, phrases)
+}
+
+/// The inflected forms of a word set by the config: English plural,
+/// past and gerund (with the consonant doubled too: `scam` → `scammed`);
+/// Portuguese gender, number and verb forms, as the lexicon's own words
+/// get them.
+fn inflections(language: Language, word: &str) -> Vec<String> {
+    if word.contains(' ') {
+        return Vec::new();
+    }
+    match language {
+        Language::Pt => {
+            let folded = crate::pipeline::fold::fold(word);
+            let mut forms = portuguese::gender_number_forms(&folded);
+            forms.extend(portuguese::verb_forms(&folded));
+            forms
+        }
+        Language::En => {
+            let mut forms = Vec::new();
+            let stem = word.strip_suffix('e').unwrap_or(word);
+            if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+                forms.push(format!("{word}es"));
+            } else if let Some(y) = word.strip_suffix('y') {
+                forms.extend([format!("{y}ies"), format!("{y}ied"), format!("{word}s")]);
+            } else {
+                forms.push(format!("{word}s"));
+            }
+            forms.extend([format!("{stem}ed"), format!("{stem}ing")]);
+            if let Some(last) = word.chars().last().filter(|c| !"aeiouwxy".contains(*c)) {
+                forms.extend([format!("{word}{last}ed"), format!("{word}{last}ing")]);
+            }
+            forms.retain(|f| f != word);
+            forms
+        }
+    }
 }
 
 /// What stands in for a brand's name in a text to score: a word neither

@@ -56,6 +56,11 @@ impl Portuguese {
         }
     }
 
+    /// The VADER scorer underneath, over the Portuguese lexicon.
+    pub fn vader(&self) -> &Vader {
+        &self.vader
+    }
+
     /// This scorer with some lexicon entries set; an entry of several
     /// words becomes an expression.
     pub fn with_overrides(&self, entries: &[(String, f64)]) -> Portuguese {

@@ -270,3 +270,43 @@ fn explanations_follow_the_rules_and_match_the_scores() {
         portuguese().polarity_scores("Não gostei muito, mas o final é ótimo")
     );
 }
+
+#[test]
+fn an_override_sets_its_inflected_forms_but_not_words_of_their_own() {
+    let en = |w: &str| super::inflections(Language::En, w);
+    assert!(en("recall").iter().any(|f| f == "recalls"));
+    assert!(en("recall").iter().any(|f| f == "recalling"));
+    assert!(en("scam").iter().any(|f| f == "scammed"));
+    assert!(en("outage").iter().any(|f| f == "outages"));
+    let pt = super::inflections(Language::Pt, "golpe");
+    assert!(pt.iter().any(|f| f == "golpes"), "{pt:?}");
+    let scorers = Scorers::new(&[
+        Override {
+            language: Language::En,
+            word: "scam".into(),
+            valence: -2.5,
+        },
+        // "like" would make "liked", which VADER values itself.
+        Override {
+            language: Language::En,
+            word: "like".into(),
+            valence: -1.0,
+        },
+    ]);
+    let t = Thresholds::default();
+    assert!(
+        scorers
+            .score("They scammed us", &[Language::En], &t)
+            .polarity
+            .compound
+            < 0.0
+    );
+    let plain = english().polarity_scores("I liked it").compound;
+    assert_eq!(
+        scorers
+            .score("I liked it", &[Language::En], &t)
+            .polarity
+            .compound,
+        plain
+    );
+}

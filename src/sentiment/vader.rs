@@ -216,6 +216,17 @@ impl Vader {
         changed
     }
 
+    /// Whether the lexicon has a valence for `word` (lower case; folded
+    /// when this scorer folds).
+    pub fn knows(&self, word: &str) -> bool {
+        let key = if self.rules.fold {
+            fold(word)
+        } else {
+            word.to_lowercase()
+        };
+        self.words.get(&key).is_some_and(|i| i.lex.is_some())
+    }
+
     /// Scores one text as `SentimentIntensityAnalyzer().polarity_scores`.
     pub fn polarity_scores(&self, text: &str) -> Polarity {
         self.score(text, &mut ())

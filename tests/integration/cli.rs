@@ -187,7 +187,7 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
 fn score_prints_one_json_object_a_line_in_input_order() {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["score", "--format", "json"])
+        .args(["score", "--no-config", "--format", "json"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -238,7 +238,12 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
                 .unwrap_or_else(|e| panic!("{e}")),
         )
     };
-    let text = run(&["score", "--explain", "The food was not very good!"]);
+    let text = run(&[
+        "score",
+        "--no-config",
+        "--explain",
+        "The food was not very good!",
+    ]);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("negative -0.4432"), "{text}");
     assert!(
@@ -254,6 +259,7 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
 
     let json = run(&[
         "score",
+        "--no-config",
         "--explain",
         "--format",
         "json",
@@ -302,4 +308,50 @@ fn man_pages_and_completions_come_from_the_cli_definition() {
     let script = stdout(&bash);
     assert!(script.contains("complete -F _vigia"), "{script}");
     assert!(script.contains("--date-format") && script.contains("try-source"));
+}
+
+#[test]
+fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
+    let setup = setup_with(
+        &[],
+        "\n[[brand]]\nname = \"Corvina Pay\"\nqueries = ['\"corvina pay\"']\n\
+         \n[sentiment.lexicon.en]\nrecall = -2.0\n",
+    );
+    let score = |args: &[&str]| {
+        let out = setup.vigia(args);
+        assert!(out.status.success(), "{out:?}");
+        (
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for text in [
+        "Lumora announces a recall of lamps",
+        "Lumora recalls lamps",
+        "Lumora is recalling lamps",
+    ] {
+        let (said, how) = score(&["score", text]);
+        assert!(said.starts_with("negative "), "{text}: {said}");
+        assert!(
+            how.contains("1 lexicon override(s); the names of Lumora, Corvina Pay score nothing"),
+            "{how}"
+        );
+        // Without the config, the bare lexicon: neutral.
+        let (bare, how) = score(&["score", "--no-config", text]);
+        assert!(bare.starts_with("neutral "), "{text}: {bare}");
+        assert!(how.contains("bare lexicons (--no-config)"), "{how}");
+    }
+    // "pay" is -0.4 in VADER's lexicon; as a brand's name it is nothing.
+    let (said, _) = score(&["score", "Corvina Pay raises 25 million"]);
+    assert!(said.starts_with("neutral  +0.0000"), "{said}");
+    let (bare, _) = score(&["score", "--no-config", "Corvina Pay raises 25 million"]);
+    assert!(bare.starts_with("negative "), "{bare}");
+
+    // A config named and missing is an error, not the bare lexicons.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["--config", "/nonexistent.toml", "score", "recall"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no config file at /nonexistent.toml"));
 }
