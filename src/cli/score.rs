@@ -9,7 +9,9 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::sentiment::{without_names, Explanation, Language, Scorers, Sentiment, Thresholds};
+use crate::sentiment::{
+    without_names, Explanation, Language, Layers, Scorers, Sentiment, Thresholds,
+};
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -28,6 +30,17 @@ pub struct ScoreArgs {
     /// thresholds.
     #[arg(long)]
     no_config: bool,
+    /// `brand`: as mentions are scored, with the brand-risk words
+    /// ("recall", "outage", "fora do ar"); `vader`: the reference lexicons
+    /// alone (exactly vaderSentiment 3.3.2 for English).
+    #[arg(long, value_enum, default_value_t = LexiconArg::Brand)]
+    lexicon: LexiconArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LexiconArg {
+    Brand,
+    Vader,
 }
 
 /// The config to score with: the one named (which must load), else the one
@@ -83,7 +96,11 @@ pub fn run(args: &ScoreArgs, config: Option<&Config>) -> anyhow::Result<()> {
         },
     };
     let thresholds = config.map_or_else(Thresholds::default, |c| c.thresholds);
-    let scorers = Scorers::new(config.map_or(&[][..], |c| &c.lexicon_overrides));
+    let layers = match args.lexicon {
+        LexiconArg::Brand => Layers::BrandRisk,
+        LexiconArg::Vader => Layers::Reference,
+    };
+    let scorers = Scorers::with_layers(config.map_or(&[][..], |c| &c.lexicon_overrides), layers);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut emit = |text: &str| -> anyhow::Result<()> {
         // As a mention is scored: the brand's names left out, in the

@@ -41,6 +41,14 @@ impl Language {
         }
     }
 
+    /// [`Language::lexicon`] with the brand-risk words on top.
+    pub fn lexicon_with_risk(self) -> &'static str {
+        match self {
+            Language::En => "vader-en-3.3.2+risk",
+            Language::Pt => "leia-pt+vigia+risk",
+        }
+    }
+
     fn whatlang(self) -> Lang {
         match self {
             Language::En => Lang::Eng,

@@ -91,12 +91,20 @@ pub struct Sentiment {
 }
 
 impl Sentiment {
-    fn new(polarity: Polarity, language: Language, thresholds: &Thresholds) -> Sentiment {
+    fn new(
+        polarity: Polarity,
+        language: Language,
+        thresholds: &Thresholds,
+        layers: Layers,
+    ) -> Sentiment {
         Sentiment {
             polarity,
             label: thresholds.label(polarity.compound),
             language,
-            lexicon: language.lexicon(),
+            lexicon: match layers {
+                Layers::Reference => language.lexicon(),
+                Layers::BrandRisk => language.lexicon_with_risk(),
+            },
         }
     }
 }
@@ -117,6 +125,18 @@ pub struct Override {
 pub struct Scorers {
     english: Vader,
     portuguese: Portuguese,
+    layers: Layers,
+}
+
+/// What lies over the reference lexicons (before the config's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layers {
+    /// VADER 3.3.2 and the repaired LeIA as they are: `vigia score
+    /// --lexicon vader`, for comparing with the reference implementation.
+    Reference,
+    /// The brand-risk words on top (`data/*/brand_risk.tsv`): how mentions
+    /// are scored.
+    BrandRisk,
 }
 
 impl Scorers {
@@ -126,13 +146,44 @@ impl Scorers {
     /// An override also sets the word's inflected forms (`recall` sets
     /// `recalls`, `recalled`, `recalling`; `golpe` sets `golpes`) unless
     /// the lexicon or another override has an entry of its own for one.
+    ///
+    /// Under the config's words lies the brand-risk layer ([`Layers`]):
+    /// words that are bad news for a brand ("recall", "outage", "fora do
+    /// ar"), which the reference lexicons leave out or value mildly.
     pub fn new(overrides: &[Override]) -> Scorers {
+        Scorers::with_layers(overrides, Layers::BrandRisk)
+    }
+
+    /// The lexicons with `layers` under the config's `overrides`.
+    pub fn with_layers(overrides: &[Override], layers: Layers) -> Scorers {
+        let risk = |language: Language| -> Vec<(String, f64)> {
+            if layers == Layers::Reference {
+                return Vec::new();
+            }
+            let data = match language {
+                Language::En => include_str!("data/en/brand_risk.tsv"),
+                Language::Pt => include_str!("data/pt/brand_risk.tsv"),
+            };
+            data.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| {
+                    let mut f = l.split('\t');
+                    Some((f.next()?.to_lowercase(), f.next()?.parse().ok()?))
+                })
+                .collect()
+        };
         let pick = |language: Language, base: &Vader| -> Vec<(String, f64)> {
-            let chosen: Vec<(String, f64)> = overrides
+            let mut chosen: Vec<(String, f64)> = overrides
                 .iter()
                 .filter(|o| o.language == language)
                 .map(|o| (o.word.to_lowercase(), o.valence))
                 .collect();
+            // The config's own entries win over the layer's.
+            for (word, valence) in risk(language) {
+                if !chosen.iter().any(|(c, _)| *c == word) {
+                    chosen.push((word, valence));
+                }
+            }
             let named = |w: &str| chosen.iter().any(|(c, _)| c == w);
             let mut entries = chosen.clone();
             for (word, valence) in &chosen {
@@ -148,6 +199,7 @@ impl Scorers {
         Scorers {
             english: en.with_overrides(&pick(Language::En, en)),
             portuguese: pt.with_overrides(&pick(Language::Pt, pt.vader())),
+            layers,
         }
     }
 
@@ -158,7 +210,7 @@ impl Scorers {
             Language::En => self.english.polarity_scores(text),
             Language::Pt => self.portuguese.polarity_scores(text),
         };
-        Sentiment::new(polarity, language, thresholds)
+        Sentiment::new(polarity, language, thresholds, self.layers)
     }
 
     /// Scores `text` as [`Scorers::score`] does, and says why: each word's
@@ -174,7 +226,7 @@ impl Scorers {
             Language::En => self.english.explain(text),
             Language::Pt => self.portuguese.explain(text),
         };
-        let sentiment = Sentiment::new(explanation.polarity, language, thresholds);
+        let sentiment = Sentiment::new(explanation.polarity, language, thresholds, self.layers);
         (sentiment, explanation)
     }
 }

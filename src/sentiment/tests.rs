@@ -139,7 +139,12 @@ fn portuguese_additions_are_valued_as_their_english_entry() {
             Some((f.next()?, f.next()?))
         })
         .collect();
-    for line in include_str!("data/pt/vigia_additions.tsv").lines() {
+    let files = [
+        include_str!("data/pt/vigia_additions.tsv"),
+        include_str!("data/pt/brand_risk.tsv"),
+        include_str!("data/en/brand_risk.tsv"),
+    ];
+    for line in files.iter().flat_map(|f| f.lines()) {
         if line.starts_with('#') {
             continue;
         }
@@ -156,24 +161,27 @@ fn portuguese_additions_are_valued_as_their_english_entry() {
 
 #[test]
 fn config_overrides_change_only_their_lexicon() {
-    let plain = Scorers::new(&[]);
-    let brand = Scorers::new(&[
-        Override {
-            language: Language::En,
-            word: "Recall".into(),
-            valence: -2.0,
-        },
-        Override {
-            language: Language::Pt,
-            word: "recall".into(),
-            valence: -2.0,
-        },
-        Override {
-            language: Language::Pt,
-            word: "Tela Azul".into(),
-            valence: -2.0,
-        },
-    ]);
+    let plain = Scorers::with_layers(&[], Layers::Reference);
+    let brand = Scorers::with_layers(
+        &[
+            Override {
+                language: Language::En,
+                word: "Recall".into(),
+                valence: -2.0,
+            },
+            Override {
+                language: Language::Pt,
+                word: "recall".into(),
+                valence: -2.0,
+            },
+            Override {
+                language: Language::Pt,
+                word: "Tela Azul".into(),
+                valence: -2.0,
+            },
+        ],
+        Layers::Reference,
+    );
     let t = Thresholds::default();
     let en = "The recall was announced today";
     assert_eq!(plain.score(en, &[Language::En], &t).label, Label::Neutral);
@@ -308,5 +316,30 @@ fn an_override_sets_its_inflected_forms_but_not_words_of_their_own() {
             .polarity
             .compound,
         plain
+    );
+}
+
+#[test]
+fn the_brand_risk_layer_reads_risk_that_the_reference_lexicons_miss() {
+    let t = Thresholds::default();
+    let reference = Scorers::with_layers(&[], Layers::Reference);
+    let risk = Scorers::new(&[]);
+    for (text, language) in [
+        ("Lumora recalls 12,000 bulbs over overheating", Language::En),
+        ("An outage took the app down for hours", Language::En),
+        ("App da Lumora fica fora do ar", Language::Pt),
+        ("Houve vazamento de dados de clientes", Language::Pt),
+    ] {
+        let plain = reference.score(text, &[language], &t);
+        let scored = risk.score(text, &[language], &t);
+        assert_eq!(plain.label, Label::Neutral, "{text}");
+        assert_eq!(scored.label, Label::Negative, "{text}");
+        assert!(scored.lexicon.ends_with("+risk"), "{}", scored.lexicon);
+    }
+    // Everything else scores as the reference does.
+    let text = "The book was VERY GOOD.";
+    assert_eq!(
+        risk.score(text, &[Language::En], &t).polarity,
+        reference.score(text, &[Language::En], &t).polarity
     );
 }

@@ -187,7 +187,14 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
 fn score_prints_one_json_object_a_line_in_input_order() {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["score", "--no-config", "--format", "json"])
+        .args([
+            "score",
+            "--no-config",
+            "--lexicon",
+            "vader",
+            "--format",
+            "json",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -315,7 +322,7 @@ fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
     let setup = setup_with(
         &[],
         "\n[[brand]]\nname = \"Corvina Pay\"\nqueries = ['\"corvina pay\"']\n\
-         \n[sentiment.lexicon.en]\nrecall = -2.0\n",
+         \n[sentiment.lexicon.en]\nfizzle = -2.0\n",
     );
     let score = |args: &[&str]| {
         let out = setup.vigia(args);
@@ -326,9 +333,9 @@ fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
         )
     };
     for text in [
-        "Lumora announces a recall of lamps",
-        "Lumora recalls lamps",
-        "Lumora is recalling lamps",
+        "Lumora lamps fizzle",
+        "My Lumora lamp fizzled",
+        "Lumora lamps keep fizzling",
     ] {
         let (said, how) = score(&["score", text]);
         assert!(said.starts_with("negative "), "{text}: {said}");
@@ -347,9 +354,27 @@ fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
     let (bare, _) = score(&["score", "--no-config", "Corvina Pay raises 25 million"]);
     assert!(bare.starts_with("negative "), "{bare}");
 
+    // Brand-risk words count unless the reference lexicon is asked for.
+    let (risk, _) = score(&["score", "--no-config", "Lumora announces a recall"]);
+    assert!(
+        risk.starts_with("negative ") && risk.contains("+risk]"),
+        "{risk}"
+    );
+    let (reference, _) = score(&[
+        "score",
+        "--no-config",
+        "--lexicon",
+        "vader",
+        "Lumora announces a recall",
+    ]);
+    assert!(
+        reference.starts_with("neutral ") && reference.contains("vader-en-3.3.2]"),
+        "{reference}"
+    );
+
     // A config named and missing is an error, not the bare lexicons.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["--config", "/nonexistent.toml", "score", "recall"])
+        .args(["--config", "/nonexistent.toml", "score", "fizzle"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!out.status.success());
