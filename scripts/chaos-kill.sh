@@ -17,8 +17,10 @@
 # Reports: items published, lost (a link in no mention and no sighting),
 # stored twice (a link in two mentions), mails queued, received, received
 # twice, still unsent. A mail the server took after its sender was killed
-# waiting for the answer is sent again by the next daemon, by design (the
-# sink records those); any other second copy is a defect.
+# waiting for the answer (the sink records those), or accepted and killed
+# before the acceptance was recorded (the daemon logs "Mail accepted by
+# the server." first), is sent again by the next daemon, by design; any
+# other second copy is a defect.
 # Exit 1 when an item is lost or stored twice, or a mail lost or repeated
 # without that reason.
 #
@@ -179,13 +181,22 @@ for sub in ("new", "cur"):
         with open(f"{d}/mail/{sub}/{name}", "rb") as h:
             ids.append(email.message_from_binary_file(h)["Message-ID"])
 dups = len(ids) - len(set(ids))
-orphaned = set(open(f"{d}/orphaned").read().split()) if os.path.exists(f"{d}/orphaned") else set()
-counts = {i: ids.count(i) for i in set(ids)}
-unexplained = sum(c - 1 for i, c in counts.items() if c > 1 and i.strip() not in orphaned)
+orphaned = open(f"{d}/orphaned").read().split() if os.path.exists(f"{d}/orphaned") else []
+# "Mail accepted by the server." is logged before the acceptance is
+# recorded: a mail accepted twice was either taken while its sender was
+# being killed (orphaned) or accepted and its record cut by the kill.
+accepted = {}
+for line in open(f"{d}/vigia.log", errors="replace"):
+    if "Mail accepted by the server." in line:
+        key = line.rsplit("outbox_id=", 1)[-1].strip()
+        accepted[key] = accepted.get(key, 0) + 1
+unrecorded = sum(n - 1 for n in accepted.values())
+unexplained = max(0, dups - len(orphaned) - unrecorded)
 print(f"feeds {feeds}, kill -9 x {kills}, items published {len(links)}")
 print(f"items lost {len(lost)}, stored twice {len(twice)}, mentions {sum(in_mentions.values())}")
 print(f"mails queued {queued}, received {len(set(ids))} distinct, {dups} twice "
-      f"({dups - unexplained} of them taken by the server after the sender was killed "
-      f"waiting for its answer), unsent {unsent}")
+      f"({len(orphaned)} taken by the server after their sender was killed waiting for "
+      f"its answer, {unrecorded} accepted and killed before the record; "
+      f"{unexplained} otherwise), unsent {unsent}")
 sys.exit(1 if lost or twice or unsent or unexplained or len(set(ids)) < queued else 0)
 EOF

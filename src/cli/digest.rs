@@ -8,7 +8,7 @@ use clap::Args;
 use super::output::emit;
 use crate::config::Config;
 use crate::daemon::Runtime;
-use crate::delivery::digest::{self, Period, Queued, PERIOD_WORDS};
+use crate::delivery::digest::{self, Period, Queued, Trigger, PERIOD_WORDS};
 use crate::delivery::sender::CommandPass;
 use crate::store::digest::{gather, Scope};
 use crate::store::{self as db, Store};
@@ -106,7 +106,15 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
         );
         let queued = runtime
             .store
-            .call(move |c| digest::queue_team(c, &mail, &policy, &settings, &name, &b, db::now()))
+            .call(move |c| {
+                let now = db::now();
+                let request = digest::Request {
+                    team: &name,
+                    bounds: &b,
+                    trigger: Trigger::Asked { at: now },
+                };
+                digest::queue_team(c, &mail, &policy, &settings, &request, now)
+            })
             .await?;
         let label = &bounds.label;
         let said = match queued {
@@ -117,6 +125,9 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
             }
             Queued::NoRecipients => {
                 "no recipients (set the team's recipients or [mail] to).".to_string()
+            }
+            Queued::BeforeInstall => {
+                format!("{label} ended before this database began; no digest.")
             }
         };
         emit(&format!("{team}: {said}\n"))?;

@@ -45,7 +45,7 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
     ))?;
     match runtime.sender.command_pass().await.context("sending mail")? {
         CommandPass::Sent(mail) if mail.queued + mail.sent + mail.failed > 0 => emit(&format!(
-            "Mail: {} alert mails queued, {} sent, {} failed ({}); `vigia outbox` lists what waits.\n",
+            "Mail: {} queued (alerts, digests), {} sent, {} failed ({}); `vigia outbox` lists what waits.\n",
             mail.queued,
             mail.sent,
             mail.failed,
@@ -56,7 +56,7 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
             queued,
             heartbeat_age,
         } => emit(&format!(
-            "Mail: {queued} alert mails queued; the running daemon (heartbeat {heartbeat_age}s ago) sends them; \
+            "Mail: {queued} queued (alerts, digests); the running daemon (heartbeat {heartbeat_age}s ago) sends them; \
              `vigia outbox` lists what waits.\n"
         ))?,
     }

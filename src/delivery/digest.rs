@@ -310,23 +310,62 @@ pub enum Queued {
     Empty,
     /// The team has no recipients, nor `[mail] to`.
     NoRecipients,
+    /// A scheduled digest for a period that ended before the database
+    /// began watching: there is nothing it could say.
+    BeforeInstall,
 }
 
-/// Gathers, renders and queues one team's digest for `b`, unless it was
-/// queued before. Call inside a transaction.
+/// Why a digest is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Its time came (the daemon, a command's mail pass): once per team
+    /// and period.
+    Schedule,
+    /// Asked for at Unix second `at` (`vigia digest --send`): a mail of its
+    /// own, which leaves the scheduled one to come.
+    Asked {
+        /// When.
+        at: i64,
+    },
+}
+
+/// What to queue: one team's digest for one period.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The team.
+    pub team: &'a str,
+    /// The period.
+    pub bounds: &'a Bounds,
+    /// Why.
+    pub trigger: Trigger,
+}
+
+/// Gathers, renders and queues one team's digest, unless it was queued
+/// before. Call inside a transaction.
 pub fn queue_team(
     conn: &rusqlite::Connection,
     mail: &super::MailSettings,
     policy: &crate::triage::Policy,
     settings: &DigestSettings,
-    team: &str,
-    b: &Bounds,
+    request: &Request<'_>,
     now: i64,
 ) -> Result<Queued, crate::store::StoreError> {
     use crate::store::digest::{gather, Scope};
     use crate::store::outbox::{self, NewMail};
     use lettre::message::MultiPart;
-    let key = format!("digest:{team}:{}:{}", b.from, b.to);
+    let (team, b) = (request.team, request.bounds);
+    let (key, id_part) = match request.trigger {
+        Trigger::Schedule => {
+            if b.to <= crate::store::created_at(conn)? {
+                return Ok(Queued::BeforeInstall);
+            }
+            (format!("digest:{team}:{}:{}", b.from, b.to), String::new())
+        }
+        Trigger::Asked { at } => (
+            format!("digest:{team}:{}:{}:asked:{at}", b.from, b.to),
+            format!(".asked{at}"),
+        ),
+    };
     let known: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE key = ?1)",
         [&key],
@@ -366,7 +405,7 @@ pub fn queue_team(
         .from(from.clone())
         .subject(plain(&r.subject))
         .message_id(Some(format!(
-            "<vigia.digest.{safe}.{}@{}>",
+            "<vigia.digest.{safe}.{}{id_part}@{}>",
             b.from,
             from.email.domain()
         )));
@@ -400,6 +439,52 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).map_or_else(|e| panic!("{e}"), |t| t.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn a_digest_asked_for_leaves_the_scheduled_one_and_none_predates_the_store() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store =
+            crate::store::Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let mail = crate::delivery::MailSettings {
+            from: "vigia@example.com".into(),
+            fallback_to: vec!["team@example.com".into()],
+            transport: crate::delivery::TransportSettings::Files(dir.path().join("out")),
+            retry: std::time::Duration::from_secs(30),
+        };
+        let settings = DigestSettings {
+            send_empty: true,
+            ..DigestSettings::default()
+        };
+        let policy = crate::triage::Policy::default();
+        let now = Utc::now();
+        let queue = |bounds: &Bounds, trigger: Trigger| {
+            store
+                .call_blocking(|c| {
+                    let request = Request {
+                        team: "everyone",
+                        bounds,
+                        trigger,
+                    };
+                    queue_team(c, &mail, &policy, &settings, &request, now.timestamp())
+                })
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let today = Period::Today.bounds(settings.tz, now);
+        assert!(matches!(
+            queue(&today, Trigger::Asked { at: 1 }),
+            Queued::New(_)
+        ));
+        assert!(matches!(
+            queue(&today, Trigger::Asked { at: 2 }),
+            Queued::New(_)
+        ));
+        // Asking for it used nothing up: the scheduled one still goes, once.
+        assert!(matches!(queue(&today, Trigger::Schedule), Queued::New(_)));
+        assert_eq!(queue(&today, Trigger::Schedule), Queued::Already);
+        // Yesterday ended before this database began: nothing scheduled.
+        let yesterday = Period::Yesterday.bounds(settings.tz, now);
+        assert_eq!(queue(&yesterday, Trigger::Schedule), Queued::BeforeInstall);
     }
 
     #[test]

@@ -280,9 +280,12 @@ impl Sender {
                 let now = store::now();
                 let mut queued = 0;
                 for team in &policy.settings.teams {
-                    let q = digest::queue_team(
-                        &tx, &settings, &policy, &digest, &team.name, &bounds, now,
-                    )?;
+                    let request = digest::Request {
+                        team: &team.name,
+                        bounds: &bounds,
+                        trigger: digest::Trigger::Schedule,
+                    };
+                    let q = digest::queue_team(&tx, &settings, &policy, &digest, &request, now)?;
                     queued += usize::from(matches!(q, digest::Queued::New(_)));
                 }
                 tx.commit()?;
@@ -347,6 +350,9 @@ impl Sender {
             let error = match result {
                 Ok(()) => {
                     sent += 1;
+                    // Said before it is recorded: a kill in between sends
+                    // it again, and this line tells that apart from a bug.
+                    info!(outbox_id = id, "Mail accepted by the server.");
                     let resumed = self
                         .store
                         .call(move |c| {

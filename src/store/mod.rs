@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_outbox_claims.sql"),
     include_str!("migrations/0013_mail_pause.sql"),
     include_str!("migrations/0014_sighting_counts.sql"),
+    include_str!("migrations/0015_store_info.sql"),
 ];
 
 /// Why a store operation failed.
@@ -284,6 +285,15 @@ pub fn heartbeat_age(conn: &Connection, now: i64) -> Result<Option<i64>, StoreEr
         .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
         .optional()?;
     Ok(at.map(|at| (now - at).max(0)))
+}
+
+/// When this database began watching (Unix seconds).
+pub fn created_at(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        conn.query_row("SELECT created_at FROM store_info WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Serializes stored Unix seconds as RFC 3339 (`2026-11-30T06:07:00+00:00`),
