@@ -79,7 +79,13 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
                     gather(c, &scope)
                 })
                 .await?;
-            let r = digest::render(&team, &bounds, &data);
+            let words = crate::delivery::words::of(
+                config
+                    .policy
+                    .team(&team)
+                    .map_or(crate::sentiment::Language::En, |t| t.language),
+            );
+            let r = digest::render(&team, words, &bounds, &data, db::now());
             out.push(if args.html {
                 r.html
             } else {

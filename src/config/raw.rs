@@ -152,6 +152,8 @@ pub struct RawTeam {
     /// Email addresses.
     #[serde(default)]
     pub recipients: Vec<Text>,
+    /// The language of its digests and alerts (`en`, `pt`).
+    pub language: Option<Text>,
 }
 
 /// `[[route]]`: a routing rule; every condition given must hold.

@@ -11,6 +11,7 @@ use super::validate::Checker;
 use super::Brand;
 use crate::pipeline::query::Query;
 use crate::sentiment::Label;
+use crate::sentiment::Language;
 use crate::triage::{Extremes, Route, Settings, SeverityRules, Team, DEFAULT_ALARM};
 
 impl Checker<'_> {
@@ -98,15 +99,28 @@ pub(super) fn policy(
                 }
             }
         }
+        let language = match &t.language {
+            None => Language::En,
+            Some(code) => Language::from_code(code.get_ref()).unwrap_or_else(|| {
+                let msg = format!(
+                    "{:?}: digests and alerts are written in \"en\" or \"pt\"",
+                    code.get_ref()
+                );
+                check.push(Some(code.span()), format!("{key}.language"), msg);
+                Language::En
+            }),
+        };
         teams.push(Team {
             name: name.to_string(),
             recipients,
+            language,
         });
     }
     if teams.is_empty() {
         teams.push(Team {
             name: "everyone".into(),
             recipients: Vec::new(),
+            language: Language::En,
         });
     }
     let known = |name: &str| teams.iter().any(|t| t.name == name);

@@ -7,8 +7,7 @@
 use chrono::{DateTime, Datelike, Duration as Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::render::{escape, plain, title_link};
-use crate::store::digest::{Counts, DigestData, Line};
+use super::render::plain;
 
 /// Which days a digest covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,162 +141,8 @@ impl Period {
     }
 }
 
-/// A digest's subject and both parts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    /// Subject line.
-    pub subject: String,
-    /// Plain text part.
-    pub text: String,
-    /// HTML part.
-    pub html: String,
-}
-
-const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
-const COLOURS: [&str; 3] = ["#c62828", "#9e9e9e", "#2e7d32"];
-
-fn change(now: u32, before: u32) -> String {
-    match now.cmp(&before) {
-        std::cmp::Ordering::Greater => format!("+{}", now - before),
-        std::cmp::Ordering::Less => format!("-{}", before - now),
-        std::cmp::Ordering::Equal => "±0".into(),
-    }
-}
-
-/// Renders a team's digest.
-pub fn render(team: &str, b: &Bounds, d: &DigestData) -> Rendered {
-    let label = b.label.as_str();
-    let total: u32 = d.brands.iter().map(|(_, c, _)| c.iter().sum::<u32>()).sum();
-    let subject = format!(
-        "[Vigia] Digest for {}, {label}: {total} mentions",
-        plain(team)
-    );
-    let mut text = format!("Vigia digest for {}, {label}\n\n", plain(team));
-    let mut html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif;color:#222;max-width:720px\">\
-         <h2 style=\"margin:0 0 4px\">Vigia digest for {}</h2><div style=\"color:#666\">{}</div>",
-        escape(team),
-        escape(label)
-    );
-    if total == 0 && d.open.is_empty() {
-        text.push_str("Nothing new in this period.\n");
-        html.push_str("<p>Nothing new in this period.</p></body></html>");
-        return Rendered {
-            subject,
-            text,
-            html,
-        };
-    }
-    html.push_str("<h3>Mentions by brand</h3><table cellpadding=\"4\" style=\"border-collapse:collapse\">\
-                   <tr><th align=\"left\">Brand</th><th>Negative</th><th>Neutral</th><th>Positive</th></tr>");
-    for (brand, now, before) in &d.brands {
-        text.push_str(&format!("{}:", plain(brand)));
-        html.push_str(&format!("<tr><td>{}</td>", escape(brand)));
-        for k in 0..3 {
-            let delta = change(now[k], before[k]);
-            text.push_str(&format!(" {} {} ({delta})", now[k], LABELS[k]));
-            html.push_str(&format!(
-                "<td align=\"center\" style=\"color:{}\">{} <span style=\"color:#888;font-size:12px\">({delta})</span></td>",
-                COLOURS[k], now[k]
-            ));
-        }
-        text.push('\n');
-        html.push_str("</tr>");
-    }
-    html.push_str(
-        "</table><div style=\"color:#888;font-size:12px\">Changes against the period before.</div>",
-    );
-    chart(&d.days, b.tz, &mut text, &mut html);
-    list("Most negative", &d.worst, &mut text, &mut html);
-    list("Most positive", &d.best, &mut text, &mut html);
-    if !d.subjects.is_empty() {
-        text.push_str("\nRecurring subjects:\n");
-        html.push_str("<h3>Recurring subjects</h3><ul>");
-        for t in &d.subjects {
-            let quote = t.examples.first().map(|(_, q, _)| q.as_str()).unwrap_or("");
-            text.push_str(&format!(
-                "  [{}] {} ({} mentions): \"{}\"\n",
-                t.state,
-                plain(&t.label),
-                t.count,
-                plain(quote)
-            ));
-            html.push_str(&format!(
-                "<li><b>{}</b> {} ({} mentions) <i>“{}”</i></li>",
-                escape(&t.state.to_uppercase()),
-                escape(&t.label),
-                t.count,
-                escape(quote)
-            ));
-        }
-        html.push_str("</ul>");
-    }
-    list("Still waiting for follow-up", &d.open, &mut text, &mut html);
-    html.push_str("</body></html>");
-    Rendered {
-        subject,
-        text,
-        html,
-    }
-}
-
-/// Mentions per day by sentiment: bars as table cells with widths.
-fn chart(days: &[(i64, Counts)], tz: Tz, text: &mut String, html: &mut String) {
-    let most = days
-        .iter()
-        .map(|(_, c)| c.iter().sum::<u32>())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    text.push_str("\nMentions per day (negative/neutral/positive):\n");
-    html.push_str("<h3>Mentions per day</h3><table cellpadding=\"0\" cellspacing=\"2\">");
-    for (start, c) in days {
-        let day = DateTime::from_timestamp(*start, 0)
-            .map(|t| t.with_timezone(&tz).format("%a %d").to_string())
-            .unwrap_or_default();
-        text.push_str(&format!("  {day}: {}/{}/{}\n", c[0], c[1], c[2]));
-        html.push_str(&format!("<tr><td style=\"font-size:12px;padding-right:8px\">{day}</td><td><table cellpadding=\"0\" cellspacing=\"0\"><tr>"));
-        for k in 0..3 {
-            let width = c[k] * 400 / most;
-            if width > 0 {
-                html.push_str(&format!(
-                    "<td width=\"{width}\" height=\"14\" bgcolor=\"{}\" style=\"background:{};width:{width}px\"></td>",
-                    COLOURS[k], COLOURS[k]
-                ));
-            }
-        }
-        html.push_str(&format!("<td style=\"font-size:12px;padding-left:6px;color:#666\">{}</td></tr></table></td></tr>", c.iter().sum::<u32>()));
-    }
-    html.push_str("</table>");
-}
-
-fn list(title: &str, lines: &[Line], text: &mut String, html: &mut String) {
-    if lines.is_empty() {
-        return;
-    }
-    text.push_str(&format!("\n{title}:\n"));
-    html.push_str(&format!("<h3>{title}</h3>"));
-    for l in lines {
-        text.push_str(&format!(
-            "  #{} {:+.2} {} ({})\n    \"{}\"\n    {}\n",
-            l.id,
-            l.sentiment,
-            plain(&l.title),
-            plain(&l.source),
-            plain(&l.snippet),
-            plain(l.url.as_deref().unwrap_or("(no link)"))
-        ));
-        let title = title_link(l.url.as_deref(), &l.title);
-        html.push_str(&format!(
-            "<div style=\"margin:0 0 10px\"><b>{title}</b> <span style=\"color:#666;font-size:12px\">#{} · {} · {:+.2}</span>\
-             <blockquote style=\"margin:2px 0 0 8px;color:#444\">{}</blockquote></div>",
-            l.id,
-            escape(&l.source),
-            l.sentiment,
-            escape(&l.snippet)
-        ));
-    }
-}
+mod view;
+pub use view::{render, Rendered};
 
 /// What queueing one team's digest did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,7 +244,12 @@ pub fn queue_team(
     if empty && !settings.send_empty {
         return Ok(Queued::Empty);
     }
-    let r = render(team, b, &data);
+    let words = crate::delivery::words::of(
+        policy
+            .team(team)
+            .map_or(crate::sentiment::Language::En, |t| t.language),
+    );
+    let r = render(team, words, b, &data, now);
     let safe: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
     let mut builder = lettre::Message::builder()
         .from(from.clone())

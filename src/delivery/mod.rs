@@ -16,6 +16,7 @@ pub mod sender;
 pub mod spikes;
 mod transport;
 pub mod watch;
+pub mod words;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! inert text, a line break in a title never reaches a header.
 
 use lettre::message::{Mailbox, MultiPart};
+
+use super::words::{fill, Words};
 use lettre::Message;
 
 /// Text from outside, safe in HTML text and in quoted attribute values.
@@ -82,24 +84,34 @@ pub struct Heading {
     pub subject: String,
     /// The first line of both parts (escaped here).
     pub title: String,
+    /// The fixed words of the mail's language.
+    pub words: &'static Words,
 }
 
 impl Heading {
-    /// The heading of a team's alert: the worst severity, and the title
-    /// when there is one mention.
-    pub fn team(team: &str, items: &[AlertItem]) -> Heading {
+    /// The heading of `team`'s alert about `items`, in `words`' language.
+    pub fn team(team: &str, items: &[AlertItem], words: &'static Words) -> Heading {
         let worst = if items.iter().any(|i| i.severity == "critical") {
-            "CRITICAL"
+            words.alert_critical
         } else {
-            "Urgent"
+            words.alert_urgent
+        };
+        let many = |n: usize| {
+            let template = if n == 1 {
+                words.alert_one
+            } else {
+                words.alert_many
+            };
+            fill(template, &[("n", &n.to_string()), ("team", team)])
         };
         let subject = match items {
             [one] => format!("[Vigia] {worst}: {}", one.title),
-            many => format!("[Vigia] {worst}: {} mentions for {team}", many.len()),
+            items => format!("[Vigia] {worst}: {}", many(items.len())),
         };
         Heading {
             subject,
-            title: format!("{worst} mentions for {team}"),
+            title: format!("{worst}: {}", many(items.len())),
+            words,
         }
     }
 }
@@ -112,6 +124,7 @@ pub fn alert(
     items: &[AlertItem],
     message_id: &str,
 ) -> Result<Message, lettre::error::Error> {
+    let words = heading.words;
     let mut text = format!("{}:\n\n", plain(&heading.title));
     let mut html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif;color:#222\">\
@@ -126,16 +139,23 @@ pub fn alert(
         let subject = i
             .subject
             .as_ref()
-            .map(|(label, n)| format!("subject \"{}\" ({n} in the window)", plain(label)))
+            .map(|(label, n)| {
+                fill(
+                    words.subject_in_window,
+                    &[("label", &plain(label)), ("n", &n.to_string())],
+                )
+            })
             .unwrap_or_default();
+        let severity = words.severity(&i.severity);
+        let sentiment = words.sentiment_word;
         text.push_str(&format!(
-            "#{} [{}] {} ({}, sentiment {score})\n  \"{}\"\n  {}\n  source: {}  {subject}\n\n",
+            "#{} [{severity}] {} ({}, {sentiment} {score})\n  \"{}\"\n  {}\n  {}: {}  {subject}\n\n",
             i.id,
-            i.severity,
             plain(&i.title),
             plain(&i.brand),
             plain(&i.snippet),
-            plain(i.url.as_deref().unwrap_or("(no link)")),
+            plain(i.url.as_deref().unwrap_or(words.no_link)),
+            words.source,
             plain(&i.source),
         ));
         let color = if i.severity == "critical" {
@@ -146,11 +166,11 @@ pub fn alert(
         let title = title_link(i.url.as_deref(), &i.title);
         html.push_str(&format!(
             "<div style=\"border-left:4px solid {color};padding:4px 12px;margin:0 0 16px\">\
-             <div style=\"font-size:12px;color:{color};text-transform:uppercase\">{} · {} · sentiment {score}</div>\
+             <div style=\"font-size:12px;color:{color};text-transform:uppercase\">{} · {} · {sentiment} {score}</div>\
              <div style=\"font-size:16px;font-weight:bold;margin:2px 0\">{title}</div>\
              <blockquote style=\"margin:4px 0;color:#444\">{}</blockquote>\
              <div style=\"font-size:12px;color:#666\">#{} · {} {}</div></div>",
-            escape(&i.severity),
+            escape(severity),
             escape(&i.brand),
             escape(&i.snippet),
             i.id,
@@ -158,11 +178,11 @@ pub fn alert(
             escape(&subject),
         ));
     }
-    text.push_str("Follow up: vigia mentions ack ID, resolve ID or ignore ID.\n");
-    html.push_str(
-        "<p style=\"font-size:12px;color:#666\">Follow up with <code>vigia mentions ack ID</code>, \
-         <code>resolve ID</code> or <code>ignore ID</code>.</p></body></html>",
-    );
+    text.push_str(&format!("{}\n", words.follow_up));
+    html.push_str(&format!(
+        "<p style=\"font-size:12px;color:#666\">{}</p></body></html>",
+        escape(words.follow_up)
+    ));
     let mut builder = Message::builder()
         .from(from.clone())
         .subject(plain(&heading.subject))

@@ -88,6 +88,7 @@ pub fn detect(
                 "Negative spike: {} negative mentions of {brand} in the last {minutes} minutes; usually {:.1} (p = {:.1e})",
                 verdict.count, verdict.expected, verdict.p
             ),
+            words: &crate::delivery::words::EN,
         };
         let tag = format!("spike.{id}");
         let outbox_id = queue_mail(

@@ -28,6 +28,12 @@ pub struct Line {
     pub source: String,
     /// Compound score.
     pub sentiment: f64,
+    /// Its label (`negative`, `neutral`, `positive`).
+    pub sentiment_label: Option<String>,
+    /// Severity (`info` … `critical`).
+    pub severity: String,
+    /// Follow-up status (`routed`, `acknowledged`, …).
+    pub status: String,
     /// When first seen.
     pub first_seen_at: i64,
 }
@@ -35,10 +41,17 @@ pub struct Line {
 /// Everything one digest shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigestData {
+    /// Urgent and critical mentions routed to the team and still open,
+    /// most severe and oldest first: what needs doing.
+    pub action: Vec<Line>,
     /// Counts per brand: (brand, this period, the period before).
     pub brands: Vec<(String, Counts, Counts)>,
-    /// Counts per day of the chart (start of day, counts), oldest first.
+    /// Counts per day of the chart (start of day, counts), oldest first,
+    /// by publication date (first seen when a mention has none).
     pub days: Vec<(i64, Counts)>,
+    /// Mentions first seen in the period but published before the chart's
+    /// first day (a new source's backlog).
+    pub earlier: Counts,
     /// The most negative mentions of the period.
     pub worst: Vec<Line>,
     /// The most positive.
@@ -70,16 +83,25 @@ pub struct Scope<'a> {
     pub open_after: i64,
 }
 
+/// Where a sentiment label is counted in [`Counts`].
+fn slot(label: Option<&str>) -> usize {
+    match label {
+        Some("negative") => 0,
+        Some("positive") => 2,
+        _ => 1,
+    }
+}
+
 const TEAM: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
                     WHERE t.mention_id = m.id AND t.team = ?1))";
 
 /// Gathers a digest's data.
 pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError> {
     let length = s.to - s.from;
-    let counts = |from: i64, to: i64| -> Result<Vec<(String, Counts)>, StoreError> {
+    let counts = |time: &str, from: i64, to: i64| -> Result<Vec<(String, Counts)>, StoreError> {
         let sql = format!(
             "SELECT m.brand, m.sentiment_label, COUNT(*) FROM mentions m
-             WHERE {TEAM} AND m.first_seen_at >= ?2 AND m.first_seen_at < ?3
+             WHERE {TEAM} AND {time} >= ?2 AND {time} < ?3
              GROUP BY m.brand, m.sentiment_label ORDER BY m.brand"
         );
         let mut out: Vec<(String, Counts)> = Vec::new();
@@ -93,11 +115,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
         })?;
         for row in rows {
             let (brand, label, n) = row?;
-            let slot = match label.as_deref() {
-                Some("negative") => 0,
-                Some("positive") => 2,
-                _ => 1,
-            };
+            let slot = slot(label.as_deref());
             match out.iter_mut().find(|(b, _)| *b == brand) {
                 Some((_, c)) => c[slot] += n,
                 None => {
@@ -109,8 +127,10 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
         }
         Ok(out)
     };
-    let now = counts(s.from, s.to)?;
-    let before = counts(s.from - length, s.from)?;
+    const SEEN: &str = "m.first_seen_at";
+    const PUBLISHED: &str = "COALESCE(m.published_at, m.first_seen_at)";
+    let now = counts(SEEN, s.from, s.to)?;
+    let before = counts(SEEN, s.from - length, s.from)?;
     let mut brands: Vec<(String, Counts, Counts)> = now
         .iter()
         .map(|(b, c)| {
@@ -128,19 +148,45 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
     }
     let mut days = Vec::new();
     for &start in s.day_starts {
-        let total = counts(start, start + 86_400)?
+        let total = counts(PUBLISHED, start, start + 86_400)?
             .into_iter()
             .fold([0; 3], |acc, (_, c)| {
                 [acc[0] + c[0], acc[1] + c[1], acc[2] + c[2]]
             });
         days.push((start, total));
     }
-    let lines = |order: &str, filter: &str, from: i64, to: i64| -> Result<Vec<Line>, StoreError> {
+    let earlier = match s.day_starts.first() {
+        Some(&first) => {
+            let sql = format!(
+                "SELECT m.sentiment_label, COUNT(*) FROM mentions m
+                 WHERE {TEAM} AND m.first_seen_at >= ?2 AND m.first_seen_at < ?3
+                   AND {PUBLISHED} < ?4 GROUP BY m.sentiment_label"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![s.team, s.from, s.to, first], |r| {
+                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, u32>(1)?))
+            })?;
+            let mut c = [0; 3];
+            for row in rows {
+                let (label, n) = row?;
+                c[slot(label.as_deref())] += n;
+            }
+            c
+        }
+        None => [0; 3],
+    };
+    let lines = |order: &str,
+                 filter: &str,
+                 from: i64,
+                 to: i64,
+                 limit: u32|
+     -> Result<Vec<Line>, StoreError> {
         let sql = format!(
-            "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.source_id, m.sentiment, m.first_seen_at
+            "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.source_id, m.sentiment,
+                    m.sentiment_label, m.severity, m.status, m.first_seen_at
              FROM mentions m WHERE {TEAM} AND m.first_seen_at >= ?2 AND m.first_seen_at < ?3
                AND m.sentiment IS NOT NULL AND {filter}
-             ORDER BY {order} LIMIT 5"
+             ORDER BY {order} LIMIT {limit}"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![s.team, from, to], |r| {
@@ -152,37 +198,55 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
                 snippet: r.get(4)?,
                 source: r.get(5)?,
                 sentiment: r.get(6)?,
-                first_seen_at: r.get(7)?,
+                sentiment_label: r.get(7)?,
+                severity: r.get(8)?,
+                status: r.get(9)?,
+                first_seen_at: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
+    const OPEN: &str = "m.status IN ('new', 'routed', 'acknowledged')";
+    let action = lines(
+        "CASE m.severity WHEN 'critical' THEN 0 ELSE 1 END, m.first_seen_at, m.id",
+        &format!("{OPEN} AND m.severity IN ('urgent', 'critical')"),
+        0,
+        s.to,
+        10,
+    )?;
     let worst = lines(
         "m.sentiment, m.id",
         "m.sentiment_label = 'negative'",
         s.from,
         s.to,
+        5,
     )?;
     let best = lines(
         "m.sentiment DESC, m.id",
         "m.sentiment_label = 'positive'",
         s.from,
         s.to,
+        5,
     )?;
+    // What needs action is listed once, above.
     let open = lines(
         "m.first_seen_at, m.id",
-        "m.status IN ('new', 'routed', 'acknowledged')",
+        &format!("{OPEN} AND m.severity NOT IN ('urgent', 'critical')"),
         0,
         s.to - s.open_after,
+        5,
     )?;
+    // Only the subjects of the brands this team hears about.
     let subjects = topics(conn, None, s.to - s.subject_window, s.act_at, 1)?
         .into_iter()
-        .filter(|t| t.count > 1)
+        .filter(|t| t.count > 1 && brands.iter().any(|(b, _, _)| *b == t.brand))
         .take(5)
         .collect();
     Ok(DigestData {
+        action,
         brands,
         days,
+        earlier,
         worst,
         best,
         subjects,

@@ -78,6 +78,7 @@ impl Default for Policy {
         let team = Team {
             name: "everyone".into(),
             recipients: Vec::new(),
+            language: crate::sentiment::Language::En,
         };
         Policy::new(Settings {
             default_team: team.name.clone(),

@@ -16,6 +16,8 @@ pub struct Team {
     pub name: String,
     /// Email addresses.
     pub recipients: Vec<String>,
+    /// The language its digests and alerts are written in.
+    pub language: crate::sentiment::Language,
 }
 
 /// One routing rule.

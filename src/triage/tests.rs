@@ -6,6 +6,7 @@ use crate::sentiment::{Label, Language, Polarity, Sentiment};
 
 fn team(name: &str) -> Team {
     Team {
+        language: crate::sentiment::Language::En,
         name: name.into(),
         recipients: vec![format!("{name}@example.com")],
     }

@@ -382,3 +382,64 @@ fn tls_modes_verify_the_server_and_deliver() {
         );
     }
 }
+
+/// A team that reads Portuguese gets its alert and its digest in
+/// Portuguese, the digest opening with what needs action.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_portuguese_team_reads_its_alert_and_digest_in_portuguese() {
+    let feeds = FeedServer::start().await;
+    feeds.set("/forum.xml", Reply::Feed(HOSTILE_FEED.as_bytes().to_vec()));
+    let smtp_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut smtp = SmtpServer::reserve(smtp_dir.path());
+    smtp.start();
+    let config = mail_config(smtp.port).replace(
+        "recipients = [\"cs@lumora.example\", \"Ana <ana@lumora.example>\"]",
+        "recipients = [\"cs@lumora.example\"]\nlanguage = \"pt\"",
+    );
+    let setup = setup_with(&[("forum", feeds.url("/forum.xml"))], &config);
+    assert!(setup.vigia(&["poll", "--once"]).status.success());
+    let alert = smtp
+        .received()
+        .iter()
+        .filter_map(|raw| mail_parser::MessageParser::default().parse(raw))
+        .map(|m| m.body_text(0).unwrap_or_default().into_owned())
+        .next()
+        .unwrap_or_default();
+    assert!(
+        alert.starts_with("CRÍTICO: 1 menção para customer-service:"),
+        "{alert}"
+    );
+    assert!(
+        alert.contains("[crítica]") && alert.contains("fonte: forum"),
+        "{alert}"
+    );
+    assert!(
+        alert.contains("Acompanhe: vigia mentions ack ID"),
+        "{alert}"
+    );
+
+    let dry = setup.vigia(&["digest", "--period", "today", "--dry-run"]);
+    let text = stdout(&dry);
+    assert!(
+        text.starts_with("Subject: [Vigia] Resumo para customer-service, "),
+        "{text}"
+    );
+    let action = text
+        .split("Precisa de ação:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no action block: {text}"));
+    assert!(
+        action.contains("[crítica · encaminhada · negativa -0.")
+            && action.contains("aberta há 0 h]"),
+        "{text}"
+    );
+    assert!(
+        text.find("Precisa de ação") < text.find("Menções por marca"),
+        "what needs doing comes first: {text}"
+    );
+    assert!(
+        text.contains("Menções por dia pela data de publicação"),
+        "{text}"
+    );
+    assert!(!text.contains("Most negative"), "{text}");
+}

@@ -1,0 +1,250 @@
+//! Every fixed word of digests and alerts, in each team's language
+//! (`[[team]] language`): English and Portuguese.
+
+use crate::sentiment::Language;
+
+/// The fixed words of one language.
+#[derive(Debug, PartialEq)]
+pub struct Words {
+    /// "Vigia digest for {team}".
+    pub digest_for: &'static str,
+    /// Subject: "[Vigia] Digest for {team}, {period}: {n} mentions".
+    pub digest_subject: &'static str,
+    /// "mentions" after a count.
+    pub mentions: &'static str,
+    /// "Nothing new in this period."
+    pub nothing_new: &'static str,
+    /// Heading of the open urgent and critical mentions.
+    pub needs_action: &'static str,
+    /// "Mentions by brand".
+    pub by_brand: &'static str,
+    /// "Brand".
+    pub brand: &'static str,
+    /// Negative, neutral, positive as column headings.
+    pub columns: [&'static str; 3],
+    /// Negative, neutral, positive after a count.
+    pub counted: [&'static str; 3],
+    /// Negative, neutral, positive for one mention.
+    pub sentiment: [&'static str; 3],
+    /// "Changes against the period before."
+    pub changes: &'static str,
+    /// "Mentions per day".
+    pub per_day: &'static str,
+    /// Note on what dates the chart counts by.
+    pub per_day_note: &'static str,
+    /// "{n} more published before these days".
+    pub published_earlier: &'static str,
+    /// Weekday abbreviations, Monday first.
+    pub weekdays: [&'static str; 7],
+    /// "Most negative".
+    pub most_negative: &'static str,
+    /// "Most positive".
+    pub most_positive: &'static str,
+    /// "Recurring subjects".
+    pub subjects: &'static str,
+    /// Subject states: act, watch.
+    pub act: &'static str,
+    /// See `act`.
+    pub watch: &'static str,
+    /// "Still waiting for follow-up".
+    pub waiting: &'static str,
+    /// "(no link)".
+    pub no_link: &'static str,
+    /// "open" before an age.
+    pub open_for: &'static str,
+    /// Severity names: info, notable, urgent, critical.
+    pub severities: [&'static str; 4],
+    /// Status names: new, routed, acknowledged, resolved, ignored.
+    pub statuses: [&'static str; 5],
+    /// Alert headings: "{worst} mentions for {team}" with worst critical
+    /// or urgent.
+    pub alert_critical: &'static str,
+    /// See `alert_critical`.
+    pub alert_urgent: &'static str,
+    /// Subject of an alert with several mentions: "{n} mentions for {team}".
+    pub alert_many: &'static str,
+    /// The same for one mention.
+    pub alert_one: &'static str,
+    /// "sentiment".
+    pub sentiment_word: &'static str,
+    /// "subject {label} ({n} in the window)".
+    pub subject_in_window: &'static str,
+    /// "source".
+    pub source: &'static str,
+    /// How to follow up, plain text.
+    pub follow_up: &'static str,
+}
+
+/// English.
+pub const EN: Words = Words {
+    digest_for: "Vigia digest for {team}",
+    digest_subject: "[Vigia] Digest for {team}, {period}: {n} mentions",
+    mentions: "mentions",
+    nothing_new: "Nothing new in this period.",
+    needs_action: "Needs action",
+    by_brand: "Mentions by brand",
+    brand: "Brand",
+    columns: ["Negative", "Neutral", "Positive"],
+    counted: ["negative", "neutral", "positive"],
+    sentiment: ["negative", "neutral", "positive"],
+    changes: "Changes against the period before.",
+    per_day: "Mentions per day",
+    per_day_note: "by publication date (negative/neutral/positive)",
+    published_earlier: "and {n} published before these days",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    most_negative: "Most negative",
+    most_positive: "Most positive",
+    subjects: "Recurring subjects",
+    act: "act",
+    watch: "watch",
+    waiting: "Still waiting for follow-up",
+    no_link: "(no link)",
+    open_for: "open",
+    severities: ["info", "notable", "urgent", "critical"],
+    statuses: ["new", "routed", "acknowledged", "resolved", "ignored"],
+    alert_critical: "CRITICAL",
+    alert_urgent: "Urgent",
+    alert_many: "{n} mentions for {team}",
+    alert_one: "1 mention for {team}",
+    sentiment_word: "sentiment",
+    subject_in_window: "subject \"{label}\" ({n} in the window)",
+    source: "source",
+    follow_up: "Follow up: vigia mentions ack ID, resolve ID or ignore ID.",
+};
+
+/// Portuguese.
+pub const PT: Words = Words {
+    digest_for: "Resumo do Vigia para {team}",
+    digest_subject: "[Vigia] Resumo para {team}, {period}: {n} menções",
+    mentions: "menções",
+    nothing_new: "Nada de novo neste período.",
+    needs_action: "Precisa de ação",
+    by_brand: "Menções por marca",
+    brand: "Marca",
+    columns: ["Negativas", "Neutras", "Positivas"],
+    counted: ["negativas", "neutras", "positivas"],
+    sentiment: ["negativa", "neutra", "positiva"],
+    changes: "Variação em relação ao período anterior.",
+    per_day: "Menções por dia",
+    per_day_note: "pela data de publicação (negativas/neutras/positivas)",
+    published_earlier: "e {n} publicadas antes destes dias",
+    weekdays: ["seg", "ter", "qua", "qui", "sex", "sáb", "dom"],
+    most_negative: "Mais negativas",
+    most_positive: "Mais positivas",
+    subjects: "Assuntos recorrentes",
+    act: "agir",
+    watch: "observar",
+    waiting: "Ainda aguardando acompanhamento",
+    no_link: "(sem link)",
+    open_for: "aberta há",
+    severities: ["informativa", "notável", "urgente", "crítica"],
+    statuses: [
+        "nova",
+        "encaminhada",
+        "reconhecida",
+        "resolvida",
+        "ignorada",
+    ],
+    alert_critical: "CRÍTICO",
+    alert_urgent: "Urgente",
+    alert_many: "{n} menções para {team}",
+    alert_one: "1 menção para {team}",
+    sentiment_word: "sentimento",
+    subject_in_window: "assunto \"{label}\" ({n} na janela)",
+    source: "fonte",
+    follow_up: "Acompanhe: vigia mentions ack ID, resolve ID ou ignore ID.",
+};
+
+/// The words of `language`.
+pub fn of(language: Language) -> &'static Words {
+    match language {
+        Language::En => &EN,
+        Language::Pt => &PT,
+    }
+}
+
+impl Words {
+    /// A severity's name (`urgent`) in this language.
+    pub fn severity(&self, name: &str) -> &'static str {
+        ["info", "notable", "urgent", "critical"]
+            .iter()
+            .position(|s| *s == name)
+            .map_or(self.severities[0], |i| self.severities[i])
+    }
+
+    /// A status's name (`routed`) in this language.
+    pub fn status(&self, name: &str) -> &'static str {
+        ["new", "routed", "acknowledged", "resolved", "ignored"]
+            .iter()
+            .position(|s| *s == name)
+            .map_or(self.statuses[0], |i| self.statuses[i])
+    }
+
+    /// A sentiment label (`negative`) in this language.
+    pub fn sentiment_label(&self, label: Option<&str>) -> &'static str {
+        match label {
+            Some("negative") => self.sentiment[0],
+            Some("positive") => self.sentiment[2],
+            _ => self.sentiment[1],
+        }
+    }
+
+    /// An age in whole days, or hours under a day: `3 d`, `5 h`.
+    pub fn age(&self, secs: i64) -> String {
+        let secs = secs.max(0);
+        if secs >= 86_400 {
+            format!("{} d", secs / 86_400)
+        } else {
+            format!("{} h", secs / 3_600)
+        }
+    }
+}
+
+/// `template` with `{name}` replaced by each value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_has_both_languages() {
+        assert_eq!(
+            fill(
+                PT.digest_subject,
+                &[("team", "sac"), ("period", "2026-11-30"), ("n", "3")]
+            ),
+            "[Vigia] Resumo para sac, 2026-11-30: 3 menções"
+        );
+        assert_eq!(PT.severity("critical"), "crítica");
+        assert_eq!(EN.status("acknowledged"), "acknowledged");
+        assert_eq!(PT.status("routed"), "encaminhada");
+        assert_eq!(PT.sentiment_label(Some("negative")), "negativa");
+        assert_eq!(EN.age(3 * 86_400 + 5), "3 d");
+        assert_eq!(EN.age(7_300), "2 h");
+        // The same placeholders in both languages.
+        for (en, pt) in [
+            (EN.digest_for, PT.digest_for),
+            (EN.digest_subject, PT.digest_subject),
+            (EN.alert_many, PT.alert_many),
+            (EN.alert_one, PT.alert_one),
+            (EN.published_earlier, PT.published_earlier),
+            (EN.subject_in_window, PT.subject_in_window),
+        ] {
+            let names = |t: &str| -> Vec<String> {
+                t.split('{')
+                    .skip(1)
+                    .filter_map(|p| p.split('}').next())
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(names(en), names(pt), "{en} / {pt}");
+        }
+    }
+}
