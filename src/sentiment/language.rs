@@ -7,10 +7,11 @@ use serde::Serialize;
 use whatlang::{Detector, Lang};
 
 /// A language with a scorer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
-    /// English: VADER 3.3.2, exact.
+    /// English: VADER 3.3.2, exact (the default).
+    #[default]
     En,
     /// Portuguese: VADER's rules over repaired LeIA.
     Pt,

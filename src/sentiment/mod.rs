@@ -34,12 +34,13 @@ pub struct Polarity {
 }
 
 /// Negative, neutral or positive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     /// Compound at or below the negative threshold.
     Negative,
     /// Between the thresholds.
+    #[default]
     Neutral,
     /// Compound at or above the positive threshold.
     Positive,

@@ -217,10 +217,14 @@ fn place(
         let (id, json) = row?;
         candidates.push((id, profile(&json)?));
     }
-    let best = best_subject(&a.features, candidates.iter().map(|(id, p)| (*id, p)));
+    let best = best_subject(
+        &a.features,
+        a.tone,
+        candidates.iter().map(|(id, p)| (*id, p)),
+    );
     match best.and_then(|id| candidates.into_iter().find(|(c, _)| *c == id)) {
         Some((id, mut profile)) => {
-            profile.add(&a.features);
+            profile.add(&a.features, a.tone);
             conn.prepare_cached(
                 "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
             )?
@@ -232,7 +236,11 @@ fn place(
                 "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
                  VALUES (?1, ?2, ?3, ?3)",
             )?
-            .execute(params![brand, to_json(&Profile::of(&a.features))?, now])?;
+            .execute(params![
+                brand,
+                to_json(&Profile::of(&a.features, a.tone, a.language))?,
+                now
+            ])?;
             Ok(conn.last_insert_rowid())
         }
     }

@@ -49,6 +49,10 @@ pub struct Assessment {
     pub alarms: Vec<String>,
     /// What it is about.
     pub features: Vec<Feature>,
+    /// Complaint, praise or neither: subjects keep them apart.
+    pub tone: crate::sentiment::Label,
+    /// Its language, which a new subject's label is written in.
+    pub language: crate::sentiment::Language,
     /// The source's weight.
     pub weight: f64,
 }
@@ -160,6 +164,8 @@ impl Policy {
             teams,
             alarms,
             features,
+            tone: subjects::tone(facts.sentiment.polarity.compound),
+            language: facts.sentiment.language,
             weight: self.weight(facts.source_id),
         }
     }

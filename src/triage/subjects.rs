@@ -18,7 +18,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::fold::fold;
-use crate::sentiment::Language;
+use crate::sentiment::{Label, Language};
 
 /// Overlap a mention needs with a subject's core to join it.
 pub const JOIN_WEIGHT: u32 = 3;
@@ -45,6 +45,8 @@ pub struct Extractor {
     stop: HashSet<String>,
     /// Per language: a word or its stem in that language → (concept, weight).
     concepts: [HashMap<String, (String, u32)>; 2],
+    /// Concept key (`#refund`) → weight.
+    weights: HashMap<String, u32>,
     stemmers: [Stemmer; 2],
 }
 
@@ -84,6 +86,7 @@ impl Extractor {
             Stemmer::create(Algorithm::Portuguese),
         ];
         let mut maps: [HashMap<String, (String, u32)>; 2] = Default::default();
+        let mut weights = HashMap::new();
         for line in content(concepts) {
             let mut fields = line.split('\t');
             let (Some(concept), Some(weight), Some(words)) =
@@ -92,6 +95,7 @@ impl Extractor {
                 continue;
             };
             let value = (format!("#{concept}"), weight.trim().parse().unwrap_or(2));
+            weights.insert(value.0.clone(), value.1);
             for word in words.split_whitespace().map(fold) {
                 // Each language's map holds its own stems, so that English
                 // "processing" and Portuguese "processo" stay apart; the
@@ -109,8 +113,14 @@ impl Extractor {
                 .map(fold)
                 .collect(),
             concepts: maps,
+            weights,
             stemmers,
         }
+    }
+
+    /// The weight of concept `key` (`#refund`); plain words weigh 1.
+    pub fn weight(&self, key: &str) -> u32 {
+        self.weights.get(key).copied().unwrap_or(1)
     }
 
     /// The features of `text` in `language`, leaving out `exclude` (the
@@ -121,10 +131,11 @@ impl Extractor {
             &self.stemmers[slot(language)],
             &self.concepts[slot(language)],
         );
-        let folded = fold(text);
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for word in folded.split(|c: char| !c.is_alphanumeric()) {
+        for raw in text.split(|c: char| !c.is_alphanumeric()) {
+            let folded = fold(raw);
+            let word = folded.as_str();
             if word.chars().count() < MIN_LETTERS
                 || word.chars().all(|c| c.is_ascii_digit())
                 || self.stop.contains(word)
@@ -139,9 +150,10 @@ impl Extractor {
                     word: concept[1..].to_string(),
                     weight: *weight,
                 },
+                // Shown as written (accents kept), in lower case.
                 None => Feature {
                     key: stem.into_owned(),
-                    word: word.to_string(),
+                    word: raw.to_lowercase(),
                     weight: 1,
                 },
             };
@@ -157,26 +169,67 @@ impl Extractor {
 }
 
 /// What a subject's mentions are about: how many mentions have each
-/// feature.
+/// feature, and how many were complaints and how many praise.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     /// Mentions in the subject.
     pub members: u32,
     /// Feature key → (mentions having it, word to show).
     pub features: BTreeMap<String, (u32, String)>,
+    /// Members scored negative.
+    #[serde(default)]
+    pub negative: u32,
+    /// Members scored positive.
+    #[serde(default)]
+    pub positive: u32,
+    /// The language of its first mention (`en`, `pt`), for its label.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
+/// How clearly a mention must lean to count as a complaint or as praise
+/// for its subject: a lexicon's mild leanings ("prometeu", "venceu") must
+/// not split one subject in two.
+const CLEAR_TONE: f64 = 0.5;
+
+/// A mention's tone for subjects: negative or positive only when its
+/// compound is clearly so.
+pub fn tone(compound: f64) -> Label {
+    if compound <= -CLEAR_TONE {
+        Label::Negative
+    } else if compound >= CLEAR_TONE {
+        Label::Positive
+    } else {
+        Label::Neutral
+    }
+}
+
+/// The concept of praise (`data/concepts.tsv`).
+const PRAISE: &str = "#praise";
+
+/// Weight of a concept that makes a subject on its own: a problem (refund,
+/// crash) or an event (a funding round).
+const CORE_WEIGHT: u32 = 3;
+
 impl Profile {
-    /// A subject's profile with its first mention.
-    pub fn of(features: &[Feature]) -> Profile {
-        let mut profile = Profile::default();
-        profile.add(features);
+    /// A subject's profile with its first mention, in `language`.
+    pub fn of(features: &[Feature], tone: Label, language: Language) -> Profile {
+        let mut profile = Profile {
+            language: Some(language.code().to_string()),
+            ..Profile::default()
+        };
+        profile.add(features, tone);
         profile
     }
 
-    /// Adds a mention's features.
-    pub fn add(&mut self, features: &[Feature]) {
+    /// Adds a mention's features and tone.
+    pub fn add(&mut self, features: &[Feature], tone: Label) {
         self.members += 1;
+        match tone {
+            Label::Negative => self.negative += 1,
+            Label::Positive => self.positive += 1,
+            Label::Neutral => {}
+        }
         for f in features {
             self.features
                 .entry(f.key.clone())
@@ -185,53 +238,184 @@ impl Profile {
         }
     }
 
-    /// How much `features` overlap the core of this subject: the features
-    /// at least a third of its mentions share (all of them while it is
-    /// small), so that one long mention does not pull unrelated ones in.
+    /// Whether feature `key` is in the subject's core: a concept shared by
+    /// at least a third of its mentions, a plain word by half (all of them
+    /// while it is small), so that one long mention does not pull
+    /// unrelated ones in.
+    fn core(&self, key: &str) -> bool {
+        let share = if key.starts_with('#') { 3 } else { 2 };
+        self.features
+            .get(key)
+            .is_some_and(|(count, _)| count * share >= self.members)
+    }
+
+    /// How much `features` overlap the core of this subject.
     pub fn overlap(&self, features: &[Feature]) -> u32 {
         features
             .iter()
-            .filter(|f| {
-                self.features
-                    .get(&f.key)
-                    .is_some_and(|(count, _)| count * 3 >= self.members)
-            })
+            .filter(|f| self.core(&f.key))
             .map(|f| f.weight)
             .sum()
     }
 
-    /// A short name: the three most shared features, concepts first on ties.
+    /// Whether a mention with `features` and `tone` may join: it is about
+    /// the same thing (a problem or event concept in common when either
+    /// has one, else enough overlap), and it is not praise joining
+    /// complaints or a complaint joining praise.
+    pub fn admits(&self, features: &[Feature], tone: Label) -> bool {
+        let opposed = match tone {
+            Label::Positive => self.negative > self.positive,
+            Label::Negative => self.positive > self.negative,
+            Label::Neutral => false,
+        };
+        // Praise ("chegou antes do prazo, parabéns") is its own subject,
+        // never one more mention of the complaint it sounds like.
+        let praise = features.iter().any(|f| f.key == PRAISE) && tone != Label::Negative;
+        if opposed || praise != self.core(PRAISE) {
+            return false;
+        }
+        let strong = |f: &&Feature| f.weight >= CORE_WEIGHT;
+        let mine: Vec<&Feature> = features.iter().filter(strong).collect();
+        // A subject about a problem (most of its mentions, two at least,
+        // name it) takes only mentions that name that problem too.
+        let mut theirs = self.features.iter().filter(|(key, (count, _))| {
+            key.starts_with('#')
+                && *count >= 2
+                && *count * 2 > self.members
+                && self.weight_of(key) >= CORE_WEIGHT
+        });
+        let named = |key: &String| features.iter().any(|f| f.key == *key);
+        let mut any = false;
+        for (key, _) in theirs.by_ref() {
+            any = true;
+            if !named(key) {
+                return false;
+            }
+        }
+        if !mine.is_empty() || any {
+            return mine.iter().any(|f| self.core(&f.key));
+        }
+        self.overlap(features) >= JOIN_WEIGHT
+    }
+
+    /// The weight a concept key has (plain words weigh 1).
+    fn weight_of(&self, key: &str) -> u32 {
+        Extractor::standard().weight(key)
+    }
+
+    /// A short name, as a person would write it in the subject's language:
+    /// its problem and what it is about ("app crash", "atraso na
+    /// entrega", "lâmpada: defeito"), from the concepts and words most of
+    /// its mentions share.
     pub fn label(&self) -> String {
-        let mut ranked: Vec<(&String, &(u32, String))> = self.features.iter().collect();
+        let portuguese = self.language.as_deref() == Some("pt");
+        let extractor = Extractor::standard();
+        let mut ranked: Vec<(&String, &(u32, String))> = self
+            .features
+            .iter()
+            .filter(|(key, (count, _))| key.starts_with('#') || count * 2 >= self.members)
+            .collect();
         ranked.sort_by(|a, b| {
             b.1 .0
                 .cmp(&a.1 .0)
-                .then_with(|| b.0.starts_with('#').cmp(&a.0.starts_with('#')))
+                .then_with(|| extractor.weight(b.0).cmp(&extractor.weight(a.0)))
                 .then_with(|| a.0.cmp(b.0))
         });
-        let words: Vec<&str> = ranked
+        let name = |key: &str, word: &str| -> String {
+            concept_name(key, portuguese).map_or_else(|| word.to_string(), str::to_string)
+        };
+        // Praise names itself first: "praise: delivery", "elogio: preço".
+        let praise = self.core(PRAISE).then_some(PRAISE);
+        let problem = ranked
             .iter()
-            .take(3)
-            .map(|(_, (_, w))| w.as_str())
-            .collect();
-        if words.is_empty() {
-            "(no subject words)".to_string()
-        } else {
-            words.join(" · ")
+            .find(|(key, _)| extractor.weight(key) >= CORE_WEIGHT && key.as_str() != PRAISE)
+            .filter(|_| praise.is_none());
+        let about = ranked.iter().find(|(key, _)| {
+            Some(key) != problem.map(|p| &p.0)
+                && key.as_str() != PRAISE
+                && (praise.is_some() || extractor.weight(key) < CORE_WEIGHT)
+        });
+        if let Some(key) = praise {
+            let first = name(key, "");
+            return match about {
+                Some((a, (_, aw))) => format!("{first}: {}", name(a, aw)),
+                None => first,
+            };
+        }
+        match (problem, about) {
+            (Some((p, (_, pw))), Some((a, (_, aw)))) => {
+                let (p, a) = (name(p, pw), name(a, aw));
+                if portuguese {
+                    format!("{p}: {a}")
+                } else {
+                    format!("{a} {p}")
+                }
+            }
+            (Some((p, (_, pw))), None) => name(p, pw),
+            (None, _) => {
+                let words: Vec<String> = ranked
+                    .iter()
+                    .take(2)
+                    .map(|(k, (_, w))| name(k, w))
+                    .collect();
+                if words.is_empty() {
+                    "(no subject words)".to_string()
+                } else {
+                    words.join(", ")
+                }
+            }
         }
     }
 }
 
-/// The best subject for `features` among `(id, profile)` candidates: the
-/// largest overlap of at least [`JOIN_WEIGHT`], the most recent on ties.
+/// What a concept is called in a label, in English or Portuguese.
+fn concept_name(key: &str, portuguese: bool) -> Option<&'static str> {
+    const NAMES: &[(&str, &str, &str)] = &[
+        ("#delivery", "delivery", "entrega"),
+        ("#delay", "delay", "atraso"),
+        ("#refund", "refund", "reembolso"),
+        ("#billing", "billing", "cobrança"),
+        ("#price", "price", "preço"),
+        ("#defect", "defect", "defeito"),
+        ("#quality", "quality", "qualidade"),
+        ("#support", "support", "atendimento"),
+        ("#rude", "rudeness", "grosseria"),
+        ("#app", "app", "app"),
+        ("#site", "site", "site"),
+        ("#crash", "crash", "falha"),
+        ("#login", "login", "acesso"),
+        ("#security", "data leak", "vazamento de dados"),
+        ("#fraud", "fraud", "golpe"),
+        ("#legal", "legal threat", "ameaça judicial"),
+        ("#recall", "safety", "segurança"),
+        ("#cancel", "cancellation", "cancelamento"),
+        ("#order", "order", "pedido"),
+        ("#product", "product", "produto"),
+        ("#update", "update", "atualização"),
+        ("#feature", "feature", "recurso"),
+        ("#ad", "ad", "anúncio"),
+        ("#praise", "praise", "elogio"),
+        ("#store", "store", "loja"),
+        ("#funding", "funding", "investimento"),
+    ];
+    NAMES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, en, pt)| if portuguese { *pt } else { *en })
+}
+
+/// The best subject for a mention with `features` and `tone` among
+/// `(id, profile)` candidates: of those that admit it
+/// ([`Profile::admits`]), the largest overlap, the most recent on ties.
 pub fn best_subject<'a>(
     features: &[Feature],
+    tone: Label,
     candidates: impl IntoIterator<Item = (i64, &'a Profile)>,
 ) -> Option<i64> {
     candidates
         .into_iter()
+        .filter(|(_, profile)| profile.admits(features, tone))
         .map(|(id, profile)| (profile.overlap(features), id))
-        .filter(|(overlap, _)| *overlap >= JOIN_WEIGHT)
         .max()
         .map(|(_, id)| id)
 }

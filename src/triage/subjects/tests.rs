@@ -2,6 +2,7 @@
 //! Vigia (`tests/fixtures/subjects/labelled.tsv`).
 
 use super::*;
+use crate::sentiment::Label;
 
 fn extract(text: &str, language: Language) -> Vec<Feature> {
     Extractor::standard().features(text, &["lumora".to_string()], language)
@@ -29,7 +30,7 @@ fn paraphrases_share_concepts_across_languages() {
 #[test]
 fn profiles_join_on_a_shared_core_only() {
     let late = extract("Lumora delivery delayed again", Language::En);
-    let mut subject = Profile::of(&late);
+    let mut subject = Profile::of(&late, Label::Negative, Language::En);
     let paraphrase = extract(
         "Still waiting for my Lumora package, shipping is slow",
         Language::En,
@@ -37,8 +38,11 @@ fn profiles_join_on_a_shared_core_only() {
     assert!(subject.overlap(&paraphrase) >= JOIN_WEIGHT);
     let unrelated = extract("The Lumora app crashes on start", Language::En);
     assert!(subject.overlap(&unrelated) < JOIN_WEIGHT);
-    assert_eq!(best_subject(&unrelated, [(1, &subject)]), None);
-    subject.add(&paraphrase);
+    assert_eq!(
+        best_subject(&unrelated, Label::Negative, [(1, &subject)]),
+        None
+    );
+    subject.add(&paraphrase, Label::Negative);
     assert_eq!(subject.members, 2);
     let label = subject.label();
     assert!(
@@ -66,16 +70,24 @@ fn grouping(file: &str) -> (f64, f64) {
         .collect();
     let mut subjects: Vec<Profile> = Vec::new();
     let mut assigned = Vec::new();
+    let scorers = crate::sentiment::Scorers::new(&[]);
+    let thresholds = crate::sentiment::Thresholds::default();
     for (_, language, text) in &rows {
         let features = extract(text, *language);
+        let tone = tone(
+            scorers
+                .score(text, &[*language], &thresholds)
+                .polarity
+                .compound,
+        );
         let candidates = subjects.iter().enumerate().map(|(i, p)| (i as i64, p));
-        match best_subject(&features, candidates) {
+        match best_subject(&features, tone, candidates) {
             Some(i) => {
-                subjects[i as usize].add(&features);
+                subjects[i as usize].add(&features, tone);
                 assigned.push(i as usize);
             }
             None => {
-                subjects.push(Profile::of(&features));
+                subjects.push(Profile::of(&features, tone, *language));
                 assigned.push(subjects.len() - 1);
             }
         }
@@ -131,4 +143,22 @@ fn grouping_the_held_out_set() {
     let (precision, recall) = grouping("held_out.tsv");
     assert!(precision >= 0.8, "precision {precision:.3}");
     assert!(recall >= 0.5, "recall {recall:.3}");
+}
+
+#[test]
+fn grouping_the_lookalike_set() {
+    let (precision, recall) = grouping("lookalike.tsv");
+    assert!(precision >= 0.95, "precision {precision:.3}");
+    assert!(recall >= 0.85, "recall {recall:.3}");
+}
+
+/// Written after the rules were settled and never used to change them: its
+/// figures (precision 0.742, recall 0.548 when written) are what the rules
+/// are worth on look-alikes they have not seen, short of the 0.95 / 0.85
+/// they reach on the set they were tuned on. Held here so they only rise.
+#[test]
+fn grouping_the_held_out_lookalike_set() {
+    let (precision, recall) = grouping("lookalike_held_out.tsv");
+    assert!(precision >= 0.74, "precision {precision:.3}");
+    assert!(recall >= 0.54, "recall {recall:.3}");
 }
