@@ -101,7 +101,7 @@ fn user_of_uid() -> Option<String> {
 }
 
 async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
-    let (rows, events, (sightings, text)) = store
+    let (rows, events, detail) = store
         .call(move |c| {
             let filter = MentionFilter {
                 id: Some(id),
@@ -133,7 +133,12 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
     }
     field("matched", clean(&m.terms.join(", "), 200));
     field("quote", clean(&m.snippet, 400));
-    field("severity", m.severity.clone());
+    let why = detail
+        .reasons
+        .as_ref()
+        .map(|r| format!(" ({})", crate::delivery::words::EN.reasons(r)))
+        .unwrap_or_default();
+    field("severity", format!("{}{why}", m.severity));
     field("status", m.status.clone());
     field("teams", clean(&m.teams.join(", "), 200));
     field("subject", clean(m.subject.as_deref().unwrap_or("-"), 80));
@@ -144,8 +149,8 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
         };
         field("sentiment", format!("{label} {score:+.4}{how}"));
     }
-    out.push_str(&format!("Seen in {} place(s):\n", sightings.len()));
-    for s in &sightings {
+    out.push_str(&format!("Seen in {} place(s):\n", detail.sightings.len()));
+    for s in &detail.sightings {
         let again = if s.times > 1 {
             format!(" ({} items, last {})", s.times, time(Some(s.last_seen_at)))
         } else {
@@ -159,7 +164,7 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
         ));
     }
     out.push_str("Text:\n");
-    match text.as_deref().filter(|t| !t.trim().is_empty()) {
+    match detail.text.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(text) => {
             for paragraph in text.split('\n').filter(|p| !p.trim().is_empty()) {
                 out.push_str(&format!("  {}\n", clean(paragraph, usize::MAX)));

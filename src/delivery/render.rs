@@ -75,6 +75,8 @@ pub struct AlertItem {
     pub source: String,
     /// What its subject is about, and how many mentions it has.
     pub subject: Option<(String, u32)>,
+    /// Why it got its severity.
+    pub reasons: Option<crate::triage::Reasons>,
 }
 
 /// What an alert is about: its subject line and its first line.
@@ -134,7 +136,7 @@ pub fn alert(
     for i in items {
         let score = i
             .sentiment
-            .map(|s| format!("{s:+.2}"))
+            .map(|s| format!("{s:+.2}").replace('.', &words.decimal.to_string()))
             .unwrap_or_else(|| "-".into());
         let subject = i
             .subject
@@ -147,9 +149,14 @@ pub fn alert(
             })
             .unwrap_or_default();
         let severity = words.severity(&i.severity);
+        let why = i
+            .reasons
+            .as_ref()
+            .map(|r| words.reasons(r))
+            .unwrap_or_default();
         let sentiment = words.sentiment_word;
         text.push_str(&format!(
-            "#{} [{severity}] {} ({}, {sentiment} {score})\n  \"{}\"\n  {}\n  {}: {}  {subject}\n\n",
+            "#{} [{severity}] {} ({}, {sentiment} {score})\n  {why}\n  \"{}\"\n  {}\n  {}: {}  {subject}\n\n",
             i.id,
             plain(&i.title),
             plain(&i.brand),
@@ -168,10 +175,12 @@ pub fn alert(
             "<div style=\"border-left:4px solid {color};padding:4px 12px;margin:0 0 16px\">\
              <div style=\"font-size:12px;color:{color};text-transform:uppercase\">{} · {} · {sentiment} {score}</div>\
              <div style=\"font-size:16px;font-weight:bold;margin:2px 0\">{title}</div>\
+             <div style=\"font-size:12px;color:#444\">{}</div>\
              <blockquote style=\"margin:4px 0;color:#444\">{}</blockquote>\
              <div style=\"font-size:12px;color:#666\">#{} · {} {}</div></div>",
             escape(severity),
             escape(&i.brand),
+            escape(&why),
             escape(&i.snippet),
             i.id,
             escape(&i.source),

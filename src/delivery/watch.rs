@@ -116,8 +116,8 @@ fn negatives(
     from: i64,
 ) -> Result<Vec<AlertItem>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, brand, title, url, snippet, severity, sentiment, source_id FROM mentions
-         WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
+        "SELECT id, brand, title, url, snippet, severity, sentiment, source_id, severity_reason
+         FROM mentions WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
          ORDER BY sentiment, id LIMIT 30",
     )?;
     let rows = stmt.query_map(params![brand, negative, from], |r| {
@@ -131,6 +131,7 @@ fn negatives(
             sentiment: r.get(6)?,
             source: r.get(7)?,
             subject: None,
+            reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(8)?.as_deref()),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

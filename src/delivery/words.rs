@@ -73,6 +73,16 @@ pub struct Words {
     pub source: &'static str,
     /// How to follow up, plain text.
     pub follow_up: &'static str,
+    /// "points" after a severity's total.
+    pub points: &'static str,
+    /// "alarm terms" before the terms found.
+    pub alarm_terms: &'static str,
+    /// "subject seen {n} times".
+    pub subject_seen: &'static str,
+    /// "source weight" before the weight.
+    pub source_weight: &'static str,
+    /// The decimal separator.
+    pub decimal: char,
 }
 
 /// English.
@@ -110,6 +120,11 @@ pub const EN: Words = Words {
     subject_in_window: "subject \"{label}\" ({n} in the window)",
     source: "source",
     follow_up: "Follow up: vigia mentions ack ID, resolve ID or ignore ID.",
+    points: "points",
+    alarm_terms: "alarm terms",
+    subject_seen: "subject seen {n} times",
+    source_weight: "source weight",
+    decimal: '.',
 };
 
 /// Portuguese.
@@ -153,6 +168,11 @@ pub const PT: Words = Words {
     subject_in_window: "assunto \"{label}\" ({n} na janela)",
     source: "fonte",
     follow_up: "Acompanhe: vigia mentions ack ID, resolve ID ou ignore ID.",
+    points: "pontos",
+    alarm_terms: "termos de alerta",
+    subject_seen: "assunto visto {n} vezes",
+    source_weight: "peso da fonte",
+    decimal: ',',
 };
 
 /// The words of `language`.
@@ -200,6 +220,44 @@ impl Words {
     }
 }
 
+impl Words {
+    /// Why a mention got its severity: "4.0 points: alarm terms procon
+    /// (+2), sentiment -0.69 (+2), subject seen 3 times (+1)".
+    pub fn reasons(&self, r: &crate::triage::Reasons) -> String {
+        let number =
+            |x: f64, places: usize| format!("{x:.places$}").replace('.', &self.decimal.to_string());
+        let mut parts = Vec::new();
+        if r.alarms.1 > 0.0 {
+            parts.push(format!(
+                "{} {} (+{})",
+                self.alarm_terms,
+                r.alarms.0.join(", "),
+                r.alarms.1
+            ));
+        }
+        if r.sentiment.1 > 0.0 {
+            let score = format!("{:+.2}", r.sentiment.0).replace('.', &self.decimal.to_string());
+            parts.push(format!(
+                "{} {score} (+{})",
+                self.sentiment_word, r.sentiment.1
+            ));
+        }
+        if r.subject.1 > 0.0 {
+            let seen = fill(self.subject_seen, &[("n", &r.subject.0.to_string())]);
+            parts.push(format!("{seen} (+{})", r.subject.1));
+        }
+        if (r.weight - 1.0).abs() > f64::EPSILON {
+            parts.push(format!("{} {}", self.source_weight, number(r.weight, 1)));
+        }
+        let total = format!("{} {}", number(r.points, 1), self.points);
+        if parts.is_empty() {
+            total
+        } else {
+            format!("{total}: {}", parts.join(", "))
+        }
+    }
+}
+
 /// `template` with `{name}` replaced by each value.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
@@ -228,6 +286,21 @@ mod tests {
         assert_eq!(PT.sentiment_label(Some("negative")), "negativa");
         assert_eq!(EN.age(3 * 86_400 + 5), "3 d");
         assert_eq!(EN.age(7_300), "2 h");
+        let reasons = crate::triage::Reasons {
+            points: 5.0,
+            sentiment: (-0.69, 2.0),
+            alarms: (vec!["procon".into()], 2.0),
+            subject: (3, 1.0),
+            weight: 1.0,
+        };
+        assert_eq!(
+            EN.reasons(&reasons),
+            "5.0 points: alarm terms procon (+2), sentiment -0.69 (+2), subject seen 3 times (+1)"
+        );
+        assert_eq!(
+            PT.reasons(&reasons),
+            "5,0 pontos: termos de alerta procon (+2), sentimento -0,69 (+2), assunto visto 3 vezes (+1)"
+        );
         // The same placeholders in both languages.
         for (en, pt) in [
             (EN.digest_for, PT.digest_for),
@@ -235,6 +308,7 @@ mod tests {
             (EN.alert_many, PT.alert_many),
             (EN.alert_one, PT.alert_one),
             (EN.published_earlier, PT.published_earlier),
+            (EN.subject_seen, PT.subject_seen),
             (EN.subject_in_window, PT.subject_in_window),
         ] {
             let names = |t: &str| -> Vec<String> {

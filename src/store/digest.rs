@@ -34,6 +34,8 @@ pub struct Line {
     pub severity: String,
     /// Follow-up status (`routed`, `acknowledged`, …).
     pub status: String,
+    /// Why it got its severity.
+    pub reasons: Option<crate::triage::Reasons>,
     /// When first seen.
     pub first_seen_at: i64,
 }
@@ -183,7 +185,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
      -> Result<Vec<Line>, StoreError> {
         let sql = format!(
             "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.source_id, m.sentiment,
-                    m.sentiment_label, m.severity, m.status, m.first_seen_at
+                    m.sentiment_label, m.severity, m.status, m.first_seen_at, m.severity_reason
              FROM mentions m WHERE {TEAM} AND m.first_seen_at >= ?2 AND m.first_seen_at < ?3
                AND m.sentiment IS NOT NULL AND {filter}
              ORDER BY {order} LIMIT {limit}"
@@ -202,6 +204,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
                 severity: r.get(8)?,
                 status: r.get(9)?,
                 first_seen_at: r.get(10)?,
+                reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(11)?.as_deref()),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_mail_pause.sql"),
     include_str!("migrations/0014_sighting_counts.sql"),
     include_str!("migrations/0015_store_info.sql"),
+    include_str!("migrations/0016_severity_reason.sql"),
 ];
 
 /// Why a store operation failed.
@@ -415,10 +416,10 @@ mod tests {
         assert_eq!(search("troca resolvida"), 1);
         assert_eq!(search("troca -resolvida"), 0);
         assert_eq!(search("reembolso"), 0);
-        let (_, text) = store
+        let detail = store
             .call_blocking(|c| mentions::detail(c, 1))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(text.as_deref(), Some("A reclamação foi resolvida."));
+        assert_eq!(detail.text.as_deref(), Some("A reclamação foi resolvida."));
         // The index is its content's: a rebuild finds the same.
         store
             .call_blocking(|c| {

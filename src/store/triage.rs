@@ -163,9 +163,17 @@ pub fn triage_new(
         weight: a.weight,
         recurring: subject_count >= policy.settings.act_at,
     };
-    let (points, severity) = policy.settings.severity.judge(&signals);
-    conn.prepare_cached("UPDATE mentions SET severity = ?1, status = 'routed' WHERE id = ?2")?
-        .execute(params![severity.name(), id])?;
+    let rules = &policy.settings.severity;
+    let (points, severity) = rules.judge(&signals);
+    let reasons = serde_json::to_string(&rules.reasons(&signals, &a.alarms, subject_count))
+        .map_err(|e| StoreError::Corrupt {
+            column: "mentions.severity_reason",
+            message: e.to_string(),
+        })?;
+    conn.prepare_cached(
+        "UPDATE mentions SET severity = ?1, severity_reason = ?3, status = 'routed' WHERE id = ?2",
+    )?
+    .execute(params![severity.name(), id, reasons])?;
     for team in &a.teams {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO mention_teams (mention_id, team) VALUES (?1, ?2)",

@@ -21,7 +21,7 @@ use crate::pipeline::fold::Folded;
 use crate::pipeline::matcher::{BrandSpec, KeywordMatcher, MatcherError};
 use crate::sentiment::Sentiment;
 pub use routing::{Extremes, Route, Team};
-pub use severity::{Severity, SeverityRules, Signals};
+pub use severity::{Reasons, Severity, SeverityRules, Signals};
 use subjects::{Extractor, Feature};
 
 /// The alarm terms when the config names none: words that mean trouble

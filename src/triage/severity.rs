@@ -9,7 +9,7 @@
 //! negative mention about a recall is critical, a negative one urgent, a
 //! mildly negative tweet notable, a neutral mention info.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A mention's severity, in increasing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
@@ -95,9 +95,33 @@ pub struct Signals {
     pub recurring: bool,
 }
 
+/// Why a mention got its severity: each signal's points, kept with the
+/// mention and said in the reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reasons {
+    /// All points, after the source's weight.
+    pub points: f64,
+    /// The compound, and the points it gave.
+    pub sentiment: (f64, f64),
+    /// The alarm terms found, and the points they gave.
+    pub alarms: (Vec<String>, f64),
+    /// Mentions of its subject in the window, and the points that gave.
+    pub subject: (u32, f64),
+    /// The source's weight.
+    pub weight: f64,
+}
+
+impl Reasons {
+    /// The reasons stored with a mention (None when missing or unreadable:
+    /// a mention triaged before they were kept).
+    pub fn parse(json: Option<&str>) -> Option<Reasons> {
+        serde_json::from_str(json?).ok()
+    }
+}
+
 impl SeverityRules {
-    /// The points and the level for these signals.
-    pub fn judge(&self, s: &Signals) -> (f64, Severity) {
+    /// The points each signal gives: (sentiment, alarm, recurring).
+    fn points(&self, s: &Signals) -> (f64, f64, f64) {
         let sentiment = if s.compound <= self.very_negative {
             2.0
         } else if s.compound <= self.negative {
@@ -107,6 +131,24 @@ impl SeverityRules {
         };
         let alarm = if s.alarm { 2.0 } else { 0.0 };
         let recurring = if s.recurring { 1.0 } else { 0.0 };
+        (sentiment, alarm, recurring)
+    }
+
+    /// Why `s` (with these alarm terms and subject count) scores as it does.
+    pub fn reasons(&self, s: &Signals, alarms: &[String], subject_count: u32) -> Reasons {
+        let (sentiment, alarm, recurring) = self.points(s);
+        Reasons {
+            points: self.judge(s).0,
+            sentiment: (s.compound, sentiment),
+            alarms: (alarms.to_vec(), alarm),
+            subject: (subject_count, recurring),
+            weight: s.weight,
+        }
+    }
+
+    /// The points and the level for these signals.
+    pub fn judge(&self, s: &Signals) -> (f64, Severity) {
+        let (sentiment, alarm, recurring) = self.points(s);
         let points = (sentiment + alarm + recurring) * s.weight;
         let level = if points >= self.critical {
             Severity::Critical

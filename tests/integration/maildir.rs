@@ -161,6 +161,12 @@ async fn forwarded_and_replied_mail_is_quoted_from_the_body() {
             "{}",
             m.title
         );
+        // Why, in `mentions show`: the alarm term counted.
+        let shown = crate::helpers::stdout(&setup.vigia(&["mentions", "show", &m.id.to_string()]));
+        assert!(
+            shown.contains("  severity   ") && shown.contains(" points: alarm terms "),
+            "{shown}"
+        );
         // A threat to sue or to go to Procon is urgent at least.
         assert!(
             ["urgent", "critical"].contains(&m.severity.as_str()),

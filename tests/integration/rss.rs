@@ -484,9 +484,10 @@ async fn rotating_guids_and_session_links_count_one_sighting() {
     );
     let store = vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
     let id = mentions[0].id;
-    let (sightings, _) = store
+    let sightings = store
         .call_blocking(move |c| vigia::store::mentions::detail(c, id))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .sightings;
     assert_eq!(sightings.len(), 1);
     assert_eq!(sightings[0].times, 4, "seen under four item keys");
 }

@@ -417,6 +417,11 @@ async fn a_portuguese_team_reads_its_alert_and_digest_in_portuguese() {
         alert.contains("Acompanhe: vigia mentions ack ID"),
         "{alert}"
     );
+    // Why it is critical, in Portuguese.
+    assert!(
+        alert.contains(" pontos: termos de alerta recall (+2), sentimento -0,"),
+        "{alert}"
+    );
 
     let dry = setup.vigia(&["digest", "--period", "today", "--dry-run"]);
     let text = stdout(&dry);
@@ -429,8 +434,9 @@ async fn a_portuguese_team_reads_its_alert_and_digest_in_portuguese() {
         .nth(1)
         .unwrap_or_else(|| panic!("no action block: {text}"));
     assert!(
-        action.contains("[crítica · encaminhada · negativa -0.")
-            && action.contains("aberta há 0 h]"),
+        action.contains("[crítica · encaminhada · negativa -0,")
+            && action.contains("aberta há 0 h · ")
+            && action.contains(" pontos: termos de alerta recall (+2)"),
         "{text}"
     );
     assert!(

@@ -195,9 +195,9 @@ impl Out<'_> {
                 w.severity(&l.severity).to_string(),
                 w.status(&l.status).to_string(),
                 format!(
-                    "{} {:+.2}",
+                    "{} {}",
                     w.sentiment_label(l.sentiment_label.as_deref()),
-                    l.sentiment
+                    format!("{:+.2}", l.sentiment).replace('.', &w.decimal.to_string())
                 ),
             ];
             if age {
@@ -206,6 +206,10 @@ impl Out<'_> {
                     w.open_for,
                     w.age(self.now - l.first_seen_at)
                 ));
+                // What needs doing says why.
+                if let Some(r) = &l.reasons {
+                    facts.push(w.reasons(r));
+                }
             }
             let facts = facts.join(" · ");
             self.text.push_str(&format!(

@@ -22,7 +22,8 @@ pub(super) fn pending_alerts(conn: &Connection, window: i64) -> Result<QueuedAle
                 m.sentiment, m.source_id,
                 (SELECT profile FROM subjects s WHERE s.id = m.subject_id),
                 (SELECT COUNT(*) FROM mentions x WHERE x.subject_id = m.subject_id
-                                                  AND x.first_seen_at >= ?1)
+                                                  AND x.first_seen_at >= ?1),
+                m.severity_reason
          FROM alert_queue q JOIN mentions m ON m.id = q.mention_id
          WHERE q.outbox_id IS NULL AND q.sent_at IS NULL
          ORDER BY q.team, q.id",
@@ -45,6 +46,7 @@ pub(super) fn pending_alerts(conn: &Connection, window: i64) -> Result<QueuedAle
                 sentiment: r.get(8)?,
                 source: r.get(9)?,
                 subject: label.map(|l| (l, r.get::<_, u32>(11).unwrap_or(1))),
+                reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(12)?.as_deref()),
             },
         ))
     })?;

@@ -284,9 +284,20 @@ pub struct Sighting {
     pub times: i64,
 }
 
-/// A mention's every sighting, oldest first, and its whole text (its
-/// quote, for mentions stored before whole texts were kept).
-pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<String>), StoreError> {
+/// What `mentions show` adds to a listed mention.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    /// Every sighting, oldest first.
+    pub sightings: Vec<Sighting>,
+    /// Its whole text (none for mentions stored before whole texts were
+    /// kept).
+    pub text: Option<String>,
+    /// Why it got its severity.
+    pub reasons: Option<crate::triage::Reasons>,
+}
+
+/// A mention's every sighting, its whole text and why it got its severity.
+pub fn detail(conn: &Connection, id: i64) -> Result<Detail, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT source_id, url, seen_at, coalesce(last_seen_at, seen_at), times
          FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
@@ -304,13 +315,19 @@ pub fn detail(conn: &Connection, id: i64) -> Result<(Vec<Sighting>, Option<Strin
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let text = conn
-        .query_row("SELECT text FROM mentions WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let (text, reasons): (Option<String>, Option<String>) = conn
+        .query_row(
+            "SELECT text, severity_reason FROM mentions WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?
-        .flatten();
-    Ok((sightings, text))
+        .unwrap_or_default();
+    Ok(Detail {
+        sightings,
+        text,
+        reasons: crate::triage::Reasons::parse(reasons.as_deref()),
+    })
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
