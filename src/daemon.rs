@@ -32,12 +32,13 @@ pub enum DaemonError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The HTTP client could not be built.
+    /// The HTTP client could not be built. (Its cause is in the message,
+    /// not a `source`, so that an error chain says it once.)
     #[error("cannot build the HTTP client: {0}")]
-    Http(#[from] HttpError),
+    Http(HttpError),
     /// The mail transport could not be built (a missing password, a bad CA file).
     #[error("cannot set up mail: {0}")]
-    Mail(#[from] SendError),
+    Mail(SendError),
     /// A reloaded config names another database.
     #[error(
         "storage.path changed from {} to {}: restart Vigia to use another database",
@@ -50,6 +51,18 @@ pub enum DaemonError {
         /// The one the new config names.
         to: std::path::PathBuf,
     },
+}
+
+impl From<HttpError> for DaemonError {
+    fn from(error: HttpError) -> DaemonError {
+        DaemonError::Http(error)
+    }
+}
+
+impl From<SendError> for DaemonError {
+    fn from(error: SendError) -> DaemonError {
+        DaemonError::Mail(error)
+    }
 }
 
 /// Everything a running Vigia holds.
@@ -294,5 +307,52 @@ impl Runtime {
 fn log_panic(joined: Result<(), tokio::task::JoinError>) {
     if let Err(error) = joined {
         error!(%error, "A source task ended abnormally.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error and its causes as `{:#}` prints them.
+    fn chain(error: &dyn std::error::Error) -> String {
+        let mut out = error.to_string();
+        let mut cause = error.source();
+        while let Some(c) = cause {
+            out.push_str(": ");
+            out.push_str(&c.to_string());
+            cause = c.source();
+        }
+        out
+    }
+
+    #[test]
+    fn every_cause_is_said_once() {
+        let http = DaemonError::from(HttpError::Timeout("connecting took too long".into()));
+        assert_eq!(
+            chain(&http),
+            "cannot build the HTTP client: timed out: connecting took too long"
+        );
+        let mail = DaemonError::from(SendError::transient("no password in VIGIA_SMTP"));
+        assert_eq!(
+            chain(&mail),
+            "cannot set up mail: no password in VIGIA_SMTP"
+        );
+        let file = crate::source::FileError {
+            path: "/x".into(),
+            error: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(chain(&file), "cannot read /x: entity not found");
+        let query =
+            crate::pipeline::matcher::KeywordMatcher::new(&[crate::pipeline::matcher::BrandSpec {
+                name: "Acme".into(),
+                queries: vec!["(acme".into()],
+            }])
+            .err()
+            .map(|e| chain(&e))
+            .unwrap_or_default();
+        let why = query.split("query 0: ").nth(1).unwrap_or_default();
+        assert!(!why.is_empty(), "{query}");
+        assert_eq!(query.matches(why).count(), 1, "{query}");
     }
 }

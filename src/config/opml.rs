@@ -43,8 +43,10 @@ pub fn same_url(url: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
     /// Not well-formed XML.
+    /// (The parser's message is in this one, not a `source`: an error
+    /// chain would print it twice.)
     #[error("not well-formed XML: {0}")]
-    Xml(#[from] roxmltree::Error),
+    Xml(roxmltree::Error),
     /// XML, but not OPML.
     #[error("not an OPML document (root element is <{0}>)")]
     NotOpml(String),
@@ -68,7 +70,7 @@ pub fn parse(
     known_urls: &HashSet<String>,
     taken_names: &HashSet<String>,
 ) -> Result<Import, OpmlError> {
-    let doc = roxmltree::Document::parse(text)?;
+    let doc = roxmltree::Document::parse(text).map_err(OpmlError::Xml)?;
     let root = doc.root_element();
     if !root.has_tag_name("opml") {
         return Err(OpmlError::NotOpml(root.tag_name().name().to_string()));

@@ -78,15 +78,15 @@ impl Hits<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
     /// A query that does not parse, with where it came from.
-    #[error("brand {brand:?}, query {index}: {source}")]
+    #[error("brand {brand:?}, query {index}: {error}")]
     Query {
         /// Brand name.
         brand: String,
         /// Index of the query in the brand's list.
         index: usize,
-        /// What is wrong with it.
-        #[source]
-        source: QueryError,
+        /// What is wrong with it (in the message only, so that an error
+        /// chain says it once).
+        error: QueryError,
     },
     /// The automaton outgrew its limits (millions of terms).
     #[error("too many terms for one automaton")]
@@ -116,10 +116,10 @@ impl KeywordMatcher {
         for brand in brands {
             let mut queries = Vec::with_capacity(brand.queries.len());
             for (index, text) in brand.queries.iter().enumerate() {
-                let query = Query::parse(text).map_err(|source| MatcherError::Query {
+                let query = Query::parse(text).map_err(|error| MatcherError::Query {
                     brand: brand.name.clone(),
                     index,
-                    source,
+                    error,
                 })?;
                 let global: Vec<usize> = query
                     .terms

@@ -155,12 +155,13 @@ pub struct LocalFile {
 
 /// Why a local file could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {path}: {source}")]
+#[error("cannot read {path}: {error}")]
 pub struct FileError {
     /// The file.
     pub path: String,
-    /// Why.
-    pub source: std::io::Error,
+    /// Why (in the message, not a `source`: an error chain would print it
+    /// twice).
+    pub error: std::io::Error,
 }
 
 /// Reads the file at `url` unless it is larger than `limit` or unchanged
@@ -173,9 +174,9 @@ pub async fn read_local(
     let path = url
         .to_file_path()
         .map_err(|()| SourceError::Permanent(format!("{url} is not a local file path").into()))?;
-    let file_error = |source| FileError {
+    let file_error = |error| FileError {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let meta = tokio::fs::metadata(&path)
         .await
