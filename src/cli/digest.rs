@@ -112,14 +112,14 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
         );
         let queued = runtime
             .store
-            .call(move |c| {
+            .write(move |tx| {
                 let now = db::now();
                 let request = digest::Request {
                     team: &name,
                     bounds: &b,
                     trigger: Trigger::Asked { at: now },
                 };
-                digest::queue_team(c, &mail, &policy, &settings, &request, now)
+                digest::queue_team(tx, &mail, &policy, &settings, &request, now)
             })
             .await?;
         let label = &bounds.label;

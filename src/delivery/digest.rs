@@ -188,7 +188,7 @@ pub struct Request<'a> {
 /// Gathers, renders and queues one team's digest, unless it was queued
 /// before. Call inside a transaction.
 pub fn queue_team(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Tx<'_>,
     mail: &super::MailSettings,
     policy: &crate::triage::Policy,
     settings: &DigestSettings,
@@ -211,12 +211,7 @@ pub fn queue_team(
             format!(".asked{at}"),
         ),
     };
-    let known: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE key = ?1)",
-        [&key],
-        |r| r.get(0),
-    )?;
-    if known {
+    if outbox::queued(conn, &key)? {
         return Ok(Queued::Already);
     }
     let configured = policy
@@ -310,13 +305,13 @@ mod tests {
         let now = Utc::now();
         let queue = |bounds: &Bounds, trigger: Trigger| {
             store
-                .call_blocking(|c| {
+                .write_blocking(|tx| {
                     let request = Request {
                         team: "everyone",
                         bounds,
                         trigger,
                     };
-                    queue_team(c, &mail, &policy, &settings, &request, now.timestamp())
+                    queue_team(tx, &mail, &policy, &settings, &request, now.timestamp())
                 })
                 .unwrap_or_else(|e| panic!("{e}"))
         };

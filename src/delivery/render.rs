@@ -54,30 +54,7 @@ pub fn title_link(url: Option<&str>, title: &str) -> String {
     }
 }
 
-/// One mention in an alert.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertItem {
-    /// Mention id.
-    pub id: i64,
-    /// Brand.
-    pub brand: String,
-    /// Title.
-    pub title: String,
-    /// URL, when it has one.
-    pub url: Option<String>,
-    /// The quote.
-    pub snippet: String,
-    /// Severity name.
-    pub severity: String,
-    /// Compound sentiment.
-    pub sentiment: Option<f64>,
-    /// Source it was first seen in.
-    pub source: String,
-    /// What its subject is about, and how many mentions it has.
-    pub subject: Option<(String, u32)>,
-    /// Why it got its severity.
-    pub reasons: Option<crate::triage::Reasons>,
-}
+pub use crate::store::alerts::AlertItem;
 
 /// What an alert is about: its subject line and its first line.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
-use rusqlite::{params, TransactionBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -16,13 +15,13 @@ use super::spikes::SpikeRules;
 use super::watch;
 use super::{Failure, MailSettings, Transport};
 use crate::source::driver::Backoff;
-use crate::store::outbox;
 use crate::store::{self, Store, StoreError};
+use crate::store::{alerts, outbox};
 use crate::triage::Policy;
-pub(super) use alerts::queue_mail;
-use alerts::{pending_alerts, queue_alert};
+use alert_mail::queue_alert;
+pub(super) use alert_mail::queue_mail;
 
-mod alerts;
+mod alert_mail;
 
 /// How often the sender looks for new alerts and due mail.
 pub const TICK: Duration = Duration::from_secs(5);
@@ -234,24 +233,16 @@ impl Sender {
     async fn queue_alerts(&self) -> Result<usize, StoreError> {
         let (settings, policy) = (self.settings.clone(), self.policy.clone());
         self.store
-            .call(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .write(move |tx| {
                 let now = store::now();
                 let window = now - policy.settings.subject_window.as_secs() as i64;
                 let mut queued = 0;
-                for (team, rows) in pending_alerts(&tx, window)? {
+                for (team, rows) in alerts::pending(tx, window)? {
                     let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
-                    let outbox_id = queue_alert(&tx, &settings, &policy, &team, &rows, now)?;
+                    let outbox_id = queue_alert(tx, &settings, &policy, &team, &rows, now)?;
                     queued += usize::from(outbox_id.is_some());
-                    for id in ids {
-                        tx.execute(
-                            "UPDATE alert_queue SET outbox_id = ?2,
-                                 sent_at = CASE WHEN ?2 IS NULL THEN ?3 END WHERE id = ?1",
-                            params![id, outbox_id, now],
-                        )?;
-                    }
+                    alerts::attach(tx, &ids, outbox_id, now)?;
                 }
-                tx.commit()?;
                 Ok(queued)
             })
             .await
@@ -275,8 +266,7 @@ impl Sender {
         let from = bounds.from;
         let queued = self
             .store
-            .call(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .write(move |tx| {
                 let now = store::now();
                 let mut queued = 0;
                 for team in &policy.settings.teams {
@@ -285,10 +275,9 @@ impl Sender {
                         bounds: &bounds,
                         trigger: digest::Trigger::Schedule,
                     };
-                    let q = digest::queue_team(&tx, &settings, &policy, &digest, &request, now)?;
+                    let q = digest::queue_team(tx, &settings, &policy, &digest, &request, now)?;
                     queued += usize::from(matches!(q, digest::Queued::New(_)));
                 }
-                tx.commit()?;
                 Ok(queued)
             })
             .await?;
@@ -302,12 +291,7 @@ impl Sender {
     async fn watch_spikes(&self) -> Result<usize, StoreError> {
         let (settings, policy, rules) = (self.settings.clone(), self.policy.clone(), self.spikes);
         self.store
-            .call(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let queued = watch::detect(&tx, &settings, &policy, &rules, store::now())?;
-                tx.commit()?;
-                Ok(queued)
-            })
+            .write(move |tx| watch::detect(tx, &settings, &policy, &rules, store::now()))
             .await
     }
 

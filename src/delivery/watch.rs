@@ -3,34 +3,28 @@
 //! ([`SpikeRules`]); a spike is recorded and its alert queued in one
 //! transaction, to the teams of the mentions in it and the extremes team.
 
-use rusqlite::{params, Connection};
-
-use super::render::{AlertItem, Heading};
+use super::render::Heading;
 use super::sender::queue_mail;
 use super::spikes::SpikeRules;
 use super::MailSettings;
-use crate::store::StoreError;
+use crate::store::alerts::{self, AlertItem};
+use crate::store::spikes::{self, Spike};
+use crate::store::{StoreError, Tx};
 use crate::triage::Policy;
 
 const DAY: i64 = 86_400;
 
 /// Looks at every brand mentioned in the last window; returns how many
-/// spike alerts were queued. Call inside an IMMEDIATE transaction.
+/// spike alerts were queued. Call inside a write transaction.
 pub fn detect(
-    conn: &Connection,
+    conn: &Tx<'_>,
     settings: &MailSettings,
     policy: &Policy,
     rules: &SpikeRules,
     now: i64,
 ) -> Result<usize, StoreError> {
     let window = rules.window.as_secs() as i64;
-    let brands: Vec<(String, i64)> = conn
-        .prepare_cached(
-            "SELECT brand, MIN(first_seen_at) FROM mentions GROUP BY brand
-             HAVING MAX(first_seen_at) > ?1",
-        )?
-        .query_map([now - window], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let brands = spikes::active_brands(conn, now - window)?;
     let mut queued = 0;
     for (brand, since) in brands {
         // Under a day of history there is no baseline (and the first poll
@@ -38,20 +32,12 @@ pub fn detect(
         if now - since < DAY {
             continue;
         }
-        let last: Option<i64> = conn
-            .prepare_cached("SELECT MAX(detected_at) FROM spikes WHERE brand = ?1")?
-            .query_row([&brand], |r| r.get(0))?;
+        let last = spikes::last(conn, &brand)?;
         if last.is_some_and(|t| now - t < rules.cooldown.as_secs() as i64) {
             continue;
         }
-        let count = |from: i64, to: i64| -> Result<u32, StoreError> {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM mentions WHERE brand = ?1 AND sentiment <= ?2
-                     AND first_seen_at > ?3 AND first_seen_at <= ?4",
-                )?
-                .query_row(params![brand, rules.negative, from, to], |r| r.get(0))?)
-        };
+        let count =
+            |from: i64, to: i64| spikes::count_negative(conn, &brand, rules.negative, from, to);
         let current = count(now - window, now)?;
         if current < rules.min_count {
             continue;
@@ -74,13 +60,18 @@ pub fn detect(
         if !verdict.spike {
             continue;
         }
-        let items = negatives(conn, &brand, rules.negative, now - window)?;
+        let items = alerts::negatives(conn, &brand, rules.negative, now - window)?;
         let to = recipients(conn, policy, &items)?;
-        conn.prepare_cached(
-            "INSERT INTO spikes (brand, detected_at, count, expected, p_value) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![brand, now, verdict.count, verdict.expected, verdict.p])?;
-        let id = conn.last_insert_rowid();
+        let id = spikes::record(
+            conn,
+            &Spike {
+                brand: &brand,
+                detected_at: now,
+                count: verdict.count,
+                expected: verdict.expected,
+                p: verdict.p,
+            },
+        )?;
         let minutes = window / 60;
         let heading = Heading {
             subject: format!("[Vigia] Negative spike: {} negative mentions of {brand} in {minutes} min", verdict.count),
@@ -101,60 +92,21 @@ pub fn detect(
             &items,
             now,
         )?;
-        conn.prepare_cached("UPDATE spikes SET outbox_id = ?2 WHERE id = ?1")?
-            .execute(params![id, outbox_id])?;
+        spikes::set_outbox(conn, id, outbox_id)?;
         queued += usize::from(outbox_id.is_some());
     }
     Ok(queued)
 }
 
-/// The brand's negative mentions since `from`, most negative first.
-fn negatives(
-    conn: &Connection,
-    brand: &str,
-    negative: f64,
-    from: i64,
-) -> Result<Vec<AlertItem>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, brand, title, url, snippet, severity, sentiment, source_id, severity_reason
-         FROM mentions WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
-         ORDER BY sentiment, id LIMIT 30",
-    )?;
-    let rows = stmt.query_map(params![brand, negative, from], |r| {
-        Ok(AlertItem {
-            id: r.get(0)?,
-            brand: r.get(1)?,
-            title: r.get(2)?,
-            url: r.get(3)?,
-            snippet: r.get(4)?,
-            severity: r.get(5)?,
-            sentiment: r.get(6)?,
-            source: r.get(7)?,
-            subject: None,
-            reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(8)?.as_deref()),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The recipients of the teams these mentions went to, and of the
 /// extremes team (management).
 fn recipients(
-    conn: &Connection,
+    conn: &Tx<'_>,
     policy: &Policy,
     items: &[AlertItem],
 ) -> Result<Vec<String>, StoreError> {
-    let mut teams: Vec<String> = Vec::new();
-    for item in items {
-        let mut stmt =
-            conn.prepare_cached("SELECT team FROM mention_teams WHERE mention_id = ?1")?;
-        for team in stmt.query_map([item.id], |r| r.get::<_, String>(0))? {
-            let team = team?;
-            if !teams.contains(&team) {
-                teams.push(team);
-            }
-        }
-    }
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let mut teams = alerts::teams_of(conn, &ids)?;
     if let Some(x) = &policy.settings.extremes {
         if !teams.contains(&x.team) {
             teams.push(x.team.clone());

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use rusqlite::TransactionBehavior;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -166,12 +165,10 @@ impl Poller {
             .map(|s| (s.id().to_string(), s.kind(), s.location().to_string()))
             .collect();
         self.store
-            .call(move |c| {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .write(move |tx| {
                 for (id, kind, url) in &rows {
-                    sources::register(&tx, id, kind, url)?;
+                    sources::register(tx, id, kind, url)?;
                 }
-                tx.commit()?;
                 Ok(())
             })
             .await
@@ -264,22 +261,21 @@ impl Poller {
         let pipeline = self.pipeline.clone();
         let report = self
             .store
-            .call(move |conn| {
+            // One write transaction, IMMEDIATE: the write lock is taken
+            // before reading, so that another process writing meanwhile makes
+            // this wait rather than fail with a stale read snapshot.
+            .write(move |tx| {
                 let now = store::now();
-                // IMMEDIATE: take the write lock before reading, so that another
-                // process writing meanwhile makes this wait (busy_timeout) rather
-                // than fail with a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut report = PollReport {
                     source_id: id.clone(),
                     items,
                     ..PollReport::default()
                 };
                 for candidate in &candidates {
-                    match mentions::record(&tx, candidate, now)? {
+                    match mentions::record(tx, candidate, now)? {
                         Recorded::New(m) => {
                             triage::triage_new(
-                                &tx,
+                                tx,
                                 m,
                                 &candidate.brand,
                                 candidate.sentiment.polarity.compound,
@@ -304,8 +300,7 @@ impl Poller {
                     mentions: found,
                     warning: warning.as_deref(),
                 };
-                sources::record_success(&tx, &id, &done)?;
-                tx.commit()?;
+                sources::record_success(tx, &id, &done)?;
                 Ok(report)
             })
             .await?;

@@ -5,11 +5,13 @@
 //! another backend can replace this module without touching the pipeline.
 //! Blocking SQLite calls run on tokio's blocking pool ([`Store::call`]).
 
+pub mod alerts;
 pub mod digest;
 pub mod mentions;
 pub mod metrics;
 pub mod outbox;
 pub mod sources;
+pub mod spikes;
 pub mod topics;
 pub mod triage;
 mod turn;
@@ -180,6 +182,26 @@ impl Store {
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
+    /// Runs `f` in one write transaction on the blocking pool, committed
+    /// when `f` succeeds and rolled back when it fails: the way to make
+    /// several of the store's writes one (an outbox mail and the alerts it
+    /// carries). Taken IMMEDIATE, so it never fails half-way for a lock.
+    pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.call(move |conn| in_transaction(conn, f)).await
+    }
+
+    /// [`Store::write`] on this thread.
+    pub fn write_blocking<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Tx<'_>) -> Result<R, StoreError>,
+    {
+        self.call_blocking(move |conn| in_transaction(conn, f))
+    }
+
     /// Runs `f` with the connection on this thread.
     pub fn call_blocking<F, R>(&self, f: F) -> Result<R, StoreError>
     where
@@ -236,6 +258,40 @@ fn wait_for_lock(tries: i32) -> bool {
         tracing::warn!("Waiting for the database: another process is writing to it.");
     }
     tries < 30_000
+}
+
+/// A write transaction of the store ([`Store::write`]): the store's
+/// functions take it where they take a connection, so callers compose
+/// writes without naming the database driver.
+pub struct Tx<'a>(rusqlite::Transaction<'a>);
+
+/// Runs `f` in one IMMEDIATE transaction, committed when it succeeds.
+fn in_transaction<F, R>(conn: &mut Connection, f: F) -> Result<R, StoreError>
+where
+    F: FnOnce(&Tx<'_>) -> Result<R, StoreError>,
+{
+    let tx = Tx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
+    let result = f(&tx)?;
+    tx.0.commit()?;
+    Ok(result)
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+/// Records the daemon's heartbeat at `now`.
+pub fn beat(conn: &Connection, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO heartbeat (id, at) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+    )?
+    .execute([now])?;
+    Ok(())
 }
 
 /// Applies pending migrations in one write transaction. It is taken

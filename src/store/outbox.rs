@@ -39,6 +39,13 @@ pub fn enqueue(conn: &Connection, mail: &NewMail<'_>, now: i64) -> Result<Option
     Ok((added == 1).then(|| conn.last_insert_rowid()))
 }
 
+/// Whether a mail with this key was ever queued.
+pub fn queued(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE key = ?1)")?
+        .query_row([key], |r| r.get(0))?)
+}
+
 /// A mail due for an attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Due {

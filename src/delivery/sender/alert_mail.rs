@@ -1,67 +1,19 @@
 //! Alert mail: the queued alerts of each team rendered into one mail, and
 //! the rendering and queueing every alert mail shares (spike alerts too).
 
-use std::collections::BTreeMap;
-
-use rusqlite::Connection;
 use tracing::warn;
 
-use crate::delivery::render::{self, AlertItem};
+use crate::delivery::render;
 use crate::delivery::MailSettings;
+use crate::store::alerts::AlertItem;
 use crate::store::outbox::{self, NewMail};
-use crate::store::StoreError;
-use crate::triage::subjects::Profile;
+use crate::store::{StoreError, Tx};
 use crate::triage::Policy;
-
-pub(super) type QueuedAlerts = BTreeMap<String, Vec<(i64, AlertItem)>>;
-
-/// Queued alerts not yet in a mail, by team, oldest first.
-pub(super) fn pending_alerts(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT q.id, q.team, q.severity, m.id, m.brand, m.title, m.url, m.snippet,
-                m.sentiment, m.source_id,
-                (SELECT profile FROM subjects s WHERE s.id = m.subject_id),
-                (SELECT COUNT(*) FROM mentions x WHERE x.subject_id = m.subject_id
-                                                  AND x.first_seen_at >= ?1),
-                m.severity_reason
-         FROM alert_queue q JOIN mentions m ON m.id = q.mention_id
-         WHERE q.outbox_id IS NULL AND q.sent_at IS NULL
-         ORDER BY q.team, q.id",
-    )?;
-    let rows = stmt.query_map([window], |r| {
-        let profile: Option<String> = r.get(10)?;
-        let label = profile
-            .and_then(|p| serde_json::from_str::<Profile>(&p).ok())
-            .map(|p| p.label());
-        Ok((
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(0)?,
-            AlertItem {
-                severity: r.get(2)?,
-                id: r.get(3)?,
-                brand: r.get(4)?,
-                title: r.get(5)?,
-                url: r.get(6)?,
-                snippet: r.get(7)?,
-                sentiment: r.get(8)?,
-                source: r.get(9)?,
-                subject: label.map(|l| (l, r.get::<_, u32>(11).unwrap_or(1))),
-                reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(12)?.as_deref()),
-            },
-        ))
-    })?;
-    let mut by_team = QueuedAlerts::new();
-    for row in rows {
-        let (team, queue_id, item) = row?;
-        by_team.entry(team).or_default().push((queue_id, item));
-    }
-    Ok(by_team)
-}
 
 /// Renders and queues one team's alert mail; None when the team has no
 /// recipients (nor `[mail] to`), which is logged.
 pub(super) fn queue_alert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     settings: &MailSettings,
     policy: &Policy,
     team: &str,
@@ -95,7 +47,7 @@ pub(super) fn queue_alert(
 /// recipient (neither `to` nor `[mail] to`), which is logged.
 #[allow(clippy::too_many_arguments)]
 pub(in crate::delivery) fn queue_mail(
-    conn: &Connection,
+    conn: &Tx<'_>,
     settings: &MailSettings,
     to: &[String],
     key: &str,

@@ -1,0 +1,72 @@
+//! What spike detection reads and records: negative mentions per brand and
+//! window, and the spikes found (one alert each, with a cool-down).
+
+use rusqlite::{params, Connection};
+
+use super::StoreError;
+
+/// Brands with a mention since `since`, each with its first mention's time.
+pub fn active_brands(conn: &Connection, since: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT brand, MIN(first_seen_at) FROM mentions GROUP BY brand
+             HAVING MAX(first_seen_at) > ?1",
+        )?
+        .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// When the brand's last spike was found, if ever.
+pub fn last(conn: &Connection, brand: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT MAX(detected_at) FROM spikes WHERE brand = ?1")?
+        .query_row([brand], |r| r.get(0))?)
+}
+
+/// The brand's mentions scored at or below `negative`, first seen in
+/// (`from`, `to`].
+pub fn count_negative(
+    conn: &Connection,
+    brand: &str,
+    negative: f64,
+    from: i64,
+    to: i64,
+) -> Result<u32, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM mentions WHERE brand = ?1 AND sentiment <= ?2
+             AND first_seen_at > ?3 AND first_seen_at <= ?4",
+        )?
+        .query_row(params![brand, negative, from, to], |r| r.get(0))?)
+}
+
+/// A spike found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spike<'a> {
+    /// The brand.
+    pub brand: &'a str,
+    /// When.
+    pub detected_at: i64,
+    /// Negative mentions in the window.
+    pub count: u32,
+    /// How many were expected.
+    pub expected: f64,
+    /// How improbable the count was.
+    pub p: f64,
+}
+
+/// Records a spike; returns its id.
+pub fn record(conn: &Connection, spike: &Spike<'_>) -> Result<i64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO spikes (brand, detected_at, count, expected, p_value) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![spike.brand, spike.detected_at, spike.count, spike.expected, spike.p])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records the outbox mail that carries spike `id`'s alert.
+pub fn set_outbox(conn: &Connection, id: i64, outbox_id: Option<i64>) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE spikes SET outbox_id = ?2 WHERE id = ?1")?
+        .execute(params![id, outbox_id])?;
+    Ok(())
+}
