@@ -12,7 +12,8 @@ use async_imap::{Client, Session};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
@@ -135,7 +136,7 @@ async fn handshake(
         let pem = std::fs::read(path).map_err(|e| {
             ImapError::Config(format!("cannot read ca_file {}: {e}", path.display()))
         })?;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
             let cert =
                 cert.map_err(|e| ImapError::Config(format!("ca_file {}: {e}", path.display())))?;
             roots
