@@ -1,22 +1,40 @@
 //! Vigia: a brand-mention monitoring daemon.
 //!
-//! Vigia polls RSS/Atom feeds (and, in later stages, alert emails and web
-//! pages) for mentions of the brands in its config, keeps each mention once
-//! in SQLite, and lets a person list them. The data flows one way:
+//! Vigia polls RSS/Atom feeds, alert mails (IMAP, Maildir) and web pages
+//! for mentions of the brands in its config, keeps each mention once in
+//! SQLite with its sentiment, team, severity and recurring subject, and
+//! tells people: immediate alerts, negative-spike alerts and daily digests
+//! by mail, and `/healthz` and `/metrics` for the machines watching it.
+//! The data flows one way:
 //!
 //! ```text
-//! source::Source ──RawItem──▶ pipeline (normalize → match → fingerprint)
+//! source::Source ──RawItem──▶ pipeline (normalize → match → sentiment → triage facts)
 //!        ▲                          │ MentionCandidate
 //!        │ cursor                   ▼
-//! source::driver ◀──────────── store (dedupe: item, URL, SimHash; sightings)
+//! source::driver ◀──────────── store (dedupe, subjects, severity, alert queue)
+//!                                   │
+//!                                   ▼
+//!                  delivery (outbox → SMTP or files; alerts, spikes, digests)
 //! ```
 //!
-//! - [`config`]: the TOML file, validated with every error reported.
-//! - [`source`]: the `Source` trait, the driver that schedules it, HTTP, RSS.
-//! - [`pipeline`]: normalization, the query language and matcher, snippets,
-//!   fingerprints.
-//! - [`store`]: SQLite schema, migrations and queries.
-//! - [`daemon`]: wiring, the long-running loop and one-pass polling.
+//! - [`config`]: the TOML file, validated with every problem reported by
+//!   key, file and line.
+//! - [`source`]: the `Source` trait, its kinds (RSS/Atom, IMAP, Maildir,
+//!   alert mails, web pages), the shared HTTP client and the driver that
+//!   schedules, fetches, stores and backs off.
+//! - [`pipeline`]: normalization, accent folding, the query language and
+//!   matcher, quotes and fingerprints.
+//! - [`sentiment`]: VADER (exact) and the Portuguese scorer, with the
+//!   brand-risk layer and the config's slang.
+//! - [`triage`]: routing to teams, severity and its reasons, subjects.
+//! - [`store`]: SQLite schema, migrations and every query (the only module
+//!   that speaks SQL).
+//! - [`delivery`]: the outbox and its sender, alert and digest mail in
+//!   each team's language, spike detection.
+//! - [`daemon`]: wiring, the long-running loop and one-pass polling;
+//!   [`service`]: systemd readiness, watchdog and heartbeat;
+//!   [`status`]: the `/healthz` and `/metrics` listener;
+//!   [`telemetry`]: logs.
 //! - [`cli`]: the `vigia` command line.
 
 pub mod cli;
