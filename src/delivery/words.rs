@@ -8,7 +8,7 @@ use crate::sentiment::Language;
 pub struct Words {
     /// "Vigia digest for {team}".
     pub digest_for: &'static str,
-    /// Subject: "[Vigia] Digest for {team}, {period}: {n} mentions".
+    /// Subject: `[Vigia] Digest for {team}, {period}: {n} mentions`.
     pub digest_subject: &'static str,
     /// "mentions" after a count.
     pub mentions: &'static str,

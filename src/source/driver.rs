@@ -385,7 +385,7 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> SourceError {
 }
 
 /// Runs one source until `stop`: wait until due, poll, repeat. A long
-/// wait is taken in steps of at most [`MAX_WAIT`], the schedule read
+/// wait is taken in steps of at most `MAX_WAIT`, the schedule read
 /// again after each: timers run on the monotonic clock, which stands still
 /// while the machine sleeps, and the schedule is wall-clock time.
 pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {

@@ -1,5 +1,5 @@
 //! Mentions and their sightings: the dedupe decision (the listing is in
-//! [`listing`]).
+//! `listing.rs`).
 //!
 //! A candidate is the same mention as one already stored when, for the same
 //! brand, (1) this source already delivered this item, (2) the canonical URL

@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// Makes this process the daemon: before each use of the database it
-    /// gives way to the commands waiting for their turn ([`turn`]), so that
+    /// gives way to the commands waiting for their turn (`store/turn.rs`), so that
     /// a busy daemon never starves `vigia mentions ack`.
     pub fn give_way_to_commands(&self) {
         self.turn.give_way();
