@@ -87,6 +87,70 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
     2 * shared >= a.union(&b).count()
 }
 
+/// A stored mention at the candidate's canonical URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AtUrl {
+    /// Its id.
+    pub id: i64,
+    /// Its fingerprint.
+    pub fingerprint: Fingerprint,
+    /// Whether the candidate's source has shown it before.
+    pub same_source: bool,
+}
+
+/// Which stored mention at the same URL a candidate is, if any: the first
+/// one, unless the candidate's own source already showed a clearly
+/// different text there (status pages link every item to one page, and
+/// those items are not one story) or says the candidate is an excerpt (a
+/// new paragraph of a watched page).
+pub fn same_url(candidate: &Fingerprint, excerpt: bool, stored: &[AtUrl]) -> Option<i64> {
+    stored
+        .iter()
+        .find(|m| {
+            let clearly_different = candidate.is_usable()
+                && m.fingerprint.words >= MIN_WORDS
+                && candidate.distance(m.fingerprint.hash) > 2 * MAX_DISTANCE;
+            !(m.same_source && (clearly_different || excerpt))
+        })
+        .map(|m| m.id)
+}
+
+/// A stored mention of the same brand seen recently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recent {
+    /// Its id.
+    pub id: i64,
+    /// Its fingerprint's hash.
+    pub hash: u64,
+    /// Its title.
+    pub title: String,
+}
+
+/// The nearest recent mention by content (within [`MAX_DISTANCE`]) whose
+/// title does not contradict the candidate's: two stories that share a
+/// long footer are close by content alone. None for a text too short to
+/// fingerprint.
+pub fn nearest(
+    candidate: &Fingerprint,
+    title: &str,
+    recent: impl IntoIterator<Item = Recent>,
+) -> Option<i64> {
+    if !candidate.is_usable() {
+        return None;
+    }
+    let mut best: Option<(u32, i64)> = None;
+    for m in recent {
+        let distance = candidate.distance(m.hash);
+        if distance <= MAX_DISTANCE
+            && best.is_none_or(|(d, _)| distance < d)
+            && titles_agree(&m.title, title)
+        {
+            best = Some((distance, m.id));
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +215,60 @@ mod tests {
         assert!(
             closest >= 2 * MAX_DISTANCE,
             "closest distinct pair at {closest} bits"
+        );
+    }
+
+    #[test]
+    fn the_dedupe_decision_needs_no_database() {
+        let story = fp(STORY);
+        let other = fp(
+            "A completely different text about a garden party with music, \
+            lemonade, a bouncy castle and forty children running around the lawn all day.",
+        );
+        let at = |id, fingerprint, same_source| AtUrl {
+            id,
+            fingerprint,
+            same_source,
+        };
+        // Another source at the same URL: the same mention.
+        assert_eq!(same_url(&story, false, &[at(1, other, false)]), Some(1));
+        // The same source showing a clearly different text there: not it.
+        assert_eq!(same_url(&story, false, &[at(1, other, true)]), None);
+        assert_eq!(same_url(&story, false, &[at(1, story, true)]), Some(1));
+        // An excerpt of a watched page is its own mention.
+        assert_eq!(same_url(&story, true, &[at(1, story, true)]), None);
+
+        let recent = |id, f: Fingerprint, title: &str| Recent {
+            id,
+            hash: f.hash,
+            title: title.into(),
+        };
+        let copy = fp(&format!("Reuters - {STORY}"));
+        let title = "Acme recalls 40,000 toasters";
+        assert_eq!(
+            nearest(
+                &copy,
+                title,
+                [
+                    recent(1, other, "Garden party"),
+                    recent(2, story, "Update: Acme recalls 40,000 toasters")
+                ]
+            ),
+            Some(2)
+        );
+        // Close by content, but the titles tell two stories apart.
+        assert_eq!(
+            nearest(
+                &copy,
+                title,
+                [recent(2, story, "Quarterly earnings beat forecasts")]
+            ),
+            None
+        );
+        // Too short to fingerprint: only the URL can match.
+        assert_eq!(
+            nearest(&fp("Acme news"), title, [recent(2, story, title)]),
+            None
         );
     }
 

@@ -19,7 +19,7 @@ pub use listing::{
 };
 
 use super::StoreError;
-use crate::pipeline::dedupe::{titles_agree, MAX_DISTANCE, MIN_WORDS};
+use crate::pipeline::dedupe::{nearest, same_url, AtUrl, Fingerprint, Recent, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
 
@@ -88,75 +88,55 @@ fn by_item(conn: &Connection, c: &MentionCandidate) -> Result<Option<i64>, Store
         .optional()?)
 }
 
-/// A mention at the same URL, unless this same source already showed a
-/// clearly different text there: feeds such as status pages link every
-/// item to one page, and those items are not one story. A source that
-/// says its item is an excerpt (a new paragraph of a watched page) has
-/// already told the texts apart.
+/// The mention at the same URL ([`same_url`] decides among those stored).
 fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, m.fingerprint, m.fp_words,
                 EXISTS (SELECT 1 FROM sightings s WHERE s.mention_id = m.id AND s.source_id = ?3)
          FROM mentions m WHERE m.brand = ?1 AND m.url = ?2 ORDER BY m.id",
     )?;
-    let rows = stmt.query_map(params![c.brand, url, c.source_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, bool>(3)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, hash, words, same_source) = row?;
-        let clearly_different = c.fingerprint.is_usable()
-            && words >= MIN_WORDS as i64
-            && c.fingerprint.distance(hash as u64) > 2 * MAX_DISTANCE;
-        if !(same_source && (clearly_different || c.document.excerpt)) {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
+    let stored = stmt
+        .query_map(params![c.brand, url, c.source_id], |r| {
+            Ok(AtUrl {
+                id: r.get(0)?,
+                fingerprint: Fingerprint {
+                    hash: r.get::<_, i64>(1)? as u64,
+                    words: r.get::<_, i64>(2)? as usize,
+                },
+                same_source: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(same_url(&c.fingerprint, c.document.excerpt, &stored))
 }
 
-/// The nearest mention by content, among those first seen in the window,
-/// whose title does not contradict it (two stories that share a long
-/// footer are close by content alone).
+/// The nearest mention by content among those first seen in the window
+/// ([`nearest`] decides).
 fn by_fingerprint(
     conn: &Connection,
     c: &MentionCandidate,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let fp = c.fingerprint;
-    if !fp.is_usable() {
+    if !c.fingerprint.is_usable() {
         return Ok(None);
     }
     let mut stmt = conn.prepare_cached(
         "SELECT id, fingerprint, title FROM mentions
          WHERE brand = ?1 AND first_seen_at >= ?2 AND fp_words >= ?3",
     )?;
-    let rows = stmt.query_map(
-        params![c.brand, now - FINGERPRINT_WINDOW_SECS, MIN_WORDS as i64],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        },
-    )?;
-    let mut best: Option<(u32, i64)> = None;
-    for row in rows {
-        let (id, hash, title) = row?;
-        let distance = fp.distance(hash as u64);
-        if distance <= MAX_DISTANCE
-            && best.is_none_or(|(d, _)| distance < d)
-            && titles_agree(&title, &c.document.title)
-        {
-            best = Some((distance, id));
-        }
-    }
-    Ok(best.map(|(_, id)| id))
+    let recent = stmt
+        .query_map(
+            params![c.brand, now - FINGERPRINT_WINDOW_SECS, MIN_WORDS as i64],
+            |r| {
+                Ok(Recent {
+                    id: r.get(0)?,
+                    hash: r.get::<_, i64>(1)? as u64,
+                    title: r.get(2)?,
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(nearest(&c.fingerprint, &c.document.title, recent))
 }
 
 fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, StoreError> {
