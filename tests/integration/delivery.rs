@@ -375,15 +375,16 @@ fn healthz(port: u16) -> String {
 
 #[test]
 fn a_mail_the_server_stalls_on_is_named_on_healthz_and_holds_no_other() {
-    let port = free_port();
     let setup = setup_with(
         &[("f", "file:none.xml".to_string())],
-        &format!("\n[status]\nlisten = \"127.0.0.1:{port}\"\n"),
+        "\n[status]\nlisten = \"127.0.0.1:0\"\n",
     );
     let mut server = SmtpServer::reserve(setup.dir.path());
     server.start_handler(STALLS_FOR_STUCK);
     config_with_mail(&setup, server.port, "timeout = \"2s\"");
-    let daemon = run_daemon(&setup);
+    let log = setup.dir.path().join("vigia.log");
+    let daemon = daemon_logging_to(&setup.config, &log);
+    let port = status_port(&log);
     wait_first_poll(&setup);
     let stuck = vigia_cmd(&setup.config)
         .args(["test-email", "stuck@lumora.example"])

@@ -14,7 +14,7 @@ use vigia::source::driver::Stop;
 use vigia::status::Status;
 
 use crate::helpers::{
-    daemon_logging_to, free_port, lumora_feeds, lumora_server, setup_with, sighup, sigterm,
+    daemon_logging_to, lumora_feeds, lumora_server, setup_with, sighup, sigterm, status_port,
     wait_exit, wait_for, Reply,
 };
 
@@ -114,13 +114,10 @@ async fn healthz_and_metrics_report_the_running_daemon() {
     server.set("/down.xml", Reply::Status(500, None));
     let mut feeds = lumora_feeds(&server);
     feeds.push(("down", server.url("/down.xml")));
-    let port = free_port();
-    let setup = setup_with(
-        &feeds,
-        &format!("\n[status]\nlisten = \"127.0.0.1:{port}\"\n"),
-    );
+    let setup = setup_with(&feeds, "\n[status]\nlisten = \"127.0.0.1:0\"\n");
     let log = setup.dir.path().join("vigia.log");
     let mut child = daemon_logging_to(&setup.config, &log);
+    let port = status_port(&log);
     let base = format!("http://127.0.0.1:{port}");
     wait_for("every feed to be polled", Duration::from_secs(20), || {
         setup.db().exists()

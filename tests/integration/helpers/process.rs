@@ -91,12 +91,22 @@ pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+/// The port the daemon logging (JSON) to `log` serves `/healthz` on, its
+/// `[status] listen` being port 0: no port is guessed free beforehand, so
+/// tests running at once never race for one.
+pub fn status_port(log: &Path) -> u16 {
+    let mut port = None;
+    wait_for("the status listener", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        port = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["message"] == "Serving /healthz and /metrics.")
+            .and_then(|v| v["addr"].as_str().map(str::to_string))
+            .and_then(|addr| addr.rsplit(':').next().and_then(|p| p.parse().ok()));
+        port.is_some()
+    });
+    port.unwrap_or_default()
 }
 
 /// `vigia run` with JSON logs written to `log` (a file, so a chatty
