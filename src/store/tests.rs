@@ -1,0 +1,151 @@
+use super::*;
+
+#[test]
+fn concurrent_opens_of_a_new_database_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("vigia.db");
+    let openers: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Store::open(&path).map(|_| ()).map_err(|e| e.to_string()))
+        })
+        .collect();
+    for opener in openers {
+        assert_eq!(opener.join().ok(), Some(Ok(())));
+    }
+}
+
+#[test]
+fn errors_name_the_file_and_say_things_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A folder where the file should be: SQLite cannot open it.
+    let error = Store::open(dir.path()).err().map(anyhow::Error::from);
+    let text = error.map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(
+        text.starts_with(&format!(
+            "cannot open the database {}: ",
+            dir.path().display()
+        )),
+        "{text}"
+    );
+    let locked = StoreError::from(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(5),
+        Some("database is locked".into()),
+    ));
+    let text = format!("{:#}", anyhow::Error::from(locked));
+    assert_eq!(text, "database error: database is locked");
+}
+
+#[test]
+fn migrates_once_and_refuses_newer_schemas() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("sub/vigia.db");
+    Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let (version, mode): (i64, String) = store
+        .call_blocking(|c| {
+            let v = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let m = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            Ok((v, m))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    assert_eq!(mode, "wal");
+    store
+        .call_blocking(|c| Ok(c.pragma_update(None, "user_version", 99)?))
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(store);
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn mentions_stored_before_texts_were_kept_are_found_by_search() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("v10.db");
+    {
+        // A database as version 10 left it, with one mention.
+        let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        for sql in &MIGRATIONS[..10] {
+            conn.execute_batch(sql).unwrap_or_else(|e| panic!("{e}"));
+        }
+        conn.pragma_update(None, "user_version", 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        conn.execute(
+            "INSERT INTO mentions (brand, title, snippet, terms, fingerprint, fp_words,
+                                   source_id, first_seen_at)
+             VALUES ('Lumora', 'Troca', 'A reclamação foi resolvida.', '[]', 0, 0, 'f', 1)",
+            [],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let search = |words: &str| {
+        let filter = mentions::MentionFilter {
+            text: Some(words.to_string()),
+            ..mentions::MentionFilter::default()
+        };
+        store
+            .call_blocking(move |c| mentions::list(c, &filter))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .len()
+    };
+    assert_eq!(search("reclamacao"), 1, "accents folded");
+    assert_eq!(search("troca resolvida"), 1);
+    assert_eq!(search("troca -resolvida"), 0);
+    assert_eq!(search("reembolso"), 0);
+    let detail = store
+        .call_blocking(|c| mentions::detail(c, 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(detail.text.as_deref(), Some("A reclamação foi resolvida."));
+    // The index is its content's: a rebuild finds the same.
+    store
+        .call_blocking(|c| {
+            Ok(c.execute(
+                "INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')",
+                [],
+            )?)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(search("reclamacao"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_go_on_while_the_writer_is_in_a_transaction() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    let (holding, held) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store.call_blocking(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                tx.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", [])?;
+                let _ = holding.send(());
+                let _ = released.recv();
+                tx.commit()?;
+                Ok(())
+            })
+        })
+    };
+    held.recv().unwrap_or_else(|e| panic!("{e}"));
+    let count = |c: &Connection| -> Result<i64, StoreError> {
+        Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
+    };
+    let read = tokio::time::timeout(Duration::from_secs(30), store.read(count)).await;
+    let seen = read
+        .unwrap_or_else(|_| panic!("the read waited for the writer"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen, 0, "the snapshot before the write");
+    release.send(()).unwrap_or_else(|e| panic!("{e}"));
+    let written = writer.join().unwrap_or_else(|_| panic!("writer panicked"));
+    written.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.read(count).await.unwrap_or_else(|e| panic!("{e}")), 1);
+    let refused = store
+        .read(|c| Ok(c.execute("DELETE FROM heartbeat", [])?))
+        .await;
+    assert!(refused.is_err(), "the reader is read-only");
+}
