@@ -8,8 +8,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use vigia::pipeline::matcher::{BrandSpec, KeywordMatcher};
 use vigia::pipeline::Pipeline;
+use vigia::query::matcher::{BrandSpec, KeywordMatcher};
 use vigia::source::RawItem;
 
 /// Every item of the real feeds in `tests/fixtures/feeds/real`, HTML and

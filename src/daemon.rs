@@ -344,7 +344,7 @@ mod tests {
         };
         assert_eq!(chain(&file), "cannot read /x: entity not found");
         let query =
-            crate::pipeline::matcher::KeywordMatcher::new(&[crate::pipeline::matcher::BrandSpec {
+            crate::query::matcher::KeywordMatcher::new(&[crate::query::matcher::BrandSpec {
                 name: "Acme".into(),
                 queries: vec!["(acme".into()],
             }])

@@ -22,8 +22,10 @@
 //! - [`source`]: the `Source` trait, its kinds (RSS/Atom, IMAP, Maildir,
 //!   alert mails, web pages), the shared HTTP client and the driver that
 //!   schedules, fetches, stores and backs off.
-//! - [`pipeline`]: normalization, accent folding, the query language and
-//!   matcher, quotes and fingerprints.
+//! - [`pipeline`]: normalization, quotes and fingerprints, from a raw item
+//!   to one candidate per brand it names.
+//! - [`query`]: the query language and the one-automaton matcher that
+//!   brands, routes and alarm terms share.
 //! - [`sentiment`]: VADER (exact) and the Portuguese scorer, with the
 //!   brand-risk layer and the config's slang.
 //! - [`triage`]: routing to teams, severity and its reasons, subjects.
@@ -35,6 +37,8 @@
 //!   [`service`]: systemd readiness, watchdog and heartbeat;
 //!   [`status`]: the `/healthz` and `/metrics` listener;
 //!   [`telemetry`]: logs.
+//! - [`text`]: folding and word tokens, shared by matching, sentiment and
+//!   subjects.
 //! - [`cli`]: the `vigia` command line.
 
 pub mod cli;
@@ -42,10 +46,12 @@ pub mod config;
 pub mod daemon;
 pub mod delivery;
 pub mod pipeline;
+pub mod query;
 pub mod sentiment;
 pub mod service;
 pub mod source;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod triage;

@@ -33,7 +33,7 @@ use raw::{RawConfig, RawFeedsFile};
 use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::MailSettings;
-use crate::pipeline::matcher::KeywordMatcher;
+use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;

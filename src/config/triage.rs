@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::raw::{RawConfig, Text};
 use super::validate::Checker;
 use super::Brand;
-use crate::pipeline::query::Query;
+use crate::query::Query;
 use crate::sentiment::Label;
 use crate::sentiment::Language;
 use crate::triage::{Extremes, Route, Settings, SeverityRules, Team, DEFAULT_ALARM};

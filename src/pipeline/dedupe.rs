@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::fold::Folded;
+use crate::text::fold::Folded;
 
 /// Largest Hamming distance at which two fingerprints are the same story.
 pub const MAX_DISTANCE: u32 = 9;

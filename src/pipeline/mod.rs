@@ -6,22 +6,19 @@
 //! and `store::mentions` for the decision).
 
 pub mod dedupe;
-pub mod fold;
-pub mod matcher;
 pub mod normalize;
-pub mod query;
 pub mod snippet;
 
 use chrono::{DateTime, Utc};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 use crate::source::RawItem;
+use crate::text::fold::Folded;
 use crate::triage::{Assessment, Facts, Policy};
 use dedupe::Fingerprint;
-use fold::Folded;
-use matcher::KeywordMatcher;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -249,7 +246,7 @@ fn clean_field(value: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use matcher::BrandSpec;
+    use crate::query::matcher::BrandSpec;
 
     fn pipeline() -> Pipeline {
         let brands = [BrandSpec {

@@ -294,7 +294,7 @@ pub fn portuguese() -> &'static Portuguese {
 /// keeps its own value. Keys are folded (lower case, no accents), as
 /// lookups are.
 pub fn portuguese_lexicon(rules: &rules::Rules) -> (String, Vec<String>) {
-    use crate::pipeline::fold::fold;
+    use crate::text::fold::fold;
     use portuguese::{gender_number_forms, phrase_key, superlative_forms, verb_forms};
     let mut entries: Vec<(String, String)> = Vec::new();
     let leia = include_str!("data/pt/vader_lexicon_ptbr.txt");
@@ -396,7 +396,7 @@ fn inflections(language: Language, word: &str) -> Vec<String> {
     }
     match language {
         Language::Pt => {
-            let folded = crate::pipeline::fold::fold(word);
+            let folded = crate::text::fold::fold(word);
             let mut forms = portuguese::gender_number_forms(&folded);
             forms.extend(portuguese::verb_forms(&folded));
             forms

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::vader::Explanation;
 use super::{Polarity, Vader};
-use crate::pipeline::fold::fold;
+use crate::text::fold::fold;
 
 /// Contrast conjunctions that weigh what follows as "mas" does.
 const CONTRAST: &[&[&str]] = &[

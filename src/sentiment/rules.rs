@@ -341,7 +341,7 @@ impl Rules {
     /// boosters (`booster.txt`, `word INCR|DECR`) and the ones it lacks.
     /// Every word is folded (lower case, no accents), as lookups are.
     pub fn portuguese(leia_boosters: &str) -> Rules {
-        let fold = crate::pipeline::fold::fold;
+        let fold = crate::text::fold::fold;
         let mut boosters: FxHashMap<String, f64> = FxHashMap::default();
         for line in leia_boosters.lines() {
             let Some((word, kind)) = line.trim().rsplit_once(' ') else {

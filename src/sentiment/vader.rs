@@ -32,7 +32,7 @@ use valence::{but_check, score_valence};
 
 use super::rules::Rules;
 use super::Polarity;
-use crate::pipeline::fold::{fold, fold_into};
+use crate::text::fold::{fold, fold_into};
 
 /// A VADER scorer over one lexicon. Build once; scoring takes `&self`.
 #[derive(Debug, Clone)]

@@ -17,9 +17,9 @@ pub mod subjects;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::pipeline::fold::Folded;
-use crate::pipeline::matcher::{BrandSpec, KeywordMatcher, MatcherError};
+use crate::query::matcher::{BrandSpec, KeywordMatcher, MatcherError};
 use crate::sentiment::Sentiment;
+use crate::text::fold::Folded;
 pub use routing::{Extremes, Route, Team};
 pub use severity::{Reasons, Severity, SeverityRules, Signals};
 use subjects::{Extractor, Feature};

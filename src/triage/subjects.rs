@@ -17,8 +17,8 @@ use std::sync::OnceLock;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::fold::fold;
 use crate::sentiment::{Label, Language};
+use crate::text::fold::fold;
 
 /// Overlap a mention needs with a subject's core to join it.
 pub const JOIN_WEIGHT: u32 = 3;

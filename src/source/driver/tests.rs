@@ -70,12 +70,12 @@ impl Source for Scripted {
 async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripted>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
-    let brands = [crate::pipeline::matcher::BrandSpec {
+    let brands = [crate::query::matcher::BrandSpec {
         name: "Acme".into(),
         queries: vec!["acme".into()],
     }];
     let matcher =
-        crate::pipeline::matcher::KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}"));
+        crate::query::matcher::KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}"));
     let backoff = Backoff {
         min: Duration::from_secs(60),
         max: Duration::from_secs(3600),

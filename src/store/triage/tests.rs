@@ -3,8 +3,8 @@
 //! survives a restart.
 
 use super::*;
-use crate::pipeline::matcher::{BrandSpec, KeywordMatcher};
 use crate::pipeline::Pipeline;
+use crate::query::matcher::{BrandSpec, KeywordMatcher};
 use crate::source::RawItem;
 use crate::store::{mentions, Store};
 

@@ -1,7 +1,7 @@
 //! Finds which brands a document mentions, scanning it once.
 //!
 //! Every term of every brand's queries goes into one Aho-Corasick automaton
-//! over folded words (see [`super::fold`]). A document is folded and scanned
+//! over folded words (see [`crate::text::fold`]). A document is folded and scanned
 //! once, whatever the number of brands; each brand's queries are then
 //! evaluated against the set of terms found, which is cheap.
 
@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::fold::Folded;
-use super::query::{Expr, Query, QueryError};
+use super::{Expr, Query, QueryError};
+use crate::text::fold::Folded;
 
 /// A brand and the queries that find it, as the config gives them.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ impl KeywordMatcher {
     /// # Examples
     ///
     /// ```
-    /// use vigia::pipeline::matcher::{BrandSpec, KeywordMatcher};
+    /// use vigia::query::matcher::{BrandSpec, KeywordMatcher};
     /// let matcher = KeywordMatcher::new(&[BrandSpec {
     ///     name: "Acme".into(),
     ///     queries: vec![r#""acme corp" OR acmecorp -job"#.into()],

@@ -9,7 +9,11 @@
 //! - parentheses group.
 //!
 //! A query must contain at least one term that is not excluded: a query of
-//! exclusions alone would match nearly every document.
+//! exclusions alone would match nearly every document. [`matcher`] compiles
+//! every brand's queries (and triage's route and alarm queries) into one
+//! automaton.
+
+pub mod matcher;
 
 use std::fmt;
 
@@ -17,7 +21,7 @@ use std::fmt;
 /// parser recurses, and no real query comes near this.
 pub const MAX_DEPTH: usize = 32;
 
-use super::fold::Folded;
+use crate::text::fold::Folded;
 
 /// A parsed query: an expression over its terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +85,7 @@ impl Query {
     /// # Examples
     ///
     /// ```
-    /// use vigia::pipeline::query::Query;
+    /// use vigia::query::Query;
     /// let q = Query::parse(r#""Acme Corp" refund OR reembolso -job"#).unwrap();
     /// assert_eq!(q.terms, ["acme corp", "refund", "reembolso", "job"]);
     /// assert!(Query::parse("acme (refund").is_err());

@@ -27,7 +27,7 @@ impl Folded {
     /// # Examples
     ///
     /// ```
-    /// let folded = vigia::pipeline::fold::Folded::new("Reclamação: ACME-Corp!");
+    /// let folded = vigia::text::fold::Folded::new("Reclamação: ACME-Corp!");
     /// // `|` marks the sentence break, so no phrase spans "reclamacao acme".
     /// assert_eq!(folded.text, "reclamacao | acme corp");
     /// ```
