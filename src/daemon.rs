@@ -9,12 +9,13 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
+use crate::backoff::Backoff;
 use crate::config::Config;
 use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::sentiment::Scorers;
-use crate::source::driver::{run_source, Backoff, PollReport, Poller, Stop};
+use crate::source::driver::{run_source, PollReport, Poller, Stop};
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
 use crate::source::imap::ImapSource;
 use crate::source::maildir::MaildirSource;

@@ -39,14 +39,19 @@
 //!   [`telemetry`]: logs.
 //! - [`text`]: folding and word tokens, shared by matching, sentiment and
 //!   subjects.
+//! - [`backoff`]: retrying after failures, for sources and mail;
+//!   [`secret`]: reading passwords; [`tls`]: how mail connections are
+//!   secured.
 //! - [`cli`]: the `vigia` command line.
 
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod delivery;
 pub mod pipeline;
 pub mod query;
+pub mod secret;
 pub mod sentiment;
 pub mod service;
 pub mod source;
@@ -54,4 +59,5 @@ pub mod status;
 pub mod store;
 pub mod telemetry;
 pub mod text;
+pub mod tls;
 pub mod triage;

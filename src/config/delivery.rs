@@ -11,7 +11,7 @@ use super::validate::Checker;
 use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::{MailSettings, SmtpSettings, TransportSettings};
-use crate::source::imap::ImapTls;
+use crate::tls::TlsMode;
 
 fn mailbox(check: &mut Checker<'_>, value: &Text, key: &str) -> Option<String> {
     match value.get_ref().parse::<Mailbox>() {
@@ -77,9 +77,9 @@ pub(super) fn mail(
             let host = host.get_ref().trim().to_string();
             let mode = tls(check, "mail", raw.tls.as_ref(), &host);
             let default_port = match mode {
-                ImapTls::Implicit => 465,
-                ImapTls::StartTls => 587,
-                ImapTls::Plain => 25,
+                TlsMode::Implicit => 465,
+                TlsMode::StartTls => 587,
+                TlsMode::Plain => 25,
             };
             let port = match &raw.port {
                 None => default_port,

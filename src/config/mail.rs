@@ -8,7 +8,9 @@ use super::base_dir;
 use super::raw::{RawImap, RawMaildir, Text};
 use super::validate::Checker;
 use super::Maildir;
-use crate::source::imap::{AfterRead, ImapSettings, ImapTls, PasswordSource};
+use crate::secret::PasswordSource;
+use crate::source::imap::{AfterRead, ImapSettings};
+use crate::tls::TlsMode;
 
 /// Source ids already taken, with where (file, key).
 pub(super) type Seen = HashMap<String, (PathBuf, String)>;
@@ -81,8 +83,8 @@ pub(super) fn imaps(
         let tls = tls(check, &key, m.tls.as_ref(), &host);
         let port = match &m.port {
             None => match tls {
-                ImapTls::Implicit => 993,
-                ImapTls::StartTls | ImapTls::Plain => 143,
+                TlsMode::Implicit => 993,
+                TlsMode::StartTls | TlsMode::Plain => 143,
             },
             Some(p) => u16::try_from(*p.get_ref())
                 .ok()
@@ -142,25 +144,25 @@ pub(super) fn imaps(
 /// A `tls` key (IMAP or SMTP): "implicit" (the default), "starttls", or
 /// "plain", which sends the password in clear and is allowed only to this
 /// machine.
-pub(super) fn tls(check: &mut Checker<'_>, key: &str, value: Option<&Text>, host: &str) -> ImapTls {
+pub(super) fn tls(check: &mut Checker<'_>, key: &str, value: Option<&Text>, host: &str) -> TlsMode {
     let Some(value) = value else {
-        return ImapTls::Implicit;
+        return TlsMode::Implicit;
     };
     match value.get_ref().as_str() {
-        "implicit" => ImapTls::Implicit,
-        "starttls" => ImapTls::StartTls,
-        "plain" if matches!(host, "localhost" | "127.0.0.1" | "::1") => ImapTls::Plain,
+        "implicit" => TlsMode::Implicit,
+        "starttls" => TlsMode::StartTls,
+        "plain" if matches!(host, "localhost" | "127.0.0.1" | "::1") => TlsMode::Plain,
         "plain" => {
             let msg = format!("\"plain\" sends the password in clear and is allowed only for localhost, not {host:?}");
             check.push(Some(value.span()), format!("{key}.tls"), msg);
-            ImapTls::Plain
+            TlsMode::Plain
         }
         other => {
             let msg = format!(
                 "{other:?} is not a TLS mode (expected \"implicit\", \"starttls\" or \"plain\")"
             );
             check.push(Some(value.span()), format!("{key}.tls"), msg);
-            ImapTls::Implicit
+            TlsMode::Implicit
         }
     }
 }

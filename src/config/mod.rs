@@ -30,12 +30,12 @@ use error::SourceFile;
 pub use error::{closest, ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
 
+use crate::backoff::Backoff;
 use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::MailSettings;
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
-use crate::source::driver::Backoff;
 use crate::source::http::HttpSettings;
 use crate::source::imap::ImapSettings;
 use crate::source::web::PageSpec;

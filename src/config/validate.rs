@@ -11,10 +11,10 @@ use url::Url;
 use super::error::SourceFile;
 use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
 use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
+use crate::backoff::Backoff;
 use crate::query::matcher::{BrandSpec, KeywordMatcher};
 use crate::query::Query;
 use crate::sentiment::Language;
-use crate::source::driver::Backoff;
 use crate::triage::Policy;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);

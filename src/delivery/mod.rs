@@ -23,7 +23,8 @@ use std::time::Duration;
 
 pub use transport::{Failure, SendError, Transport};
 
-use crate::source::imap::{ImapTls, PasswordSource};
+use crate::secret::PasswordSource;
+use crate::tls::TlsMode;
 
 /// How mail leaves, as configured in `[mail]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +57,7 @@ pub struct SmtpSettings {
     /// Port.
     pub port: u16,
     /// Implicit TLS, STARTTLS, or plain (localhost only).
-    pub tls: ImapTls,
+    pub tls: TlsMode,
     /// Extra CA certificate (PEM) to trust.
     pub ca_file: Option<PathBuf>,
     /// Login and where its password is.
@@ -87,9 +88,9 @@ impl MailSettings {
         match &self.transport {
             TransportSettings::Smtp(s) => {
                 let mode = match s.tls {
-                    ImapTls::Implicit => "smtps",
-                    ImapTls::StartTls => "smtp+starttls",
-                    ImapTls::Plain => "smtp",
+                    TlsMode::Implicit => "smtps",
+                    TlsMode::StartTls => "smtp+starttls",
+                    TlsMode::Plain => "smtp",
                 };
                 format!("{mode}://{}:{}", s.host, s.port)
             }

@@ -14,7 +14,7 @@ use super::digest::{self, DigestSettings};
 use super::spikes::SpikeRules;
 use super::watch;
 use super::{Failure, MailSettings, Transport};
-use crate::source::driver::Backoff;
+use crate::backoff::Backoff;
 use crate::store::{self, Store, StoreError};
 use crate::store::{alerts, outbox};
 use crate::triage::Policy;

@@ -15,7 +15,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{MailSettings, SmtpSettings, TransportSettings};
-use crate::source::imap::ImapTls;
+use crate::tls::TlsMode;
 
 /// Why a message did not go out. Never carries the password.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -157,7 +157,7 @@ fn smtp(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendErro
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
         .port(s.port)
         .timeout(Some(s.timeout));
-    if s.tls != ImapTls::Plain {
+    if s.tls != TlsMode::Plain {
         let mut params = TlsParameters::builder(s.host.clone());
         if let Some(path) = &s.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
@@ -171,14 +171,16 @@ fn smtp(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendErro
             .build()
             .map_err(|e| SendError::transient(format!("TLS set-up: {e}")))?;
         builder = builder.tls(match s.tls {
-            ImapTls::Implicit => Tls::Wrapper(params),
+            TlsMode::Implicit => Tls::Wrapper(params),
             _ => Tls::Required(params),
         });
     }
     if let Some((user, password)) = &s.login {
         builder = builder.credentials(Credentials::new(
             user.clone(),
-            password.read().map_err(SendError::transient)?,
+            password
+                .read()
+                .map_err(|e| SendError::transient(e.to_string()))?,
         ));
     }
     Ok(builder.build())

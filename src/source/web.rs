@@ -26,7 +26,7 @@ pub use polite::Politeness;
 
 use super::http::{HttpResponse, Validators};
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
-use crate::delivery::render::escape;
+use crate::text::escape::escape;
 use extract::{ListPage, WholePage};
 
 /// Pages followed through `next` links when the config does not say.

@@ -17,7 +17,8 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
-use super::{ImapError, ImapSettings, ImapTls};
+use super::{ImapError, ImapSettings};
+use crate::tls::TlsMode;
 
 /// How long connecting, the TLS handshake and login may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -87,14 +88,14 @@ async fn open_inner(settings: &ImapSettings, password: &str) -> Result<ImapSessi
         .await
         .map_err(|e| ImapError::Io(format!("cannot connect to {}: {e}", settings.location())))?;
     let client = match settings.tls {
-        ImapTls::Plain => greeted(Client::new(Conn::Plain(tcp))).await?,
-        ImapTls::Implicit => {
+        TlsMode::Plain => greeted(Client::new(Conn::Plain(tcp))).await?,
+        TlsMode::Implicit => {
             greeted(Client::new(Conn::Tls(Box::new(
                 handshake(settings, tcp).await?,
             ))))
             .await?
         }
-        ImapTls::StartTls => {
+        TlsMode::StartTls => {
             let mut client = greeted(Client::new(Conn::Plain(tcp))).await?;
             client
                 .run_command_and_check_ok("STARTTLS", None)

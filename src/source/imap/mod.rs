@@ -27,6 +27,8 @@ use tracing::{debug, warn};
 
 use super::alert_email::parse_mail;
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
+use crate::secret::{PasswordSource, SecretError};
+use crate::tls::TlsMode;
 use conn::ImapSession;
 
 /// Most messages read in one fetch; the rest come at the next one.
@@ -35,17 +37,6 @@ const MAX_PER_FETCH: usize = 500;
 const BATCH: usize = 20;
 /// Servers may drop an IDLE after 30 minutes (RFC 2177); renew before.
 const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
-
-/// How the connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImapTls {
-    /// TLS from the first byte (port 993).
-    Implicit,
-    /// Plain, upgraded with STARTTLS before login (port 143).
-    StartTls,
-    /// No TLS; the config allows it for localhost only.
-    Plain,
-}
 
 /// What to do with a message once its items are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,15 +49,6 @@ pub enum AfterRead {
     Move(String),
 }
 
-/// Where the password comes from. Never the config file itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordSource {
-    /// This environment variable.
-    Env(String),
-    /// This file (e.g. `$CREDENTIALS_DIRECTORY/imap`), trailing newline dropped.
-    File(PathBuf),
-}
-
 /// An `[[imap]]` source as configured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImapSettings {
@@ -77,7 +59,7 @@ pub struct ImapSettings {
     /// Port.
     pub port: u16,
     /// TLS mode.
-    pub tls: ImapTls,
+    pub tls: TlsMode,
     /// Extra CA certificates to trust.
     pub ca_file: Option<PathBuf>,
     /// Login.
@@ -114,7 +96,7 @@ impl ImapSettings {
     /// `imaps://user@host:port/INBOX,Alerts`, for listings and as the
     /// source's stored location (changing it starts the source over).
     pub fn location(&self) -> String {
-        let scheme = if self.tls == ImapTls::Implicit {
+        let scheme = if self.tls == TlsMode::Implicit {
             "imaps"
         } else {
             "imap"
@@ -130,21 +112,6 @@ impl ImapSettings {
 
     fn password(&self) -> Result<String, ImapError> {
         self.password.read().map_err(ImapError::Password)
-    }
-}
-
-impl PasswordSource {
-    /// The password, with a trailing newline dropped; the error says
-    /// where it was looked for, never what it is.
-    pub fn read(&self) -> Result<String, String> {
-        match self {
-            PasswordSource::Env(var) => {
-                std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))
-            }
-            PasswordSource::File(path) => std::fs::read_to_string(path)
-                .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
-                .map_err(|e| format!("cannot read password file {}: {e}", path.display())),
-        }
     }
 }
 
@@ -169,7 +136,7 @@ pub enum ImapError {
     },
     /// The password could not be read.
     #[error("password: {0}")]
-    Password(String),
+    Password(SecretError),
     /// A folder could not be opened.
     #[error("cannot open folder {folder:?}: {reason}")]
     Folder {
