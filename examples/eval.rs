@@ -19,9 +19,9 @@ use std::process::ExitCode;
 
 use mail_parser::MessageParser;
 use url::Url;
-use vigia::pipeline::normalize::{canonical_url, html_to_text};
 use vigia::sentiment::{english, portuguese, Polarity};
 use vigia::source::alert_email::{parse_mail, MailKind, ParsedMail};
+use vigia::text::normalize::{canonical_url, html_to_text};
 
 /// Floors for the Portuguese book reviews: reached by repairing the scorer
 /// and lexicon, not by fitting them to these reviews.

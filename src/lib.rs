@@ -11,7 +11,7 @@
 //! source::Source ──RawItem──▶ pipeline (normalize → match → sentiment → triage facts)
 //!        ▲                          │ MentionCandidate
 //!        │ cursor                   ▼
-//! source::driver ◀──────────── store (dedupe, subjects, severity, alert queue)
+//!   poll ◀──────────────────── store (dedupe, subjects, severity, alert queue)
 //!                                   │
 //!                                   ▼
 //!                  delivery (outbox → SMTP or files; alerts, spikes, digests)
@@ -19,9 +19,10 @@
 //!
 //! - [`config`]: the TOML file, validated with every problem reported by
 //!   key, file and line.
-//! - [`source`]: the `Source` trait, its kinds (RSS/Atom, IMAP, Maildir,
-//!   alert mails, web pages), the shared HTTP client and the driver that
-//!   schedules, fetches, stores and backs off.
+//! - [`source`]: the `Source` trait and its kinds (RSS/Atom, IMAP,
+//!   Maildir, alert mails, web pages), with the shared HTTP client.
+//! - [`poll`]: the poller that schedules each source, fetches, runs the
+//!   pipeline, stores the result and backs off.
 //! - [`pipeline`]: normalization, quotes and fingerprints, from a raw item
 //!   to one candidate per brand it names.
 //! - [`query`]: the query language and the one-automaton matcher that
@@ -50,6 +51,7 @@ pub mod config;
 pub mod daemon;
 pub mod delivery;
 pub mod pipeline;
+pub mod poll;
 pub mod query;
 pub mod secret;
 pub mod sentiment;

@@ -24,8 +24,8 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::daemon::Runtime;
+use crate::poll::Stop;
 use crate::service::{self, Heartbeat};
-use crate::source::driver::Stop;
 use crate::status::{self, Status};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {

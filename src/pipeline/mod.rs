@@ -6,7 +6,6 @@
 //! and `store::mentions` for the decision).
 
 pub mod dedupe;
-pub mod normalize;
 pub mod snippet;
 
 use chrono::{DateTime, Utc};
@@ -204,18 +203,18 @@ pub fn normalize(item: &RawItem) -> Document {
     let title = item
         .title
         .as_deref()
-        .map(normalize::html_to_text)
+        .map(crate::text::normalize::html_to_text)
         .unwrap_or_default();
     let body = item
         .content
         .as_deref()
         .or(item.summary.as_deref())
         .unwrap_or_default();
-    let text = normalize::html_to_text(body);
+    let text = crate::text::normalize::html_to_text(body);
     let url = item
         .url
         .as_deref()
-        .and_then(|u| normalize::canonical_url(u, None));
+        .and_then(|u| crate::text::normalize::canonical_url(u, None));
     let key_material = match (&item.guid, &url) {
         (Some(guid), _) if !guid.trim().is_empty() => format!("guid:{}", guid.trim()),
         (_, Some(url)) => format!("url:{url}"),

@@ -18,7 +18,7 @@ use url::Url;
 use super::RawItem;
 
 mod body;
-use crate::pipeline::normalize::{canonical_url, html_to_text};
+use crate::text::normalize::{canonical_url, html_to_text};
 
 /// Which kind of mail it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,11 @@
 //! Places mentions come from.
 //!
 //! A [`Source`] performs one fetch and nothing else: no sleeping, retrying
-//! or persistence. The [`driver`] owns the loop: it loads the cursor from
+//! or persistence. The [`poller`](crate::poll) owns the loop: it loads the cursor from
 //! the store, calls `fetch`, hands the items to the pipeline and saves the
 //! cursor, the error count and the next check time back.
 
 pub mod alert_email;
-pub mod driver;
 pub mod http;
 pub mod imap;
 pub mod maildir;

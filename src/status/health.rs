@@ -14,7 +14,7 @@ use crate::store::metrics::Schedule;
 pub const STALL_AFTER_SECS: i64 = 600;
 
 /// How long one poll may fetch and store: fetches are cut at
-/// [`FETCH_LIMIT`](crate::source::driver::FETCH_LIMIT) (30 min), so a
+/// [`FETCH_LIMIT`](crate::poll::FETCH_LIMIT) (30 min), so a
 /// poll this old hangs in the store or the pipeline.
 pub const POLL_LIMIT_SECS: i64 = 3600;
 

@@ -14,7 +14,7 @@ use axum::Router;
 use tokio_util::sync::CancellationToken;
 use vigia::config::Config;
 use vigia::daemon::Runtime;
-use vigia::source::driver::PollReport;
+use vigia::poll::PollReport;
 use vigia::store::mentions::{self, MentionFilter, MentionRow};
 use vigia::store::sources::{self, SourceState};
 

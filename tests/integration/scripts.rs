@@ -75,3 +75,17 @@ fn the_digest_screenshot_builds_wherever_cargo_builds() {
     let html = std::fs::read_to_string(dir.path().join("digest.html")).unwrap_or_default();
     assert!(html.contains("Lumora"), "{html}");
 }
+
+#[test]
+fn no_module_uses_one_above_it() {
+    let out = Command::new("python3")
+        .arg(repo().join("scripts/module-graph.py"))
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to check the module graph: {e}"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.ends_with("no cycle between top-level modules\n"),
+        "{said}"
+    );
+}

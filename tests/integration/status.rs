@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use vigia::daemon::Runtime;
+use vigia::poll::Stop;
 use vigia::service::Heartbeat;
-use vigia::source::driver::Stop;
 use vigia::status::Status;
 
 use crate::helpers::{

@@ -12,9 +12,9 @@ use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{DateFormat, ListRules, Selection};
-use crate::pipeline::normalize::element_text;
 use crate::source::RawItem;
 use crate::text::escape::escape;
+use crate::text::normalize::element_text;
 
 /// Selectors the extraction itself uses.
 static LINK: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("a[href]").ok());

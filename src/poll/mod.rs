@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{Fetched, Source, SourceError};
 use crate::pipeline::Pipeline;
+use crate::source::{Fetched, Source, SourceError};
 use crate::store::mentions::{self, Recorded};
 use crate::store::{self, sources, triage, Store, StoreError};
 

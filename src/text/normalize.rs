@@ -84,7 +84,7 @@ const TRACKING_PARAMS: &[&str] = &[
 /// # Examples
 ///
 /// ```
-/// use vigia::pipeline::normalize::html_to_text;
+/// use vigia::text::normalize::html_to_text;
 /// let html = "<p>Acme &amp; Co<script>alert(1)</script></p><p>2nd&nbsp;line</p>";
 /// assert_eq!(html_to_text(html), "Acme & Co\n2nd line");
 /// ```
@@ -174,7 +174,7 @@ fn tidy(text: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use vigia::pipeline::normalize::canonical_url;
+/// use vigia::text::normalize::canonical_url;
 /// let wrapped = "https://www.google.com/url?rct=j&sa=t&url=https://News.Example.com/a%3Fid%3D7%26utm_source%3Dx&ct=ga";
 /// assert_eq!(canonical_url(wrapped, None).unwrap().as_str(), "https://news.example.com/a?id=7");
 /// ```
