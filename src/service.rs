@@ -18,6 +18,17 @@ const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// How long a beat may wait for the store before it counts as failed.
 const STORE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why a heartbeat did not reach the store.
+#[derive(Debug, thiserror::Error)]
+pub enum BeatError {
+    /// The store answered with an error (a full disk, a read-only file).
+    #[error("the store refuses writes: {0}")]
+    Refused(store::StoreError),
+    /// The store did not answer in time (a lock held for long).
+    #[error("the store did not answer in {}s", .0.as_secs())]
+    NoAnswer(Duration),
+}
+
 /// The daemon's heartbeat: a write to the store every interval.
 #[derive(Debug)]
 pub struct Heartbeat {
@@ -42,7 +53,7 @@ impl Heartbeat {
     }
 
     /// One beat: writes the time to the store, within a timeout.
-    pub async fn beat(&self) -> Result<(), String> {
+    pub async fn beat(&self) -> Result<(), BeatError> {
         let now = store::now();
         let write = self.store.call(move |c| store::beat(c, now));
         match tokio::time::timeout(STORE_TIMEOUT, write).await {
@@ -50,11 +61,8 @@ impl Heartbeat {
                 self.last_ok.store(now, Ordering::Relaxed);
                 Ok(())
             }
-            Ok(Err(error)) => Err(format!("the store refuses writes: {error}")),
-            Err(_) => Err(format!(
-                "the store did not answer in {}s",
-                STORE_TIMEOUT.as_secs()
-            )),
+            Ok(Err(error)) => Err(BeatError::Refused(error)),
+            Err(_) => Err(BeatError::NoAnswer(STORE_TIMEOUT)),
         }
     }
 

@@ -154,6 +154,6 @@ fn whole(check: &mut Checker<'_>, key: &str, p: &RawPage) -> Option<Reading> {
 fn selection(check: &mut Checker<'_>, value: Option<&Text>, key: &str) -> Option<Selection> {
     let value = value?;
     Selection::parse(value.get_ref())
-        .map_err(|e| check.push(Some(value.span()), key, e))
+        .map_err(|e| check.push(Some(value.span()), key, e.to_string()))
         .ok()
 }

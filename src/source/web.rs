@@ -43,9 +43,25 @@ pub struct Selection {
     pub attr: Option<String>,
 }
 
+/// Why a selector does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    /// Nothing to select with.
+    #[error("is empty: give a CSS selector such as \"article h2\"")]
+    Empty,
+    /// Not CSS (the parser's message, as text: its error borrows the input).
+    #[error("{text:?} is not a CSS selector: {why}")]
+    Invalid {
+        /// What was given.
+        text: String,
+        /// What the CSS parser said.
+        why: String,
+    },
+}
+
 impl Selection {
     /// Parses `selector` or `selector@attribute`.
-    pub fn parse(text: &str) -> Result<Selection, String> {
+    pub fn parse(text: &str) -> Result<Selection, SelectionError> {
         let text = text.trim();
         let (css, attr) = match text.rsplit_once('@') {
             Some((css, attr)) if is_attribute_name(attr.trim()) => {
@@ -54,10 +70,12 @@ impl Selection {
             _ => (text, None),
         };
         if css.is_empty() {
-            return Err("is empty: give a CSS selector such as \"article h2\"".into());
+            return Err(SelectionError::Empty);
         }
-        let selector =
-            Selector::parse(css).map_err(|e| format!("{text:?} is not a CSS selector: {e}"))?;
+        let selector = Selector::parse(css).map_err(|e| SelectionError::Invalid {
+            text: text.to_string(),
+            why: e.to_string(),
+        })?;
         Ok(Selection {
             text: text.to_string(),
             selector,

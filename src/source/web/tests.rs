@@ -31,9 +31,15 @@ fn selections_take_an_optional_attribute() {
     assert_eq!(sel("a.more").attr, None);
     // An `@` inside an attribute selector is CSS, not an attribute name.
     assert_eq!(sel(r#"a[href^="mailto:x@y"]"#).attr, None);
-    assert!(Selection::parse("div[").is_err());
-    assert!(Selection::parse("  ").is_err());
-    assert!(Selection::parse("@href").is_err());
+    assert!(matches!(
+        Selection::parse("div["),
+        Err(SelectionError::Invalid { text, .. }) if text == "div["
+    ));
+    assert!(matches!(Selection::parse("  "), Err(SelectionError::Empty)));
+    assert!(matches!(
+        Selection::parse("@href"),
+        Err(SelectionError::Empty)
+    ));
 }
 
 #[test]
