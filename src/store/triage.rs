@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::StoreError;
-use crate::triage::subjects::{best_subject, Profile};
+use crate::triage::subjects::{place as place_among, Placement, Profile};
 use crate::triage::{Assessment, Policy, Severity, Signals};
 
 /// Where a mention is in its follow-up.
@@ -225,30 +225,20 @@ fn place(
         let (id, json) = row?;
         candidates.push((id, profile(&json)?));
     }
-    let best = best_subject(
-        &a.features,
-        a.tone,
-        candidates.iter().map(|(id, p)| (*id, p)),
-    );
-    match best.and_then(|id| candidates.into_iter().find(|(c, _)| *c == id)) {
-        Some((id, mut profile)) => {
-            profile.add(&a.features, a.tone);
+    match place_among(&a.features, a.tone, a.language, candidates) {
+        Placement::Join(id, profile) => {
             conn.prepare_cached(
                 "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
             )?
             .execute(params![to_json(&profile)?, now, id])?;
             Ok(id)
         }
-        None => {
+        Placement::New(profile) => {
             conn.prepare_cached(
                 "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
                  VALUES (?1, ?2, ?3, ?3)",
             )?
-            .execute(params![
-                brand,
-                to_json(&Profile::of(&a.features, a.tone, a.language))?,
-                now
-            ])?;
+            .execute(params![brand, to_json(&profile)?, now])?;
             Ok(conn.last_insert_rowid())
         }
     }

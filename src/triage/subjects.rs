@@ -404,6 +404,34 @@ fn concept_name(key: &str, portuguese: bool) -> Option<&'static str> {
         .map(|(_, en, pt)| if portuguese { *pt } else { *en })
 }
 
+/// Where a mention goes among its brand's recent subjects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    /// Into subject `id`, whose profile becomes this.
+    Join(i64, Profile),
+    /// Into a new subject with this profile.
+    New(Profile),
+}
+
+/// Places a mention (`features`, `tone`, `language`) among `subjects`:
+/// the one [`best_subject`] picks, with the mention added to its profile,
+/// or a new subject. The store loads the subjects and saves the result.
+pub fn place(
+    features: &[Feature],
+    tone: Label,
+    language: Language,
+    subjects: Vec<(i64, Profile)>,
+) -> Placement {
+    let best = best_subject(features, tone, subjects.iter().map(|(id, p)| (*id, p)));
+    match best.and_then(|id| subjects.into_iter().find(|(s, _)| *s == id)) {
+        Some((id, mut profile)) => {
+            profile.add(features, tone);
+            Placement::Join(id, profile)
+        }
+        None => Placement::New(Profile::of(features, tone, language)),
+    }
+}
+
 /// The best subject for a mention with `features` and `tone` among
 /// `(id, profile)` candidates: of those that admit it
 /// ([`Profile::admits`]), the largest overlap, the most recent on ties.

@@ -162,3 +162,37 @@ fn grouping_the_held_out_lookalike_set() {
     assert!(precision >= 0.74, "precision {precision:.3}");
     assert!(recall >= 0.54, "recall {recall:.3}");
 }
+
+#[test]
+fn placement_is_decided_without_a_database() {
+    let late = extract(
+        "My Lumora order is late, the delivery is two weeks overdue.",
+        Language::En,
+    );
+    let subject = Profile::of(&late, Label::Negative, Language::En);
+    let again = extract(
+        "Lumora delivery delayed again, order still late.",
+        Language::En,
+    );
+    match place(
+        &again,
+        Label::Negative,
+        Language::En,
+        vec![(7, subject.clone())],
+    ) {
+        Placement::Join(7, profile) => assert_eq!(profile.members, 2),
+        other => panic!("{other:?}"),
+    }
+    // Praise about the same delivery starts a subject of its own.
+    let praise = extract(
+        "Lumora delivery arrived early, great service, thank you!",
+        Language::En,
+    );
+    match place(&praise, Label::Positive, Language::Pt, vec![(7, subject)]) {
+        Placement::New(profile) => {
+            assert_eq!(profile.members, 1);
+            assert_eq!(profile.language.as_deref(), Some("pt"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
