@@ -27,9 +27,10 @@ pub struct FeedSource {
 /// Why a feed could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
-    /// The body is not a feed.
+    /// The body is not a feed (the parser's message is in this one, not a
+    /// `source`, so that an error chain says it once).
     #[error("not a valid feed: {0}")]
-    Parse(String),
+    Parse(feed_rs::parser::ParseFeedError),
 }
 
 impl FeedSource {
@@ -83,8 +84,7 @@ impl FeedSource {
             position: None,
         };
         if let (true, Some(body)) = (modified, &response.body) {
-            let (items, ttl) = parse(body, &response.final_url)
-                .map_err(|e| SourceError::transient(FeedError::Parse(e)))?;
+            let (items, ttl) = parse(body, &response.final_url).map_err(SourceError::transient)?;
             fetched.items = items;
             fetched.not_before = fetched.not_before.max(ttl);
         }
@@ -104,8 +104,7 @@ impl FeedSource {
         let Some(body) = file.body else {
             return Ok(fetched);
         };
-        let (items, ttl) =
-            parse(&body, &self.url).map_err(|e| SourceError::transient(FeedError::Parse(e)))?;
+        let (items, ttl) = parse(&body, &self.url).map_err(SourceError::transient)?;
         fetched.items = items;
         fetched.not_before = ttl;
         Ok(fetched)
@@ -159,7 +158,7 @@ pub(super) fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
 }
 
 /// Items of a feed document, and its `<ttl>`.
-fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), String> {
+fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), FeedError> {
     // feed-rs makes up an id for an entry without one, at random when the
     // entry has no link or title either; an empty id lets the pipeline key
     // the item by its URL or text, which stay the same from poll to poll.
@@ -168,7 +167,7 @@ fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), St
         .id_generator(|_, _, _| String::new())
         .build()
         .parse(body)
-        .map_err(|e| e.to_string())?;
+        .map_err(FeedError::Parse)?;
     let ttl = feed
         .ttl
         .map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
