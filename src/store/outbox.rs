@@ -142,10 +142,10 @@ pub fn mark_failed(
 }
 
 /// Splits claimed mail `id`, refused for good with several recipients,
-/// into one mail per recipient, each due at `now` with its own key: the
-/// server may have refused only one of them, and the others must still
-/// get it. The first recipient keeps the row; returns how many rows were
-/// added.
+/// into one mail per recipient, each due at `now`: the server may have
+/// refused only one of them, and the others must still get it. The first
+/// recipient keeps the row and its key; each other gets a row keyed
+/// `KEY to ADDRESS`. Returns how many rows were added.
 pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<usize, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (key, to): (String, Vec<String>) = tx.query_row(
@@ -153,7 +153,15 @@ pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<us
         [id],
         |r| Ok((r.get(0)?, json_column(r, 1)?)),
     )?;
-    let Some((first, rest)) = to.split_first() else {
+    // Each address once: a team that lists one twice must not make two
+    // rows with one key.
+    let mut unique: Vec<&String> = Vec::new();
+    for address in &to {
+        if !unique.iter().any(|u| u.eq_ignore_ascii_case(address)) {
+            unique.push(address);
+        }
+    }
+    let Some((first, rest)) = unique.split_first() else {
         return Ok(0);
     };
     let json = |to: &str| {
@@ -174,18 +182,14 @@ pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<us
             )?
             .execute(params![id, format!("{key} to {to}"), json(to)?, now, error])?;
     }
+    // The first recipient keeps the row and its key, so that what the key
+    // stands for (a team's digest for a period) stays queued once.
     tx.prepare_cached(
-        "UPDATE outbox SET key = ?2, envelope_to = ?3, attempts = attempts + 1,
-             last_error = ?4, next_attempt_at = ?5, claimed_by = NULL, claimed_until = NULL
+        "UPDATE outbox SET envelope_to = ?2, attempts = attempts + 1,
+             last_error = ?3, next_attempt_at = ?4, claimed_by = NULL, claimed_until = NULL
          WHERE id = ?1",
     )?
-    .execute(params![
-        id,
-        format!("{key} to {first}"),
-        json(first)?,
-        error,
-        now
-    ])?;
+    .execute(params![id, json(first)?, error, now])?;
     tx.commit()?;
     Ok(added)
 }
@@ -303,6 +307,36 @@ pub fn list(conn: &Connection, all: bool, limit: usize) -> Result<Vec<OutboxRow>
 mod tests {
     use super::*;
     use crate::store::Store;
+
+    #[test]
+    fn a_split_keeps_the_key_and_each_address_once() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let (added, queued, rows) = store
+            .call_blocking(|c| {
+                let to = ["a@x.example", "A@x.example", "b@x.example"].map(String::from);
+                let mail = NewMail {
+                    key: "digest:cs:1:2",
+                    kind: "digest",
+                    from: "vigia@example.com",
+                    to: &to,
+                    subject: "digest",
+                    message: b"Subject: digest\r\n\r\nhello\r\n",
+                };
+                let id = enqueue(c, &mail, 100)?.unwrap_or_default();
+                claim(c, "daemon", 100, 60)?;
+                let added = split(c, id, "550 no such user", 101)?;
+                Ok((added, queued(c, "digest:cs:1:2")?, list(c, true, 10)?))
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        // "A@x" is "a@x" again: one more row, for b@ only.
+        assert_eq!(added, 1);
+        // The digest stays queued under its key: a restart queues it no more.
+        assert!(queued);
+        let mut to: Vec<Vec<String>> = rows.iter().map(|r| r.to.clone()).collect();
+        to.sort();
+        assert_eq!(to, [["a@x.example"], ["b@x.example"]]);
+    }
 
     #[test]
     fn a_claimed_mail_is_nobody_elses_until_settled_or_expired() {

@@ -91,10 +91,26 @@ impl Turn {
     }
 }
 
+/// Whether `flock` said the lock is held by another (not that the file
+/// system has no locks, as some network mounts say: then nobody takes
+/// turns and SQLite's lock alone decides).
+fn held_elsewhere(result: rustix::io::Result<()>) -> Option<bool> {
+    match result {
+        Ok(()) => Some(false),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Some(true),
+        Err(_) => None,
+    }
+}
+
 /// Waits, up to [`DAEMON_PATIENCE`], until no command holds its turn.
 fn give_way(file: &File) {
     let started = Instant::now();
-    while flock(file, FlockOperation::NonBlockingLockShared).is_err() {
+    loop {
+        match held_elsewhere(flock(file, FlockOperation::NonBlockingLockShared)) {
+            Some(true) => {}
+            Some(false) => break,
+            None => return,
+        }
         if started.elapsed() >= DAEMON_PATIENCE {
             warn!(
                 waited_secs = DAEMON_PATIENCE.as_secs(),
@@ -112,7 +128,12 @@ fn give_way(file: &File) {
 fn take(file: &File) -> Option<Held<'_>> {
     let started = Instant::now();
     let mut said = false;
-    while flock(file, FlockOperation::NonBlockingLockExclusive).is_err() {
+    loop {
+        match held_elsewhere(flock(file, FlockOperation::NonBlockingLockExclusive)) {
+            Some(true) => {}
+            Some(false) => break,
+            None => return None,
+        }
         if !said && started.elapsed() >= SAY_AFTER {
             said = true;
             warn!("Waiting for another vigia command to finish with the database.");

@@ -326,9 +326,15 @@ impl Profile {
         };
         // Praise names itself first: "praise: delivery", "elogio: preço".
         let praise = self.core(PRAISE).then_some(PRAISE);
+        // The problem most of its mentions name, not one a single mention
+        // brought in.
         let problem = ranked
             .iter()
-            .find(|(key, _)| extractor.weight(key) >= CORE_WEIGHT && key.as_str() != PRAISE)
+            .find(|(key, (count, _))| {
+                extractor.weight(key) >= CORE_WEIGHT
+                    && key.as_str() != PRAISE
+                    && count * 2 >= self.members
+            })
             .filter(|_| praise.is_none());
         let about = ranked.iter().find(|(key, _)| {
             Some(key) != problem.map(|p| &p.0)

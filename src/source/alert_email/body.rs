@@ -130,7 +130,7 @@ pub fn readable(text: &str, subject: &str) -> String {
             i = next;
             continue;
         }
-        if trimmed == "--" || line == "-- " {
+        if line == "-- " || (trimmed == "--" && signature_follows(&lines[i + 1..])) {
             signature = true;
         }
         let lower = trimmed.to_lowercase();
@@ -143,6 +143,21 @@ pub fn readable(text: &str, subject: &str) -> String {
         i += 1;
     }
     unwrap(&kept)
+}
+
+/// Most lines a signature under a bare `--` runs to: more, and the `--`
+/// was a dash in the text, not a separator.
+const SIGNATURE_LINES: usize = 6;
+
+/// Whether the lines after a bare `--` read as a signature: a few short
+/// lines before the end or the next forwarded message.
+fn signature_follows(after: &[&str]) -> bool {
+    let block: Vec<&&str> = after
+        .iter()
+        .take_while(|l| marker_of(l.trim()).is_none())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    block.len() <= SIGNATURE_LINES && block.iter().all(|l| l.chars().count() <= 80)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

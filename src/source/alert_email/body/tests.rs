@@ -138,3 +138,15 @@ fn subjects_lose_their_reply_and_forward_prefixes() {
     assert_eq!(bare_subject("ENC: Reclamação"), "Reclamação");
     assert_eq!(bare_subject("Lumora: nova linha"), "Lumora: nova linha");
 }
+
+#[test]
+fn a_bare_double_dash_is_a_signature_only_when_a_few_short_lines_follow() {
+    let signed = "My Lumora lamp broke.\n--\nRita Alves\n+55 11 5555-0100\n";
+    assert_reads(signed, "Lamp", "My Lumora lamp broke.");
+    // A dash in the text: what follows is the customer's words.
+    let prose: String = std::iter::once("My Lumora lamp broke.\n--\n".to_string())
+        .chain((1..=8).map(|n| format!("Day {n}: it still flickers every evening.\n")))
+        .collect();
+    let read = readable(&prose, "Lamp");
+    assert!(read.contains("Day 8: it still flickers"), "{read}");
+}
