@@ -87,6 +87,38 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
     2 * shared >= a.union(&b).count()
 }
 
+/// Bit widths of the bands a fingerprint is cut into for lookup: five
+/// bands over the 64 bits. Two fingerprints within [`MAX_DISTANCE`] (9)
+/// bits differ in at most one bit in some band (nine differences cannot
+/// put two into each of five bands), so looking up each band's value and
+/// its one-bit variants finds every near duplicate, among the few
+/// mentions that share a 12- or 13-bit band, not among all of them.
+pub const BAND_BITS: [u32; 5] = [13, 13, 13, 13, 12];
+
+/// The value of each band of `hash`, lowest bits first.
+pub fn bands(hash: u64) -> [u16; 5] {
+    let mut out = [0u16; 5];
+    let mut shift = 0;
+    for (slot, bits) in out.iter_mut().zip(BAND_BITS) {
+        *slot = ((hash >> shift) & ((1u64 << bits) - 1)) as u16;
+        shift += bits;
+    }
+    out
+}
+
+/// Where near duplicates of `hash` may be filed: for each band, its value
+/// and every value one bit away.
+pub fn probes(hash: u64) -> Vec<(u8, u16)> {
+    let mut out = Vec::new();
+    for (band, (value, bits)) in bands(hash).into_iter().zip(BAND_BITS).enumerate() {
+        out.push((band as u8, value));
+        for bit in 0..bits {
+            out.push((band as u8, value ^ (1 << bit)));
+        }
+    }
+    out
+}
+
 /// A stored mention at the candidate's canonical URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AtUrl {
@@ -216,6 +248,30 @@ mod tests {
             closest >= 2 * MAX_DISTANCE,
             "closest distinct pair at {closest} bits"
         );
+    }
+
+    #[test]
+    fn every_near_duplicate_shares_a_probed_band() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..20_000 {
+            let a = rng.u64(..);
+            let mut b = a;
+            for _ in 0..rng.u32(0..=MAX_DISTANCE) {
+                b ^= 1 << rng.u32(0..64);
+            }
+            let filed: Vec<(u8, u16)> = bands(b)
+                .into_iter()
+                .enumerate()
+                .map(|(band, value)| (band as u8, value))
+                .collect();
+            assert!(
+                probes(a).iter().any(|p| filed.contains(p)),
+                "{a:064b} / {b:064b}"
+            );
+        }
+        // The bands cover all 64 bits, once each.
+        assert_eq!(BAND_BITS.iter().sum::<u32>(), 64);
+        assert_eq!(bands(u64::MAX), [8191, 8191, 8191, 8191, 4095]);
     }
 
     #[test]

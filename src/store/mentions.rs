@@ -19,7 +19,7 @@ pub use listing::{
 };
 
 use super::StoreError;
-use crate::pipeline::dedupe::{nearest, same_url, AtUrl, Fingerprint, Recent, MIN_WORDS};
+use crate::pipeline::dedupe::{bands, nearest, probes, same_url, AtUrl, Fingerprint, Recent};
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
 
@@ -120,22 +120,29 @@ fn by_fingerprint(
     if !c.fingerprint.is_usable() {
         return Ok(None);
     }
+    // Only the mentions filed under one of the candidate's bands, or a
+    // value one bit away: every near duplicate is among them.
+    let mut ids = std::collections::BTreeSet::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT id, fingerprint, title FROM mentions
-         WHERE brand = ?1 AND first_seen_at >= ?2 AND fp_words >= ?3",
+        "SELECT mention_id FROM mention_bands
+         WHERE brand = ?1 AND band = ?2 AND value = ?3 AND first_seen_at >= ?4",
     )?;
-    let recent = stmt
-        .query_map(
-            params![c.brand, now - FINGERPRINT_WINDOW_SECS, MIN_WORDS as i64],
-            |r| {
-                Ok(Recent {
-                    id: r.get(0)?,
-                    hash: r.get::<_, i64>(1)? as u64,
-                    title: r.get(2)?,
-                })
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let since = now - FINGERPRINT_WINDOW_SECS;
+    for (band, value) in probes(c.fingerprint.hash) {
+        for id in stmt.query_map(params![c.brand, band, value, since], |r| r.get::<_, i64>(0))? {
+            ids.insert(id?);
+        }
+    }
+    let mut stmt = conn.prepare_cached("SELECT fingerprint, title FROM mentions WHERE id = ?1")?;
+    let mut recent = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (hash, title): (i64, String) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        recent.push(Recent {
+            id,
+            hash: hash as u64,
+            title,
+        });
+    }
     Ok(nearest(&c.fingerprint, &c.document.title, recent))
 }
 
@@ -169,7 +176,17 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         c.sentiment.lexicon,
         bounded(&c.document.text, MAX_TEXT_BYTES),
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if c.fingerprint.is_usable() {
+        let mut file = conn.prepare_cached(
+            "INSERT INTO mention_bands (brand, band, value, first_seen_at, mention_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (band, value) in bands(c.fingerprint.hash).into_iter().enumerate() {
+            file.execute(params![c.brand, band as i64, value, now, id])?;
+        }
+    }
+    Ok(id)
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.

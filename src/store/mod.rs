@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_sighting_counts.sql"),
     include_str!("migrations/0015_store_info.sql"),
     include_str!("migrations/0016_severity_reason.sql"),
+    include_str!("migrations/0017_mention_bands.sql"),
 ];
 
 /// Why a store operation failed.

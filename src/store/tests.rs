@@ -149,3 +149,23 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
         .await;
     assert!(refused.is_err(), "the reader is read-only");
 }
+
+#[test]
+fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    // The top bit set: a negative integer in SQLite, whose >> is arithmetic.
+    let hash: u64 = 0xF0F0_1234_89AB_CDEF;
+    let by_sql: Vec<u16> = store
+        .call_blocking(move |c| {
+            let h = hash as i64;
+            Ok(c.query_row(
+                "SELECT ?1 & 8191, (?1 >> 13) & 8191, (?1 >> 26) & 8191,
+                        (?1 >> 39) & 8191, (?1 >> 52) & 4095",
+                [h],
+                |r| Ok(vec![r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
+            )?)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(by_sql, crate::pipeline::dedupe::bands(hash));
+}
