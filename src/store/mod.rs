@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_store_info.sql"),
     include_str!("migrations/0016_severity_reason.sql"),
     include_str!("migrations/0017_mention_bands.sql"),
+    include_str!("migrations/0018_subject_features.sql"),
 ];
 
 /// Why a store operation failed.

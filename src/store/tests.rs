@@ -169,3 +169,32 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(by_sql, crate::pipeline::dedupe::bands(hash));
 }
+
+#[test]
+fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("v.db");
+    drop(Store::open(&path).unwrap_or_else(|e| panic!("{e}")));
+    // A database as migration 17 left it, with one subject.
+    {
+        let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        c.execute_batch(
+            "DROP TABLE subject_features;
+             PRAGMA user_version = 17;
+             INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at) VALUES
+                 ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let keys: Vec<String> = store
+        .call_blocking(|c| {
+            let mut stmt = c.prepare("SELECT key FROM subject_features ORDER BY key")?;
+            let keys = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(keys)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(keys, ["#delay", "lamp"]);
+}

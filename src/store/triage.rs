@@ -206,6 +206,11 @@ pub fn triage_new(
     })
 }
 
+/// Subjects weighed for a new mention: those sharing the most features
+/// with it. A subject it belongs to shares its core with it, so it ranks
+/// among the first.
+const PLACE_CANDIDATES: usize = 64;
+
 /// The subject a mention joins (its profile updated), or a new one.
 fn place(
     conn: &Connection,
@@ -214,24 +219,51 @@ fn place(
     since: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, profile FROM subjects WHERE brand = ?1 AND last_seen_at >= ?2 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![brand, since], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut candidates = Vec::new();
-    for row in rows {
-        let (id, json) = row?;
-        candidates.push((id, profile(&json)?));
+    // Only recent subjects sharing a feature with the mention can take it;
+    // of those, the ones sharing the most features, a bounded number, are
+    // weighed: the work per mention stays the same however many subjects
+    // the brand has.
+    let keys: Vec<&str> = a.features.iter().map(|f| f.key.as_str()).collect();
+    let mut ids = std::collections::BTreeSet::new();
+    if !keys.is_empty() {
+        let marks = vec!["?"; keys.len()].join(", ");
+        let sql = format!(
+            "SELECT f.subject_id FROM subject_features f JOIN subjects s ON s.id = f.subject_id
+             WHERE f.brand = ? AND s.last_seen_at >= ? AND f.key IN ({marks})
+             GROUP BY f.subject_id ORDER BY COUNT(*) DESC, f.subject_id DESC LIMIT {PLACE_CANDIDATES}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let values = [
+            rusqlite::types::Value::from(brand.to_string()),
+            rusqlite::types::Value::from(since),
+        ]
+        .into_iter()
+        .chain(
+            keys.iter()
+                .map(|k| rusqlite::types::Value::from(k.to_string())),
+        );
+        for id in stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))? {
+            ids.insert(id?);
+        }
     }
-    match place_among(&a.features, a.tone, a.language, candidates) {
+    let mut stmt =
+        conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1 AND last_seen_at >= ?2")?;
+    let mut candidates = Vec::new();
+    for id in ids {
+        if let Some(json) = stmt
+            .query_row(params![id, since], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            candidates.push((id, profile(&json)?));
+        }
+    }
+    let id = match place_among(&a.features, a.tone, a.language, candidates) {
         Placement::Join(id, profile) => {
             conn.prepare_cached(
                 "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
             )?
             .execute(params![to_json(&profile)?, now, id])?;
-            Ok(id)
+            id
         }
         Placement::New(profile) => {
             conn.prepare_cached(
@@ -239,9 +271,17 @@ fn place(
                  VALUES (?1, ?2, ?3, ?3)",
             )?
             .execute(params![brand, to_json(&profile)?, now])?;
-            Ok(conn.last_insert_rowid())
+            conn.last_insert_rowid()
         }
+    };
+    let mut file = conn.prepare_cached(
+        "INSERT OR IGNORE INTO subject_features (subject_id, brand, key) VALUES (?1, ?2, ?3)",
+    )?;
+    // The mention's features are the only keys the subject may have gained.
+    for f in &a.features {
+        file.execute(params![id, brand, f.key])?;
     }
+    Ok(id)
 }
 
 pub(super) fn profile(json: &str) -> Result<Profile, StoreError> {
