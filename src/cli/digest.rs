@@ -79,12 +79,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
                     gather(c, &scope)
                 })
                 .await?;
-            let words = crate::delivery::words::of(
-                config
-                    .policy
-                    .team(&team)
-                    .map_or(crate::sentiment::Language::En, |t| t.language),
-            );
+            let words = crate::delivery::words::for_team(&config.policy, &team);
             let r = digest::render(&team, words, &bounds, &data, db::now());
             out.push(if args.html {
                 r.html

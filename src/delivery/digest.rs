@@ -239,12 +239,7 @@ pub fn queue_team(
     if empty && !settings.send_empty {
         return Ok(Queued::Empty);
     }
-    let words = crate::delivery::words::of(
-        policy
-            .team(team)
-            .map_or(crate::sentiment::Language::En, |t| t.language),
-    );
-    let r = render(team, words, b, &data, now);
+    let r = render(team, super::words::for_team(policy, team), b, &data, now);
     let safe: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
     let mut builder = lettre::Message::builder()
         .from(from.clone())

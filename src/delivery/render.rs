@@ -89,7 +89,7 @@ pub fn alert(
     for i in items {
         let score = i
             .sentiment
-            .map(|s| format!("{s:+.2}").replace('.', &words.decimal.to_string()))
+            .map(|s| words.number(s, 2, true))
             .unwrap_or_else(|| "-".into());
         let subject = i
             .subject

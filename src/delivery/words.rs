@@ -175,6 +175,11 @@ pub const PT: Words = Words {
     decimal: ',',
 };
 
+/// The words of `team`'s language (English for a team the policy lacks).
+pub fn for_team(policy: &crate::triage::Policy, team: &str) -> &'static Words {
+    of(policy.team(team).map_or(Language::En, |t| t.language))
+}
+
 /// The words of `language`.
 pub fn of(language: Language) -> &'static Words {
     match language {
@@ -221,11 +226,21 @@ impl Words {
 }
 
 impl Words {
+    /// `x` with `places` decimals, signed when `signed`, written with this
+    /// language's decimal separator: "-0.69", "-0,69".
+    pub fn number(&self, x: f64, places: usize, signed: bool) -> String {
+        let text = if signed {
+            format!("{x:+.places$}")
+        } else {
+            format!("{x:.places$}")
+        };
+        text.replace('.', &self.decimal.to_string())
+    }
+
     /// Why a mention got its severity: "4.0 points: alarm terms procon
     /// (+2), sentiment -0.69 (+2), subject seen 3 times (+1)".
     pub fn reasons(&self, r: &crate::triage::Reasons) -> String {
-        let number =
-            |x: f64, places: usize| format!("{x:.places$}").replace('.', &self.decimal.to_string());
+        let number = |x: f64, places: usize| self.number(x, places, false);
         let mut parts = Vec::new();
         if r.alarms.1 > 0.0 {
             parts.push(format!(
@@ -236,7 +251,7 @@ impl Words {
             ));
         }
         if r.sentiment.1 > 0.0 {
-            let score = format!("{:+.2}", r.sentiment.0).replace('.', &self.decimal.to_string());
+            let score = self.number(r.sentiment.0, 2, true);
             parts.push(format!(
                 "{} {score} (+{})",
                 self.sentiment_word, r.sentiment.1

@@ -246,16 +246,12 @@ fn place(
             ids.insert(id?);
         }
     }
-    let mut stmt =
-        conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1 AND last_seen_at >= ?2")?;
+    // (The ranking above already kept only recent subjects.)
+    let mut stmt = conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1")?;
     let mut candidates = Vec::new();
     for id in ids {
-        if let Some(json) = stmt
-            .query_row(params![id, since], |r| r.get::<_, String>(0))
-            .optional()?
-        {
-            candidates.push((id, profile(&json)?));
-        }
+        let json: String = stmt.query_row([id], |r| r.get(0))?;
+        candidates.push((id, profile(&json)?));
     }
     let id = match place_among(&a.features, a.tone, a.language, candidates) {
         Placement::Join(id, profile) => {

@@ -71,6 +71,21 @@ fn wait_first_poll(setup: &Setup) {
     });
 }
 
+/// Starts every command at once; their standard output is kept.
+fn spawn_all(setup: &Setup, commands: &[&[&str]]) -> Vec<std::process::Child> {
+    commands
+        .iter()
+        .map(|args| {
+            vigia_cmd(&setup.config)
+                .args(*args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
 fn config_with_mail(setup: &Setup, port: u16, extra: &str) {
     let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
     std::fs::write(
@@ -94,24 +109,17 @@ fn commands_sending_at_once_deliver_every_mail_once() {
     wait_until_due(&setup);
     // Four commands, each with a mail pass, over a server that takes a
     // second per message: without claims each would send all four.
-    let commands: Vec<_> = [
-        vec!["poll", "--once"],
-        vec!["poll", "--once"],
-        vec!["digest", "--send", "--period", "today"],
-        vec!["test-email", "ana@lumora.example"],
-    ]
-    .into_iter()
-    .map(|args| {
-        vigia_cmd(&setup.config)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"))
-    })
-    .collect();
-    for mut command in commands {
-        let _ = command.wait();
+    let commands = spawn_all(
+        &setup,
+        &[
+            &["poll", "--once"],
+            &["poll", "--once"],
+            &["digest", "--send", "--period", "today"],
+            &["test-email", "ana@lumora.example"],
+        ],
+    );
+    for command in commands {
+        let _ = command.wait_with_output();
     }
     wait_for("every mail sent", Duration::from_secs(30), || {
         outbox_states(&setup).iter().all(|s| s == "sent")
@@ -141,24 +149,17 @@ fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
     wait_first_poll(&setup);
     // While the daemon sends them, a second a piece, every command that
     // has a mail pass runs at once, twice over.
-    let commands: Vec<_> = [
-        vec!["poll", "--once"],
-        vec!["test-email", "ana@lumora.example"],
-        vec!["digest", "--send", "--period", "today"],
-        vec!["poll", "--once"],
-        vec!["test-email", "cs@lumora.example"],
-        vec!["digest", "--send", "--period", "today"],
-    ]
-    .into_iter()
-    .map(|args| {
-        vigia_cmd(&setup.config)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"))
-    })
-    .collect();
+    let commands = spawn_all(
+        &setup,
+        &[
+            &["poll", "--once"],
+            &["test-email", "ana@lumora.example"],
+            &["digest", "--send", "--period", "today"],
+            &["poll", "--once"],
+            &["test-email", "cs@lumora.example"],
+            &["digest", "--send", "--period", "today"],
+        ],
+    );
     for command in commands {
         let out = command.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
         let said = String::from_utf8_lossy(&out.stdout);

@@ -197,7 +197,7 @@ impl Out<'_> {
                 format!(
                     "{} {}",
                     w.sentiment_label(l.sentiment_label.as_deref()),
-                    format!("{:+.2}", l.sentiment).replace('.', &w.decimal.to_string())
+                    w.number(l.sentiment, 2, true)
                 ),
             ];
             if age {

@@ -26,10 +26,8 @@ pub(super) fn queue_alert(
         .unwrap_or_default();
     let first = rows.first().map_or(0, |(q, _)| *q);
     let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
-    let language = policy
-        .team(team)
-        .map_or(crate::sentiment::Language::En, |t| t.language);
-    let heading = render::Heading::team(team, &items, crate::delivery::words::of(language));
+    let heading =
+        render::Heading::team(team, &items, crate::delivery::words::for_team(policy, team));
     let tag = format!("alert.{team}.{first}");
     queue_mail(
         conn,
