@@ -5,7 +5,11 @@ use super::*;
 use crate::sentiment::Label;
 
 fn extract(text: &str, language: Language) -> Vec<Feature> {
-    Extractor::standard().features(text, &["lumora".to_string()], language)
+    extract_about("lumora", text, language)
+}
+
+fn extract_about(brand: &str, text: &str, language: Language) -> Vec<Feature> {
+    Extractor::standard().features(text, &[brand.to_string()], language)
 }
 
 fn keys(features: &[Feature]) -> Vec<&str> {
@@ -68,6 +72,12 @@ fn grouping(file: &str) -> (f64, f64) {
             Some((label, Language::from_code(language)?, text))
         })
         .collect();
+    // A set about another brand names it in a `# brand:` line.
+    let brand = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# brand: "))
+        .unwrap_or("lumora");
+    let extract = |text: &str, language| extract_about(brand, text, language);
     let mut subjects: Vec<Profile> = Vec::new();
     let mut assigned = Vec::new();
     let scorers = crate::sentiment::Scorers::new(&[]);
@@ -161,6 +171,16 @@ fn grouping_the_held_out_lookalike_set() {
     let (precision, recall) = grouping("lookalike_held_out.tsv");
     assert!(precision >= 0.74, "precision {precision:.3}");
     assert!(recall >= 0.54, "recall {recall:.3}");
+}
+
+/// A second brand and trade, written before the concept table was widened
+/// and never used to change it (precision 0.684, recall 0.325 when
+/// written). Held here so they only rise.
+#[test]
+fn grouping_the_furniture_lookalike_set() {
+    let (precision, recall) = grouping("lookalike_furniture.tsv");
+    assert!(precision >= 0.68, "precision {precision:.3}");
+    assert!(recall >= 0.32, "recall {recall:.3}");
 }
 
 #[test]
