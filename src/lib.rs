@@ -34,9 +34,10 @@
 //!   that speaks SQL).
 //! - [`delivery`]: the outbox and its sender, alert and digest mail in
 //!   each team's language, spike detection.
-//! - [`daemon`]: wiring, the long-running loop and one-pass polling;
-//!   [`service`]: systemd readiness, watchdog and heartbeat;
-//!   [`status`]: the `/healthz` and `/metrics` listener;
+//! - [`daemon`]: wiring (the runtime of one loaded config, also used for
+//!   one-pass polling), the supervisor (signals, reloads, shutdown) and
+//!   systemd readiness and watchdog;
+//!   [`status`]: the heartbeat and the `/healthz` and `/metrics` listener;
 //!   [`telemetry`]: logs.
 //! - [`text`]: folding and word tokens, shared by matching, sentiment and
 //!   subjects.
@@ -55,7 +56,6 @@ pub mod poll;
 pub mod query;
 pub mod secret;
 pub mod sentiment;
-pub mod service;
 pub mod source;
 pub mod status;
 pub mod store;

@@ -10,7 +10,6 @@ mod names;
 mod outbox;
 mod output;
 mod poll;
-mod run;
 mod score;
 mod topics;
 mod try_source;
@@ -166,7 +165,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Run => run::run(config).await,
+            Command::Run => crate::daemon::run(config).await,
             Command::Poll(args) => poll::run(config, args).await,
             Command::Mentions(args) => mentions::run(config, args).await,
             Command::Topics(args) => topics::run(config, args).await,

@@ -174,7 +174,7 @@ mod tests {
             "https://b.example/feed.xml".to_string(),
             same_url("https://home.example"),
         ]);
-        let import = parse(OPML, &known, &HashSet::new()).unwrap_or_else(|e| panic!("{e}"));
+        let import = parse(OPML, &known, &HashSet::new()).unwrap();
         let feeds = import.feeds;
         let got: Vec<(&str, &str)> = feeds
             .iter()
@@ -205,7 +205,7 @@ mod tests {
             [("dup".to_string(), "https://acme.example/rss".to_string())]
         );
         assert_eq!(import.without_url, ["no feed here"]);
-        let toml = to_toml(&feeds).unwrap_or_else(|e| panic!("{e}"));
+        let toml = to_toml(&feeds).unwrap();
         assert!(
             toml.contains(
                 "[[feed]]\nname = \"Tech/Acme & Co\"\nurl = \"https://acme.example/rss\""

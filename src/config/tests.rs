@@ -3,9 +3,9 @@
 use super::*;
 
 fn load_text(text: &str) -> Result<Config, ConfigErrors> {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vigia.toml");
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, text).unwrap();
     Config::load(&path)
 }
 
@@ -125,20 +125,20 @@ fn a_config_without_brands_is_refused() {
 
 #[test]
 fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("vigia.toml");
     std::fs::write(
         &main,
         "feed_files = [\"feeds.toml\"]\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let feeds = dir.path().join("feeds.toml");
     std::fs::write(
         &feeds,
         "[[feed]]\nurl = \"https://example.com/a\"\n[[feed]]\nurl = \"file:local.xml\"\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let config = Config::load(&main).unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
+    let config = Config::load(&main).unwrap();
     assert_eq!(config.feeds.len(), 2);
     assert_eq!(
         config.feeds[1].url.to_file_path().ok(),
@@ -150,7 +150,7 @@ fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
         &feeds,
         "[[feed]]\nurl = \"https://example.com/a\"\nname = \"\"\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let errors = Config::load(&main)
         .err()
         .map(|e| e.to_string())
@@ -161,7 +161,7 @@ fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
     );
 
     // A feeds file that is not there: the key naming it, with its line.
-    std::fs::remove_file(&feeds).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&feeds).unwrap();
     let errors = Config::load(&main)
         .err()
         .map(|e| e.to_string())
@@ -180,8 +180,8 @@ fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
 fn every_shipped_config_is_valid() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
-        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             if let Err(errors) = Config::load(&path) {
                 panic!("{errors}");
@@ -256,7 +256,7 @@ fn imap_defaults() {
     let config = load_text(
         "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[imap]]\nname = \"m\"\nhost = \"imap.example.com\"\nuser = \"u\"\npassword_env = \"P\"\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let imap = &config.imaps[0];
     assert_eq!(
         (imap.port, imap.folders.as_slice()),
@@ -267,7 +267,7 @@ fn imap_defaults() {
     let config = load_text(
         "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[imap]]\nname = \"m\"\nhost = \"imap.example.com\"\nuser = \"ana@lumora.example\"\npassword_env = \"P\"\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(
         config.imaps[0].location(),
         "imaps://ana%40lumora.example@imap.example.com:993/INBOX"
@@ -285,7 +285,7 @@ fn sentiment_thresholds_are_checked() {
         ],
     );
     let config = load_text("[sentiment]\npositive = 0.3\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\nlanguages = [\"pt\"]\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(
         (config.thresholds.positive, config.thresholds.negative),
         (0.3, -0.05)
@@ -308,7 +308,7 @@ fn lexicon_overrides_are_checked() {
     let config = load_text(
         "[sentiment.lexicon.en]\nsick = 2.0\n[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(config.lexicon_overrides.len(), 1);
 }
 
@@ -336,7 +336,7 @@ fn mail_and_spike_settings_are_checked_without_echoing_secrets() {
          tls = \"starttls\"\nuser = \"vigia\"\npassword_env = \"SMTP_PASSWORD\"\n\
          [spikes]\nwindow = \"30m\"\ncooldown = \"2h\"\nmin_count = 8\n"
     ))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(
         config.mail.describe(),
         "smtp+starttls://smtp.acme.example:587"
@@ -344,7 +344,7 @@ fn mail_and_spike_settings_are_checked_without_echoing_secrets() {
     assert_eq!(config.spikes.window.as_secs(), 1800);
     assert_eq!(config.spikes.min_count, 8);
     assert_eq!(config.spikes.cooldown.as_secs(), 7200);
-    let files = load_text(BRAND).unwrap_or_else(|e| panic!("{e}"));
+    let files = load_text(BRAND).unwrap();
     assert!(
         files.mail.describe().starts_with("files in "),
         "no host: .eml files"
@@ -429,7 +429,7 @@ url = "https://n.example/news"
 exclude = [".ad", "nav"]
 "#,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(config.http.host_delay, Duration::from_millis(500));
     let [list, whole] = &config.pages[..] else {
         panic!("{:?}", config.pages)
@@ -458,10 +458,9 @@ exclude = [".ad", "nav"]
 #[test]
 fn the_status_listener_is_off_by_default_and_on_loopback() {
     const BRAND: &str = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
-    let config = load_text(BRAND).unwrap_or_else(|e| panic!("{e}"));
+    let config = load_text(BRAND).unwrap();
     assert_eq!(config.status_listen, None);
-    let config = load_text(&format!("[status]\nlisten = \"127.0.0.1:9187\"\n{BRAND}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let config = load_text(&format!("[status]\nlisten = \"127.0.0.1:9187\"\n{BRAND}")).unwrap();
     assert_eq!(config.status_listen, Some(([127, 0, 0, 1], 9187).into()));
     let got = messages(&format!("[status]\nlisten = \"0.0.0.0:9187\"\n{BRAND}"));
     assert_reported(
@@ -476,6 +475,6 @@ fn the_status_listener_is_off_by_default_and_on_loopback() {
     let config = load_text(&format!(
         "[status]\nlisten = \"[::]:9187\"\nallow_remote = true\n{BRAND}"
     ))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert!(config.status_listen.is_some());
 }

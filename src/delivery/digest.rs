@@ -283,9 +283,8 @@ mod tests {
 
     #[test]
     fn a_digest_asked_for_leaves_the_scheduled_one_and_none_predates_the_store() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store =
-            crate::store::Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("v.db")).unwrap();
         let mail = crate::delivery::MailSettings {
             from: "vigia@example.com".into(),
             fallback_to: vec!["team@example.com".into()],
@@ -308,7 +307,7 @@ mod tests {
                     };
                     queue_team(tx, &mail, &policy, &settings, &request, now.timestamp())
                 })
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
         };
         let today = Period::Today.bounds(settings.tz, now);
         assert!(matches!(
@@ -329,10 +328,8 @@ mod tests {
 
     #[test]
     fn the_latest_due_digest_follows_the_local_clock() {
-        let lisbon: Tz = "Europe/Lisbon".parse().unwrap_or_else(|e| panic!("{e}"));
-        let sao_paulo: Tz = "America/Sao_Paulo"
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let lisbon: Tz = "Europe/Lisbon".parse().unwrap();
+        let sao_paulo: Tz = "America/Sao_Paulo".parse().unwrap();
         let daily = DigestSettings {
             tz: lisbon,
             ..DigestSettings::default()

@@ -252,7 +252,7 @@ mod tests {
             name: "Acme".into(),
             queries: vec!["acme".into()],
         }];
-        Pipeline::new(KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}")))
+        Pipeline::new(KeywordMatcher::new(&brands).unwrap())
     }
 
     fn item(title: &str, body: &str) -> RawItem {
@@ -305,9 +305,11 @@ mod tests {
             name: "Corvina Pay".into(),
             queries: vec![r#""corvina pay" OR corvinapay"#.into()],
         }];
-        let pipeline =
-            Pipeline::new(KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}")))
-                .with_sentiment(HashMap::new(), Thresholds::default(), Scorers::new(&[]));
+        let pipeline = Pipeline::new(KeywordMatcher::new(&brands).unwrap()).with_sentiment(
+            HashMap::new(),
+            Thresholds::default(),
+            Scorers::new(&[]),
+        );
         // "pay" is -0.4 in VADER's lexicon: as the brand's name it is not
         // an opinion.
         let out = pipeline.process(

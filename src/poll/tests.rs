@@ -68,14 +68,13 @@ impl Source for Scripted {
 
 /// A poller on a new store, with a [`Scripted`] source registered.
 async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripted>) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
     let brands = [crate::query::matcher::BrandSpec {
         name: "Acme".into(),
         queries: vec!["acme".into()],
     }];
-    let matcher =
-        crate::query::matcher::KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}"));
+    let matcher = crate::query::matcher::KeywordMatcher::new(&brands).unwrap();
     let backoff = Backoff {
         min: Duration::from_secs(60),
         max: Duration::from_secs(3600),
@@ -93,7 +92,7 @@ async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripte
     poller
         .register(&[source.clone() as Arc<dyn Source>])
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     (dir, poller, source)
 }
 
@@ -125,7 +124,7 @@ async fn a_panicking_fetch_is_a_failure_of_the_source_with_backoff() {
     let report = poller
         .poll_once(source.as_ref(), &Stop::default())
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .unwrap_or_else(|| panic!("no report"));
     let error = report.error.unwrap_or_default();
     assert!(error.contains("the fetch panicked"), "{error}");
@@ -135,7 +134,7 @@ async fn a_panicking_fetch_is_a_failure_of_the_source_with_backoff() {
         .store
         .call(|c| sources::load(c, "scripted"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .unwrap_or_else(|| panic!("no row"));
     assert_eq!(state.error_count, 1);
     assert!(poller.polling().is_empty(), "the poll is over");
@@ -154,21 +153,21 @@ async fn finish_lets_a_fetch_in_progress_commit_and_abandon_drops_it() {
     until_fetching(&poller).await;
     stop.finish.cancel();
     source.go.notify_one();
-    let report = task.await.unwrap_or_else(|e| panic!("{e}"));
-    let report = report.unwrap_or_else(|e| panic!("{e}"));
+    let report = task.await.unwrap();
+    let report = report.unwrap();
     assert!(report.is_some_and(|r| r.error.is_none()), "stored");
 
     // A shutdown (abandon) while fetching: nothing is stored, the source
     // stays as it was.
     let before = poller.store.call(|c| sources::load(c, "scripted")).await;
-    let before = before.unwrap_or_else(|e| panic!("{e}"));
+    let before = before.unwrap();
     let stop = Stop::default();
     let task = spawn_poll(&poller, &source, &stop);
     until_fetching(&poller).await;
     stop.abandon.cancel();
-    let report = task.await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(report.unwrap_or_else(|e| panic!("{e}")), None);
+    let report = task.await.unwrap();
+    assert_eq!(report.unwrap(), None);
     let after = poller.store.call(|c| sources::load(c, "scripted")).await;
-    assert_eq!(after.unwrap_or_else(|e| panic!("{e}")), before);
+    assert_eq!(after.unwrap(), before);
     assert!(poller.polling().is_empty());
 }

@@ -282,7 +282,7 @@ mod tests {
                 queries: qs.iter().map(|q| q.to_string()).collect(),
             })
             .collect();
-        KeywordMatcher::new(&specs).unwrap_or_else(|e| panic!("{e}"))
+        KeywordMatcher::new(&specs).unwrap()
     }
 
     fn brands(m: &KeywordMatcher, text: &str) -> Vec<String> {

@@ -208,7 +208,7 @@ mod tests {
             body: body.then(Vec::new),
             etag: etag.map(str::to_string),
             last_modified: last_modified.map(str::to_string),
-            final_url: Url::parse("http://x/").unwrap_or_else(|e| panic!("{e}")),
+            final_url: Url::parse("http://x/").unwrap(),
             moved_to: None,
             max_age: None,
             content_type: None,
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn parses_rss_atom_and_rdf_with_relative_links() {
-        let base = Url::parse("https://example.com/blog/feed").unwrap_or_else(|e| panic!("{e}"));
+        let base = Url::parse("https://example.com/blog/feed").unwrap();
         for file in [
             "tech-news.rss2.xml",
             "reclamacoes.atom.xml",
@@ -301,11 +301,11 @@ mod tests {
 
     #[test]
     fn entries_without_ids_get_no_made_up_guid() {
-        let base = Url::parse("https://example.com/").unwrap_or_else(|e| panic!("{e}"));
+        let base = Url::parse("https://example.com/").unwrap();
         let body = b"<rss version=\"2.0\"><channel><item><description>Lumora is late</description></item></channel></rss>";
-        let (first, _) = parse(body, &base).unwrap_or_else(|e| panic!("{e}"));
+        let (first, _) = parse(body, &base).unwrap();
         assert_eq!(first[0].guid, None);
-        let (again, _) = parse(body, &base).unwrap_or_else(|e| panic!("{e}"));
+        let (again, _) = parse(body, &base).unwrap();
         assert_eq!(
             crate::pipeline::normalize(&first[0]).item_key,
             crate::pipeline::normalize(&again[0]).item_key
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_feed() {
-        let base = Url::parse("https://example.com/").unwrap_or_else(|e| panic!("{e}"));
+        let base = Url::parse("https://example.com/").unwrap();
         assert!(parse(b"<html><body>hi</body></html>", &base).is_err());
         assert!(parse(b"<rss><channel><item><title>x", &base).is_err());
     }

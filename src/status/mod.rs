@@ -3,6 +3,7 @@
 //! Off by default, and on loopback unless the config says otherwise.
 
 mod health;
+mod heartbeat;
 mod prometheus;
 
 use std::collections::HashMap;
@@ -19,9 +20,21 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::daemon::Runtime;
-use crate::service::Heartbeat;
+use crate::delivery::sender::Sender;
 use crate::store::{self, metrics, Store};
+
+pub use heartbeat::{BeatError, Heartbeat};
+
+/// What status asks of the daemon's running generation: which sources it
+/// watches, which it is polling now, and its mail sender.
+pub trait Running: Send + Sync {
+    /// The ids of the configured sources.
+    fn source_ids(&self) -> Vec<String>;
+    /// The sources being polled, with the Unix second each poll began.
+    fn polling(&self) -> HashMap<String, Option<i64>>;
+    /// The mail sender.
+    fn sender(&self) -> &Sender;
+}
 
 /// How long a probe waits for the store before it answers "unhealthy".
 const STORE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,7 +56,7 @@ type Cached<T> = tokio::sync::Mutex<Option<(Instant, T)>>;
 pub struct Status {
     store: Store,
     heart: Arc<Heartbeat>,
-    running: RwLock<Option<Arc<Runtime>>>,
+    running: RwLock<Option<Arc<dyn Running>>>,
     /// When the running config started, or the reload in progress began.
     since: AtomicI64,
     reloads_applied: AtomicU64,
@@ -90,7 +103,7 @@ impl Status {
     /// reports only its sources (a source removed from the config keeps its
     /// row in the store), and `/healthz` asks its poller what is being
     /// polled and counts no source late from before `since`.
-    pub fn set_running(&self, runtime: Arc<Runtime>, since: i64) {
+    pub fn set_running(&self, runtime: Arc<dyn Running>, since: i64) {
         if let Ok(mut running) = self.running.write() {
             *running = Some(runtime);
         }
@@ -104,14 +117,12 @@ impl Status {
         self.since.store(store::now(), Ordering::Relaxed);
     }
 
-    fn running(&self) -> Option<Arc<Runtime>> {
+    fn running(&self) -> Option<Arc<dyn Running>> {
         self.running.read().ok().and_then(|r| r.clone())
     }
 
     fn polling(&self) -> HashMap<String, Option<i64>> {
-        self.running()
-            .map(|r| r.poller().polling())
-            .unwrap_or_default()
+        self.running().map(|r| r.polling()).unwrap_or_default()
     }
 
     fn configured(&self) -> Vec<String> {
@@ -165,7 +176,7 @@ impl Status {
         polling.extend(self.polling());
         let configured = self.configured();
         let now = store::now();
-        let sender = self.running().map(|r| r.sender.clone());
+        let sender = self.running().map(|r| r.sender().clone());
         let activity = health::Activity {
             configured: &configured,
             polling: &polling,
@@ -195,7 +206,7 @@ impl Status {
     /// Why systemd's watchdog must not be fed: the sender holds one mail
     /// well past its attempt limit. None while it makes progress or idles.
     pub fn sender_stuck(&self) -> Option<String> {
-        self.running()?.sender.stuck(store::now())
+        self.running()?.sender().stuck(store::now())
     }
 
     /// Whether heartbeats reach the store, and if not, why.
@@ -334,9 +345,9 @@ mod tests {
 
     #[tokio::test]
     async fn healthy_only_once_a_heartbeat_reached_the_store() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
-        let heart = Heartbeat::new(store.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("v.db")).unwrap();
+        let heart = Heartbeat::new(store.clone(), Duration::from_secs(5));
         let status = Status::new(store, heart.clone());
         let (ok, text) = status.health().await;
         assert!(!ok);
@@ -344,10 +355,10 @@ mod tests {
             text.contains("no heartbeat has reached the store yet"),
             "{text}"
         );
-        heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
+        heart.beat().await.unwrap();
         let (ok, text) = status.health().await;
         assert!(ok, "{text}");
-        let metrics = status.metrics().await.unwrap_or_else(|e| panic!("{e}"));
+        let metrics = status.metrics().await.unwrap();
         assert!(metrics.lines().any(|l| l == "vigia_up 1"), "{metrics}");
     }
 }

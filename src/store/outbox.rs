@@ -310,8 +310,8 @@ mod tests {
 
     #[test]
     fn a_split_keeps_the_key_and_each_address_once() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("v.db")).unwrap();
         let (added, queued, rows) = store
             .call_blocking(|c| {
                 let to = ["a@x.example", "A@x.example", "b@x.example"].map(String::from);
@@ -328,7 +328,7 @@ mod tests {
                 let added = split(c, id, "550 no such user", 101)?;
                 Ok((added, queued(c, "digest:cs:1:2")?, list(c, true, 10)?))
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         // "A@x" is "a@x" again: one more row, for b@ only.
         assert_eq!(added, 1);
         // The digest stays queued under its key: a restart queues it no more.
@@ -340,8 +340,8 @@ mod tests {
 
     #[test]
     fn a_claimed_mail_is_nobody_elses_until_settled_or_expired() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("v.db")).unwrap();
         let claims = store
             .call_blocking(|c| {
                 for key in ["a", "b"] {
@@ -369,7 +369,7 @@ mod tests {
                 let after_expiry = id(claim(c, "late", 164, 60)?);
                 Ok((first, second, none, again, after_expiry))
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(claims, (Some(1), Some(2), None, Some(1), Some(1)));
     }
 }

@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn concurrent_opens_of_a_new_database_migrate_it_once() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vigia.db");
     let openers: Vec<_> = (0..8)
         .map(|_| {
@@ -17,7 +17,7 @@ fn concurrent_opens_of_a_new_database_migrate_it_once() {
 
 #[test]
 fn errors_name_the_file_and_say_things_once() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     // A folder where the file should be: SQLite cannot open it.
     let error = Store::open(dir.path()).err().map(anyhow::Error::from);
     let text = error.map(|e| format!("{e:#}")).unwrap_or_default();
@@ -38,22 +38,22 @@ fn errors_name_the_file_and_say_things_once() {
 
 #[test]
 fn migrates_once_and_refuses_newer_schemas() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/vigia.db");
-    Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    Store::open(&path).unwrap();
+    let store = Store::open(&path).unwrap();
     let (version, mode): (i64, String) = store
         .call_blocking(|c| {
             let v = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
             let m = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
             Ok((v, m))
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(version, MIGRATIONS.len() as i64);
     assert_eq!(mode, "wal");
     store
         .call_blocking(|c| Ok(c.pragma_update(None, "user_version", 99)?))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     drop(store);
     assert!(matches!(
         Store::open(&path),
@@ -63,25 +63,24 @@ fn migrates_once_and_refuses_newer_schemas() {
 
 #[test]
 fn mentions_stored_before_texts_were_kept_are_found_by_search() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v10.db");
     {
         // A database as version 10 left it, with one mention.
-        let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let conn = Connection::open(&path).unwrap();
         for sql in &MIGRATIONS[..10] {
-            conn.execute_batch(sql).unwrap_or_else(|e| panic!("{e}"));
+            conn.execute_batch(sql).unwrap();
         }
-        conn.pragma_update(None, "user_version", 10)
-            .unwrap_or_else(|e| panic!("{e}"));
+        conn.pragma_update(None, "user_version", 10).unwrap();
         conn.execute(
             "INSERT INTO mentions (brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at)
              VALUES ('Lumora', 'Troca', 'A reclamação foi resolvida.', '[]', 0, 0, 'f', 1)",
             [],
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     }
-    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&path).unwrap();
     let search = |words: &str| {
         let filter = mentions::MentionFilter {
             text: Some(words.to_string()),
@@ -89,16 +88,14 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
         };
         store
             .call_blocking(move |c| mentions::list(c, &filter))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .len()
     };
     assert_eq!(search("reclamacao"), 1, "accents folded");
     assert_eq!(search("troca resolvida"), 1);
     assert_eq!(search("troca -resolvida"), 0);
     assert_eq!(search("reembolso"), 0);
-    let detail = store
-        .call_blocking(|c| mentions::detail(c, 1))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let detail = store.call_blocking(|c| mentions::detail(c, 1)).unwrap();
     assert_eq!(detail.text.as_deref(), Some("A reclamação foi resolvida."));
     // The index is its content's: a rebuild finds the same.
     store
@@ -108,14 +105,14 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
                 [],
             )?)
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(search("reclamacao"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_go_on_while_the_writer_is_in_a_transaction() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
     let (holding, held) = std::sync::mpsc::channel();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let writer = {
@@ -131,19 +128,19 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
             })
         })
     };
-    held.recv().unwrap_or_else(|e| panic!("{e}"));
+    held.recv().unwrap();
     let count = |c: &Connection| -> Result<i64, StoreError> {
         Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
     };
     let read = tokio::time::timeout(Duration::from_secs(30), store.read(count)).await;
     let seen = read
         .unwrap_or_else(|_| panic!("the read waited for the writer"))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(seen, 0, "the snapshot before the write");
-    release.send(()).unwrap_or_else(|e| panic!("{e}"));
+    release.send(()).unwrap();
     let written = writer.join().unwrap_or_else(|_| panic!("writer panicked"));
-    written.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.read(count).await.unwrap_or_else(|e| panic!("{e}")), 1);
+    written.unwrap();
+    assert_eq!(store.read(count).await.unwrap(), 1);
     let refused = store
         .read(|c| Ok(c.execute("DELETE FROM heartbeat", [])?))
         .await;
@@ -152,8 +149,8 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
 
 #[test]
 fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
     // The top bit set: a negative integer in SQLite, whose >> is arithmetic.
     let hash: u64 = 0xF0F0_1234_89AB_CDEF;
     let by_sql: Vec<u16> = store
@@ -166,27 +163,27 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
                 |r| Ok(vec![r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
             )?)
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(by_sql, crate::pipeline::dedupe::bands(hash));
 }
 
 #[test]
 fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.db");
-    drop(Store::open(&path).unwrap_or_else(|e| panic!("{e}")));
+    drop(Store::open(&path).unwrap());
     // A database as migration 17 left it, with one subject.
     {
-        let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let c = Connection::open(&path).unwrap();
         c.execute_batch(
             "DROP TABLE subject_features;
              PRAGMA user_version = 17;
              INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at) VALUES
                  ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);",
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     }
-    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&path).unwrap();
     let keys: Vec<String> = store
         .call_blocking(|c| {
             let mut stmt = c.prepare("SELECT key FROM subject_features ORDER BY key")?;
@@ -195,6 +192,6 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
                 .collect::<Result<_, _>>()?;
             Ok(keys)
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(keys, ["#delay", "lamp"]);
 }

@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_daemon_waits_while_a_command_holds_its_turn() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("v.db");
         let (daemon, command) = (Turn::open(&db), Turn::open(&db));
         daemon.give_way();

@@ -42,7 +42,7 @@ fn policy(routes: Vec<Route>) -> Policy {
         weights: HashMap::from([("press".to_string(), 2.0)]),
         alarm: DEFAULT_ALARM.into(),
     })
-    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap()
 }
 
 fn sentiment(compound: f64) -> Sentiment {

@@ -17,8 +17,7 @@ fn check_names_the_file_line_and_key_and_fails() {
     );
     assert!(err.contains("1 problem(s) found"), "{err}");
 
-    std::fs::write(&setup.config, "[[brand]]\nname = \"x\"\nquery = [\"x\"]\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, "[[brand]]\nname = \"x\"\nquery = [\"x\"]\n").unwrap();
     let err = String::from_utf8_lossy(&setup.vigia(&["check"]).stderr).into_owned();
     assert!(
         err.contains(&format!("{config}:3:1: brand[0]: unknown field `query`")),
@@ -29,10 +28,7 @@ fn check_names_the_file_line_and_key_and_fails() {
 #[test]
 fn check_accepts_the_demo_config() {
     let demo = crate::helpers::repo().join("config/demo.toml");
-    let out = vigia_cmd(&demo)
-        .arg("check")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = vigia_cmd(&demo).arg("check").output().unwrap();
     assert!(stdout(&out).contains("ok (1 brands, 3 feeds, 1 maildirs"));
 }
 
@@ -158,7 +154,7 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
         <outline type="rss" text="Again" xmlUrl="https://a.example/feed"/></outline>
         <outline type="rss" text="Blog" xmlUrl="https://blog.example/atom"/></body></opml>"#,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let out = setup.vigia(&["feeds", "import", "subs.opml", "--output", "feeds.toml"]);
     assert!(
         !out.status.success(),
@@ -168,7 +164,7 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
         .current_dir(dir)
         .args(["feeds", "import", "subs.opml", "--output", "feeds.toml"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("Imported 2 feeds"));
 
@@ -177,7 +173,7 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
         &setup.config,
         format!("feed_files = [\"feeds.toml\"]\n{config}"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let loaded = setup.load();
     let ids: Vec<&str> = loaded.feeds.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["existing", "Press/Wire", "Blog"]);
@@ -198,15 +194,15 @@ fn score_prints_one_json_object_a_line_in_input_order() {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let input = "The book was VERY GOOD.\nNão gostei do livro, péssimo.\n\n";
     child
         .stdin
         .take()
         .map(|mut s| s.write_all(input.as_bytes()))
         .transpose()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -230,7 +226,7 @@ fn score_prints_one_json_object_a_line_in_input_order() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
         .args(["score", "--language", "fr", "bonjour"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--language \"fr\": no scorer for it"));
 }
@@ -242,7 +238,7 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
             &std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
                 .args(args)
                 .output()
-                .unwrap_or_else(|e| panic!("{e}")),
+                .unwrap(),
         )
     };
     let text = run(&[
@@ -289,29 +285,27 @@ fn score_explain_says_which_words_and_rules_made_the_score() {
 
 #[test]
 fn man_pages_and_completions_come_from_the_cli_definition() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let out = vigia_cmd(std::path::Path::new("unused.toml"))
         .args(["man", "--dir"])
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let main =
-        std::fs::read_to_string(dir.path().join("vigia.1")).unwrap_or_else(|e| panic!("{e}"));
+    let main = std::fs::read_to_string(dir.path().join("vigia.1")).unwrap();
     assert!(main.contains(".TH vigia 1"), "{main}");
     assert!(main.contains("try\\-source"), "subcommands listed");
-    let page = std::fs::read_to_string(dir.path().join("vigia-try-source.1"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let page = std::fs::read_to_string(dir.path().join("vigia-try-source.1")).unwrap();
     assert!(page.contains("\\-\\-date\\-format"), "{page}");
 
     let bash = vigia_cmd(std::path::Path::new("unused.toml"))
         .args(["completions", "bash"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let script = stdout(&bash);
     assert!(script.contains("complete -F _vigia"), "{script}");
     assert!(script.contains("--date-format") && script.contains("try-source"));
@@ -376,7 +370,7 @@ fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
         .args(["--config", "/nonexistent.toml", "score", "fizzle"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no config file at /nonexistent.toml"));
 }

@@ -18,13 +18,11 @@ fn assert_quiet_on_closed_pipe(mut child: std::process::Child, lines: usize) {
     let mut reader = BufReader::new(out);
     for _ in 0..lines {
         let mut line = String::new();
-        reader
-            .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("{e}"));
+        reader.read_line(&mut line).unwrap();
         assert!(!line.is_empty(), "the command printed fewer lines");
     }
     drop(reader);
-    let status = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let status = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert!(
         status.status.success() || status.status.signal() == Some(13),
@@ -44,7 +42,7 @@ fn closed_pipes_end_commands_quietly() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     // Its 50 kB would fit a pipe's buffer: close the pipe first.
     assert_quiet_on_closed_pipe(completions, 0);
 
@@ -54,7 +52,7 @@ fn closed_pipes_end_commands_quietly() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let mut stdin = score.stdin.take().unwrap_or_else(|| panic!("no stdin"));
     let writer = std::thread::spawn(move || {
         // The reader leaves after one line; the rest may not fit the pipe.
@@ -77,15 +75,15 @@ async fn a_poll_whose_reader_left_still_stores_everything() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let out = tokio::task::spawn_blocking(move || {
         let mut poll = poll;
         drop(poll.stdout.take());
         poll.wait_with_output()
     })
     .await
-    .unwrap_or_else(|e| panic!("{e}"))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Network commands keep SIGPIPE ignored: the closed pipe is an error
     // they drop, not a signal that kills them mid-send.
@@ -172,7 +170,7 @@ fn a_missing_config_says_how_to_name_one() {
         .arg("mentions")
         .env_remove("VIGIA_CONFIG")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
@@ -184,7 +182,7 @@ fn a_missing_config_says_how_to_name_one() {
     let out = vigia_cmd(std::path::Path::new("/nonexistent/vigia.toml"))
         .arg("check")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("VIGIA_CONFIG"));
 }
 
@@ -204,7 +202,7 @@ async fn mentions_fit_the_terminal_sort_by_severity_and_search_text() {
             .arg("mentions")
             .env_remove("COLUMNS")
             .output()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     );
     assert!(
         wide.lines().next().is_some_and(|h| h.contains("URL")),
@@ -215,7 +213,7 @@ async fn mentions_fit_the_terminal_sort_by_severity_and_search_text() {
             .arg("mentions")
             .env("COLUMNS", width)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let table = stdout(&out);
         let width: usize = width.parse().unwrap_or_default();
         assert!(
@@ -343,7 +341,7 @@ async fn a_mention_shown_whole_and_followed_up_by_the_login_user() {
         .env_remove("LOGNAME")
         .env_remove("SUDO_USER")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(stdout(&out), format!("Mention {id} is now ignored.\n"));
     // Nobody had taken it on: reopening routes it again.
     let reopened = stdout(&setup.vigia(&["mentions", "reopen", &id, "--by", "ana"]));
@@ -405,13 +403,13 @@ fn opml_import_says_what_it_skipped() {
         <outline text="A site without a feed" htmlUrl="https://c.example/"/></outline>
         </body></opml>"#,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let import = || {
         vigia_cmd(&setup.config)
             .current_dir(dir)
             .args(["feeds", "import", "subs.opml", "--output", "feeds.toml"])
             .output()
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     };
     let out = import();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();

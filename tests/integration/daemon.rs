@@ -106,9 +106,7 @@ async fn sigterm_finishes_and_exits_zero_with_json_logs() {
     assert_eq!(status.code(), Some(0));
     let mut logs = String::new();
     if let Some(mut stderr) = child.stderr.take() {
-        stderr
-            .read_to_string(&mut logs)
-            .unwrap_or_else(|e| panic!("{e}"));
+        stderr.read_to_string(&mut logs).unwrap();
     }
     let events: Vec<serde_json::Value> = logs
         .lines()
@@ -156,16 +154,14 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
     let feeds: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
     let setup = setup_with(&feeds, "");
 
-    let log = |name: &str| {
-        std::fs::File::create(setup.dir.path().join(name)).unwrap_or_else(|e| panic!("{e}"))
-    };
+    let log = |name: &str| std::fs::File::create(setup.dir.path().join(name)).unwrap();
     let daemon = |name: &str| {
         Guard(
             vigia_cmd(&setup.config)
                 .arg("run")
                 .stderr(log(name))
                 .spawn()
-                .unwrap_or_else(|e| panic!("{e}")),
+                .unwrap(),
         )
     };
     let mut child = daemon("first.log");
@@ -174,8 +170,8 @@ async fn kill_9_during_a_poll_then_restart_loses_and_duplicates_nothing() {
         Duration::from_secs(30),
         || server.total_hits() >= FEEDS / 3,
     );
-    child.kill().unwrap_or_else(|e| panic!("{e}"));
-    child.wait().unwrap_or_else(|e| panic!("{e}"));
+    child.kill().unwrap();
+    child.wait().unwrap();
     let partial = setup.mentions().len();
     assert!(
         partial > 0 && partial < FEEDS * ITEMS,

@@ -81,7 +81,7 @@ fn spawn_all(setup: &Setup, commands: &[&[&str]]) -> Vec<std::process::Child> {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
         })
         .collect()
 }
@@ -92,7 +92,7 @@ fn config_with_mail(setup: &Setup, port: u16, extra: &str) {
         &setup.config,
         config + &mail_config(port).replace("retry = \"1s\"", &format!("retry = \"1s\"\n{extra}")),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
 }
 
 #[test]
@@ -161,7 +161,7 @@ fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
         ],
     );
     for command in commands {
-        let out = command.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let out = command.wait_with_output().unwrap();
         let said = String::from_utf8_lossy(&out.stdout);
         if said.starts_with("Sent to ") {
             assert!(said.contains("by the running daemon (heartbeat "), "{said}");
@@ -182,7 +182,7 @@ fn beside_a_running_daemon_commands_leave_the_sending_to_it() {
 #[test]
 fn a_server_that_never_greets_or_stalls_holds_one_attempt_for_the_timeout() {
     // Accepts connections and never says a word.
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().map(|a| a.port()).unwrap_or_default();
     let held = std::thread::spawn(move || {
         let mut open = Vec::new();
@@ -258,7 +258,7 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
     let gate = server.maildir.with_extension("handler");
     server.start_handler(GATED);
     config_with_mail(&setup, server.port, "");
-    let touch = |name: &str| std::fs::write(gate.join(name), b"").unwrap_or_else(|e| panic!("{e}"));
+    let touch = |name: &str| std::fs::write(gate.join(name), b"").unwrap();
     touch("refuse");
 
     // The login is refused: the mail is not failed, it waits, and every
@@ -287,7 +287,7 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
     // Its first sender pass comes with its first poll.
     wait_first_poll(&setup);
     assert_eq!(received_once(&server), 0);
-    std::fs::remove_file(gate.join("refuse")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(gate.join("refuse")).unwrap();
     sighup(&daemon.0);
     wait_for("the waiting mail to go", Duration::from_secs(30), || {
         received_once(&server) == 1
@@ -308,7 +308,7 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
         .find(|r| r["state"] == "failed")
         .and_then(|r| r["id"].as_i64())
         .unwrap_or_else(|| panic!("no failed mail: {rows:?}"));
-    std::fs::remove_file(gate.join("no-nobody")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(gate.join("no-nobody")).unwrap();
     let retried = stdout(&setup.vigia(&["outbox", "retry", &failed.to_string()]));
     assert_eq!(retried, "1 mail(s) back in the queue, due now.\n");
     wait_for("the retried mail to go", Duration::from_secs(30), || {
@@ -319,8 +319,7 @@ fn a_refused_login_pauses_sending_and_a_reload_sends_everything_once() {
     // the other still gets it, and only the refused copy is failed.
     touch("no-ana");
     let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
-    std::fs::write(&setup.config, config + "\n[digest]\nempty = \"send\"\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config + "\n[digest]\nempty = \"send\"\n").unwrap();
     let sent = setup.vigia(&["digest", "--send", "--period", "today"]);
     assert!(sent.status.success(), "{sent:?}");
     wait_for("the digests to settle", Duration::from_secs(30), || {
@@ -392,7 +391,7 @@ fn a_mail_the_server_stalls_on_is_named_on_healthz_and_holds_no_other() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     wait_for(
         "/healthz to name the mail in hand",
         Duration::from_secs(30),
@@ -401,7 +400,7 @@ fn a_mail_the_server_stalls_on_is_named_on_healthz_and_holds_no_other() {
     // Another mail goes out while the first keeps failing.
     let sent = stdout(&setup.vigia(&["test-email", "ops@lumora.example"]));
     assert!(sent.starts_with("Sent to ops@lumora.example"), "{sent}");
-    let out = stuck.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let out = stuck.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("within [mail] timeout (2s)"), "{err}");
     let named = healthz(port);

@@ -25,11 +25,8 @@ pub struct Dovecot {
 }
 
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().map(|a| a.port()).unwrap()
 }
 
 fn output(cmd: &str, args: &[&str]) -> String {
@@ -48,7 +45,7 @@ pub fn make_certificates(root: &Path) {
         root.join("server.ext"),
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let steps: [&[&str]; 3] = [
         &[
             "req",
@@ -120,16 +117,16 @@ impl Dovecot {
                 "{tool} is missing: run scripts/test.sh, which installs dovecot-imapd and openssl"
             );
         }
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         make_certificates(root);
         std::fs::write(
             root.join("passwd"),
             format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         for sub in ["mail", "run", "state"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::create_dir_all(root.join(sub)).unwrap();
         }
         let mut dovecot = Dovecot {
             dir,
@@ -137,7 +134,7 @@ impl Dovecot {
             imaps_port: free_port(),
             child: None,
         };
-        std::fs::write(dovecot.config(), dovecot.config_text()).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dovecot.config(), dovecot.config_text()).unwrap();
         dovecot.launch();
         dovecot
     }
@@ -166,13 +163,13 @@ impl Dovecot {
                     .arg("755")
                     .arg(&path)
                     .status()
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap();
             }
             Command::new("chown")
                 .args(["-R", "dovecot:dovecot"])
                 .arg(self.dir.path().join("mail"))
                 .status()
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap();
             (
                 "dovecot".to_string(),
                 "dovenull".to_string(),
@@ -273,14 +270,14 @@ service anvil {{
     pub async fn append(&self, folder: &str, raw: &[u8]) {
         let tcp = TcpStream::connect(("127.0.0.1", self.imap_port))
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let mut client = async_imap::Client::new(tcp);
         let _greeting = client.read_response().await;
         let mut session = client
             .login(USER, PASSWORD)
             .await
             .map_err(|(e, _)| e)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let _ = session.create(folder).await;
         session
             .append(folder, None, None, raw)

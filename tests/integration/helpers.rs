@@ -95,10 +95,7 @@ impl FeedServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
-        let base = format!(
-            "http://{}",
-            listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-        );
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = CancellationToken::new();
         let token = stop.clone();
         tokio::spawn(async move {
@@ -285,8 +282,8 @@ fn feed(body: Vec<u8>, headers: &HeaderMap, gzip: bool) -> Response<Body> {
         .header(header::LAST_MODIFIED, "Fri, 20 Nov 2026 10:00:00 GMT");
     if gzip {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(&body).unwrap_or_else(|e| panic!("{e}"));
-        let compressed = encoder.finish().unwrap_or_else(|e| panic!("{e}"));
+        encoder.write_all(&body).unwrap();
+        let compressed = encoder.finish().unwrap();
         return builder
             .header(header::CONTENT_ENCODING, "gzip")
             .body(Body::from(compressed))
@@ -320,9 +317,9 @@ pub fn setup(feeds: &[(&str, String)]) -> Setup {
 
 /// As [`setup`], with extra TOML appended.
 pub fn setup_with(feeds: &[(&str, String)], extra: &str) -> Setup {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("vigia.toml");
-    std::fs::write(&config, config_text(feeds, extra)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&config, config_text(feeds, extra)).unwrap();
     Setup { dir, config }
 }
 
@@ -358,7 +355,7 @@ queries = ['Lumora -"job opening"', '"Halo A19" OR "Halo Mini"']
 impl Setup {
     /// The validated config.
     pub fn load(&self) -> Config {
-        Config::load(&self.config).unwrap_or_else(|e| panic!("{e}"))
+        Config::load(&self.config).unwrap()
     }
 
     /// The database file.
@@ -368,30 +365,28 @@ impl Setup {
 
     /// One poll cycle in-process; `only_due` skips sources backing off.
     pub async fn poll(&self, only_due: bool) -> Vec<PollReport> {
-        let runtime = Runtime::start(&self.load())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let runtime = Runtime::start(&self.load()).await.unwrap();
         runtime
             .poll_cycle(only_due, &CancellationToken::new())
             .await
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     }
 
     /// Every stored mention, newest first.
     pub fn mentions(&self) -> Vec<MentionRow> {
-        let store = vigia::store::Store::open(&self.db()).unwrap_or_else(|e| panic!("{e}"));
+        let store = vigia::store::Store::open(&self.db()).unwrap();
         store
             .call_blocking(|c| mentions::list(c, &MentionFilter::default()))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     }
 
     /// A source's stored state.
     pub fn state(&self, id: &str) -> SourceState {
-        let store = vigia::store::Store::open(&self.db()).unwrap_or_else(|e| panic!("{e}"));
+        let store = vigia::store::Store::open(&self.db()).unwrap();
         let id = id.to_string();
         store
             .call_blocking(move |c| sources::load(c, &id))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .unwrap_or_else(|| panic!("no state"))
     }
 

@@ -19,7 +19,7 @@ fn imap_toml(
     password: &str,
 ) -> String {
     let file = setup_dir.join("imap-password");
-    std::fs::write(&file, format!("{password}\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&file, format!("{password}\n")).unwrap();
     format!(
         "\n[[imap]]\nname = \"mailbox\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\nuser = \"vigia\"\npassword_file = \"{}\"\n{extra}\n",
         dovecot.imap_port,
@@ -32,7 +32,7 @@ fn with_imap(dovecot: &Dovecot, feeds: &[(&str, String)], extra: &str, password:
     let toml = imap_toml(setup.dir.path(), dovecot, extra, password);
     let mut config = std::fs::read_to_string(&setup.config).unwrap_or_default();
     config.push_str(&toml);
-    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config).unwrap();
     setup
 }
 
@@ -111,13 +111,13 @@ async fn idle_picks_up_new_mail_and_a_dropped_connection_is_recovered() {
         &setup.config,
         config.replace("min_backoff = \"1m\"", "min_backoff = \"10s\""),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut daemon = Guard(
         vigia_cmd(&setup.config)
             .arg("run")
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     );
     wait_for_mentions(&setup, 1, Duration::from_secs(20), "first poll");
     // The next poll is 15 minutes away: only IDLE can bring this in.
@@ -146,13 +146,10 @@ async fn a_new_uidvalidity_rereads_the_folder_without_duplicates() {
 
     // Rebuild the folder's UID list: Dovecot hands out a new UIDVALIDITY.
     dovecot.stop();
-    for entry in std::fs::read_dir(dovecot.maildir())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .flatten()
-    {
+    for entry in std::fs::read_dir(dovecot.maildir()).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("dovecot-uidlist") || name.starts_with("dovecot.index") {
-            std::fs::remove_file(entry.path()).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::remove_file(entry.path()).unwrap();
         }
     }
     // UIDVALIDITY is a timestamp in seconds: a new one needs a later second.
@@ -214,7 +211,7 @@ async fn bad_credentials_are_a_clear_error_and_the_other_sources_go_on() {
         &setup.config,
         toml.replace(&password_line, "password_env = \"VIGIA_TEST_NO_SUCH_VAR\""),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let out = setup.vigia(&["poll", "--once"]);
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -240,7 +237,7 @@ async fn implicit_tls_and_starttls_with_after_read_actions() {
             cert.display()
         ),
     );
-    std::fs::write(&setup.config, toml).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, toml).unwrap();
     let reports = setup.poll(false).await;
     assert_eq!(
         report(&reports, "mailbox").new_mentions.len(),
@@ -268,7 +265,7 @@ async fn implicit_tls_and_starttls_with_after_read_actions() {
                 cert.display()
             ),
         );
-    std::fs::write(&setup.config, toml).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, toml).unwrap();
     let reports = setup.poll(false).await;
     assert_eq!(report(&reports, "mailbox").items, 1, "{reports:?}");
     setup.poll(false).await;
@@ -286,7 +283,7 @@ async fn implicit_tls_and_starttls_with_after_read_actions() {
             &format!("port = {}\ntls = \"plain\"", dovecot.imap_port),
             &format!("port = {}\ntls = \"implicit\"", dovecot.imaps_port),
         );
-    std::fs::write(&setup.config, toml).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, toml).unwrap();
     let reports = setup.poll(false).await;
     let error = error_of(&reports, "mailbox");
     assert!(
@@ -309,7 +306,7 @@ async fn no_secret_reaches_the_log_at_any_level() {
          tls = \"plain\"\nuser = \"vigia\"\npassword_env = \"VIGIA_TEST_SMTP_PASSWORD\"\ntimeout = \"2s\"\n",
         server.url("/forum.atom")
     ));
-    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config).unwrap();
     for format in ["human", "json"] {
         let out = vigia_cmd(&setup.config)
             .args([
@@ -323,7 +320,7 @@ async fn no_secret_reaches_the_log_at_any_level() {
             .env("RUST_LOG", "trace")
             .env("VIGIA_TEST_SMTP_PASSWORD", smtp_secret)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let all = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

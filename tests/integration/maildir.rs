@@ -5,13 +5,13 @@ use std::path::Path;
 use crate::helpers::{error_of, fixture, lumora_server, report, setup_with};
 
 fn deliver(maildir: &Path, name: &str, raw: &[u8]) {
-    std::fs::write(maildir.join("new").join(name), raw).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(maildir.join("new").join(name), raw).unwrap();
 }
 
 fn maildir(root: &Path) -> std::path::PathBuf {
     let dir = root.join("Maildir");
     for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     dir
 }
@@ -85,8 +85,7 @@ async fn alerts_in_a_maildir_join_the_feeds_mentions() {
     // Read again, or moved to cur/ by a mail client: nothing new.
     let before = setup.mentions();
     let moved = dir.join("cur").join("1700000000.M1P1.host:2,S");
-    std::fs::rename(dir.join("new").join("1700000000.M1P1.host"), &moved)
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(dir.join("new").join("1700000000.M1P1.host"), &moved).unwrap();
     let reports = setup.poll(false).await;
     assert!(report(&reports, "alerts").new_mentions.is_empty());
     assert_eq!(setup.mentions(), before);
@@ -130,14 +129,14 @@ async fn forwarded_and_replied_mail_is_quoted_from_the_body() {
     let dir = maildir(setup.dir.path());
     let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/clients");
     let mut names: Vec<String> = std::fs::read_dir(&clients)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     assert_eq!(names.len(), 10);
     for (i, name) in names.iter().enumerate() {
-        let raw = std::fs::read(clients.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let raw = std::fs::read(clients.join(name)).unwrap();
         deliver(&dir, &format!("17000000{i:02}.M{i}P1.host"), &raw);
     }
     let reports = setup.poll(false).await;

@@ -1,6 +1,10 @@
 //! Integration tests: one binary, against real local servers and a real
 //! SQLite file.
 
+// All of this crate is test code, helpers included: a failed step panics
+// with its error, which is what clippy.toml allows inside `#[test]`s.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod commands;
 mod daemon;

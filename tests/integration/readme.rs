@@ -34,7 +34,7 @@ fn the_demo_prints_what_the_readme_shows() {
     // The demo config, run from a scratch folder: its paths made absolute,
     // its database and outbox there.
     let config_dir = repo().join("config");
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let demo = std::fs::read_to_string(config_dir.join("demo.toml")).unwrap_or_default();
     let dirs = config_dir.display().to_string();
     let demo = demo
@@ -45,15 +45,8 @@ fn the_demo_prints_what_the_readme_shows() {
         .replace("\"file:", &format!("\"file://{dirs}/"))
         .replace("path = \"mail/", &format!("path = \"{dirs}/mail/"));
     let config = dir.path().join("demo.toml");
-    std::fs::write(&config, demo).unwrap_or_else(|e| panic!("{e}"));
-    let run = |args: &[&str]| {
-        stdout(
-            &vigia_cmd(&config)
-                .args(args)
-                .output()
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
-    };
+    std::fs::write(&config, demo).unwrap();
+    let run = |args: &[&str]| stdout(&vigia_cmd(&config).args(args).output().unwrap());
 
     let sample = readme_sample();
     let polled = run(&["poll", "--once"]);

@@ -81,7 +81,7 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
 
     // A new feed appears.
     let second = first.clone() + &feed("forum", &server.url("/forum.atom"));
-    std::fs::write(&setup.config, config_text(&[], &second)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config_text(&[], &second)).unwrap();
     sighup(&child);
     wait_for("the reload", Duration::from_secs(20), || {
         !logged(&log, "Configuration reloaded.").is_empty()
@@ -102,7 +102,7 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
         "interval = \"10s\"\n",
         "interval = \"10s\"\ncolour = \"blue\"\n",
     );
-    std::fs::write(&setup.config, config_text(&[], &broken)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config_text(&[], &broken)).unwrap();
     sighup(&child);
     wait_for("the refusal", Duration::from_secs(10), || {
         !logged(&log, "Configuration refused; the running one stays.").is_empty()
@@ -120,7 +120,7 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
         + "\n[mail]\nfrom = \"vigia@example.com\"\nto = [\"team@example.com\"]\n\
            host = \"localhost\"\ntls = \"plain\"\nuser = \"vigia\"\n\
            password_file = \"no-such-secret\"\n";
-    std::fs::write(&setup.config, config_text(&[], &moved)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config_text(&[], &moved)).unwrap();
     sighup(&child);
     wait_for("the second refusal", Duration::from_secs(20), || {
         logged(&log, "Configuration refused; the running one stays.").len() == 2
@@ -146,7 +146,7 @@ async fn sighup_applies_a_new_config_and_refuses_a_broken_one() {
         Duration::from_secs(25),
         || server.hits("/wire.rdf").len() > wire && server.hits("/forum.atom").len() > forum,
     );
-    assert!(child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_none());
+    assert!(child.try_wait().unwrap().is_none());
 
     let before = setup.mentions();
     sigterm(&child);
@@ -173,7 +173,7 @@ async fn sigterm_during_a_reload_stops_without_starting_the_new_config() {
         asked(&server, "/wire.rdf") == 1
     });
     let second = first + &feed("forum", &server.url("/forum.atom"));
-    std::fs::write(&setup.config, config_text(&[], &second)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config_text(&[], &second)).unwrap();
     sighup(&child);
     wait_for("the reload to begin", Duration::from_secs(10), || {
         !logged(&log, "SIGHUP: reloading the configuration.").is_empty()
@@ -207,16 +207,14 @@ async fn a_reload_abandons_a_hung_fetch_after_the_grace() {
     };
     let first = feed("hung", &server.url("/hung.rdf"));
     let setup = setup_with(&[], &first);
-    std::fs::write(&setup.config, patient(config_text(&[], &first)))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, patient(config_text(&[], &first))).unwrap();
     let log = setup.dir.path().join("vigia.log");
     let mut child = daemon_logging_to(&setup.config, &log);
     wait_for("hung to be asked for", Duration::from_secs(20), || {
         asked(&server, "/hung.rdf") == 1
     });
     let second = first + &feed("forum", &server.url("/forum.atom"));
-    std::fs::write(&setup.config, patient(config_text(&[], &second)))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, patient(config_text(&[], &second))).unwrap();
     sighup(&child);
     wait_for("the reload", Duration::from_secs(90), || {
         !logged(&log, "Configuration reloaded.").is_empty()

@@ -131,7 +131,7 @@ async fn every_feed_format_of_real_publishers_parses() {
         .iter()
         .map(|(n, u)| format!("\n[[feed]]\nname = \"{n}\"\nurl = \"{u}\"\n"))
         .collect();
-    std::fs::write(&setup.config, config + &feeds_toml).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config + &feeds_toml).unwrap();
     let reports = setup.poll(false).await;
     for file in files {
         let r = report(&reports, file);
@@ -159,11 +159,11 @@ async fn a_result_that_cannot_be_stored_is_said_so_and_fetched_again() {
     let server = lumora_server().await;
     let setup = setup(&lumora_feeds(&server));
     // The database refuses new mentions as a full disk would.
-    vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
-    let full = rusqlite::Connection::open(setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    vigia::store::Store::open(&setup.db()).unwrap();
+    let full = rusqlite::Connection::open(setup.db()).unwrap();
     let refuse = "CREATE TRIGGER full BEFORE INSERT ON mentions
                   BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END";
-    full.execute_batch(refuse).unwrap_or_else(|e| panic!("{e}"));
+    full.execute_batch(refuse).unwrap();
     let out = setup.vigia(&["poll", "--once"]);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -173,8 +173,7 @@ async fn a_result_that_cannot_be_stored_is_said_so_and_fetched_again() {
         "{log}"
     );
     // Nothing was lost: with room again, the same items are stored.
-    full.execute_batch("DROP TRIGGER full")
-        .unwrap_or_else(|e| panic!("{e}"));
+    full.execute_batch("DROP TRIGGER full").unwrap();
     setup.poll(false).await;
     assert_eq!(setup.mentions().len(), 6);
 }
@@ -194,7 +193,7 @@ async fn a_timeout_names_the_limit_that_ran_out() {
     let config = config
         .replace("request_timeout = \"2s\"", "request_timeout = \"20s\"")
         .replace("read_timeout = \"2s\"", "read_timeout = \"1s\"");
-    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config).unwrap();
     let reports = setup.poll(false).await;
     assert_eq!(
         error_of(&reports, "slow"),
@@ -482,11 +481,11 @@ async fn rotating_guids_and_session_links_count_one_sighting() {
         Some("https://shop.example/halo-mini?ref=rss"),
         "session ids are not part of the page's address"
     );
-    let store = vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let store = vigia::store::Store::open(&setup.db()).unwrap();
     let id = mentions[0].id;
     let sightings = store
         .call_blocking(move |c| vigia::store::mentions::detail(c, id))
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .sightings;
     assert_eq!(sightings.len(), 1);
     assert_eq!(sightings[0].times, 4, "seen under four item keys");

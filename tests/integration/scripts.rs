@@ -23,12 +23,12 @@ fn the_packaged_binary_is_stripped_and_its_debug_info_kept_beside_it() {
         sections(binary).contains(".debug_info"),
         "the test build carries debug info"
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::new(repo().join("scripts/strip-binary.sh"))
         .arg(binary)
         .arg(dir.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     let stripped = dir.path().join("vigia");
     let debug = dir.path().join("vigia.debug");
@@ -40,10 +40,7 @@ fn the_packaged_binary_is_stripped_and_its_debug_info_kept_beside_it() {
     assert!(sections(&debug).contains(".debug_info"));
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     assert!(size(&stripped) * 2 < size(binary), "much smaller");
-    let version = Command::new(&stripped)
-        .arg("--version")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let version = Command::new(&stripped).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("vigia "));
 }
 
@@ -57,9 +54,9 @@ fn the_digest_screenshot_builds_wherever_cargo_builds() {
         .nth(2)
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| panic!("no target folder"));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let linked = dir.path().join("elsewhere");
-    std::os::unix::fs::symlink(&target, &linked).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&target, &linked).unwrap();
     let png = dir.path().join("digest.png");
     let out = Command::new(repo().join("scripts/screenshot-digest.sh"))
         .arg(&png)
@@ -67,7 +64,7 @@ fn the_digest_screenshot_builds_wherever_cargo_builds() {
         .env("PROFILE", "dev")
         .env("NO_BUILD", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(stdout(&out).trim_end().ends_with("digest.png"));
     let bytes = std::fs::read(&png).unwrap_or_default();
     assert!(bytes.starts_with(b"\x89PNG"), "a PNG");

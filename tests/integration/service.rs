@@ -33,10 +33,10 @@ async fn tells_systemd_ready_watchdog_reloading_and_stopping() {
     let server = lumora_server().await;
     let setup = setup(&lumora_feeds(&server));
     let socket_path = setup.dir.path().join("notify.sock");
-    let socket = UnixDatagram::bind(&socket_path).unwrap_or_else(|e| panic!("{e}"));
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let mut child = Guard(
         vigia_cmd(&setup.config)
             .arg("run")
@@ -44,7 +44,7 @@ async fn tells_systemd_ready_watchdog_reloading_and_stopping() {
             .env("WATCHDOG_USEC", "600000")
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     );
     let ready = receive(&socket, "READY=1", Duration::from_secs(20));
     assert!(

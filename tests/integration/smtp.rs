@@ -41,8 +41,8 @@ impl SmtpServer {
     /// server).
     pub fn start_handler(&mut self, source: &str) {
         let dir = self.maildir.with_extension("handler");
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(dir.join("vigia_handler.py"), source).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("vigia_handler.py"), source).unwrap();
         self.spawn(&[], "vigia_handler.Handler", Some(&dir));
     }
 
@@ -126,8 +126,7 @@ fn test_email_goes_through_the_configured_server() {
     let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
     let mut server = SmtpServer::reserve(setup.dir.path());
     let config = std::fs::read_to_string(&setup.config).unwrap_or_default();
-    std::fs::write(&setup.config, config + &mail_config(server.port))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config + &mail_config(server.port)).unwrap();
 
     let down = setup.vigia(&["test-email", "ops@lumora.example"]);
     assert!(!down.status.success(), "no server yet");
@@ -190,7 +189,7 @@ pub fn run_daemon(setup: &Setup) -> Guard {
             .arg("run")
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     )
 }
 
@@ -206,7 +205,7 @@ fn pending_attempts(setup: &Setup) -> Vec<u64> {
 async fn an_alert_survives_an_outage_and_a_kill_and_arrives_once_inert() {
     let feeds = FeedServer::start().await;
     feeds.set("/forum.xml", Reply::Feed(HOSTILE_FEED.as_bytes().to_vec()));
-    let smtp_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp_dir = tempfile::tempdir().unwrap();
     let mut smtp = SmtpServer::reserve(smtp_dir.path());
     let setup = setup_with(
         &[("forum", feeds.url("/forum.xml"))],
@@ -281,7 +280,7 @@ async fn an_alert_survives_an_outage_and_a_kill_and_arrives_once_inert() {
 async fn a_digest_arrives_once_with_its_chart_and_escaped_mentions() {
     let feeds = FeedServer::start().await;
     feeds.set("/forum.xml", Reply::Feed(HOSTILE_FEED.as_bytes().to_vec()));
-    let smtp_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp_dir = tempfile::tempdir().unwrap();
     let mut smtp = SmtpServer::reserve(smtp_dir.path());
     smtp.start();
     let setup = setup_with(
@@ -341,7 +340,7 @@ fn tls_modes_verify_the_server_and_deliver() {
     ] {
         let setup = setup_with(&[("f", "file:none.xml".to_string())], "");
         let certs = setup.dir.path().join("certs");
-        std::fs::create_dir_all(&certs).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&certs).unwrap();
         crate::dovecot::make_certificates(&certs);
         let mut server = SmtpServer::reserve(setup.dir.path());
         let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
@@ -356,7 +355,7 @@ fn tls_modes_verify_the_server_and_deliver() {
             "[mail]\nfrom = \"vigia@lumora.example\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"{mode}\"\nretry = \"1s\"\n",
             server.port
         );
-        std::fs::write(&setup.config, format!("{base}{mail}")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&setup.config, format!("{base}{mail}")).unwrap();
         let untrusted = setup.vigia(&["test-email", "ops@lumora.example"]);
         assert!(
             !untrusted.status.success(),
@@ -367,7 +366,7 @@ fn tls_modes_verify_the_server_and_deliver() {
             &setup.config,
             format!("{base}{mail}ca_file = {:?}\n", ca.display().to_string()),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         wait_until_due(&setup);
         let out = setup.vigia(&["test-email", "ops@lumora.example"]);
         assert!(
@@ -389,7 +388,7 @@ fn tls_modes_verify_the_server_and_deliver() {
 async fn a_portuguese_team_reads_its_alert_and_digest_in_portuguese() {
     let feeds = FeedServer::start().await;
     feeds.set("/forum.xml", Reply::Feed(HOSTILE_FEED.as_bytes().to_vec()));
-    let smtp_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp_dir = tempfile::tempdir().unwrap();
     let mut smtp = SmtpServer::reserve(smtp_dir.path());
     smtp.start();
     let config = mail_config(smtp.port).replace(

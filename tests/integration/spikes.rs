@@ -47,12 +47,12 @@ async fn a_burst_of_negative_mentions_is_one_spike_alert() {
     );
     setup.poll(false).await;
     // The brand has been watched for eight days, calmly: a full baseline.
-    let db = rusqlite::Connection::open(setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let db = rusqlite::Connection::open(setup.db()).unwrap();
     db.execute(
         "UPDATE mentions SET first_seen_at = first_seen_at - 8 * 86400",
         [],
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     drop(db);
 
     server.set("/forum.xml", Reply::Feed(storm()));

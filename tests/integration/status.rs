@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use vigia::daemon::Runtime;
 use vigia::poll::Stop;
-use vigia::service::Heartbeat;
+use vigia::status::Heartbeat;
 use vigia::status::Status;
 
 use crate::helpers::{
@@ -34,11 +34,9 @@ fn parsed_by_prometheus_client(text: &str) -> Vec<serde_json::Value> {
         .spawn()
         .unwrap_or_else(|e| panic!("/usr/bin/python3: {e}"));
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(text.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
+        stdin.write_all(text.as_bytes()).unwrap();
     }
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("No module named 'prometheus_client'"),
@@ -48,7 +46,7 @@ fn parsed_by_prometheus_client(text: &str) -> Vec<serde_json::Value> {
         out.status.success(),
         "the exposition does not parse: {stderr}\n{text}"
     );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Every family declared once, typed and documented, and no sample left
@@ -104,7 +102,7 @@ async fn get(url: &str) -> (u16, String, String) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let body = response.text().await.unwrap_or_else(|e| panic!("{e}"));
+    let body = response.text().await.unwrap();
     (status, kind, body)
 }
 
@@ -201,7 +199,7 @@ async fn healthz_and_metrics_report_the_running_daemon() {
 
 /// Whether `id` has been polled at least once.
 fn polled(setup: &crate::helpers::Setup, id: &str) -> bool {
-    let store = vigia::store::Store::open(&setup.db()).unwrap_or_else(|e| panic!("{e}"));
+    let store = vigia::store::Store::open(&setup.db()).unwrap();
     let id = id.to_string();
     store
         .call_blocking(move |c| vigia::store::sources::load(c, &id))
@@ -217,13 +215,9 @@ fn polled(setup: &crate::helpers::Setup, id: &str) -> bool {
 async fn healthz_fails_while_the_scheduler_polls_nothing() {
     let server = lumora_server().await;
     let setup = setup_with(&lumora_feeds(&server), "");
-    let runtime = Arc::new(
-        Runtime::start(&setup.load())
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let heart = Heartbeat::new(runtime.store.clone());
-    heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
+    let runtime = Arc::new(Runtime::start(&setup.load()).await.unwrap());
+    let heart = Heartbeat::new(runtime.store.clone(), Duration::from_secs(5));
+    heart.beat().await.unwrap();
     let status = Status::new(runtime.store.clone(), heart.clone());
     // As if it had run for an hour: registered sources are due at once,
     // and nothing has polled them.
@@ -236,7 +230,7 @@ async fn healthz_fails_while_the_scheduler_polls_nothing() {
         assert!(text.contains(&stalled), "{text}");
     }
     assert!(text.contains("is not being polled"), "{text}");
-    let metrics = status.metrics().await.unwrap_or_else(|e| panic!("{e}"));
+    let metrics = status.metrics().await.unwrap();
     assert!(metrics.lines().any(|l| l == "vigia_up 0"), "{metrics}");
 
     // The scheduler runs: every source is polled and on schedule.
@@ -247,10 +241,10 @@ async fn healthz_fails_while_the_scheduler_polls_nothing() {
             .iter()
             .all(|id| polled(&setup, id))
     });
-    heart.beat().await.unwrap_or_else(|e| panic!("{e}"));
+    heart.beat().await.unwrap();
     let (ok, text) = status.health().await;
     assert!(ok, "{text}");
     assert!(text.contains("3 sources on schedule"), "{text}");
     stop.finish.cancel();
-    running.await.unwrap_or_else(|e| panic!("{e}"));
+    running.await.unwrap();
 }

@@ -35,7 +35,7 @@ fn json(setup: &Setup, args: &[&str]) -> Vec<Value> {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
     value.as_array().cloned().unwrap_or_default()
 }
 

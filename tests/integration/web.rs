@@ -31,13 +31,13 @@ fn pages(tables: &str) -> Setup {
 /// The same, with `host_delay`.
 fn spaced(tables: &str, delay: &str) -> Setup {
     let setup = setup_with(&[], tables);
-    let text = std::fs::read_to_string(&setup.config).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(&setup.config).unwrap();
     let text = text.replacen(
         "[http]\n",
         &format!("[http]\nhost_delay = \"{delay}\"\n"),
         1,
     );
-    std::fs::write(&setup.config, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, text).unwrap();
     setup
 }
 
@@ -113,7 +113,7 @@ async fn list_pages_follow_next_and_never_repeat_a_mention() {
 
     // A new topic: only it becomes a mention; the others are known.
     let page = String::from_utf8(fixture("tests/fixtures/pages/forum-page1.html"))
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .replace(
             "<tbody>",
             r#"<tbody><tr class="topic-list-item"><td class="main-link">
@@ -302,7 +302,7 @@ async fn a_layout_change_is_a_warning_until_fixed() {
         (setup, out)
     })
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let (setup, out) = status;
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -367,14 +367,13 @@ async fn try_source_prints_what_the_selectors_extract() {
         (setup, good, bad)
     })
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert!(
         good.status.success(),
         "{}",
         String::from_utf8_lossy(&good.stderr)
     );
-    let json: serde_json::Value =
-        serde_json::from_slice(&good.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = serde_json::from_slice(&good.stdout).unwrap();
     let items = json["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(items.len(), 4, "{json:#}");
     assert_eq!(

@@ -36,7 +36,7 @@ async fn follow_up_commands_get_their_turn_beside_a_busy_daemon() {
             "[http]\n",
             "[http]\nmax_concurrency = 32\nper_host_concurrency = 32\n",
         );
-    std::fs::write(&setup.config, config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&setup.config, config).unwrap();
     let log = setup.dir.path().join("vigia.log");
     let daemon = daemon_logging_to(&setup.config, &log);
     let acked = tokio::task::spawn_blocking(move || {
@@ -57,7 +57,7 @@ async fn follow_up_commands_get_their_turn_beside_a_busy_daemon() {
         (setup, before, refused)
     })
     .await;
-    let (setup, before, refused) = acked.unwrap_or_else(|e| panic!("{e}"));
+    let (setup, before, refused) = acked.unwrap();
     assert!(
         refused.is_empty(),
         "{} of 40 refused: {refused:?}",

@@ -20,13 +20,13 @@ async fn queue(store: &Store, n: usize) {
             Ok(())
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("v.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
     let folder = dir.path().join("outbox");
     let settings = MailSettings {
         from: "vigia@example.com".into(),
@@ -34,7 +34,7 @@ async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
         transport: TransportSettings::Files(folder.clone()),
         retry: Duration::from_secs(30),
     };
-    let transport = Transport::new(&settings).unwrap_or_else(|e| panic!("{e}"));
+    let transport = Transport::new(&settings).unwrap();
     let backoff = Backoff {
         min: Duration::from_secs(30),
         max: Duration::from_secs(3600),
@@ -51,7 +51,7 @@ async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
         store
             .call(|c| outbox::list(c, false, 100))
             .await
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .iter()
             .filter(|m| m.state == "pending")
             .count()
@@ -60,7 +60,7 @@ async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
     let stopped = CancellationToken::new();
     stopped.cancel();
     let pass = sender.pass_until(&stopped).await;
-    assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 0);
+    assert_eq!(pass.unwrap().sent, 0);
     assert_eq!(due().await, 3, "still queued");
 
     // A mail in hand far past the attempt limit (30 s here) makes the
@@ -84,7 +84,7 @@ async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
     );
 
     let pass = sender.pass_until(&CancellationToken::new()).await;
-    assert_eq!(pass.unwrap_or_else(|e| panic!("{e}")).sent, 3);
+    assert_eq!(pass.unwrap().sent, 3);
     assert_eq!(sender.in_hand(), None, "nothing in hand after a pass");
     assert_eq!(due().await, 0);
     let files = std::fs::read_dir(&folder).map_or(0, |d| d.count());

@@ -15,7 +15,7 @@ fn fixture(name: &str) -> Vec<u8> {
 /// The mail's items with their text as the pipeline reads it (items carry
 /// HTML; the parser escapes the plain text it extracts).
 fn parsed(raw: &[u8]) -> ParsedMail {
-    let mut mail = parse_mail(raw).unwrap_or_else(|e| panic!("{e}"));
+    let mut mail = parse_mail(raw).unwrap();
     for item in &mut mail.items {
         for field in [&mut item.title, &mut item.summary, &mut item.content] {
             *field = field.as_deref().map(html_to_text);

@@ -4,11 +4,11 @@ use super::extract::{decode, list, parse_date, whole};
 use super::*;
 
 fn sel(text: &str) -> Selection {
-    Selection::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    Selection::parse(text).unwrap()
 }
 
 fn url(text: &str) -> Url {
-    Url::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    Url::parse(text).unwrap()
 }
 
 fn rules(item: &str) -> ListRules {

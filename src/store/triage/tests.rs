@@ -13,7 +13,7 @@ fn pipeline() -> Pipeline {
         name: "Lumora".into(),
         queries: vec!["lumora".into()],
     }];
-    Pipeline::new(KeywordMatcher::new(&brands).unwrap_or_else(|e| panic!("{e}")))
+    Pipeline::new(KeywordMatcher::new(&brands).unwrap())
 }
 
 /// Records one item as a poll would: mention and triage in one transaction.
@@ -40,13 +40,13 @@ fn record(store: &Store, p: &Pipeline, key: &str, text: &str, now: i64) -> (i64,
             tx.commit()?;
             Ok((id, t))
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 #[test]
 fn a_recurring_subject_groups_mentions_and_raises_severity() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
     let p = pipeline();
     let day = 86_400;
     let t0 = 1_800_000_000;
@@ -104,7 +104,7 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
 
     let topics = store
         .call_blocking(move |c| crate::store::topics::topics(c, None, t0, 3, 2))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(topics[0].count, 3);
     assert_eq!(topics[0].state, "act");
     assert!(topics[0].label.contains("delivery"), "{}", topics[0].label);
@@ -122,7 +122,7 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
             })?;
             Ok((teams, status, history(c, a)?))
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(teams, ["everyone"], "the default team");
     assert_eq!(status, "routed");
     assert_eq!(events.len(), 1);
@@ -135,8 +135,8 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
 
 #[test]
 fn urgent_mentions_wait_in_the_alert_queue() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
     let p = pipeline();
     let (id, t) = record(
         &store,
@@ -156,7 +156,7 @@ fn urgent_mentions_wait_in_the_alert_queue() {
                     .collect::<Result<_, _>>()?,
             )
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(queued, [(id, t.severity.name().to_string())]);
     assert_ne!(mild, id);
 }
@@ -176,9 +176,9 @@ fn follow(
 
 #[test]
 fn follow_up_moves_through_its_states_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vigia.db");
-    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&path).unwrap();
     let (id, _) = record(
         &store,
         &pipeline(),
@@ -187,7 +187,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
         1_800_000_000,
     );
     let step = |store: &Store, action, note, at| follow(store, id, action, note, at);
-    let ok = |r: Result<Status, StoreError>| r.unwrap_or_else(|e| panic!("{e}"));
+    let ok = |r: Result<Status, StoreError>| r.unwrap();
     assert_eq!(
         ok(step(
             &store,
@@ -211,7 +211,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
     drop(store);
 
     // A restart: the history is in the file.
-    let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&path).unwrap();
     let resolved_again = step(&store, Action::Resolve, None, 1_800_000_250);
     assert!(resolved_again.is_err_and(|e| e.to_string().contains("reopen it first")));
     assert_eq!(
@@ -232,9 +232,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
         ok(step(&store, Action::Reopen, None, 1_800_000_450)),
         Status::Acknowledged
     );
-    let events = store
-        .call_blocking(move |c| history(c, id))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let events = store.call_blocking(move |c| history(c, id)).unwrap();
     let trail: Vec<(&str, &str, Option<&str>)> = events
         .iter()
         .map(|e| (e.actor.as_str(), e.status.as_str(), e.note.as_deref()))

@@ -38,7 +38,7 @@ pub fn json_daemon_with_mentions(setup: &Setup, mentions: usize) -> Guard {
             .args(["--log-format", "json", "run"])
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     );
     let db = setup.db();
     wait_for(
@@ -63,7 +63,7 @@ fn signal(child: &Child, name: &str) {
     let sent = std::process::Command::new("kill")
         .args([&format!("-{name}"), &child.id().to_string()])
         .status()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(sent.success(), "kill -{name} failed");
 }
 
@@ -71,7 +71,7 @@ fn signal(child: &Child, name: &str) {
 pub fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+        if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
         if start.elapsed() > timeout {
@@ -118,7 +118,7 @@ pub fn daemon_logging_to(config: &Path, log: &Path) -> Guard {
             .args(["--log-format", "json", "run"])
             .stderr(file)
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
     )
 }
 

@@ -1,4 +1,4 @@
-//! `vigia run`: the daemon. SIGTERM (or Ctrl-C) stops it; SIGHUP reloads
+//! The daemon behind `vigia run`. SIGTERM (or Ctrl-C) stops it; SIGHUP reloads
 //! the config.
 //!
 //! The daemon runs one generation at a time: the sources and mail sender
@@ -23,11 +23,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
-use crate::daemon::Runtime;
 use crate::poll::Stop;
-use crate::service::{self, Heartbeat};
-use crate::status::{self, Status};
+use crate::status::{self, Heartbeat, Status};
 
+mod runtime;
+mod systemd;
+
+pub use runtime::{DaemonError, Runtime, DRAIN_TIMEOUT};
+
+/// Runs the daemon on `config` until SIGTERM or Ctrl-C; SIGHUP reloads.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     // Signal handlers first: a SIGHUP during start-up (a long migration)
     // waits for the loop below instead of killing the process.
@@ -48,12 +52,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         info!(signal, "Signal received.");
     });
 
-    let heart = Heartbeat::new(runtime.store.clone());
+    let heart = Heartbeat::new(runtime.store.clone(), systemd::beat_interval());
     let status = Status::new(runtime.store.clone(), heart.clone());
     let watched = status.clone();
-    let mut background = vec![tokio::spawn(
-        heart.run(shutdown.clone(), move || watched.sender_stuck()),
-    )];
+    let mut background = vec![tokio::spawn(systemd::keep_beating(
+        heart,
+        shutdown.clone(),
+        move || watched.sender_stuck(),
+    ))];
     if let Some(addr) = config.status_listen {
         let listener = status::bind(addr)
             .await
@@ -81,7 +87,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::select! {
             biased;
             () = shutdown.cancelled() => {
-                service::stopping();
+                systemd::stopping();
                 info!("Shutting down.");
                 generation.stop().await;
             }
@@ -159,7 +165,7 @@ impl Daemon {
             abandon,
         };
         let task = tokio::spawn(runtime.clone().run(stop.clone()));
-        service::ready(&format!("watching {} sources", runtime.source_ids().len()));
+        systemd::ready(&format!("watching {} sources", runtime.source_ids().len()));
         self.status
             .set_running(runtime.clone(), crate::store::now());
         Generation {
@@ -186,12 +192,12 @@ impl Daemon {
                 return Some(current);
             }
         };
-        service::reloading();
+        systemd::reloading();
         self.status.reloading();
         let before = current.runtime.source_ids();
         let old = current.stop().await;
         if self.shutdown.is_cancelled() {
-            service::stopping();
+            systemd::stopping();
             info!("Shutting down during the reload; the new configuration is not started.");
             return None;
         }

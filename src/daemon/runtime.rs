@@ -311,6 +311,20 @@ fn log_panic(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
+impl crate::status::Running for Runtime {
+    fn source_ids(&self) -> Vec<String> {
+        Runtime::source_ids(self)
+    }
+
+    fn polling(&self) -> std::collections::HashMap<String, Option<i64>> {
+        self.poller().polling()
+    }
+
+    fn sender(&self) -> &Sender {
+        &self.sender
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
