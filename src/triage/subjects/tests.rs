@@ -183,6 +183,17 @@ fn grouping_the_furniture_lookalike_set() {
     assert!(recall >= 0.32, "recall {recall:.3}");
 }
 
+/// A third brand and trade (a payments app), written by a helper that never
+/// saw the rules or the concept table, and never used to change them
+/// (precision 0.099, recall 0.170 when written: in a payments app every
+/// story names a payment). Held here so they only rise.
+#[test]
+fn grouping_the_payments_lookalike_set() {
+    let (precision, recall) = grouping("lookalike_payments.tsv");
+    assert!(precision >= 0.09, "precision {precision:.3}");
+    assert!(recall >= 0.17, "recall {recall:.3}");
+}
+
 #[test]
 fn placement_is_decided_without_a_database() {
     let late = extract(
