@@ -31,15 +31,16 @@ pub fn run(path: &Path) -> ExitCode {
                     super::output::time(Some(since))
                 );
             }
+            let count = |table| config.sources.iter().filter(|s| s.table() == table).count();
             println!(
                 "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} distinct terms; \
                  {} teams, {} routes, default team {}; mail {}; database {})",
                 path.display(),
                 config.brands.len(),
-                config.feeds.len(),
-                config.maildirs.len(),
-                config.imaps.len(),
-                config.pages.len(),
+                count("feed"),
+                count("maildir"),
+                count("imap"),
+                count("page"),
                 config.matcher.term_count(),
                 config.policy.settings.teams.len(),
                 config.policy.settings.routes.len(),

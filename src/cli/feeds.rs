@@ -126,8 +126,8 @@ pub fn import(config_path: &Path, args: &ImportArgs) -> anyhow::Result<()> {
     let (mut urls, mut names): (HashSet<String>, HashSet<String>) = match Config::load(config_path)
     {
         Ok(config) => (
-            config.feeds.iter().map(|f| f.url.to_string()).collect(),
-            config.feeds.iter().map(|f| f.id.clone()).collect(),
+            config.feeds().map(|f| f.url.to_string()).collect(),
+            config.feeds().map(|f| f.id.clone()).collect(),
         ),
         Err(errors) => {
             eprintln!(

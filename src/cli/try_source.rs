@@ -73,10 +73,11 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
     };
     let spec = match &args.page {
         Some(name) => {
-            let pages = config.as_ref().map_or(&[][..], |c| c.pages.as_slice());
+            let pages: Vec<&PageSpec> = config.iter().flat_map(|c| c.pages()).collect();
             pages
                 .iter()
                 .find(|p| p.id == *name)
+                .copied()
                 .cloned()
                 .ok_or_else(|| {
                     let names: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();

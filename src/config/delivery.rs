@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use super::mail::{password, tls};
+use super::check::Checker;
+use super::check::{password, tls};
 use super::raw::{RawDigest, RawMail, RawSpikes, Text};
-use super::validate::Checker;
 use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::{MailSettings, SmtpSettings, TransportSettings};

@@ -1,7 +1,7 @@
 //! Validation of `[http]`: the shared client's settings.
 
+use super::check::Checker;
 use super::raw::RawHttp;
-use super::validate::Checker;
 use crate::source::http::HttpSettings;
 
 pub(super) fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {

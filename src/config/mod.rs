@@ -6,14 +6,16 @@
 //! into one [`KeywordMatcher`]. Relative paths in a config file resolve
 //! against the directory that holds it. `vigia check` runs exactly this.
 
+mod check;
 mod delivery;
 pub mod error;
 mod http;
-mod mail;
+mod mail_sources;
 pub mod opml;
 pub mod raw;
 mod recover;
 mod sentiment;
+mod sources;
 mod status;
 mod triage;
 mod validate;
@@ -23,12 +25,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
-use url::Url;
-
 use error::SourceFile;
 pub use error::{closest, ConfigError, ConfigErrors};
 use raw::{RawConfig, RawFeedsFile};
+pub use sources::{Feed, Maildir, SourceParts, SourceSpec};
 
 use crate::backoff::Backoff;
 use crate::delivery::digest::DigestSettings;
@@ -37,7 +37,6 @@ use crate::delivery::MailSettings;
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::http::HttpSettings;
-use crate::source::imap::ImapSettings;
 use crate::source::web::PageSpec;
 use crate::triage::Policy;
 
@@ -56,14 +55,9 @@ pub struct Config {
     pub backoff: Backoff,
     /// Brands to look for.
     pub brands: Vec<Brand>,
-    /// Feeds to poll.
-    pub feeds: Vec<Feed>,
-    /// Maildirs to read.
-    pub maildirs: Vec<Maildir>,
-    /// IMAP mailboxes to read.
-    pub imaps: Vec<ImapSettings>,
-    /// Web pages to read.
-    pub pages: Vec<PageSpec>,
+    /// Every source to read: feeds, then Maildirs, IMAP mailboxes and
+    /// web pages, each in the order written.
+    pub sources: Vec<SourceSpec>,
     /// Sentiment label thresholds.
     pub thresholds: Thresholds,
     /// Lexicon entries the config adds or changes.
@@ -93,30 +87,6 @@ pub struct Brand {
     pub queries: Vec<String>,
     /// Languages pinned for its sentiment; empty means detect.
     pub languages: Vec<Language>,
-}
-
-/// A feed.
-#[derive(Debug, Clone)]
-pub struct Feed {
-    /// Stable id: the name, or the URL as configured.
-    pub id: String,
-    /// URL (`http`, `https` or `file`).
-    pub url: Url,
-    /// Poll interval.
-    pub interval: Duration,
-    /// Extra request headers (may hold credentials: never logged).
-    pub headers: HeaderMap,
-}
-
-/// A local Maildir.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Maildir {
-    /// Stable id: its name.
-    pub id: String,
-    /// The folder holding `new/` and `cur/`.
-    pub path: PathBuf,
-    /// Poll interval.
-    pub interval: Duration,
 }
 
 impl Config {
@@ -183,14 +153,26 @@ impl Config {
     /// Every configured source as (id, location), the location as the
     /// store records it.
     pub fn source_locations(&self) -> Vec<(String, String)> {
-        let feeds = self.feeds.iter().map(|f| (f.id.clone(), f.url.to_string()));
-        let maildirs = self
-            .maildirs
+        self.sources
             .iter()
-            .map(|m| (m.id.clone(), m.path.display().to_string()));
-        let imaps = self.imaps.iter().map(|m| (m.id.clone(), m.location()));
-        let pages = self.pages.iter().map(|p| (p.id.clone(), p.url.to_string()));
-        feeds.chain(maildirs).chain(imaps).chain(pages).collect()
+            .map(|s| (s.id().to_string(), s.location()))
+            .collect()
+    }
+
+    /// The feeds among the sources.
+    pub fn feeds(&self) -> impl Iterator<Item = &Feed> {
+        self.sources.iter().filter_map(|s| match s {
+            SourceSpec::Feed(feed) => Some(feed),
+            _ => None,
+        })
+    }
+
+    /// The web pages among the sources.
+    pub fn pages(&self) -> impl Iterator<Item = &PageSpec> {
+        self.sources.iter().filter_map(|s| match s {
+            SourceSpec::Page(page) => Some(page),
+            _ => None,
+        })
     }
 }
 

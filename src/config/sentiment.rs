@@ -1,7 +1,7 @@
 //! Validation of `[sentiment]`: label thresholds and lexicon overrides.
 
+use super::check::Checker;
 use super::raw::RawSentiment;
-use super::validate::Checker;
 use crate::sentiment::{Language, Override, Thresholds};
 
 /// `[sentiment]` label thresholds: negative < 0 < positive, within [-1, 1].

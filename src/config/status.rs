@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 
+use super::check::Checker;
 use super::raw::RawStatus;
-use super::validate::Checker;
 
 pub(super) fn listen(check: &mut Checker<'_>, raw: &RawStatus) -> Option<SocketAddr> {
     let text = raw.listen.as_ref()?;

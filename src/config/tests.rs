@@ -139,9 +139,10 @@ fn feed_files_are_loaded_relative_to_the_config_and_checked_too() {
     )
     .unwrap();
     let config = Config::load(&main).unwrap();
-    assert_eq!(config.feeds.len(), 2);
+    let loaded: Vec<&Feed> = config.feeds().collect();
+    assert_eq!(loaded.len(), 2);
     assert_eq!(
-        config.feeds[1].url.to_file_path().ok(),
+        loaded[1].url.to_file_path().ok(),
         Some(base_dir(&main).join("local.xml"))
     );
     assert_eq!(config.storage_path, base_dir(&main).join("vigia.db"));
@@ -257,7 +258,9 @@ fn imap_defaults() {
         "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n[[imap]]\nname = \"m\"\nhost = \"imap.example.com\"\nuser = \"u\"\npassword_env = \"P\"\n",
     )
     .unwrap();
-    let imap = &config.imaps[0];
+    let [SourceSpec::Imap(imap)] = &config.sources[..] else {
+        panic!("{:?}", config.sources)
+    };
     assert_eq!(
         (imap.port, imap.folders.as_slice()),
         (993, ["INBOX".to_string()].as_slice())
@@ -269,7 +272,7 @@ fn imap_defaults() {
     )
     .unwrap();
     assert_eq!(
-        config.imaps[0].location(),
+        config.sources[0].location(),
         "imaps://ana%40lumora.example@imap.example.com:993/INBOX"
     );
 }
@@ -431,8 +434,8 @@ exclude = [".ad", "nav"]
     )
     .unwrap();
     assert_eq!(config.http.host_delay, Duration::from_millis(500));
-    let [list, whole] = &config.pages[..] else {
-        panic!("{:?}", config.pages)
+    let [list, whole] = &config.pages().collect::<Vec<_>>()[..] else {
+        panic!("{:?}", config.sources)
     };
     assert_eq!(list.url.scheme(), "file");
     assert!(list.url.path().ends_with("/pages/list.html"));

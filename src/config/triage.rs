@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use super::check::Checker;
 use super::raw::{RawConfig, Text};
-use super::validate::Checker;
 use super::Brand;
 use crate::query::Query;
 use crate::sentiment::Label;

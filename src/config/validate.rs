@@ -2,15 +2,12 @@
 //! every error collected rather than the first returned.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use url::Url;
-
+use super::check::{headers, resolve_url, Checker};
 use super::error::SourceFile;
 use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
-use super::{base_dir, Brand, Config, ConfigError, ConfigErrors, Feed};
+use super::{base_dir, Brand, Config, ConfigErrors, Feed, SourceSpec};
 use crate::backoff::Backoff;
 use crate::query::matcher::{BrandSpec, KeywordMatcher};
 use crate::query::Query;
@@ -18,88 +15,6 @@ use crate::sentiment::Language;
 use crate::triage::Policy;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
-const MIN_INTERVAL: Duration = Duration::from_secs(10);
-
-pub(super) struct Checker<'a> {
-    pub(super) file: &'a SourceFile,
-    pub(super) errors: Vec<ConfigError>,
-}
-
-impl Checker<'_> {
-    pub(super) fn push(
-        &mut self,
-        span: Option<Range<usize>>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) {
-        self.errors.push(self.file.error(span, key, message));
-    }
-
-    pub(super) fn duration(
-        &mut self,
-        value: Option<&Text>,
-        key: &str,
-        default: Duration,
-    ) -> Duration {
-        let Some(value) = value else { return default };
-        match humantime::parse_duration(value.get_ref()) {
-            Ok(d) if d >= MIN_INTERVAL || key.ends_with("timeout") && d > Duration::ZERO => d,
-            Ok(_) => {
-                self.push(
-                    Some(value.span()),
-                    key,
-                    format!("{:?} is too short (at least 10s)", value.get_ref()),
-                );
-                default
-            }
-            Err(_) => {
-                let msg = format!(
-                    "{:?} is not a duration (expected e.g. \"15m\", \"30s\", \"1h\")",
-                    value.get_ref()
-                );
-                self.push(Some(value.span()), key, msg);
-                default
-            }
-        }
-    }
-
-    pub(super) fn timezone(
-        &mut self,
-        value: Option<&Text>,
-        key: &str,
-        default: chrono_tz::Tz,
-    ) -> chrono_tz::Tz {
-        let Some(value) = value else { return default };
-        value.get_ref().parse().unwrap_or_else(|_| {
-            let msg = format!(
-                "{:?} is not an IANA time zone (e.g. \"Europe/Lisbon\")",
-                value.get_ref()
-            );
-            self.push(Some(value.span()), key, msg);
-            default
-        })
-    }
-
-    pub(super) fn count(
-        &mut self,
-        value: Option<&toml::Spanned<i64>>,
-        key: &str,
-        default: usize,
-    ) -> usize {
-        match value {
-            None => default,
-            Some(v) if (1..=10_000).contains(v.get_ref()) => *v.get_ref() as usize,
-            Some(v) => {
-                self.push(
-                    Some(v.span()),
-                    key,
-                    format!("{} is out of range (expected 1 to 10000)", v.get_ref()),
-                );
-                default
-            }
-        }
-    }
-}
 
 pub(super) fn from_raw(
     main: &SourceFile,
@@ -188,8 +103,9 @@ pub(super) fn from_raw(
         file: main,
         errors: Vec::new(),
     };
-    let maildirs = super::mail::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
-    let imaps = super::mail::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
+    let maildirs =
+        super::mail_sources::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
+    let imaps = super::mail_sources::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
     let pages = super::web::pages(&mut check, &raw.pages, poll_interval, &mut seen);
     // Each of these sources is known by its name, valid or not.
     let named = raw
@@ -234,10 +150,13 @@ pub(super) fn from_raw(
         poll_interval,
         backoff,
         brands,
-        feeds,
-        maildirs,
-        imaps,
-        pages,
+        sources: feeds
+            .into_iter()
+            .map(SourceSpec::Feed)
+            .chain(maildirs.into_iter().map(SourceSpec::Maildir))
+            .chain(imaps.into_iter().map(SourceSpec::Imap))
+            .chain(pages.into_iter().map(SourceSpec::Page))
+            .collect(),
         thresholds,
         lexicon_overrides,
         matcher,
@@ -320,7 +239,7 @@ fn feed(
     i: usize,
     raw: &RawFeed,
     default_interval: Duration,
-    seen: &mut super::mail::Seen,
+    seen: &mut super::check::Seen,
 ) -> Option<Feed> {
     let key = format!("feed[{i}]");
     let url = match resolve_url(raw.url.get_ref(), &base_dir(&check.file.path)) {
@@ -371,77 +290,4 @@ fn feed(
         interval,
         headers,
     })
-}
-
-pub(super) fn headers(
-    check: &mut Checker<'_>,
-    key: &str,
-    raw: &std::collections::BTreeMap<String, Text>,
-) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in raw {
-        let header_key = format!("{key}.headers.{name}");
-        let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
-            check.push(
-                Some(value.span()),
-                header_key,
-                format!("{name:?} is not a valid header name"),
-            );
-            continue;
-        };
-        // Values may be credentials: say what is wrong, never echo them.
-        match HeaderValue::from_str(value.get_ref()) {
-            Ok(mut v) => {
-                v.set_sensitive(true);
-                map.insert(header_name, v);
-            }
-            Err(_) => check.push(
-                Some(value.span()),
-                header_key,
-                "value has characters not allowed in a header",
-            ),
-        }
-    }
-    map
-}
-
-/// A feed URL: absolute `http(s)` or `file` URLs, or `file:rel/path`
-/// relative to the config file's directory.
-pub(super) fn resolve_url(text: &str, dir: &std::path::Path) -> Result<Url, String> {
-    let text = text.trim();
-    if let Some(rest) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
-        return Url::from_file_path(dir.join(rest))
-            .map_err(|()| "is not a usable file path".to_string());
-    }
-    let url = Url::parse(text).map_err(|e| format!("is not a valid URL ({e})"))?;
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some() => Ok(url),
-        "file" => Ok(url),
-        "http" | "https" => Err("has no host".into()),
-        other => Err(format!(
-            "has scheme {other:?} (expected http, https or file)"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        let dir = std::path::Path::new("/etc/vigia");
-        assert_eq!(
-            resolve_url("file:feeds/a.xml", dir).map(String::from),
-            Ok("file:///etc/vigia/feeds/a.xml".into())
-        );
-        assert_eq!(
-            resolve_url("file:///x/a.xml", dir).map(String::from),
-            Ok("file:///x/a.xml".into())
-        );
-        assert!(resolve_url("https://example.com/feed", dir).is_ok());
-        assert!(resolve_url("ftp://example.com/feed", dir).is_err());
-        assert!(resolve_url("example.com/feed", dir).is_err());
-        assert!(resolve_url("htp:/x", dir).is_err());
-    }
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use super::base_dir;
-use super::mail::{source_name, Seen};
+use super::check::{headers, resolve_url, Checker};
+use super::check::{source_name, Seen};
 use super::raw::{RawPage, Text};
-use super::validate::{headers, resolve_url, Checker};
 use crate::source::web::{DateFormat, ListRules, PageSpec, Reading, Selection, DEFAULT_MAX_PAGES};
 
 pub(super) fn pages(

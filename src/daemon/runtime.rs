@@ -10,17 +10,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
 use crate::backoff::Backoff;
-use crate::config::Config;
+use crate::config::{Config, SourceParts};
 use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::pipeline::Pipeline;
 use crate::poll::{run_source, PollReport, Poller, Stop};
 use crate::sentiment::Scorers;
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
-use crate::source::imap::ImapSource;
-use crate::source::maildir::MaildirSource;
-use crate::source::rss::FeedSource;
-use crate::source::web::{Politeness, WebSource};
+use crate::source::web::Politeness;
 use crate::source::Source;
 use crate::store::{Store, StoreError};
 
@@ -136,7 +133,6 @@ impl Runtime {
     }
 
     fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
-        let http = web.http.clone();
         let languages = config
             .brands
             .iter()
@@ -157,42 +153,12 @@ impl Runtime {
             config.backoff,
             config.http.max_concurrency,
         ));
-        let sources: Vec<Arc<dyn Source>> = config
-            .feeds
-            .iter()
-            .map(|f| {
-                let source = FeedSource::new(
-                    f.id.clone(),
-                    f.url.clone(),
-                    f.interval,
-                    f.headers.clone(),
-                    http.clone(),
-                );
-                Arc::new(source) as Arc<dyn Source>
-            })
-            .collect();
-        let maildirs = config.maildirs.iter().map(|m| {
-            let source = MaildirSource::new(
-                m.id.clone(),
-                m.path.clone(),
-                m.interval,
-                config.http.max_body_bytes,
-            );
-            Arc::new(source) as Arc<dyn Source>
-        });
-        let imaps = config.imaps.iter().map(|m| {
-            Arc::new(ImapSource::new(m.clone(), config.http.max_body_bytes)) as Arc<dyn Source>
-        });
-        let pages = config
-            .pages
-            .iter()
-            .map(|p| Arc::new(WebSource::new(p.clone(), web.polite.clone())) as Arc<dyn Source>);
-        let sources: Vec<Arc<dyn Source>> = sources
-            .into_iter()
-            .chain(maildirs)
-            .chain(imaps)
-            .chain(pages)
-            .collect();
+        let parts = SourceParts {
+            http: web.http.clone(),
+            polite: web.polite.clone(),
+            max_body_bytes: config.http.max_body_bytes,
+        };
+        let sources = config.sources.iter().map(|s| s.build(&parts)).collect();
         let sender = Sender::new(
             store.clone(),
             Transport::new(&config.mail)?,

@@ -175,7 +175,7 @@ fn opml_import_writes_a_feeds_file_the_config_loads() {
     )
     .unwrap();
     let loaded = setup.load();
-    let ids: Vec<&str> = loaded.feeds.iter().map(|f| f.id.as_str()).collect();
+    let ids: Vec<&str> = loaded.feeds().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["existing", "Press/Wire", "Blog"]);
 }
 

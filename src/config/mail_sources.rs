@@ -1,41 +1,14 @@
 //! Validation of the mail sources: `[[maildir]]` and `[[imap]]`.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::base_dir;
-use super::raw::{RawImap, RawMaildir, Text};
-use super::validate::Checker;
+use super::check::{password, source_name, tls, Checker, Seen};
+use super::raw::{RawImap, RawMaildir};
 use super::Maildir;
 use crate::secret::PasswordSource;
 use crate::source::imap::{AfterRead, ImapSettings};
 use crate::tls::TlsMode;
-
-/// Source ids already taken, with where (file, key).
-pub(super) type Seen = HashMap<String, (PathBuf, String)>;
-
-/// A mail source's name: not empty, and not taken by another source.
-pub(super) fn source_name(
-    check: &mut Checker<'_>,
-    key: &str,
-    name: &Text,
-    seen: &mut Seen,
-) -> String {
-    let id = name.get_ref().trim().to_string();
-    if id.is_empty() {
-        check.push(Some(name.span()), format!("{key}.name"), "is empty");
-    } else if let Some((_, first)) =
-        seen.insert(id.clone(), (check.file.path.clone(), key.to_string()))
-    {
-        check.push(
-            Some(name.span()),
-            format!("{key}.name"),
-            format!("{id:?} is already the name of {first}"),
-        );
-    }
-    id
-}
 
 pub(super) fn maildirs(
     check: &mut Checker<'_>,
@@ -139,59 +112,6 @@ pub(super) fn imaps(
         });
     }
     out
-}
-
-/// A `tls` key (IMAP or SMTP): "implicit" (the default), "starttls", or
-/// "plain", which sends the password in clear and is allowed only to this
-/// machine.
-pub(super) fn tls(check: &mut Checker<'_>, key: &str, value: Option<&Text>, host: &str) -> TlsMode {
-    let Some(value) = value else {
-        return TlsMode::Implicit;
-    };
-    match value.get_ref().as_str() {
-        "implicit" => TlsMode::Implicit,
-        "starttls" => TlsMode::StartTls,
-        "plain" if matches!(host, "localhost" | "127.0.0.1" | "::1") => TlsMode::Plain,
-        "plain" => {
-            let msg = format!("\"plain\" sends the password in clear and is allowed only for localhost, not {host:?}");
-            check.push(Some(value.span()), format!("{key}.tls"), msg);
-            TlsMode::Plain
-        }
-        other => {
-            let msg = format!(
-                "{other:?} is not a TLS mode (expected \"implicit\", \"starttls\" or \"plain\")"
-            );
-            check.push(Some(value.span()), format!("{key}.tls"), msg);
-            TlsMode::Implicit
-        }
-    }
-}
-
-/// `password_env` or `password_file` (relative to the config), never
-/// both; None when neither is given.
-pub(super) fn password(
-    check: &mut Checker<'_>,
-    key: &str,
-    (env, file): (&Option<Text>, &Option<Text>),
-    dir: &std::path::Path,
-) -> Option<PasswordSource> {
-    match (env, file) {
-        (Some(var), None) if !var.get_ref().is_empty() => {
-            Some(PasswordSource::Env(var.get_ref().clone()))
-        }
-        (None, Some(file)) if !file.get_ref().is_empty() => {
-            Some(PasswordSource::File(dir.join(file.get_ref())))
-        }
-        (Some(_), Some(file)) => {
-            check.push(
-                Some(file.span()),
-                key.to_string(),
-                "set password_env or password_file, not both",
-            );
-            Some(PasswordSource::File(dir.join(file.get_ref())))
-        }
-        _ => None,
-    }
 }
 
 fn after(check: &mut Checker<'_>, key: &str, m: &RawImap) -> AfterRead {
