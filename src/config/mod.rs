@@ -53,6 +53,9 @@ pub struct Config {
     pub poll_interval: Duration,
     /// Backoff after failures.
     pub backoff: Backoff,
+    /// How long a reload waits for the polls in progress before it
+    /// abandons them (to be fetched again by the new config).
+    pub reload_timeout: Duration,
     /// Brands to look for.
     pub brands: Vec<Brand>,
     /// Every source to read: feeds, then Maildirs, IMAP mailboxes and

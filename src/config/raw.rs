@@ -251,6 +251,8 @@ pub struct RawPoll {
     pub min_backoff: Option<Text>,
     /// Longest delay after failures.
     pub max_backoff: Option<Text>,
+    /// How long a reload waits for the polls in progress.
+    pub reload_timeout: Option<Text>,
 }
 
 /// `[sentiment]`

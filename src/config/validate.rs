@@ -51,6 +51,11 @@ pub(super) fn from_raw(
             Duration::from_secs(6 * 3600),
         ),
     };
+    let reload_timeout = check.duration(
+        raw.poll.reload_timeout.as_ref(),
+        "poll.reload_timeout",
+        Duration::from_secs(60),
+    );
     if backoff.min > backoff.max {
         check.push(
             raw.poll.min_backoff.as_ref().map(Text::span),
@@ -149,6 +154,7 @@ pub(super) fn from_raw(
         http,
         poll_interval,
         backoff,
+        reload_timeout,
         brands,
         sources: feeds
             .into_iter()

@@ -110,11 +110,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// How long the heartbeat and the status listener get to stop.
 const BACKGROUND_GRACE: Duration = Duration::from_secs(2);
 
-/// How long a reload waits for the polls in progress before it abandons
-/// them (to be fetched again): a server that stopped answering must not
-/// hold every other source up.
-const RELOAD_GRACE: Duration = Duration::from_secs(60);
-
 /// What stays the same across reloads.
 struct Daemon {
     path: std::path::PathBuf,
@@ -133,15 +128,18 @@ struct Generation {
 
 impl Generation {
     /// Starts no new poll and returns once the polls and the mail in
-    /// progress are done; polls still fetching after [`RELOAD_GRACE`] (at
-    /// once on shutdown) are abandoned, their writes finished.
+    /// progress are done; polls still fetching after the config's
+    /// `poll.reload_timeout` (at once on shutdown) are abandoned, their
+    /// writes finished: a server that stopped answering must not hold
+    /// every other source up.
     async fn stop(mut self) -> Arc<Runtime> {
         self.stop.finish.cancel();
-        let ended = match tokio::time::timeout(RELOAD_GRACE, &mut self.task).await {
+        let grace = self.runtime.reload_timeout;
+        let ended = match tokio::time::timeout(grace, &mut self.task).await {
             Ok(ended) => ended,
             Err(_) => {
                 warn!(
-                    grace_secs = RELOAD_GRACE.as_secs(),
+                    grace_secs = grace.as_secs(),
                     "Polls in progress did not finish in time; abandoning them (they are fetched again)."
                 );
                 self.stop.abandon.cancel();

@@ -72,6 +72,8 @@ pub struct Runtime {
     sources: Vec<Arc<dyn Source>>,
     /// Delivers alerts and digests.
     pub sender: Sender,
+    /// How long a reload waits for this runtime's polls in progress.
+    pub reload_timeout: Duration,
 }
 
 /// The HTTP side, which a reload keeps when `[http]` is unchanged: its
@@ -172,6 +174,7 @@ impl Runtime {
         .with_spikes(config.spikes)
         .with_digest(config.digest);
         Ok(Runtime {
+            reload_timeout: config.reload_timeout,
             store,
             web,
             poller,

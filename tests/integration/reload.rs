@@ -195,8 +195,8 @@ async fn sigterm_during_a_reload_stops_without_starting_the_new_config() {
 }
 
 /// A fetch that hangs does not hold a reload up for ever: after the grace
-/// (60 s) it is abandoned, the new config starts, and the hung source is
-/// fetched again by it.
+/// (`poll.reload_timeout`, 3 s here) it is abandoned, the new config
+/// starts, and the hung source is fetched again by it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reload_abandons_a_hung_fetch_after_the_grace() {
     let server = server_with_slow("/hung.rdf", Duration::from_secs(600)).await;
@@ -204,6 +204,7 @@ async fn a_reload_abandons_a_hung_fetch_after_the_grace() {
     let patient = |text: String| {
         text.replace("request_timeout = \"2s\"", "request_timeout = \"300s\"")
             .replace("read_timeout = \"2s\"", "read_timeout = \"300s\"")
+            .replace("[poll]\n", "[poll]\nreload_timeout = \"3s\"\n")
     };
     let first = feed("hung", &server.url("/hung.rdf"));
     let setup = setup_with(&[], &first);
