@@ -45,8 +45,13 @@ pub struct Extractor {
     stop: HashSet<String>,
     /// Per language: a word or its stem in that language → (concept, weight).
     concepts: [HashMap<String, (String, u32)>; 2],
+    /// Phrases of two or three folded words, as written ("class action",
+    /// "fora do ar") → (concept, weight); matched before single words.
+    phrases: HashMap<String, (String, u32)>,
     /// Concept key (`#refund`) → weight.
     weights: HashMap<String, u32>,
+    /// Concept key → its name in English and in Portuguese, for labels.
+    names: HashMap<String, (&'static str, &'static str)>,
     stemmers: [Stemmer; 2],
 }
 
@@ -87,22 +92,40 @@ impl Extractor {
         ];
         let mut maps: [HashMap<String, (String, u32)>; 2] = Default::default();
         let mut weights = HashMap::new();
+        let mut phrases = HashMap::new();
+        let mut names = HashMap::new();
         for line in content(concepts) {
             let mut fields = line.split('\t');
-            let (Some(concept), Some(weight), Some(words)) =
-                (fields.next(), fields.next(), fields.next())
+            let (Some(concept), Some(weight), Some(name), Some(words)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
             else {
                 continue;
             };
             let value = (format!("#{concept}"), weight.trim().parse().unwrap_or(2));
             weights.insert(value.0.clone(), value.1);
-            for word in words.split_whitespace().map(fold) {
+            let (en, pt) = name.split_once('|').unwrap_or((name, name));
+            names.insert(value.0.clone(), (en, pt));
+            let (phrase_words, words): (Vec<&str>, Vec<&str>) =
+                words.split_whitespace().partition(|w| w.contains('+'));
+            for phrase in phrase_words {
+                let key = fold(&phrase.replace('+', " "));
+                phrases.entry(key).or_insert_with(|| value.clone());
+            }
+            for listed in words {
+                // "=word" names the concept only as written: "connection"
+                // is #connectivity, "connected lamps" are not.
+                let (exact, word) = match listed.strip_prefix('=') {
+                    Some(word) => (true, fold(word)),
+                    None => (false, fold(listed)),
+                };
                 // Each language's map holds its own stems, so that English
                 // "processing" and Portuguese "processo" stay apart; the
                 // first concept to claim a word keeps it.
                 for (map, stemmer) in maps.iter_mut().zip(&stemmers) {
-                    let stem = stemmer.stem(&word).into_owned();
-                    map.entry(stem).or_insert_with(|| value.clone());
+                    if !exact {
+                        let stem = stemmer.stem(&word).into_owned();
+                        map.entry(stem).or_insert_with(|| value.clone());
+                    }
                     map.entry(word.clone()).or_insert_with(|| value.clone());
                 }
             }
@@ -113,9 +136,27 @@ impl Extractor {
                 .map(fold)
                 .collect(),
             concepts: maps,
+            phrases,
             weights,
+            names,
             stemmers,
         }
+    }
+
+    /// The longest phrase (three words, then two) starting the tokens,
+    /// with its length.
+    fn phrase_at(&self, tokens: &[(&str, String)]) -> Option<(usize, &(String, u32))> {
+        (2..=3.min(tokens.len())).rev().find_map(|len| {
+            let words: Vec<&str> = tokens[..len].iter().map(|(_, f)| f.as_str()).collect();
+            self.phrases.get(&words.join(" ")).map(|value| (len, value))
+        })
+    }
+
+    /// The name of concept `key` (`#refund`) in English or Portuguese.
+    pub fn name(&self, key: &str, portuguese: bool) -> Option<&'static str> {
+        self.names
+            .get(key)
+            .map(|&(en, pt)| if portuguese { pt } else { en })
     }
 
     /// The weight of concept `key` (`#refund`); plain words weigh 1.
@@ -131,10 +172,34 @@ impl Extractor {
             &self.stemmers[slot(language)],
             &self.concepts[slot(language)],
         );
+        let tokens: Vec<(&str, String)> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|raw| !raw.is_empty())
+            .map(|raw| (raw, fold(raw)))
+            .collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for raw in text.split(|c: char| !c.is_alphanumeric()) {
-            let folded = fold(raw);
+        let mut skip = 0;
+        for (i, (raw, folded)) in tokens.iter().enumerate() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if let Some((len, (concept, weight))) = self.phrase_at(&tokens[i..]) {
+                skip = len - 1;
+                let feature = Feature {
+                    key: concept.clone(),
+                    word: concept[1..].to_string(),
+                    weight: *weight,
+                };
+                if seen.insert(feature.key.clone()) {
+                    out.push(feature);
+                    if out.len() == MAX_FEATURES {
+                        break;
+                    }
+                }
+                continue;
+            }
             let word = folded.as_str();
             if word.chars().count() < MIN_LETTERS
                 || word.chars().all(|c| c.is_ascii_digit())
@@ -292,6 +357,26 @@ impl Profile {
                 return false;
             }
         }
+        // Praise of one thing is not praise of another (the delivery
+        // beside the app): when both name things, the subject's usual
+        // thing must be among the mention's.
+        let things = |key: &String| {
+            key.starts_with('#') && key != PRAISE && self.weight_of(key) < CORE_WEIGHT
+        };
+        let their_things: Vec<&String> = self
+            .features
+            .iter()
+            .filter(|(key, (count, _))| things(key) && *count >= 2 && *count * 2 > self.members)
+            .map(|(key, _)| key)
+            .collect();
+        let mine_name_things = features.iter().any(|f| things(&f.key));
+        if praise
+            && mine_name_things
+            && !their_things.is_empty()
+            && !their_things.iter().any(|k| named(k))
+        {
+            return false;
+        }
         if !mine.is_empty() || any {
             return mine.iter().any(|f| self.core(&f.key));
         }
@@ -313,7 +398,12 @@ impl Profile {
         let mut ranked: Vec<(&String, &(u32, String))> = self
             .features
             .iter()
-            .filter(|(key, (count, _))| key.starts_with('#') || count * 2 >= self.members)
+            // Plain words only when most mentions share them (a word of one
+            // mention of two names nothing shared).
+            .filter(|(key, (count, _))| {
+                key.starts_with('#')
+                    || (count * 2 >= self.members && (*count >= 2 || self.members == 1))
+            })
             .collect();
         ranked.sort_by(|a, b| {
             b.1 .0
@@ -322,7 +412,9 @@ impl Profile {
                 .then_with(|| a.0.cmp(b.0))
         });
         let name = |key: &str, word: &str| -> String {
-            concept_name(key, portuguese).map_or_else(|| word.to_string(), str::to_string)
+            extractor
+                .name(key, portuguese)
+                .map_or_else(|| word.to_string(), str::to_string)
         };
         // Praise names itself first: "praise: delivery", "elogio: preço".
         let praise = self.core(PRAISE).then_some(PRAISE);
@@ -372,42 +464,6 @@ impl Profile {
             }
         }
     }
-}
-
-/// What a concept is called in a label, in English or Portuguese.
-fn concept_name(key: &str, portuguese: bool) -> Option<&'static str> {
-    const NAMES: &[(&str, &str, &str)] = &[
-        ("#delivery", "delivery", "entrega"),
-        ("#delay", "delay", "atraso"),
-        ("#refund", "refund", "reembolso"),
-        ("#billing", "billing", "cobrança"),
-        ("#price", "price", "preço"),
-        ("#defect", "defect", "defeito"),
-        ("#quality", "quality", "qualidade"),
-        ("#support", "support", "atendimento"),
-        ("#rude", "rudeness", "grosseria"),
-        ("#app", "app", "app"),
-        ("#site", "site", "site"),
-        ("#crash", "crash", "falha"),
-        ("#login", "login", "acesso"),
-        ("#security", "data leak", "vazamento de dados"),
-        ("#fraud", "fraud", "golpe"),
-        ("#legal", "legal threat", "ameaça judicial"),
-        ("#recall", "safety", "segurança"),
-        ("#cancel", "cancellation", "cancelamento"),
-        ("#order", "order", "pedido"),
-        ("#product", "product", "produto"),
-        ("#update", "update", "atualização"),
-        ("#feature", "feature", "recurso"),
-        ("#ad", "ad", "anúncio"),
-        ("#praise", "praise", "elogio"),
-        ("#store", "store", "loja"),
-        ("#funding", "funding", "investimento"),
-    ];
-    NAMES
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, en, pt)| if portuguese { *pt } else { *en })
 }
 
 /// Where a mention goes among its brand's recent subjects.
