@@ -67,7 +67,7 @@ fn brands(n: usize) -> Vec<BrandSpec> {
     for i in 1..n {
         let word = words[i % words.len()];
         out.push(BrandSpec {
-            name: format!("Brand{i}"),
+            name: format!("Brand{i}").into(),
             queries: vec![
                 format!(r#""brand{i} corp" OR brand{i}app -brand{i}ville"#),
                 format!("{word} (brand{i} OR \"b{i} labs\") -spam{i}"),

@@ -40,7 +40,8 @@
 //!   [`status`]: the heartbeat and the `/healthz` and `/metrics` listener;
 //!   [`telemetry`]: logs.
 //! - [`text`]: folding and word tokens, shared by matching, sentiment and
-//!   subjects.
+//!   subjects; [`name`]: the brand, team and source names, each its own
+//!   type.
 //! - [`backoff`]: retrying after failures, for sources and mail;
 //!   [`secret`]: reading passwords; [`tls`]: how mail connections are
 //!   secured.
@@ -51,6 +52,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod delivery;
+pub mod name;
 pub mod pipeline;
 pub mod poll;
 pub mod query;

@@ -51,7 +51,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
             .settings
             .teams
             .iter()
-            .map(|t| t.name.clone())
+            .map(|t| t.name.to_string())
             .collect(),
     };
     if args.dry_run {

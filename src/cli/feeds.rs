@@ -127,7 +127,7 @@ pub fn import(config_path: &Path, args: &ImportArgs) -> anyhow::Result<()> {
     {
         Ok(config) => (
             config.feeds().map(|f| f.url.to_string()).collect(),
-            config.feeds().map(|f| f.id.clone()).collect(),
+            config.feeds().map(|f| f.id.to_string()).collect(),
         ),
         Err(errors) => {
             eprintln!(

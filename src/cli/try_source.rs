@@ -76,7 +76,7 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
             let pages: Vec<&PageSpec> = config.iter().flat_map(|c| c.pages()).collect();
             pages
                 .iter()
-                .find(|p| p.id == *name)
+                .find(|p| p.id == name.as_str())
                 .copied()
                 .cloned()
                 .ok_or_else(|| {
@@ -107,7 +107,7 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
             let brands: Vec<String> = pipeline.as_ref().map_or_else(Vec::new, |p| {
                 p.candidates("try-source", doc.clone())
                     .into_iter()
-                    .map(|c| c.brand)
+                    .map(|c| c.brand.to_string())
                     .collect()
             });
             serde_json::json!({

@@ -14,6 +14,7 @@ use url::Url;
 use super::error::SourceFile;
 use super::raw::Text;
 use super::ConfigError;
+use crate::name::SourceId;
 use crate::secret::PasswordSource;
 use crate::tls::TlsMode;
 
@@ -134,7 +135,7 @@ pub(super) fn headers(
 }
 
 /// Source ids already taken, with where (file, key).
-pub(super) type Seen = HashMap<String, (PathBuf, String)>;
+pub(super) type Seen = HashMap<SourceId, (PathBuf, String)>;
 
 /// A mail source's name: not empty, and not taken by another source.
 pub(super) fn source_name(
@@ -142,8 +143,8 @@ pub(super) fn source_name(
     key: &str,
     name: &Text,
     seen: &mut Seen,
-) -> String {
-    let id = name.get_ref().trim().to_string();
+) -> SourceId {
+    let id = SourceId::from(name.get_ref().trim());
     if id.is_empty() {
         check.push(Some(name.span()), format!("{key}.name"), "is empty");
     } else if let Some((_, first)) =
@@ -152,7 +153,7 @@ pub(super) fn source_name(
         check.push(
             Some(name.span()),
             format!("{key}.name"),
-            format!("{id:?} is already the name of {first}"),
+            format!("{:?} is already the name of {first}", id.as_str()),
         );
     }
     id

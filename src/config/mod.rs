@@ -34,6 +34,7 @@ use crate::backoff::Backoff;
 use crate::delivery::digest::DigestSettings;
 use crate::delivery::spikes::SpikeRules;
 use crate::delivery::MailSettings;
+use crate::name::BrandName;
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Override, Thresholds};
 use crate::source::http::HttpSettings;
@@ -85,7 +86,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Brand {
     /// Name.
-    pub name: String,
+    pub name: BrandName,
     /// Queries, as written.
     pub queries: Vec<String>,
     /// Languages pinned for its sentiment; empty means detect.

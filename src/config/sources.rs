@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use url::Url;
 
+use crate::name::SourceId;
 use crate::source::http::HttpClient;
 use crate::source::imap::{ImapSettings, ImapSource};
 use crate::source::maildir::MaildirSource;
@@ -20,7 +21,7 @@ use crate::source::Source;
 #[derive(Debug, Clone)]
 pub struct Feed {
     /// Stable id: the name, or the URL as configured.
-    pub id: String,
+    pub id: SourceId,
     /// URL (`http`, `https` or `file`).
     pub url: Url,
     /// Poll interval.
@@ -33,7 +34,7 @@ pub struct Feed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Maildir {
     /// Stable id: its name.
-    pub id: String,
+    pub id: SourceId,
     /// The folder holding `new/` and `cur/`.
     pub path: PathBuf,
     /// Poll interval.
@@ -67,7 +68,7 @@ pub struct SourceParts {
 
 impl SourceSpec {
     /// The source's stable id.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &SourceId {
         match self {
             SourceSpec::Feed(feed) => &feed.id,
             SourceSpec::Maildir(maildir) => &maildir.id,

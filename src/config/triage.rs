@@ -9,6 +9,8 @@ use toml::Spanned;
 use super::check::Checker;
 use super::raw::{RawConfig, Text};
 use super::Brand;
+use crate::name::SourceId;
+use crate::name::{BrandName, TeamName};
 use crate::query::Query;
 use crate::sentiment::Label;
 use crate::sentiment::Language;
@@ -74,7 +76,7 @@ pub(super) fn policy(
     check: &mut Checker<'_>,
     raw: &RawConfig,
     brands: &[Brand],
-    weights: HashMap<String, f64>,
+    weights: HashMap<SourceId, f64>,
 ) -> Settings {
     let mut teams: Vec<Team> = Vec::new();
     for (i, t) in raw.teams.iter().enumerate() {
@@ -111,7 +113,7 @@ pub(super) fn policy(
             }),
         };
         teams.push(Team {
-            name: name.to_string(),
+            name: TeamName::from(name),
             recipients,
             language,
         });
@@ -124,10 +126,10 @@ pub(super) fn policy(
         });
     }
     let known = |name: &str| teams.iter().any(|t| t.name == name);
-    let team_ref = |check: &mut Checker<'_>, value: &Text, key: String| -> Option<String> {
+    let team_ref = |check: &mut Checker<'_>, value: &Text, key: String| -> Option<TeamName> {
         let name = value.get_ref().trim();
         if known(name) {
-            Some(name.to_string())
+            Some(TeamName::from(name))
         } else {
             let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
             let msg = format!(
@@ -160,7 +162,7 @@ pub(super) fn policy(
             .as_ref()
             .and_then(|q| check.query(q, &format!("{key}.query")));
         for (j, s) in r.sources.iter().enumerate() {
-            if !weights.contains_key(s.get_ref()) {
+            if !weights.contains_key(s.get_ref().as_str()) {
                 let msg = format!(
                     "{:?} is not a configured feed, maildir or imap name",
                     s.get_ref()
@@ -192,7 +194,11 @@ pub(super) fn policy(
             });
         routes.push(Route {
             teams: route_teams,
-            brands: r.brands.iter().map(|b| b.get_ref().clone()).collect(),
+            brands: r
+                .brands
+                .iter()
+                .map(|b| BrandName::from(b.get_ref().as_str()))
+                .collect(),
             sources: r.sources.iter().map(|s| s.get_ref().clone()).collect(),
             sentiment,
             query,
@@ -206,7 +212,7 @@ pub(super) fn policy(
     };
     let extremes_team = match &t.extremes_team {
         Some(v) => team_ref(check, v, "triage.extremes_team".into()),
-        None => known("management").then(|| "management".to_string()),
+        None => known("management").then(|| TeamName::from("management")),
     };
     let extremes = extremes_team.map(|team| Extremes {
         team,

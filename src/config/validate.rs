@@ -9,6 +9,7 @@ use super::error::SourceFile;
 use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
 use super::{base_dir, Brand, Config, ConfigErrors, Feed, SourceSpec};
 use crate::backoff::Backoff;
+use crate::name::{BrandName, SourceId};
 use crate::query::matcher::{BrandSpec, KeywordMatcher};
 use crate::query::Query;
 use crate::sentiment::Language;
@@ -124,7 +125,7 @@ pub(super) fn from_raw(
         let i = index.entry(table).or_default();
         let weight = check.weight(weight.as_ref(), &format!("{table}[{i}].weight"));
         *i += 1;
-        weights.insert(name.get_ref().trim().to_string(), weight);
+        weights.insert(SourceId::from(name.get_ref().trim()), weight);
     }
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
@@ -227,7 +228,7 @@ fn brands(check: &mut Checker<'_>, raw: &RawConfig) -> Vec<Brand> {
             }
         }
         out.push(Brand {
-            name: name.to_string(),
+            name: BrandName::from(name),
             queries: b
                 .queries
                 .get_ref()
@@ -259,9 +260,10 @@ fn feed(
             None
         }
     };
-    let id = raw.name.as_ref().map_or_else(
-        || raw.url.get_ref().trim().to_string(),
-        |n| n.get_ref().trim().to_string(),
+    let id = SourceId::from(
+        raw.name
+            .as_ref()
+            .map_or_else(|| raw.url.get_ref().trim(), |n| n.get_ref().trim()),
     );
     if id.is_empty() {
         check.push(
@@ -281,7 +283,7 @@ fn feed(
         check.push(
             Some(span),
             key.clone(),
-            format!("feed {id:?} is already defined as {place}"),
+            format!("feed {:?} is already defined as {place}", id.as_str()),
         );
     }
     let interval = check.duration(

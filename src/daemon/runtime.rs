@@ -199,7 +199,7 @@ impl Runtime {
             let (poller, source, stop) = (self.poller.clone(), source.clone(), stop.clone());
             tasks.spawn(async move {
                 let result = poller.poll_once(source.as_ref(), &stop).await;
-                (source.id().to_string(), result)
+                (source.id().clone(), result)
             });
         }
         let mut reports = Vec::new();

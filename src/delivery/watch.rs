@@ -108,8 +108,8 @@ fn recipients(
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let mut teams = alerts::teams_of(conn, &ids)?;
     if let Some(x) = &policy.settings.extremes {
-        if !teams.contains(&x.team) {
-            teams.push(x.team.clone());
+        if !teams.iter().any(|t| x.team == t.as_str()) {
+            teams.push(x.team.to_string());
         }
     }
     let mut to: Vec<String> = Vec::new();

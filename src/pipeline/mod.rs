@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::name::{BrandName, SourceId};
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 use crate::source::RawItem;
@@ -47,9 +48,9 @@ pub struct Document {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MentionCandidate {
     /// Source the item came from.
-    pub source_id: String,
+    pub source_id: SourceId,
     /// The brand mentioned.
-    pub brand: String,
+    pub brand: BrandName,
     /// The normalized item.
     pub document: Document,
     /// Folded terms that matched, first hit first.
@@ -70,7 +71,7 @@ pub struct MentionCandidate {
 pub struct Pipeline {
     matcher: KeywordMatcher,
     /// Languages a brand pins for sentiment; brands not here are detected.
-    languages: HashMap<String, Vec<Language>>,
+    languages: HashMap<BrandName, Vec<Language>>,
     thresholds: Thresholds,
     scorers: Arc<Scorers>,
     policy: Arc<Policy>,
@@ -104,7 +105,7 @@ impl Pipeline {
     /// `thresholds`.
     pub fn with_sentiment(
         mut self,
-        languages: HashMap<String, Vec<Language>>,
+        languages: HashMap<BrandName, Vec<Language>>,
         thresholds: Thresholds,
         scorers: Scorers,
     ) -> Self {
@@ -160,7 +161,7 @@ impl Pipeline {
                     document.title = snippet::headline(&snippet);
                 }
                 MentionCandidate {
-                    source_id: source_id.to_string(),
+                    source_id: SourceId::from(source_id),
                     brand: m.brand,
                     document,
                     terms: m.terms,

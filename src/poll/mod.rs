@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::backoff::Backoff;
+use crate::name::SourceId;
 
 use futures_util::FutureExt;
 use tokio::sync::Semaphore;
@@ -31,7 +32,7 @@ const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PollReport {
     /// The source.
-    pub source_id: String,
+    pub source_id: SourceId,
     /// Items fetched (0 when unchanged).
     pub items: usize,
     /// Ids of mentions seen for the first time.
@@ -159,7 +160,7 @@ impl Poller {
         source: &dyn Source,
         stop: &Stop,
     ) -> Result<Option<PollReport>, StoreError> {
-        let id = source.id().to_string();
+        let id = source.id().clone();
         let _polling = self.begin(&id);
         let _slot = tokio::select! {
             biased;
@@ -211,7 +212,7 @@ impl Poller {
         source: &dyn Source,
         fetched: Fetched,
     ) -> Result<PollReport, StoreError> {
-        let id = source.id().to_string();
+        let id = source.id().clone();
         let delay = source
             .interval()
             .max(fetched.not_before.unwrap_or_default().min(self.backoff.max));
@@ -324,7 +325,7 @@ impl Poller {
             })
             .await?;
         Ok(PollReport {
-            source_id: id.to_string(),
+            source_id: SourceId::from(id),
             error: Some(message),
             next_in_secs: secs,
             ..PollReport::default()
@@ -333,7 +334,7 @@ impl Poller {
 
     /// Seconds until `source` is due, from its stored schedule.
     pub async fn due_in(&self, source: &dyn Source) -> Result<Duration, StoreError> {
-        let id = source.id().to_string();
+        let id = source.id().clone();
         let state = self.store.call(move |c| sources::load(c, &id)).await?;
         let next = state.map_or(0, |s| s.next_check_at);
         Ok(Duration::from_secs((next - store::now()).max(0) as u64))

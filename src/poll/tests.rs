@@ -39,14 +39,15 @@ fn backoff_grows_caps_and_honours_retry_after() {
 /// A source whose fetch waits for a go-ahead, then panics or returns
 /// nothing.
 struct Scripted {
+    id: SourceId,
     go: Notify,
     panic: AtomicBool,
 }
 
 #[async_trait]
 impl Source for Scripted {
-    fn id(&self) -> &str {
-        "scripted"
+    fn id(&self) -> &SourceId {
+        &self.id
     }
     fn kind(&self) -> &'static str {
         "rss"
@@ -86,6 +87,7 @@ async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripte
         2,
     ));
     let source = Arc::new(Scripted {
+        id: "scripted".into(),
         go: Notify::new(),
         panic: AtomicBool::new(panic),
     });

@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::{Expr, Query, QueryError};
+use crate::name::BrandName;
 use crate::text::fold::Folded;
 
 /// A brand and the queries that find it, as the config gives them.
 #[derive(Debug, Clone)]
 pub struct BrandSpec {
     /// Brand name, as shown to people.
-    pub name: String,
+    pub name: BrandName,
     /// Its queries: a document matching any of them mentions the brand.
     pub queries: Vec<String>,
 }
@@ -31,7 +32,7 @@ pub struct KeywordMatcher {
 
 #[derive(Debug, Clone)]
 struct CompiledBrand {
-    name: String,
+    name: BrandName,
     queries: Vec<CompiledQuery>,
 }
 
@@ -45,7 +46,7 @@ struct CompiledQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrandMatch {
     /// The brand's name.
-    pub brand: String,
+    pub brand: BrandName,
     /// The folded terms that made the match, in order of first appearance.
     pub terms: Vec<String>,
     /// Byte spans in the original text of the first hit of each term, in
@@ -81,7 +82,7 @@ pub enum MatcherError {
     #[error("brand {brand:?}, query {index}: {error}")]
     Query {
         /// Brand name.
-        brand: String,
+        brand: BrandName,
         /// Index of the query in the brand's list.
         index: usize,
         /// What is wrong with it (in the message only, so that an error
@@ -198,7 +199,7 @@ impl KeywordMatcher {
         for b in self
             .brands
             .iter()
-            .filter(|b| brand.is_none_or(|n| n == b.name))
+            .filter(|b| brand.is_none_or(|n| b.name == n))
         {
             for q in &b.queries {
                 for &t in &q.positive {
@@ -278,7 +279,7 @@ mod tests {
         let specs: Vec<BrandSpec> = brands
             .iter()
             .map(|(name, qs)| BrandSpec {
-                name: name.to_string(),
+                name: BrandName::from(*name),
                 queries: qs.iter().map(|q| q.to_string()).collect(),
             })
             .collect();
@@ -286,7 +287,10 @@ mod tests {
     }
 
     fn brands(m: &KeywordMatcher, text: &str) -> Vec<String> {
-        m.find(text).into_iter().map(|b| b.brand).collect()
+        m.find(text)
+            .into_iter()
+            .map(|b| b.brand.to_string())
+            .collect()
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! deliveries whose clocks disagree. Re-reading a message is harmless: the
 //! store knows its items already. The Maildir itself is never modified.
 
+use crate::name::SourceId;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -21,7 +22,7 @@ const SLACK: Duration = Duration::from_secs(60);
 /// A Maildir source.
 #[derive(Debug)]
 pub struct MaildirSource {
-    id: String,
+    id: SourceId,
     path: PathBuf,
     location: String,
     interval: Duration,
@@ -31,7 +32,7 @@ pub struct MaildirSource {
 impl MaildirSource {
     /// Reads the Maildir at `path` every `interval`, skipping messages
     /// larger than `max_bytes`.
-    pub fn new(id: String, path: PathBuf, interval: Duration, max_bytes: u64) -> Self {
+    pub fn new(id: SourceId, path: PathBuf, interval: Duration, max_bytes: u64) -> Self {
         let location = path.display().to_string();
         MaildirSource {
             id,
@@ -45,7 +46,7 @@ impl MaildirSource {
 
 #[async_trait]
 impl Source for MaildirSource {
-    fn id(&self) -> &str {
+    fn id(&self) -> &SourceId {
         &self.id
     }
 

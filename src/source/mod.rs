@@ -12,6 +12,7 @@ pub mod maildir;
 pub mod rss;
 pub mod web;
 
+use crate::name::SourceId;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -112,7 +113,7 @@ impl SourceError {
 #[async_trait]
 pub trait Source: Send + Sync {
     /// Stable identifier, used as the key of the source's state in the store.
-    fn id(&self) -> &str;
+    fn id(&self) -> &SourceId;
     /// Kind of source, for status listings (`rss`, `imap`, `web`).
     fn kind(&self) -> &'static str;
     /// The configured location, shown in status listings.

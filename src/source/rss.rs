@@ -4,6 +4,7 @@
 //! and so does a 200 whose `ETag` (or, without one, `Last-Modified`) equals
 //! the stored one, since some servers ignore the conditional headers.
 
+use crate::name::SourceId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use super::{Cursor, Fetched, RawItem, Source, SourceError};
 /// A feed.
 #[derive(Debug)]
 pub struct FeedSource {
-    id: String,
+    id: SourceId,
     url: Url,
     interval: Duration,
     headers: HeaderMap,
@@ -37,7 +38,7 @@ impl FeedSource {
     /// A feed polled at `url` every `interval`, sending `headers` with each
     /// request.
     pub fn new(
-        id: String,
+        id: SourceId,
         url: Url,
         interval: Duration,
         headers: HeaderMap,
@@ -113,7 +114,7 @@ impl FeedSource {
 
 #[async_trait]
 impl Source for FeedSource {
-    fn id(&self) -> &str {
+    fn id(&self) -> &SourceId {
         &self.id
     }
 

@@ -26,6 +26,7 @@ pub use polite::Politeness;
 
 use super::http::{HttpResponse, Validators};
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
+use crate::name::SourceId;
 use crate::text::escape::escape;
 use extract::{ListPage, WholePage};
 
@@ -154,7 +155,7 @@ pub enum Reading {
 #[derive(Debug, Clone)]
 pub struct PageSpec {
     /// Stable id: its name.
-    pub id: String,
+    pub id: SourceId,
     /// The page (`http`, `https` or `file`).
     pub url: Url,
     /// Poll interval.
@@ -394,7 +395,7 @@ async fn blocking<T: Send + 'static>(
 
 #[async_trait]
 impl Source for WebSource {
-    fn id(&self) -> &str {
+    fn id(&self) -> &SourceId {
         &self.spec.id
     }
 

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod digest;
 pub mod mentions;
 pub mod metrics;
+mod names;
 pub mod outbox;
 pub mod sources;
 pub mod spikes;

@@ -17,6 +17,7 @@ pub mod subjects;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::name::{SourceId, TeamName};
 use crate::query::matcher::{BrandSpec, KeywordMatcher, MatcherError};
 use crate::sentiment::Sentiment;
 use crate::text::fold::Folded;
@@ -44,7 +45,7 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Assessment {
     /// Teams to route to, in config order, no repeats.
-    pub teams: Vec<String>,
+    pub teams: Vec<TeamName>,
     /// Alarm terms found (folded).
     pub alarms: Vec<String>,
     /// What it is about.
@@ -107,7 +108,7 @@ pub struct Settings {
     /// Routing rules, in precedence order.
     pub routes: Vec<Route>,
     /// The team of a mention no rule claims.
-    pub default_team: String,
+    pub default_team: TeamName,
     /// Extreme scores also go to this team.
     pub extremes: Option<Extremes>,
     /// Where severity levels start.
@@ -117,7 +118,7 @@ pub struct Settings {
     /// Mentions in the window from which a subject is "act", not "watch".
     pub act_at: u32,
     /// Source id → weight (1 when absent).
-    pub weights: HashMap<String, f64>,
+    pub weights: HashMap<SourceId, f64>,
     /// The alarm query.
     pub alarm: String,
 }
@@ -131,7 +132,7 @@ impl Policy {
             .enumerate()
             .filter_map(|(i, r)| {
                 r.query.as_ref().map(|q| BrandSpec {
-                    name: format!("route:{i}"),
+                    name: format!("route:{i}").into(),
                     queries: vec![q.clone()],
                 })
             })

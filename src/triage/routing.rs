@@ -7,13 +7,14 @@
 //! the extremes team (management), whichever rules claimed the mention.
 
 use super::{Facts, Policy};
+use crate::name::{BrandName, TeamName};
 use crate::sentiment::Label;
 
 /// A team and who reads its mail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Team {
     /// Name, as rules and listings use it.
-    pub name: String,
+    pub name: TeamName,
     /// Email addresses.
     pub recipients: Vec<String>,
     /// The language its digests and alerts are written in.
@@ -24,9 +25,9 @@ pub struct Team {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Route {
     /// Teams it sends to.
-    pub teams: Vec<String>,
+    pub teams: Vec<TeamName>,
     /// Only these brands (any when empty).
-    pub brands: Vec<String>,
+    pub brands: Vec<BrandName>,
     /// Only these sources (any when empty).
     pub sources: Vec<String>,
     /// Only this sentiment label.
@@ -41,7 +42,7 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extremes {
     /// The team (management).
-    pub team: String,
+    pub team: TeamName,
     /// Compound at or below this.
     pub negative: f64,
     /// Compound at or above this.
@@ -49,9 +50,13 @@ pub struct Extremes {
 }
 
 /// The teams for a mention, given which routes' queries matched it.
-pub(super) fn teams(policy: &Policy, facts: &Facts<'_>, matched_queries: &[usize]) -> Vec<String> {
-    let mut teams: Vec<String> = Vec::new();
-    let add = |names: &[String], teams: &mut Vec<String>| {
+pub(super) fn teams(
+    policy: &Policy,
+    facts: &Facts<'_>,
+    matched_queries: &[usize],
+) -> Vec<TeamName> {
+    let mut teams: Vec<TeamName> = Vec::new();
+    let add = |names: &[TeamName], teams: &mut Vec<TeamName>| {
         for name in names {
             if !teams.contains(name) {
                 teams.push(name.clone());

@@ -2,6 +2,7 @@
 //! and alarm terms.
 
 use super::*;
+use crate::name::TeamName;
 use crate::sentiment::{Label, Language, Polarity, Sentiment};
 
 fn team(name: &str) -> Team {
@@ -14,7 +15,7 @@ fn team(name: &str) -> Team {
 
 fn route(teams: &[&str]) -> Route {
     Route {
-        teams: teams.iter().map(|t| t.to_string()).collect(),
+        teams: teams.iter().map(|&t| TeamName::from(t)).collect(),
         ..Route::default()
     }
 }
@@ -39,7 +40,7 @@ fn policy(routes: Vec<Route>) -> Policy {
         severity: SeverityRules::default(),
         subject_window: Duration::from_secs(7 * 86_400),
         act_at: 3,
-        weights: HashMap::from([("press".to_string(), 2.0)]),
+        weights: HashMap::from([("press".into(), 2.0)]),
         alarm: DEFAULT_ALARM.into(),
     })
     .unwrap()

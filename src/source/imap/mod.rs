@@ -27,6 +27,7 @@ use tracing::{debug, warn};
 
 use super::alert_email::parse_mail;
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
+use crate::name::SourceId;
 use crate::secret::{PasswordSource, SecretError};
 use crate::tls::TlsMode;
 use conn::ImapSession;
@@ -53,7 +54,7 @@ pub enum AfterRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImapSettings {
     /// Source id.
-    pub id: String,
+    pub id: SourceId,
     /// Server.
     pub host: String,
     /// Port.
@@ -357,7 +358,7 @@ impl ImapSource {
 
 #[async_trait]
 impl Source for ImapSource {
-    fn id(&self) -> &str {
+    fn id(&self) -> &SourceId {
         &self.settings.id
     }
 
