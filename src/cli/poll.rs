@@ -21,7 +21,13 @@ pub struct PollArgs {
     /// Do not list the new mentions, only the counts.
     #[arg(long, short)]
     quiet: bool,
+    /// List every new mention, not only the first 20.
+    #[arg(long, conflicts_with = "quiet")]
+    all: bool,
 }
+
+/// New mentions listed after a poll unless `--all` asks for every one.
+const LISTED: usize = 20;
 
 pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
     let runtime = Runtime::start(&config).await.context("starting")?;
@@ -85,9 +91,17 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
             )
         })
         .await?;
+    let new: std::collections::HashSet<i64> = new.into_iter().collect();
+    let shown = if args.all { count } else { LISTED };
     let mut out = String::from("\nNew mentions:\n");
-    for m in rows.iter().filter(|m| new.contains(&m.id)) {
+    for m in rows.iter().filter(|m| new.contains(&m.id)).take(shown) {
         out.push_str(&mention(m));
+    }
+    if count > shown {
+        out.push_str(&format!(
+            "  … and {} more (`--all` lists them here, `vigia mentions` at any time).\n",
+            count - shown
+        ));
     }
     emit(&out)?;
     Ok(())

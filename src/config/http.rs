@@ -1,6 +1,6 @@
 //! Validation of `[http]`: the shared client's settings.
 
-use super::check::Checker;
+use super::check::{parse_size, Checker};
 use super::raw::RawHttp;
 use crate::source::http::HttpSettings;
 
@@ -66,27 +66,6 @@ pub(super) fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
         ),
         host_delay,
     }
-}
-
-/// Sizes such as `10MiB`, `512 KiB`, `5MB` or plain bytes.
-fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" | "k" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" | "m" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" | "g" => 1 << 30,
-        _ => return None,
-    };
-    number.checked_mul(factor).filter(|&n| n > 0)
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub struct Config {
     pub path: PathBuf,
     /// SQLite database file.
     pub storage_path: PathBuf,
+    /// SQLite's page cache, in bytes.
+    pub storage_cache_bytes: u64,
     /// HTTP client settings.
     pub http: HttpSettings,
     /// Default poll interval.

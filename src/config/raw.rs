@@ -214,6 +214,8 @@ pub struct RawTriage {
 pub struct RawStorage {
     /// SQLite file.
     pub path: Option<Text>,
+    /// SQLite's page cache.
+    pub cache_size: Option<Text>,
 }
 
 /// `[http]`

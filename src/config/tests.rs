@@ -59,6 +59,19 @@ fn unknown_keys_in_arrays_of_tables_name_the_entry() {
 }
 
 #[test]
+fn the_page_cache_is_a_size() {
+    let brand = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
+    let config = load_text(&format!("[storage]\ncache_size = \"64MiB\"\n{brand}")).unwrap();
+    assert_eq!(config.storage_cache_bytes, 64 << 20);
+    assert_eq!(load_text(brand).unwrap().storage_cache_bytes, 32 << 20);
+    let got = messages(&format!("[storage]\ncache_size = \"lots\"\n{brand}"));
+    assert_reported(
+        &got,
+        &[r#":2:14: storage.cache_size: "lots" is not a size"#],
+    );
+}
+
+#[test]
 fn every_validation_error_is_reported_with_line_and_key() {
     let text = r#"
 [http]

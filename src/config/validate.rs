@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::check::{headers, resolve_url, Checker};
+use super::check::{headers, parse_size, resolve_url, Checker};
 use super::error::SourceFile;
 use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
 use super::{base_dir, Brand, Config, ConfigErrors, Feed, SourceSpec};
@@ -14,6 +14,10 @@ use crate::query::matcher::{BrandSpec, KeywordMatcher};
 use crate::query::Query;
 use crate::sentiment::Language;
 use crate::triage::Policy;
+
+/// SQLite's page cache unless `[storage] cache_size` says otherwise: room
+/// for a first cycle's working set, given back when the daemon idles.
+const DEFAULT_CACHE_BYTES: u64 = 32 << 20;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
@@ -33,6 +37,14 @@ pub(super) fn from_raw(
             || dir.join("vigia.db"),
             |d| std::path::PathBuf::from(d).join("vigia.db"),
         ),
+    };
+    let storage_cache_bytes = match &raw.storage.cache_size {
+        None => DEFAULT_CACHE_BYTES,
+        Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
+            let msg = format!("{:?} is not a size (expected e.g. \"32MiB\")", v.get_ref());
+            check.push(Some(v.span()), "storage.cache_size", msg);
+            DEFAULT_CACHE_BYTES
+        }),
     };
     let http = super::http::http(&mut check, &raw.http);
     let poll_interval = check.duration(
@@ -152,6 +164,7 @@ pub(super) fn from_raw(
     Ok(Config {
         path: main.path.clone(),
         storage_path,
+        storage_cache_bytes,
         http,
         poll_interval,
         backoff,

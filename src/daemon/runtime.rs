@@ -74,6 +74,8 @@ pub struct Runtime {
     pub sender: Sender,
     /// How long a reload waits for this runtime's polls in progress.
     pub reload_timeout: Duration,
+    /// SQLite's page cache, in bytes.
+    cache_bytes: u64,
 }
 
 /// The HTTP side, which a reload keeps when `[http]` is unchanged: its
@@ -131,6 +133,7 @@ impl Runtime {
     /// Registers the sources' rows in the store (idempotent). A source
     /// whose URL changed starts afresh: no cursor, due now.
     pub async fn register(&self) -> Result<(), StoreError> {
+        self.store.set_cache_size(self.cache_bytes).await?;
         self.poller.register(&self.sources).await
     }
 
@@ -175,6 +178,7 @@ impl Runtime {
         .with_digest(config.digest);
         Ok(Runtime {
             reload_timeout: config.reload_timeout,
+            cache_bytes: config.storage_cache_bytes,
             store,
             web,
             poller,

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_severity_reason.sql"),
     include_str!("migrations/0017_mention_bands.sql"),
     include_str!("migrations/0018_subject_features.sql"),
+    include_str!("migrations/0019_bounded_subjects.sql"),
 ];
 
 /// Why a store operation failed.
@@ -121,6 +122,22 @@ pub struct Store {
 }
 
 impl Store {
+    /// Lets SQLite cache up to `bytes` of database pages (its default is
+    /// 2 MiB): a poll that stores many mentions reads the same index pages
+    /// again and again. [`Store::release_memory`] gives them back.
+    pub async fn set_cache_size(&self, bytes: u64) -> Result<(), StoreError> {
+        let kib = -((bytes / 1024).max(1) as i64);
+        self.call(move |c| Ok(c.pragma_update(None, "cache_size", kib)?))
+            .await
+    }
+
+    /// Gives back the page cache's memory (the pages are read again when
+    /// needed): for a daemon that has gone idle.
+    pub async fn release_memory(&self) -> Result<(), StoreError> {
+        self.call(|c| Ok(c.execute_batch("PRAGMA shrink_memory")?))
+            .await
+    }
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -177,6 +177,7 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
         let c = Connection::open(&path).unwrap();
         c.execute_batch(
             "DROP TABLE subject_features;
+             DROP TABLE subject_hours;
              PRAGMA user_version = 17;
              INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at) VALUES
                  ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);",
@@ -184,14 +185,16 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    let keys: Vec<String> = store
+    let keys: Vec<(String, i64)> = store
         .call_blocking(|c| {
-            let mut stmt = c.prepare("SELECT key FROM subject_features ORDER BY key")?;
+            let mut stmt =
+                c.prepare("SELECT key, last_seen_at FROM subject_features ORDER BY key")?;
             let keys = stmt
-                .query_map([], |r| r.get(0))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             Ok(keys)
         })
         .unwrap();
-    assert_eq!(keys, ["#delay", "lamp"]);
+    // Filed with the subject's last sighting (migration 19).
+    assert_eq!(keys, [("#delay".to_string(), 1), ("lamp".to_string(), 1)]);
 }

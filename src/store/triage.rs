@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::StoreError;
-use crate::triage::subjects::{place as place_among, Placement, Profile};
+use crate::triage::subjects::{may_admit, place as place_among, Placement, Profile};
 use crate::triage::{Assessment, Policy, Severity, Signals};
 
 /// Where a mention is in its follow-up.
@@ -150,11 +150,18 @@ pub fn triage_new(
         let subject = place(conn, brand, a, since, now)?;
         conn.prepare_cached("UPDATE mentions SET subject_id = ?1 WHERE id = ?2")?
             .execute(params![subject, id])?;
+        conn.prepare_cached(
+            "INSERT INTO subject_hours (subject_id, hour, mentions) VALUES (?1, ?2, 1)
+             ON CONFLICT (subject_id, hour) DO UPDATE SET mentions = mentions + 1",
+        )?
+        .execute(params![subject, now / 3600])?;
+        // Counted by the hour: the window's first hour counts whole.
         let count: u32 = conn
             .prepare_cached(
-                "SELECT COUNT(*) FROM mentions WHERE subject_id = ?1 AND first_seen_at >= ?2",
+                "SELECT COALESCE(SUM(mentions), 0) FROM subject_hours
+                 WHERE subject_id = ?1 AND hour >= ?2",
             )?
-            .query_row(params![subject, since], |r| r.get(0))?;
+            .query_row(params![subject, since / 3600], |r| r.get(0))?;
         (Some(subject), count)
     };
     let signals = Signals {
@@ -211,6 +218,11 @@ pub fn triage_new(
 /// among the first.
 const PLACE_CANDIDATES: usize = 64;
 
+/// Subjects read per feature of a new mention: the ones most recently
+/// seen with it. A common word's thousands of subjects cost no more than a
+/// rare word's few.
+const PER_FEATURE: usize = 32;
+
 /// The subject a mention joins (its profile updated), or a new one.
 fn place(
     conn: &Connection,
@@ -220,33 +232,30 @@ fn place(
     now: i64,
 ) -> Result<i64, StoreError> {
     // Only recent subjects sharing a feature with the mention can take it;
-    // of those, the ones sharing the most features, a bounded number, are
-    // weighed: the work per mention stays the same however many subjects
-    // the brand has.
-    let keys: Vec<&str> = a.features.iter().map(|f| f.key.as_str()).collect();
-    let mut ids = std::collections::BTreeSet::new();
-    if !keys.is_empty() {
-        let marks = vec!["?"; keys.len()].join(", ");
-        let sql = format!(
-            "SELECT f.subject_id FROM subject_features f JOIN subjects s ON s.id = f.subject_id
-             WHERE f.brand = ? AND s.last_seen_at >= ? AND f.key IN ({marks})
-             GROUP BY f.subject_id ORDER BY COUNT(*) DESC, f.subject_id DESC LIMIT {PLACE_CANDIDATES}"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let values = [
-            rusqlite::types::Value::from(brand.to_string()),
-            rusqlite::types::Value::from(since),
-        ]
-        .into_iter()
-        .chain(
-            keys.iter()
-                .map(|k| rusqlite::types::Value::from(k.to_string())),
-        );
-        for id in stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))? {
-            ids.insert(id?);
+    // per feature, the ones most recently seen with it (a bounded number)
+    // are read, and of those the ones sharing the most weight weighed:
+    // the work per mention stays the same however many subjects the brand
+    // has.
+    let mut shared: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    let mut recent = conn.prepare_cached(&format!(
+        "SELECT subject_id FROM subject_features
+         WHERE brand = ?1 AND key = ?2 AND last_seen_at >= ?3
+         ORDER BY last_seen_at DESC LIMIT {PER_FEATURE}"
+    ))?;
+    for f in &a.features {
+        for id in recent.query_map(params![brand, f.key, since], |r| r.get::<_, i64>(0))? {
+            *shared.entry(id?).or_default() += f.weight;
         }
     }
-    // (The ranking above already kept only recent subjects.)
+    // A subject sharing too little weight could not take the mention:
+    // its profile is not even read.
+    let mut ranked: Vec<(i64, u32)> = shared
+        .into_iter()
+        .filter(|&(_, weight)| may_admit(weight))
+        .collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(PLACE_CANDIDATES);
+    let ids: std::collections::BTreeSet<i64> = ranked.into_iter().map(|(id, _)| id).collect();
     let mut stmt = conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1")?;
     let mut candidates = Vec::new();
     for id in ids {
@@ -270,12 +279,16 @@ fn place(
             conn.last_insert_rowid()
         }
     };
+    // The mention's features are the only keys the subject may have
+    // gained; every key of the subject is now last seen at `now`.
+    conn.prepare_cached("UPDATE subject_features SET last_seen_at = ?1 WHERE subject_id = ?2")?
+        .execute(params![now, id])?;
     let mut file = conn.prepare_cached(
-        "INSERT OR IGNORE INTO subject_features (subject_id, brand, key) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO subject_features (subject_id, brand, key, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
-    // The mention's features are the only keys the subject may have gained.
     for f in &a.features {
-        file.execute(params![id, brand, f.key])?;
+        file.execute(params![id, brand, f.key, now])?;
     }
     Ok(id)
 }

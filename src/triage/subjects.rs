@@ -301,6 +301,23 @@ impl Profile {
                 .or_insert_with(|| (0, f.word.clone()))
                 .0 += 1;
         }
+        // A large subject forgets the rarest of the words that can no
+        // longer be in its core, so that its profile (read for every new
+        // mention that might join it) stays small.
+        if self.features.len() > PROFILE_FEATURES {
+            let members = self.members;
+            let mut weak: Vec<(u32, String)> = self
+                .features
+                .iter()
+                .filter(|(key, (count, _))| !is_core(key, *count, members))
+                .map(|(key, (count, _))| (*count, key.clone()))
+                .collect();
+            weak.sort_unstable();
+            let excess = self.features.len() - PROFILE_FEATURES;
+            for (_, key) in weak.into_iter().take(excess) {
+                self.features.remove(&key);
+            }
+        }
     }
 
     /// Whether feature `key` is in the subject's core: a concept shared by
@@ -308,10 +325,9 @@ impl Profile {
     /// while it is small), so that one long mention does not pull
     /// unrelated ones in.
     fn core(&self, key: &str) -> bool {
-        let share = if key.starts_with('#') { 3 } else { 2 };
         self.features
             .get(key)
-            .is_some_and(|(count, _)| count * share >= self.members)
+            .is_some_and(|(count, _)| is_core(key, *count, self.members))
     }
 
     /// How much `features` overlap the core of this subject.
@@ -328,6 +344,14 @@ impl Profile {
     /// has one, else enough overlap), and it is not praise joining
     /// complaints or a complaint joining praise.
     pub fn admits(&self, features: &[Feature], tone: Label) -> bool {
+        let shared = features
+            .iter()
+            .filter(|f| self.features.contains_key(&f.key))
+            .map(|f| f.weight)
+            .sum();
+        if !may_admit(shared) {
+            return false;
+        }
         let opposed = match tone {
             Label::Positive => self.negative > self.positive,
             Label::Negative => self.positive > self.negative,
@@ -492,6 +516,23 @@ pub fn place(
         }
         None => Placement::New(Profile::of(features, tone, language)),
     }
+}
+
+/// Whether feature `key`, had by `count` of a subject's `members`, is in
+/// its core (see [`Profile::core`]).
+fn is_core(key: &str, count: u32, members: u32) -> bool {
+    let share = if key.starts_with('#') { 3 } else { 2 };
+    count * share >= members
+}
+
+/// The most features a subject's profile keeps.
+const PROFILE_FEATURES: usize = 64;
+
+/// Whether a subject sharing features of this total weight with a mention
+/// (whatever their counts) may take it at all: [`Profile::admits`] asks it
+/// first, and the store reads no subject that fails it.
+pub fn may_admit(shared_weight: u32) -> bool {
+    shared_weight >= JOIN_WEIGHT
 }
 
 /// The best subject for a mention with `features` and `tone` among

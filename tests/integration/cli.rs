@@ -374,3 +374,35 @@ fn score_reads_the_config_its_slang_in_every_form_and_leaves_brand_names_out() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no config file at /nonexistent.toml"));
 }
+
+/// A first poll of a large feed lists 20 new mentions and says how many
+/// more there are; `--all` lists every one.
+#[test]
+fn poll_lists_twenty_new_mentions_unless_asked_for_all() {
+    let items: String = (0..25)
+        .map(|i| {
+            format!(
+                "<item><title>Lumora story {i}</title><link>https://news.example/{i}</link>\
+                 <description>Lumora news number {i}</description></item>"
+            )
+        })
+        .collect();
+    let setup = setup_with(&[("big", "file:big.xml".to_string())], "");
+    std::fs::write(
+        setup.dir.path().join("big.xml"),
+        format!(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>b</title>{items}</channel></rss>"#),
+    )
+    .unwrap();
+    let first = stdout(&setup.vigia(&["poll", "--once"]));
+    assert!(first.contains("25 new mentions"), "{first}");
+    assert_eq!(
+        first.matches("[Lumora] Lumora story").count(),
+        20,
+        "{first}"
+    );
+    assert!(first.contains("… and 5 more (`--all`"), "{first}");
+    std::fs::remove_file(setup.dir.path().join("vigia.db")).unwrap();
+    let all = stdout(&setup.vigia(&["poll", "--once", "--all"]));
+    assert_eq!(all.matches("[Lumora] Lumora story").count(), 25, "{all}");
+    assert!(!all.contains("more (`--all`"), "{all}");
+}

@@ -250,3 +250,22 @@ fn placement_is_decided_without_a_database() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_large_subject_keeps_its_core_and_forgets_stray_words() {
+    let core = extract("Lumora delivery delayed", Language::En);
+    let mut subject = Profile::of(&core, Label::Negative, Language::En);
+    for i in 0..200 {
+        let mut features = core.clone();
+        features.push(Feature {
+            key: format!("stray{i}"),
+            word: format!("stray{i}"),
+            weight: 1,
+        });
+        subject.add(&features, Label::Negative);
+    }
+    assert!(subject.features.len() <= PROFILE_FEATURES);
+    for f in &core {
+        assert!(subject.core(&f.key), "{} left the core", f.key);
+    }
+}
