@@ -19,7 +19,9 @@ pub use listing::{
 };
 
 use super::StoreError;
-use crate::pipeline::dedupe::{bands, nearest, probes, same_url, AtUrl, Fingerprint, Recent};
+use crate::pipeline::dedupe::{
+    bands, nearest, probes, same_url, AtUrl, Fingerprint, Recent, MAX_DISTANCE,
+};
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
 
@@ -121,27 +123,30 @@ fn by_fingerprint(
         return Ok(None);
     }
     // Only the mentions filed under one of the candidate's bands, or a
-    // value one bit away: every near duplicate is among them.
-    let mut ids = std::collections::BTreeSet::new();
+    // value one bit away: every near duplicate is among them. The index
+    // gives their fingerprints; only those within the distance are read.
+    let mut close = std::collections::BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT mention_id FROM mention_bands
+        "SELECT mention_id, fingerprint FROM mention_bands
          WHERE brand = ?1 AND band = ?2 AND value = ?3 AND first_seen_at >= ?4",
     )?;
     let since = now - FINGERPRINT_WINDOW_SECS;
     for (band, value) in probes(c.fingerprint.hash) {
-        for id in stmt.query_map(params![c.brand, band, value, since], |r| r.get::<_, i64>(0))? {
-            ids.insert(id?);
+        let rows = stmt.query_map(params![c.brand, band, value, since], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        for row in rows {
+            let (id, hash) = row?;
+            if c.fingerprint.distance(hash) <= MAX_DISTANCE {
+                close.insert(id, hash);
+            }
         }
     }
-    let mut stmt = conn.prepare_cached("SELECT fingerprint, title FROM mentions WHERE id = ?1")?;
-    let mut recent = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (hash, title): (i64, String) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        recent.push(Recent {
-            id,
-            hash: hash as u64,
-            title,
-        });
+    let mut stmt = conn.prepare_cached("SELECT title FROM mentions WHERE id = ?1")?;
+    let mut recent = Vec::with_capacity(close.len());
+    for (id, hash) in close {
+        let title: String = stmt.query_row([id], |r| r.get(0))?;
+        recent.push(Recent { id, hash, title });
     }
     Ok(nearest(&c.fingerprint, &c.document.title, recent))
 }
@@ -179,11 +184,12 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     let id = conn.last_insert_rowid();
     if c.fingerprint.is_usable() {
         let mut file = conn.prepare_cached(
-            "INSERT INTO mention_bands (brand, band, value, first_seen_at, mention_id)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
+        let hash = c.fingerprint.hash as i64;
         for (band, value) in bands(c.fingerprint.hash).into_iter().enumerate() {
-            file.execute(params![c.brand, band as i64, value, now, id])?;
+            file.execute(params![c.brand, band as i64, value, now, hash, id])?;
         }
     }
     Ok(id)

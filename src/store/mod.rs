@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_mention_bands.sql"),
     include_str!("migrations/0018_subject_features.sql"),
     include_str!("migrations/0019_bounded_subjects.sql"),
+    include_str!("migrations/0020_band_fingerprints.sql"),
 ];
 
 /// Why a store operation failed.

@@ -171,16 +171,21 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
 fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.db");
-    drop(Store::open(&path).unwrap());
     // A database as migration 17 left it, with one subject.
     {
         let c = Connection::open(&path).unwrap();
+        for sql in &super::MIGRATIONS[..17] {
+            c.execute_batch(sql).unwrap();
+        }
         c.execute_batch(
-            "DROP TABLE subject_features;
-             DROP TABLE subject_hours;
-             PRAGMA user_version = 17;
+            "PRAGMA user_version = 17;
              INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at) VALUES
-                 ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);",
+                 ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);
+             INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
+                                   source_id, first_seen_at)
+                 VALUES (7, 'Lumora', 't', 's', '[]', -42, 20, 'f', 1);
+             INSERT INTO mention_bands (brand, band, value, first_seen_at, mention_id)
+                 VALUES ('Lumora', 0, 1, 1, 7);",
         )
         .unwrap();
     }
@@ -197,4 +202,15 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
         .unwrap();
     // Filed with the subject's last sighting (migration 19).
     assert_eq!(keys, [("#delay".to_string(), 1), ("lamp".to_string(), 1)]);
+    // The band index learns each mention's fingerprint (migration 20).
+    let filed: i64 = store
+        .call_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT fingerprint FROM mention_bands WHERE mention_id = 7",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(filed, -42);
 }
