@@ -18,8 +18,11 @@
 #      r2e second pass; checks in the server log that every pass fetched all
 #      N feeds (all 200 on the first pass, all 304 on the second) and in the
 #      tools' own output that nothing failed,
-#   4. prints a results table and the r2e/vigia ratios (and writes them as
-#      Markdown to $OUT if set).
+#   4. times the floor: the simplest program that fetches the same feeds
+#      (32 threads, conditional GETs), parses them with expat, finds the
+#      brand with a regex and inserts each hit into SQLite once,
+#   5. prints a results table, the r2e/vigia ratios and vigia/floor (and
+#      writes them as Markdown to $OUT if set).
 #
 # Environment:
 #   N=2000 ITEMS=20        feeds, items per feed
@@ -33,6 +36,8 @@
 #                          all bench feeds share one host, so the default of 2
 #                          would serialise vigia)
 #   GZIP=0                 1: serve gzip to clients that accept it
+#   MENTION_RATE=0.05      share of items that mention the brand (half of
+#                          them syndicated copies of one story)
 #   VIGIA_BIN=             use this binary, skip the cargo build check
 #   VIGIA_ROOT=            repo root (default: the parent of this script's dir)
 #   PYTHON=                python3 to use for the generator and server
@@ -319,7 +324,8 @@ def render_summary(rng, sents, L, link):
 def cmd_gen(outdir, n, items, seed):
     rng = random.Random(seed)
     os.makedirs(outdir, exist_ok=True)
-    total_mentions = max(1, round(n * items * 0.05))
+    rate = float(os.environ.get("MENTION_RATE", "0.05"))
+    total_mentions = max(1, round(n * items * rate))
     pool = []  # syndicated stories: (pt, title, sents)
     for _ in range(max(3, total_mentions // 6)):
         pt = rng.random() < 0.4
@@ -327,6 +333,7 @@ def cmd_gen(outdir, n, items, seed):
     index, stats = {}, dict(feeds=n, items=0, brand_items=0, syndicated_copies=0,
                             unique_brand_stories=0, decoys=0)
     used_pool = set()
+    truth = {}  # link of each brand item -> the story it tells
     for f in range(1, n + 1):
         name = f"f{f:05d}"
         pt_feed = rng.random() < 0.4
@@ -344,10 +351,11 @@ def cmd_gen(outdir, n, items, seed):
         for i in range(1, items + 1):
             r = rng.random()
             L_item = L if rng.random() < 0.85 else (EN if pt_feed else PT)
-            if r < 0.025:
+            if r < rate / 2:
                 k = rng.randrange(len(pool))
                 pt, title, sents = pool[k]
                 L_item = PT if pt else EN
+                story = f"pool{k}"
                 if k in used_pool:
                     stats["syndicated_copies"] += 1
                 else:
@@ -356,10 +364,11 @@ def cmd_gen(outdir, n, items, seed):
                 sents = sents + [f"{L_item['src']}: {site.title()}."]
                 if rng.random() < 0.3:
                     title = L_item["upd"] + title
-            elif r < 0.05:
+            elif r < rate:
                 pt = L_item is PT
                 title, sents = lumora_story(rng, pt)
                 stats["unique_brand_stories"] += 1
+                story = f"{name}-{i}"
             else:
                 title, sents = ordinary_item(rng, L_item)
                 if rng.random() < 0.005:
@@ -369,6 +378,8 @@ def cmd_gen(outdir, n, items, seed):
                 stats["brand_items"] += 1
             t = t - timedelta(minutes=rng.randint(5, 240))
             link = f"https://{domain}/{t:%Y/%m}/{slug(title)}-{f}-{i}"
+            if r < rate:
+                truth[link] = story
             summary = render_summary(rng, sents, L_item, link)
             desc = f"<![CDATA[{summary}]]>" if cdata else html.escape(summary, quote=False)
             out.append(f"<item>\n<title>{html.escape(title, quote=False)}</title>\n"
@@ -383,6 +394,8 @@ def cmd_gen(outdir, n, items, seed):
         index[name] = email.utils.format_datetime(newest, usegmt=True)
     with open(os.path.join(outdir, "index.json"), "w") as fh:
         json.dump(index, fh)
+    with open(os.path.join(outdir, "truth.json"), "w") as fh:
+        json.dump(truth, fh)
     with open(os.path.join(outdir, "stats.json"), "w") as fh:
         json.dump(stats, fh)
     print(json.dumps(stats))
@@ -597,7 +610,10 @@ def cmd_report(results, out, meta):
             div = lambda a, b: f"{a / b:.1f}x" if b > 0 else "n/a"
             ratios.append([pas, div(r["wall"], v["wall"]), div(r["cpu"], v["cpu"]),
                            div(r["rss"], v["rss"])])
-    rhead = ["pass", "wall r2e/vigia", "CPU r2e/vigia", "peak RSS r2e/vigia"]
+    for row in ratios:
+        v, f = get.get(("vigia", row[0])), get.get(("floor", row[0]))
+        row.append(f"{v['cpu'] / f['cpu']:.1f}x" if v and f and f["cpu"] > 0 else "n/a")
+    rhead = ["pass", "wall r2e/vigia", "CPU r2e/vigia", "peak RSS r2e/vigia", "CPU vigia/floor"]
 
     def plain(h, t):
         w = [max(len(str(x)) for x in col) for col in zip(h, *t)]
@@ -619,6 +635,75 @@ def cmd_report(results, out, meta):
         with open(out, "w") as fh:
             fh.write(f"# Vigia vs rss2email: one polling pass\n\n{meta['text']}\n\n")
             fh.write(md(head, table) + "\n\n" + md(rhead, ratios) + "\n")
+
+
+def cmd_floor(base, n, db):
+    """The floor: what fetching, parsing and storing the same feeds costs
+    with the simplest program. 32 threads fetch every feed (conditional GETs
+    from the validators kept in SQLite), expat parses it, a regex finds the
+    brand, and each new hit is inserted once by link."""
+    import concurrent.futures, sqlite3, urllib.request, urllib.error
+    import xml.etree.ElementTree as ET
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, modified TEXT)")
+    con.execute("CREATE TABLE IF NOT EXISTS hits (link TEXT PRIMARY KEY, title TEXT, text TEXT)")
+    validators = {u: (e, m) for u, e, m in con.execute("SELECT url, etag, modified FROM feeds")}
+    urls = [f"{base}/f{i:05d}.xml" for i in range(1, int(n) + 1)]
+
+    def fetch(url):
+        req = urllib.request.Request(url)
+        etag, modified = validators.get(url, (None, None))
+        if etag:
+            req.add_header("If-None-Match", etag)
+        if modified:
+            req.add_header("If-Modified-Since", modified)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return url, r.read(), r.headers.get("ETag"), r.headers.get("Last-Modified")
+        except urllib.error.HTTPError as e:
+            if e.code == 304:
+                return url, None, etag, modified
+            raise
+
+    hits, feeds = [], []
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        for url, body, etag, modified in pool.map(fetch, urls):
+            feeds.append((url, etag, modified))
+            if body is None:
+                continue
+            for item in ET.fromstring(body).iter("item"):
+                title = item.findtext("title") or ""
+                text = item.findtext("description") or ""
+                if BRAND_RE.search(title + " " + text):
+                    hits.append((item.findtext("link"), title, text))
+    with con:
+        con.executemany("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)", feeds)
+        con.executemany("INSERT OR IGNORE INTO hits VALUES (?, ?, ?)", hits)
+    print(f"floor: {len(feeds)} feeds, {len(hits)} brand items")
+
+
+def cmd_merges(truth_path, db):
+    """Vigia's merges against the generator's truth: a false merge is a
+    mention whose sightings tell two stories; a missed merge is a story
+    stored as two mentions."""
+    import sqlite3
+    truth = json.load(open(truth_path))
+    con = sqlite3.connect(db)
+    told = {}  # mention -> stories
+    rows = con.execute("SELECT id, url FROM mentions").fetchall()
+    rows += con.execute("SELECT mention_id, url FROM sightings").fetchall()
+    for mention, url in rows:
+        if url in truth:
+            told.setdefault(mention, set()).add(truth[url])
+    false_merges = sum(len(stories) - 1 for stories in told.values())
+    where = {}
+    for mention, stories in told.items():
+        for story in stories:
+            where.setdefault(story, set()).add(mention)
+    missed = sum(len(mentions) - 1 for mentions in where.values())
+    print(f"merges vs truth: {false_merges} false, {missed} missed, of {len(where)} stories")
+    if false_merges:
+        print(f"CHECK {false_merges} items merged into a mention of another story")
 
 
 def cmd_procstat(pid):
@@ -643,6 +728,10 @@ if __name__ == "__main__":
         cmd_report(*args)
     elif cmd == "procstat":
         cmd_procstat(*args)
+    elif cmd == "floor":
+        cmd_floor(*args)
+    elif cmd == "merges":
+        cmd_merges(*args)
     else:
         raise SystemExit(f"unknown command {cmd}")
 PYEOF
@@ -737,6 +826,16 @@ run_pass() {
             fi
         fi
         say "  vigia: $note"
+        if [[ $pass == first ]]; then
+            local merges
+            merges=$("$PY" "$LIB" merges "$WORK/www/truth.json" "$WORK/vigia/vigia.db")
+            say "  $(head -n 1 <<<"$merges")"
+            note="$note $(head -n 1 <<<"$merges")"
+            grep -q '^CHECK' <<<"$merges" && FAILURES+=("vigia first pass: $(grep '^CHECK' <<<"$merges")")
+        fi
+    elif [[ $tool == floor ]]; then
+        note=$(tail -n 1 "$WORK/$tag.out")
+        say "  $note"
     else
         if check=$("$PY" "$LIB" r2echeck "$RDATA" "$WORK/$tag.err" "$N" "$ITEMS" "$([[ $pass == first ]] && echo 1 || echo 0)"); then :; else
             FAILURES+=("r2e $pass pass: $(grep '^CHECK' <<<"$check" | tr '\n' ' ')")
@@ -764,6 +863,9 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
     rm -f "$RDATA" "$RDATA.tmp"             # fresh state
     run_pass r2e first 200 r2e -c "$RCFG" -d "$RDATA" run --no-send
     run_pass r2e second 304 r2e -c "$RCFG" -d "$RDATA" run --no-send
+    rm -f "$WORK/floor.db"
+    run_pass floor first 200 "$PY" "$LIB" floor "$BASE" "$N" "$WORK/floor.db"
+    run_pass floor second 304 "$PY" "$LIB" floor "$BASE" "$N" "$WORK/floor.db"
 done
 say "all passes took $((SECONDS - START)) s"
 

@@ -117,6 +117,14 @@ pub(super) fn from_raw(
         }
         errors.append(&mut check.errors);
     }
+    warnings.extend(
+        crowded_hosts(&feeds, http.per_host_concurrency)
+            .into_iter()
+            .map(|message| {
+                let span = raw.http.per_host_concurrency.as_ref().map(|v| v.span());
+                main.error(span, "http.per_host_concurrency", message)
+            }),
+    );
     let mut check = Checker {
         file: main,
         errors: Vec::new(),
@@ -311,4 +319,34 @@ fn feed(
         interval,
         headers,
     })
+}
+
+/// Feeds on one host beyond which `[http] per_host_concurrency` sets the
+/// pace of a cycle, per request allowed at once.
+const CROWDED_PER_SLOT: usize = 50;
+
+/// A note for each host serving so many of the feeds that they queue behind
+/// the per-host limit (Google Alerts' feeds all live on one host).
+fn crowded_hosts(feeds: &[Feed], per_host: usize) -> Vec<String> {
+    let mut hosts: HashMap<&str, usize> = HashMap::new();
+    for feed in feeds {
+        if let Some(host) = feed.url.host_str() {
+            *hosts.entry(host).or_default() += 1;
+        }
+    }
+    let mut crowded: Vec<(&str, usize)> = hosts
+        .into_iter()
+        .filter(|&(_, n)| n > CROWDED_PER_SLOT * per_host)
+        .collect();
+    crowded.sort_unstable();
+    crowded
+        .into_iter()
+        .map(|(host, n)| {
+            format!(
+                "{n} feeds are on {host}, fetched {per_host} at a time: each cycle waits for \
+                 {} requests in a row; raise it if {host} allows more",
+                n.div_ceil(per_host)
+            )
+        })
+        .collect()
 }

@@ -87,6 +87,39 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
     2 * shared >= a.union(&b).count()
 }
 
+/// The figures of a text: each run of digits, with the thousands and
+/// decimal separators inside it dropped ("12,000" and "12.000" are one).
+fn numbers(texts: &[&str]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for text in texts {
+        let mut current = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                current.push(c);
+            } else if matches!(c, ',' | '.')
+                && !current.is_empty()
+                && chars.peek().is_some_and(char::is_ascii_digit)
+            {
+                continue;
+            } else if !current.is_empty() {
+                out.insert(std::mem::take(&mut current));
+            }
+        }
+        if !current.is_empty() {
+            out.insert(current);
+        }
+    }
+    out
+}
+
+/// Whether two texts' figures can be one story's: one text's figures are
+/// all among the other's (a copy may add a date in its footer, or lose
+/// the end of a long text), never two different figures each.
+fn numbers_agree(a: &HashSet<String>, b: &HashSet<String>) -> bool {
+    a.is_subset(b) || b.is_subset(a)
+}
+
 /// Bit widths of the bands a fingerprint is cut into for lookup: five
 /// bands over the 64 bits. Two fingerprints within [`MAX_DISTANCE`] (9)
 /// bits differ in at most one bit in some band (nine differences cannot
@@ -156,26 +189,33 @@ pub struct Recent {
     pub hash: u64,
     /// Its title.
     pub title: String,
+    /// Its text (as stored: the first part of a long one).
+    pub text: String,
 }
 
 /// The nearest recent mention by content (within [`MAX_DISTANCE`]) whose
-/// title does not contradict the candidate's: two stories that share a
-/// long footer are close by content alone. None for a text too short to
-/// fingerprint.
+/// title and figures do not contradict the candidate's (`title`, `text`):
+/// two stories that share a long footer are close by content alone, and
+/// two stories told from one template (a recall of 12,000 bulbs, a recall
+/// of 40,000 lamps) differ only in their figures. None for a text too
+/// short to fingerprint.
 pub fn nearest(
     candidate: &Fingerprint,
     title: &str,
+    text: &str,
     recent: impl IntoIterator<Item = Recent>,
 ) -> Option<i64> {
     if !candidate.is_usable() {
         return None;
     }
+    let figures = numbers(&[title, text]);
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
         if distance <= MAX_DISTANCE
             && best.is_none_or(|(d, _)| distance < d)
             && titles_agree(&m.title, title)
+            && numbers_agree(&figures, &numbers(&[&m.title, &m.text]))
         {
             best = Some((distance, m.id));
         }
@@ -298,6 +338,7 @@ mod tests {
             id,
             hash: f.hash,
             title: title.into(),
+            text: STORY.into(),
         };
         let copy = fp(&format!("Reuters - {STORY}"));
         let title = "Acme recalls 40,000 toasters";
@@ -305,6 +346,7 @@ mod tests {
             nearest(
                 &copy,
                 title,
+                STORY,
                 [
                     recent(1, other, "Garden party"),
                     recent(2, story, "Update: Acme recalls 40,000 toasters")
@@ -317,13 +359,52 @@ mod tests {
             nearest(
                 &copy,
                 title,
+                STORY,
                 [recent(2, story, "Quarterly earnings beat forecasts")]
             ),
             None
         );
         // Too short to fingerprint: only the URL can match.
         assert_eq!(
-            nearest(&fp("Acme news"), title, [recent(2, story, title)]),
+            nearest(&fp("Acme news"), title, STORY, [recent(2, story, title)]),
+            None
+        );
+    }
+
+    #[test]
+    fn figures_tell_stories_of_one_template_apart() {
+        let story = |n: &str, footer: &str| {
+            format!(
+                "Lumora recalls {n} smart bulbs after customers in several cities reported \
+                 that the bulbs overheat when dimmed for long periods of time. The company \
+                 said that owners should stop using the affected lamps at once, keep the \
+                 receipt, and ask the store where they bought them for a full refund or a \
+                 replacement lamp of the newer series, which is not affected. {footer}"
+            )
+        };
+        let first = story("12,000", "");
+        let recent = |text: &str| Recent {
+            id: 1,
+            hash: fp(text).hash,
+            title: "Lumora recalls bulbs".into(),
+            text: text.into(),
+        };
+        // A copy with a dated footer is the same story.
+        let copy = story("12.000", "Wire, 30 Nov 2026.");
+        assert_eq!(
+            nearest(&fp(&copy), "Lumora recalls bulbs", &copy, [recent(&first)]),
+            Some(1)
+        );
+        // The same words with another figure are another recall.
+        let other = story("40,000", "");
+        assert!(fp(&other).distance(fp(&first).hash) <= MAX_DISTANCE);
+        assert_eq!(
+            nearest(
+                &fp(&other),
+                "Lumora recalls bulbs",
+                &other,
+                [recent(&first)]
+            ),
             None
         );
     }

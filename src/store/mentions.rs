@@ -142,13 +142,29 @@ fn by_fingerprint(
             }
         }
     }
-    let mut stmt = conn.prepare_cached("SELECT title FROM mentions WHERE id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT title, COALESCE(text, '') FROM mentions WHERE id = ?1")?;
     let mut recent = Vec::with_capacity(close.len());
     for (id, hash) in close {
-        let title: String = stmt.query_row([id], |r| r.get(0))?;
-        recent.push(Recent { id, hash, title });
+        let (title, text) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        recent.push(Recent {
+            id,
+            hash,
+            title,
+            text,
+        });
     }
-    Ok(nearest(&c.fingerprint, &c.document.title, recent))
+    let merged = nearest(&c.fingerprint, &c.document.title, &c.document.text, recent);
+    if let Some(into) = merged {
+        tracing::debug!(
+            brand = %c.brand,
+            source = %c.source_id,
+            title = %c.document.title,
+            into,
+            "Near duplicate: recorded as a sighting of the mention it repeats."
+        );
+    }
+    Ok(merged)
 }
 
 fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, StoreError> {
