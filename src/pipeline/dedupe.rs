@@ -87,6 +87,50 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
     2 * shared >= a.union(&b).count()
 }
 
+/// A short text's SimHash moves many bits for one changed line (a
+/// syndicated copy's own footer), so a stored mention with the same title
+/// (see [`title_key`]) is also weighed, whatever the distance. Two texts
+/// are one when the shorter one's word pairs are all in the other but
+/// this share of them, or this many (a footer naming the copy's site).
+const OTHER_PAIRS: (f64, usize) = (0.1, 3);
+
+/// The key of a title for finding copies of a story: its folded words,
+/// without a leading label such as "Update:" or "Atualização:", hashed.
+/// None for a title of fewer than four words, too common to tell stories
+/// apart.
+pub fn title_key(title: &str) -> Option<i64> {
+    // Labels are one or two words before a colon ("Update: Review: …").
+    let mut rest = title.trim();
+    while let Some((label, after)) = rest.split_once(':') {
+        if !(1..=2).contains(&label.split_whitespace().count()) {
+            break;
+        }
+        rest = after.trim();
+    }
+    let folded = Folded::new(rest);
+    let words: Vec<&str> = folded.words().collect();
+    (words.len() >= 4).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
+}
+
+/// The word pairs of a text, hashed.
+fn pairs(text: &str) -> HashSet<u64> {
+    let folded = Folded::new(text);
+    let words: Vec<&str> = folded.words().collect();
+    words
+        .windows(2)
+        .map(|pair| xxh3_64(pair.join(" ").as_bytes()))
+        .collect()
+}
+
+/// Whether two texts are one: most of the shorter one's word pairs are in
+/// the other (a copy may add a footer, or be cut short).
+fn texts_agree(a: &HashSet<u64>, b: &HashSet<u64>) -> bool {
+    let shorter = a.len().min(b.len());
+    let (share, least) = OTHER_PAIRS;
+    let allowed = ((share * shorter as f64) as usize).max(least);
+    shorter > 0 && a.intersection(b).count() + allowed >= shorter
+}
+
 /// The figures of a text: each run of digits, with the thousands and
 /// decimal separators inside it dropped ("12,000" and "12.000" are one).
 fn numbers(texts: &[&str]) -> HashSet<String> {
@@ -193,12 +237,12 @@ pub struct Recent {
     pub text: String,
 }
 
-/// The nearest recent mention by content (within [`MAX_DISTANCE`]) whose
-/// title and figures do not contradict the candidate's (`title`, `text`):
-/// two stories that share a long footer are close by content alone, and
-/// two stories told from one template (a recall of 12,000 bulbs, a recall
-/// of 40,000 lamps) differ only in their figures. None for a text too
-/// short to fingerprint.
+/// The nearest recent mention by content (within [`MAX_DISTANCE`], or
+/// under the same title with most of its text) whose title and figures do
+/// not contradict the candidate's (`title`, `text`): two stories that
+/// share a long footer are close by content alone, and two stories told
+/// from one template (a recall of 12,000 bulbs, a recall of 40,000 lamps)
+/// differ only in their figures. None for a text too short to fingerprint.
 pub fn nearest(
     candidate: &Fingerprint,
     title: &str,
@@ -209,13 +253,17 @@ pub fn nearest(
         return None;
     }
     let figures = numbers(&[title, text]);
+    let key = title_key(title);
+    let mine = pairs(&format!("{title}\n{text}"));
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
-        if distance <= MAX_DISTANCE
+        let close = distance <= MAX_DISTANCE && titles_agree(&m.title, title);
+        let retitled = key.is_some() && title_key(&m.title) == key;
+        if (close || retitled)
             && best.is_none_or(|(d, _)| distance < d)
-            && titles_agree(&m.title, title)
             && numbers_agree(&figures, &numbers(&[&m.title, &m.text]))
+            && texts_agree(&mine, &pairs(&format!("{}\n{}", m.title, m.text)))
         {
             best = Some((distance, m.id));
         }
@@ -407,6 +455,57 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn copies_under_one_title_are_found_whatever_their_footers() {
+        let title = "Customers complain about slow Lumora support";
+        assert_eq!(title_key(&format!("Update: {title}")), title_key(title));
+        assert_eq!(
+            title_key("Update: Review: Lumora Halo Mini is bright"),
+            title_key("Review: Lumora Halo Mini is bright")
+        );
+        assert_eq!(
+            title_key("Lumora news"),
+            None,
+            "too short to tell stories apart"
+        );
+        let text = |middle: &str, footer: &str| {
+            format!(
+                "Dozens of customers told us they waited more than four days for an answer \
+                 from Lumora. {middle} Source: {footer}."
+            )
+        };
+        let first = text(
+            "The city council approved higher fees on Tuesday.",
+            "Metro-Wire",
+        );
+        let stored = |text: &str| Recent {
+            id: 1,
+            // Far by SimHash: only the title can bring them together.
+            hash: !fp(text).hash,
+            title: title.into(),
+            text: text.into(),
+        };
+        let copy = text(
+            "The city council approved higher fees on Tuesday.",
+            "Daily-Ledger",
+        );
+        assert_eq!(
+            nearest(
+                &fp(&copy),
+                &format!("Update: {title}"),
+                &copy,
+                [stored(&first)]
+            ),
+            Some(1)
+        );
+        // Another story under the same headline: its own sentence.
+        let other = text(
+            "A regional bank rejected a pilot programme for buses.",
+            "Metro-Wire",
+        );
+        assert_eq!(nearest(&fp(&other), title, &other, [stored(&first)]), None);
     }
 
     #[test]

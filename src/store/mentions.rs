@@ -20,7 +20,7 @@ pub use listing::{
 
 use super::StoreError;
 use crate::pipeline::dedupe::{
-    bands, nearest, probes, same_url, AtUrl, Fingerprint, Recent, MAX_DISTANCE,
+    bands, nearest, probes, same_url, title_key, AtUrl, Fingerprint, Recent, MAX_DISTANCE,
 };
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
@@ -142,6 +142,22 @@ fn by_fingerprint(
             }
         }
     }
+    // And the few filed under the same title: copies whose footers moved
+    // their short texts' fingerprints apart.
+    if let Some(key) = title_key(&c.document.title) {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, fingerprint FROM mentions
+             WHERE brand = ?1 AND title_key = ?2 AND first_seen_at >= ?3
+             ORDER BY first_seen_at DESC LIMIT 16",
+        )?;
+        let rows = stmt.query_map(params![c.brand, key, since], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        for row in rows {
+            let (id, hash) = row?;
+            close.insert(id, hash);
+        }
+    }
     let mut stmt =
         conn.prepare_cached("SELECT title, COALESCE(text, '') FROM mentions WHERE id = ?1")?;
     let mut recent = Vec::with_capacity(close.len());
@@ -175,8 +191,8 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     conn.prepare_cached(
         "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
              source_id, published_at, first_seen_at, origin, alert_query,
-             sentiment, sentiment_label, language, lexicon, text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             sentiment, sentiment_label, language, lexicon, text, title_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         c.brand,
@@ -196,6 +212,7 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         c.sentiment.language.code(),
         c.sentiment.lexicon,
         bounded(&c.document.text, MAX_TEXT_BYTES),
+        title_key(&c.document.title),
     ])?;
     let id = conn.last_insert_rowid();
     if c.fingerprint.is_usable() {

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_subject_features.sql"),
     include_str!("migrations/0019_bounded_subjects.sql"),
     include_str!("migrations/0020_band_fingerprints.sql"),
+    include_str!("migrations/0021_title_keys.sql"),
 ];
 
 /// Why a store operation failed.
