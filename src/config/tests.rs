@@ -59,22 +59,6 @@ fn unknown_keys_in_arrays_of_tables_name_the_entry() {
 }
 
 #[test]
-fn many_feeds_on_one_host_are_pointed_out() {
-    let brand = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
-    let feeds: String = (0..101)
-        .map(|i| format!("[[feed]]\nurl = \"https://alerts.example/feeds/{i}\"\n"))
-        .collect();
-    let config = load_text(&format!("{brand}{feeds}")).unwrap();
-    let notes: Vec<String> = config.warnings.iter().map(|w| w.to_string()).collect();
-    assert!(
-        notes.iter().any(|n| n.contains("http.per_host_concurrency: 101 feeds are on alerts.example, fetched 2 at a time: each cycle waits for 51 requests in a row")),
-        "{notes:?}"
-    );
-    let roomy = load_text(&format!("[http]\nper_host_concurrency = 8\n{brand}{feeds}")).unwrap();
-    assert!(roomy.warnings.is_empty(), "{:?}", roomy.warnings);
-}
-
-#[test]
 fn the_page_cache_is_a_size() {
     let brand = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
     let config = load_text(&format!("[storage]\ncache_size = \"64MiB\"\n{brand}")).unwrap();

@@ -350,3 +350,32 @@ fn crowded_hosts(feeds: &[Feed], per_host: usize) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use super::*;
+
+    #[test]
+    fn many_feeds_on_one_host_are_pointed_out() {
+        let feed = |host: &str, i: usize| Feed {
+            id: format!("{host}{i}").into(),
+            url: Url::parse(&format!("https://{host}/feeds/{i}")).unwrap(),
+            interval: DEFAULT_INTERVAL,
+            headers: reqwest::header::HeaderMap::new(),
+        };
+        let feeds: Vec<Feed> = (0..101)
+            .map(|i| feed("alerts.example", i))
+            .chain((0..3).map(|i| feed("blog.example", i)))
+            .collect();
+        assert_eq!(
+            crowded_hosts(&feeds, 2),
+            [
+                "101 feeds are on alerts.example, fetched 2 at a time: each cycle waits for \
+              51 requests in a row; raise it if alerts.example allows more"
+            ]
+        );
+        assert!(crowded_hosts(&feeds, 8).is_empty());
+    }
+}

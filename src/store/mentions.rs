@@ -3,10 +3,11 @@
 //!
 //! A candidate is the same mention as one already stored when, for the same
 //! brand, (1) this source already delivered this item, (2) the canonical URL
-//! is the same, or (3) the content fingerprint is within
-//! [`MAX_DISTANCE`](crate::pipeline::dedupe::MAX_DISTANCE) bits of a mention first seen in the last
-//! [`FINGERPRINT_WINDOW_SECS`], and their titles agree. Otherwise it is
-//! new. (A source that links several clearly different items to one page
+//! is the same, or (3) a mention first seen in the last
+//! [`FINGERPRINT_WINDOW_SECS`] is within [`MAX_DISTANCE`] bits of its
+//! content fingerprint with a title that agrees, or has the same title
+//! key, and the two keep the same figures and nearly all their word pairs
+//! ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A source that links several clearly different items to one page
 //! gets one mention per item: see `by_url`.) Each distinct (source, URL)
 //! it was seen at is a sighting.
 

@@ -1,6 +1,8 @@
 //! Subject features and grouping, measured on a labelled set written for
 //! Vigia (`tests/fixtures/subjects/labelled.tsv`).
 
+use std::collections::HashSet;
+
 use super::*;
 use crate::sentiment::Label;
 

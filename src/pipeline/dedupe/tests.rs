@@ -1,0 +1,255 @@
+//! Fingerprints, bands and the near-duplicate rules, on texts.
+
+use super::*;
+
+fn fp(text: &str) -> Fingerprint {
+    Fingerprint::of(&Folded::new(text))
+}
+
+const STORY: &str = "Acme Corp recalled forty thousand toasters on Tuesday after \
+    customers in three states reported that the heating element could stay on \
+    after the timer ended, the company said in a statement posted to its website. \
+    Owners are asked to stop using the devices and contact support for a refund.";
+
+#[test]
+fn syndicated_copies_are_within_the_threshold() {
+    let base = fp(STORY);
+    let variants = [
+        STORY.to_uppercase(),
+        format!("{STORY} Read more."),
+        format!("Reuters - {STORY}"),
+        STORY.replace("Tuesday", "Wednesday"),
+        STORY.replace("the company said", "the firm said"),
+        STORY.replace(",", "").replace('.', " "),
+    ];
+    for v in &variants {
+        let d = base.distance(fp(v).hash);
+        assert!(d <= MAX_DISTANCE, "distance {d} for {v:?}");
+    }
+}
+
+#[test]
+fn distinct_real_items_are_far_apart() {
+    // Titles and summaries of real feed items (feed-rs and feedparser
+    // fixtures), long enough to fingerprint.
+    let corpus = include_str!("../../../tests/fixtures/corpus/items.txt");
+    let prints: Vec<Fingerprint> = corpus
+        .lines()
+        .map(fp)
+        .filter(Fingerprint::is_usable)
+        .collect();
+    assert!(prints.len() >= 50, "corpus too small: {}", prints.len());
+    // The corpus holds one syndicated pair, the same story with its
+    // summary cut short: it must match, and nothing else may.
+    let truncated: Vec<&str> = corpus
+        .lines()
+        .filter(|l| l.starts_with("Digitalministerium"))
+        .collect();
+    assert_eq!(truncated.len(), 2);
+    assert!(fp(truncated[0]).distance(fp(truncated[1]).hash) <= MAX_DISTANCE);
+    let distinct: Vec<Fingerprint> = corpus
+        .lines()
+        .filter(|l| !l.starts_with("Digitalministerium"))
+        .map(fp)
+        .filter(Fingerprint::is_usable)
+        .collect();
+    let mut closest = 64;
+    for (i, a) in distinct.iter().enumerate() {
+        for b in &distinct[i + 1..] {
+            closest = closest.min(a.distance(b.hash));
+        }
+    }
+    assert!(
+        closest >= 2 * MAX_DISTANCE,
+        "closest distinct pair at {closest} bits"
+    );
+}
+
+#[test]
+fn every_near_duplicate_shares_a_probed_band() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..20_000 {
+        let a = rng.u64(..);
+        let mut b = a;
+        for _ in 0..rng.u32(0..=MAX_DISTANCE) {
+            b ^= 1 << rng.u32(0..64);
+        }
+        let filed: Vec<(u8, u16)> = bands(b)
+            .into_iter()
+            .enumerate()
+            .map(|(band, value)| (band as u8, value))
+            .collect();
+        assert!(
+            probes(a).iter().any(|p| filed.contains(p)),
+            "{a:064b} / {b:064b}"
+        );
+    }
+    // The bands cover all 64 bits, once each.
+    assert_eq!(BAND_BITS.iter().sum::<u32>(), 64);
+    assert_eq!(bands(u64::MAX), [8191, 8191, 8191, 8191, 4095]);
+}
+
+#[test]
+fn the_dedupe_decision_needs_no_database() {
+    let story = fp(STORY);
+    let other = fp(
+        "A completely different text about a garden party with music, \
+        lemonade, a bouncy castle and forty children running around the lawn all day.",
+    );
+    let at = |id, fingerprint, same_source| AtUrl {
+        id,
+        fingerprint,
+        same_source,
+    };
+    // Another source at the same URL: the same mention.
+    assert_eq!(same_url(&story, false, &[at(1, other, false)]), Some(1));
+    // The same source showing a clearly different text there: not it.
+    assert_eq!(same_url(&story, false, &[at(1, other, true)]), None);
+    assert_eq!(same_url(&story, false, &[at(1, story, true)]), Some(1));
+    // An excerpt of a watched page is its own mention.
+    assert_eq!(same_url(&story, true, &[at(1, story, true)]), None);
+
+    let recent = |id, f: Fingerprint, title: &str| Recent {
+        id,
+        hash: f.hash,
+        title: title.into(),
+        text: STORY.into(),
+    };
+    let copy = fp(&format!("Reuters - {STORY}"));
+    let title = "Acme recalls 40,000 toasters";
+    assert_eq!(
+        nearest(
+            &copy,
+            title,
+            STORY,
+            [
+                recent(1, other, "Garden party"),
+                recent(2, story, "Update: Acme recalls 40,000 toasters")
+            ]
+        ),
+        Some(2)
+    );
+    // Close by content, but the titles tell two stories apart.
+    assert_eq!(
+        nearest(
+            &copy,
+            title,
+            STORY,
+            [recent(2, story, "Quarterly earnings beat forecasts")]
+        ),
+        None
+    );
+    // Too short to fingerprint: only the URL can match.
+    assert_eq!(
+        nearest(&fp("Acme news"), title, STORY, [recent(2, story, title)]),
+        None
+    );
+}
+
+#[test]
+fn figures_tell_stories_of_one_template_apart() {
+    let story = |n: &str, footer: &str| {
+        format!(
+            "Lumora recalls {n} smart bulbs after customers in several cities reported \
+             that the bulbs overheat when dimmed for long periods of time. The company \
+             said that owners should stop using the affected lamps at once, keep the \
+             receipt, and ask the store where they bought them for a full refund or a \
+             replacement lamp of the newer series, which is not affected. {footer}"
+        )
+    };
+    let first = story("12,000", "");
+    let recent = |text: &str| Recent {
+        id: 1,
+        hash: fp(text).hash,
+        title: "Lumora recalls bulbs".into(),
+        text: text.into(),
+    };
+    // A copy with a dated footer is the same story.
+    let copy = story("12.000", "Wire, 30 Nov 2026.");
+    assert_eq!(
+        nearest(&fp(&copy), "Lumora recalls bulbs", &copy, [recent(&first)]),
+        Some(1)
+    );
+    // The same words with another figure are another recall.
+    let other = story("40,000", "");
+    assert!(fp(&other).distance(fp(&first).hash) <= MAX_DISTANCE);
+    assert_eq!(
+        nearest(
+            &fp(&other),
+            "Lumora recalls bulbs",
+            &other,
+            [recent(&first)]
+        ),
+        None
+    );
+}
+
+#[test]
+fn copies_under_one_title_are_found_whatever_their_footers() {
+    let title = "Customers complain about slow Lumora support";
+    assert_eq!(title_key(&format!("Update: {title}")), title_key(title));
+    assert_eq!(
+        title_key("Update: Review: Lumora Halo Mini is bright"),
+        title_key("Review: Lumora Halo Mini is bright")
+    );
+    assert_eq!(
+        title_key("Lumora news"),
+        None,
+        "too short to tell stories apart"
+    );
+    let text = |middle: &str, footer: &str| {
+        format!(
+            "Dozens of customers told us they waited more than four days for an answer \
+             from Lumora. {middle} Source: {footer}."
+        )
+    };
+    let first = text(
+        "The city council approved higher fees on Tuesday.",
+        "Metro-Wire",
+    );
+    let stored = |text: &str| Recent {
+        id: 1,
+        // Far by SimHash: only the title can bring them together.
+        hash: !fp(text).hash,
+        title: title.into(),
+        text: text.into(),
+    };
+    let copy = text(
+        "The city council approved higher fees on Tuesday.",
+        "Daily-Ledger",
+    );
+    assert_eq!(
+        nearest(
+            &fp(&copy),
+            &format!("Update: {title}"),
+            &copy,
+            [stored(&first)]
+        ),
+        Some(1)
+    );
+    // Another story under the same headline: its own sentence.
+    let other = text(
+        "A regional bank rejected a pilot programme for buses.",
+        "Metro-Wire",
+    );
+    assert_eq!(nearest(&fp(&other), title, &other, [stored(&first)]), None);
+}
+
+#[test]
+fn titles_agree_on_rewrites_not_on_other_stories() {
+    assert!(titles_agree(
+        "Acme recalls 12,000 bulbs",
+        "UPDATE: Acme recalls 12,000 bulbs"
+    ));
+    assert!(titles_agree("", "anything"));
+    assert!(!titles_agree(
+        "Acme recalls bulbs",
+        "Acme opens factory in Manaus"
+    ));
+}
+
+#[test]
+fn short_texts_are_not_usable() {
+    assert!(!fp("Acme outage today").is_usable());
+    assert!(fp(STORY).is_usable());
+}
