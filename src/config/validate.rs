@@ -16,7 +16,7 @@ use crate::sentiment::Language;
 use crate::triage::Policy;
 
 /// SQLite's page cache unless `[storage] cache_size` says otherwise: room
-/// for a first cycle's working set, given back when the daemon idles.
+/// for a first cycle's working set.
 const DEFAULT_CACHE_BYTES: u64 = 32 << 20;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);

@@ -89,20 +89,8 @@ struct Polling<'a> {
 
 impl Drop for Polling<'_> {
     fn drop(&mut self) {
-        let Ok(mut polling) = self.poller.polling.lock() else {
-            return;
-        };
-        polling.remove(&self.id);
-        // The last poll of a burst: the page cache it filled goes back.
-        if polling.is_empty() {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let store = self.poller.store.clone();
-                runtime.spawn(async move {
-                    if let Err(error) = store.release_memory().await {
-                        tracing::debug!(%error, "Cannot release the page cache.");
-                    }
-                });
-            }
+        if let Ok(mut polling) = self.poller.polling.lock() {
+            polling.remove(&self.id);
         }
     }
 }

@@ -126,17 +126,10 @@ pub struct Store {
 impl Store {
     /// Lets SQLite cache up to `bytes` of database pages (its default is
     /// 2 MiB): a poll that stores many mentions reads the same index pages
-    /// again and again. [`Store::release_memory`] gives them back.
+    /// again and again.
     pub async fn set_cache_size(&self, bytes: u64) -> Result<(), StoreError> {
         let kib = -((bytes / 1024).max(1) as i64);
         self.call(move |c| Ok(c.pragma_update(None, "cache_size", kib)?))
-            .await
-    }
-
-    /// Gives back the page cache's memory (the pages are read again when
-    /// needed): for a daemon that has gone idle.
-    pub async fn release_memory(&self) -> Result<(), StoreError> {
-        self.call(|c| Ok(c.execute_batch("PRAGMA shrink_memory")?))
             .await
     }
 
