@@ -18,10 +18,13 @@
 #      r2e second pass; checks in the server log that every pass fetched all
 #      N feeds (all 200 on the first pass, all 304 on the second) and in the
 #      tools' own output that nothing failed,
-#   4. times the floor: the simplest program that fetches the same feeds
+#   4. compares Vigia's merges with the generator's truth (which story each
+#      brand item tells): false merges (one mention, two stories) and missed
+#      ones (one story, two mentions) are reported, not failed on,
+#   5. times the floor: the simplest program that fetches the same feeds
 #      (32 threads, conditional GETs), parses them with expat, finds the
 #      brand with a regex and inserts each hit into SQLite once,
-#   5. prints a results table, the r2e/vigia ratios and vigia/floor (and
+#   6. prints a results table, the r2e/vigia ratios and vigia/floor (and
 #      writes them as Markdown to $OUT if set).
 #
 # Environment:
@@ -36,8 +39,8 @@
 #                          all bench feeds share one host, so the default of 2
 #                          would serialise vigia)
 #   GZIP=0                 1: serve gzip to clients that accept it
-#   MENTION_RATE=0.05      share of items that mention the brand (half of
-#                          them syndicated copies of one story)
+#   MENTION_RATE=0.05      share of items that mention the brand (about a
+#                          third of them syndicated copies of one story)
 #   VIGIA_BIN=             use this binary, skip the cargo build check
 #   VIGIA_ROOT=            repo root (default: the parent of this script's dir)
 #   PYTHON=                python3 to use for the generator and server
@@ -702,8 +705,6 @@ def cmd_merges(truth_path, db):
             where.setdefault(story, set()).add(mention)
     missed = sum(len(mentions) - 1 for mentions in where.values())
     print(f"merges vs truth: {false_merges} false, {missed} missed, of {len(where)} stories")
-    if false_merges:
-        print(f"CHECK {false_merges} items merged into a mention of another story")
 
 
 def cmd_procstat(pid):
@@ -827,11 +828,14 @@ run_pass() {
         fi
         say "  vigia: $note"
         if [[ $pass == first ]]; then
+            # Measured, not a check: false and missed merges are figures.
             local merges
-            merges=$("$PY" "$LIB" merges "$WORK/www/truth.json" "$WORK/vigia/vigia.db")
-            say "  $(head -n 1 <<<"$merges")"
-            note="$note $(head -n 1 <<<"$merges")"
-            grep -q '^CHECK' <<<"$merges" && FAILURES+=("vigia first pass: $(grep '^CHECK' <<<"$merges")")
+            if merges=$("$PY" "$LIB" merges "$WORK/www/truth.json" "$WORK/vigia/vigia.db" 2>&1); then
+                say "  $merges"
+                note="$note $merges"
+            else
+                FAILURES+=("vigia first pass: cannot read its merges: $(tail -n 1 <<<"$merges")")
+            fi
         fi
     elif [[ $tool == floor ]]; then
         note=$(tail -n 1 "$WORK/$tag.out")

@@ -89,7 +89,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             () = shutdown.cancelled() => {
                 systemd::stopping();
                 info!("Shutting down.");
-                generation.stop().await;
+                let grace = generation.runtime.reload_timeout;
+                generation.stop(grace).await;
             }
             _ = hangup.recv() => current = daemon.reload(generation).await,
         }
@@ -128,13 +129,12 @@ struct Generation {
 
 impl Generation {
     /// Starts no new poll and returns once the polls and the mail in
-    /// progress are done; polls still fetching after the config's
-    /// `poll.reload_timeout` (at once on shutdown) are abandoned, their
-    /// writes finished: a server that stopped answering must not hold
-    /// every other source up.
-    async fn stop(mut self) -> Arc<Runtime> {
+    /// progress are done; polls still fetching after `grace` (the
+    /// `poll.reload_timeout` of the config taking over; at once on
+    /// shutdown) are abandoned, their writes finished: a server that
+    /// stopped answering must not hold every other source up.
+    async fn stop(mut self, grace: Duration) -> Arc<Runtime> {
         self.stop.finish.cancel();
-        let grace = self.runtime.reload_timeout;
         let ended = match tokio::time::timeout(grace, &mut self.task).await {
             Ok(ended) => ended,
             Err(_) => {
@@ -193,7 +193,7 @@ impl Daemon {
         systemd::reloading();
         self.status.reloading();
         let before = current.runtime.source_ids();
-        let old = current.stop().await;
+        let old = current.stop(next.reload_timeout).await;
         if self.shutdown.is_cancelled() {
             systemd::stopping();
             info!("Shutting down during the reload; the new configuration is not started.");

@@ -128,7 +128,18 @@ fn texts_agree(a: &HashSet<u64>, b: &HashSet<u64>) -> bool {
     let shorter = a.len().min(b.len());
     let (share, least) = OTHER_PAIRS;
     let allowed = ((share * shorter as f64) as usize).max(least);
-    shorter > 0 && a.intersection(b).count() + allowed >= shorter
+    // A text of a few words has too few pairs to tell: never the same.
+    shorter >= MIN_WORDS && a.intersection(b).count() + allowed >= shorter
+}
+
+/// A text's lead, where a story's figures are: its first two thirds (a
+/// copy's footer, with its own time or date, comes last).
+fn lead(text: &str) -> &str {
+    let mut end = text.len() * 2 / 3;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The figures of a text: each run of digits, with the thousands and
@@ -252,7 +263,7 @@ pub fn nearest(
     if !candidate.is_usable() {
         return None;
     }
-    let figures = numbers(&[title, text]);
+    let figures = numbers(&[title, lead(text)]);
     let key = title_key(title);
     let mine = pairs(&format!("{title}\n{text}"));
     let mut best: Option<(u32, i64)> = None;
@@ -262,7 +273,7 @@ pub fn nearest(
         let retitled = key.is_some() && title_key(&m.title) == key;
         if (close || retitled)
             && best.is_none_or(|(d, _)| distance < d)
-            && numbers_agree(&figures, &numbers(&[&m.title, &m.text]))
+            && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))
             && texts_agree(&mine, &pairs(&format!("{}\n{}", m.title, m.text)))
         {
             best = Some((distance, m.id));

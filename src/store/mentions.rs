@@ -22,6 +22,7 @@ pub use listing::{
 use super::StoreError;
 use crate::pipeline::dedupe::{
     bands, nearest, probes, same_url, title_key, AtUrl, Fingerprint, Recent, MAX_DISTANCE,
+    MIN_WORDS,
 };
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
@@ -148,10 +149,10 @@ fn by_fingerprint(
     if let Some(key) = title_key(&c.document.title) {
         let mut stmt = conn.prepare_cached(
             "SELECT id, fingerprint FROM mentions
-             WHERE brand = ?1 AND title_key = ?2 AND first_seen_at >= ?3
+             WHERE brand = ?1 AND title_key = ?2 AND first_seen_at >= ?3 AND fp_words >= ?4
              ORDER BY first_seen_at DESC LIMIT 16",
         )?;
-        let rows = stmt.query_map(params![c.brand, key, since], |r| {
+        let rows = stmt.query_map(params![c.brand, key, since, MIN_WORDS as i64], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
         })?;
         for row in rows {

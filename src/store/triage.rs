@@ -155,13 +155,24 @@ pub fn triage_new(
              ON CONFLICT (subject_id, hour) DO UPDATE SET mentions = mentions + 1",
         )?
         .execute(params![subject, now / 3600])?;
-        // Counted by the hour: the window's first hour counts whole.
-        let count: u32 = conn
+        // Whole hours from their counters; the window's first, partial
+        // hour from its mentions.
+        let first_full_hour = since.div_euclid(3600) + 1;
+        let whole: u32 = conn
             .prepare_cached(
                 "SELECT COALESCE(SUM(mentions), 0) FROM subject_hours
                  WHERE subject_id = ?1 AND hour >= ?2",
             )?
-            .query_row(params![subject, since / 3600], |r| r.get(0))?;
+            .query_row(params![subject, first_full_hour], |r| r.get(0))?;
+        let partial: u32 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM mentions
+                 WHERE subject_id = ?1 AND first_seen_at >= ?2 AND first_seen_at < ?3",
+            )?
+            .query_row(params![subject, since, first_full_hour * 3600], |r| {
+                r.get(0)
+            })?;
+        let count = whole + partial;
         (Some(subject), count)
     };
     let signals = Signals {
@@ -262,13 +273,13 @@ fn place(
         let json: String = stmt.query_row([id], |r| r.get(0))?;
         candidates.push((id, profile(&json)?));
     }
-    let id = match place_among(&a.features, a.tone, a.language, candidates) {
+    let (id, profile) = match place_among(&a.features, a.tone, a.language, candidates) {
         Placement::Join(id, profile) => {
             conn.prepare_cached(
                 "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
             )?
             .execute(params![to_json(&profile)?, now, id])?;
-            id
+            (id, profile)
         }
         Placement::New(profile) => {
             conn.prepare_cached(
@@ -276,20 +287,29 @@ fn place(
                  VALUES (?1, ?2, ?3, ?3)",
             )?
             .execute(params![brand, to_json(&profile)?, now])?;
-            conn.last_insert_rowid()
+            (conn.last_insert_rowid(), profile)
         }
     };
-    // The mention's features are the only keys the subject may have
-    // gained; every key of the subject is now last seen at `now`.
-    conn.prepare_cached("UPDATE subject_features SET last_seen_at = ?1 WHERE subject_id = ?2")?
-        .execute(params![now, id])?;
-    let mut file = conn.prepare_cached(
-        "INSERT OR IGNORE INTO subject_features (subject_id, brand, key, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for f in &a.features {
-        file.execute(params![id, brand, f.key, now])?;
-    }
+    // The subject is filed under exactly its profile's keys (a bounded
+    // number: a large subject forgets stray words), each last seen now.
+    let keys =
+        serde_json::to_string(&profile.features.keys().collect::<Vec<_>>()).map_err(|e| {
+            StoreError::Corrupt {
+                column: "subjects.profile",
+                message: e.to_string(),
+            }
+        })?;
+    conn.prepare_cached(
+        "DELETE FROM subject_features
+         WHERE subject_id = ?1 AND key NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![id, keys])?;
+    conn.prepare_cached(
+        "INSERT INTO subject_features (subject_id, brand, key, last_seen_at)
+         SELECT ?1, ?2, value, ?3 FROM json_each(?4) WHERE true
+         ON CONFLICT (subject_id, key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )?
+    .execute(params![id, brand, now, keys])?;
     Ok(id)
 }
 

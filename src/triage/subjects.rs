@@ -91,19 +91,25 @@ impl Profile {
                 .or_insert_with(|| (0, f.word.clone()))
                 .0 += 1;
         }
-        // A large subject forgets the rarest of the words that can no
-        // longer be in its core, so that its profile (read for every new
-        // mention that might join it) stays small.
+        // A large subject forgets the rarest plain words outside its core,
+        // so that its profile (read for every new mention that might join
+        // it) stays small. Concepts (a few dozen at most) and the words of
+        // the mention just added stay, so a new problem can still grow
+        // into the core.
         if self.features.len() > PROFILE_FEATURES {
             let members = self.members;
             let mut weak: Vec<(u32, String)> = self
                 .features
                 .iter()
-                .filter(|(key, (count, _))| !is_core(key, *count, members))
+                .filter(|(key, (count, _))| {
+                    !key.starts_with('#')
+                        && !is_core(key, *count, members)
+                        && !features.iter().any(|f| f.key == **key)
+                })
                 .map(|(key, (count, _))| (*count, key.clone()))
                 .collect();
             weak.sort_unstable();
-            let excess = self.features.len() - PROFILE_FEATURES;
+            let excess = self.features.len().saturating_sub(PROFILE_FEATURES);
             for (_, key) in weak.into_iter().take(excess) {
                 self.features.remove(&key);
             }

@@ -253,3 +253,32 @@ fn short_texts_are_not_usable() {
     assert!(!fp("Acme outage today").is_usable());
     assert!(fp(STORY).is_usable());
 }
+
+#[test]
+fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
+    let title = "Lumora recalls smart bulbs over overheating";
+    let story = |footer: &str| {
+        format!(
+            "Lumora is recalling its Halo bulbs after customers in several cities reported \
+             that the bulbs overheat when dimmed for long periods of time. The company \
+             said owners should stop using them and ask the store for a refund. {footer}"
+        )
+    };
+    let stored = |text: &str| Recent {
+        id: 1,
+        hash: fp(text).hash,
+        title: title.into(),
+        text: text.into(),
+    };
+    let first = story("Posted 10:31 by staff.");
+    let copy = story("Posted 11:02 by staff.");
+    assert_eq!(nearest(&fp(&copy), title, &copy, [stored(&first)]), Some(1));
+    // A stored mention with no text says too little to absorb a story
+    // under its title.
+    let empty = Recent {
+        hash: !fp(&copy).hash,
+        text: String::new(),
+        ..stored(&first)
+    };
+    assert_eq!(nearest(&fp(&copy), title, &copy, [empty]), None);
+}

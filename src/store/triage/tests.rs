@@ -269,3 +269,22 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
     assert_eq!(ok(step(Action::Resolve, 1_800_000_800)), Status::Resolved);
     assert_eq!(ok(step(Action::Reopen, 1_800_000_900)), Status::Routed);
 }
+
+#[test]
+fn a_short_window_counts_only_the_mentions_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+    let mut policy = pipeline().policy().clone();
+    policy.settings.subject_window = std::time::Duration::from_secs(30 * 60);
+    let p = pipeline().with_policy(policy);
+    // Ten minutes into an hour, then 25 and 50 minutes later: the third
+    // mention's 30-minute window holds the second and itself, though its
+    // first hour began before the first.
+    let t0 = 500_000 * 3600 + 600;
+    let text = "My Lumora order is late, delivery delayed again";
+    let (_, first) = record(&store, &p, "1", text, t0);
+    let (_, _) = record(&store, &p, "2", text, t0 + 25 * 60);
+    let (_, third) = record(&store, &p, "3", text, t0 + 50 * 60);
+    assert_eq!(third.subject_id, first.subject_id);
+    assert_eq!(third.subject_count, 2);
+}

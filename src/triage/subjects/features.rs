@@ -32,7 +32,11 @@ pub struct Feature {
 /// Finds features: stop words, concepts and stemmers, built once.
 pub struct Extractor {
     stop: HashSet<String>,
-    /// Per language: a word or its stem in that language → (concept, weight).
+    /// Words as listed → (concept, weight): looked up first, with the
+    /// word as written.
+    words: HashMap<String, (String, u32)>,
+    /// Per language: a listed word's stem in that language → (concept,
+    /// weight), for the word's other forms.
     concepts: [HashMap<String, (String, u32)>; 2],
     /// Phrases of two or three folded words, as written ("class action",
     /// "fora do ar") → (concept, weight); matched before single words.
@@ -81,6 +85,7 @@ impl Extractor {
         ];
         let mut maps: [HashMap<String, (String, u32)>; 2] = Default::default();
         let mut weights = HashMap::new();
+        let mut listed_words = HashMap::new();
         let mut phrases = HashMap::new();
         let mut names = HashMap::new();
         for line in content(concepts) {
@@ -109,14 +114,14 @@ impl Extractor {
                 };
                 // Each language's map holds its own stems, so that English
                 // "processing" and Portuguese "processo" stay apart; the
-                // first concept to claim a word keeps it.
-                for (map, stemmer) in maps.iter_mut().zip(&stemmers) {
-                    if !exact {
+                // first concept to claim a word or a stem keeps it.
+                if !exact {
+                    for (map, stemmer) in maps.iter_mut().zip(&stemmers) {
                         let stem = stemmer.stem(&word).into_owned();
                         map.entry(stem).or_insert_with(|| value.clone());
                     }
-                    map.entry(word.clone()).or_insert_with(|| value.clone());
                 }
+                listed_words.entry(word).or_insert_with(|| value.clone());
             }
         }
         Extractor {
@@ -124,6 +129,7 @@ impl Extractor {
                 .flat_map(str::split_whitespace)
                 .map(fold)
                 .collect(),
+            words: listed_words,
             concepts: maps,
             phrases,
             weights,
@@ -198,7 +204,7 @@ impl Extractor {
                 continue;
             }
             let stem = stemmer.stem(word);
-            let feature = match concepts.get(word).or_else(|| concepts.get(stem.as_ref())) {
+            let feature = match self.words.get(word).or_else(|| concepts.get(stem.as_ref())) {
                 Some((concept, weight)) => Feature {
                     key: concept.clone(),
                     word: concept[1..].to_string(),

@@ -49,6 +49,13 @@ fn phrases_and_words_matched_only_as_written() {
         "{:?}",
         keys(&maker)
     );
+    // Nor does another word whose stem is the listed word.
+    let networked = extract("Lumora networked lamps", Language::En);
+    assert!(
+        !keys(&networked).contains(&"#connectivity"),
+        "{:?}",
+        keys(&networked)
+    );
     // Names come from the table, in the subject's language.
     let extractor = Extractor::standard();
     assert_eq!(extractor.name("#install", true), Some("instalação"));
@@ -270,4 +277,31 @@ fn a_large_subject_keeps_its_core_and_forgets_stray_words() {
     for f in &core {
         assert!(subject.core(&f.key), "{} left the core", f.key);
     }
+}
+
+#[test]
+fn a_new_problem_grows_into_a_full_subject_core() {
+    let core = extract("Lumora app crashes again", Language::En);
+    let mut subject = Profile::of(&core, Label::Negative, Language::En);
+    let stray = |i: usize| Feature {
+        key: format!("stray{i}"),
+        word: format!("stray{i}"),
+        weight: 1,
+    };
+    for i in 0..160 {
+        let mut features = core.clone();
+        features.extend([stray(i), stray(i + 1000)]);
+        subject.add(&features, Label::Negative);
+    }
+    let refund = extract("Lumora app crashes, no refund", Language::En);
+    for i in 0..200 {
+        let mut features = refund.clone();
+        features.push(stray(i + 2000));
+        subject.add(&features, Label::Negative);
+    }
+    assert!(
+        subject.core("#refund"),
+        "{:?}",
+        subject.features.get("#refund")
+    );
 }
