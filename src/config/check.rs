@@ -64,6 +64,20 @@ impl Checker<'_> {
         }
     }
 
+    /// A size such as "10MiB" (see [`parse_size`]), or `default` when
+    /// absent or wrong (and then reported).
+    pub(super) fn size(&mut self, value: Option<&Text>, key: &str, default: u64) -> u64 {
+        let Some(value) = value else { return default };
+        parse_size(value.get_ref()).unwrap_or_else(|| {
+            let msg = format!(
+                "{:?} is not a size (expected e.g. \"10MiB\", \"512KiB\", \"2000000\")",
+                value.get_ref()
+            );
+            self.push(Some(value.span()), key, msg);
+            default
+        })
+    }
+
     pub(super) fn timezone(
         &mut self,
         value: Option<&Text>,
@@ -213,7 +227,7 @@ pub(super) fn password(
 }
 
 /// Sizes such as `10MiB`, `512 KiB`, `5MB` or plain bytes.
-pub(super) fn parse_size(text: &str) -> Option<u64> {
+fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -265,6 +279,17 @@ pub(super) fn resolve_url(text: &str, dir: &Path) -> Result<Url, UrlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Some(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("5MB"), Some(5_000_000));
+        assert_eq!(parse_size("2000"), Some(2000));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("ten"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
+    }
 
     #[test]
     fn urls() {

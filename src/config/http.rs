@@ -1,22 +1,16 @@
 //! Validation of `[http]`: the shared client's settings.
 
-use super::check::{parse_size, Checker};
+use super::check::Checker;
 use super::raw::RawHttp;
 use crate::source::http::HttpSettings;
 
 pub(super) fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
     let default = HttpSettings::default();
-    let max_body_bytes = match &raw.max_body_size {
-        None => default.max_body_bytes,
-        Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
-            let msg = format!(
-                "{:?} is not a size (expected e.g. \"10MiB\", \"512KiB\", \"2000000\")",
-                v.get_ref()
-            );
-            check.push(Some(v.span()), "http.max_body_size", msg);
-            0
-        }),
-    };
+    let max_body_bytes = check.size(
+        raw.max_body_size.as_ref(),
+        "http.max_body_size",
+        default.max_body_bytes,
+    );
     let host_delay = match &raw.host_delay {
         None => default.host_delay,
         Some(v) => humantime::parse_duration(v.get_ref()).unwrap_or_else(|_| {
@@ -65,21 +59,5 @@ pub(super) fn http(check: &mut Checker<'_>, raw: &RawHttp) -> HttpSettings {
             default.max_redirects,
         ),
         host_delay,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10MiB"), Some(10 << 20));
-        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
-        assert_eq!(parse_size("5MB"), Some(5_000_000));
-        assert_eq!(parse_size("2000"), Some(2000));
-        assert_eq!(parse_size("0"), None);
-        assert_eq!(parse_size("ten"), None);
-        assert_eq!(parse_size("5 parsecs"), None);
     }
 }

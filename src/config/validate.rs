@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::check::{headers, parse_size, resolve_url, Checker};
+use super::check::{headers, resolve_url, Checker};
 use super::error::SourceFile;
 use super::raw::{RawConfig, RawFeed, RawFeedsFile, Text};
 use super::{base_dir, Brand, Config, ConfigErrors, Feed, SourceSpec};
@@ -38,14 +38,11 @@ pub(super) fn from_raw(
             |d| std::path::PathBuf::from(d).join("vigia.db"),
         ),
     };
-    let storage_cache_bytes = match &raw.storage.cache_size {
-        None => DEFAULT_CACHE_BYTES,
-        Some(v) => parse_size(v.get_ref()).unwrap_or_else(|| {
-            let msg = format!("{:?} is not a size (expected e.g. \"32MiB\")", v.get_ref());
-            check.push(Some(v.span()), "storage.cache_size", msg);
-            DEFAULT_CACHE_BYTES
-        }),
-    };
+    let storage_cache_bytes = check.size(
+        raw.storage.cache_size.as_ref(),
+        "storage.cache_size",
+        DEFAULT_CACHE_BYTES,
+    );
     let http = super::http::http(&mut check, &raw.http);
     let poll_interval = check.duration(
         raw.poll.interval.as_ref(),

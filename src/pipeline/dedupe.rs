@@ -260,7 +260,10 @@ pub fn nearest(
     text: &str,
     recent: impl IntoIterator<Item = Recent>,
 ) -> Option<i64> {
-    if !candidate.is_usable() {
+    let recent: Vec<Recent> = recent.into_iter().collect();
+    // Most new mentions have no near duplicate to weigh: their text is
+    // not read again.
+    if !candidate.is_usable() || recent.is_empty() {
         return None;
     }
     let figures = numbers(&[title, lead(text)]);

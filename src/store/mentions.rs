@@ -7,7 +7,8 @@
 //! [`FINGERPRINT_WINDOW_SECS`] is within [`MAX_DISTANCE`] bits of its
 //! content fingerprint with a title that agrees, or has the same title
 //! key, and the two keep the same figures and nearly all their word pairs
-//! ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A source that links several clearly different items to one page
+//! ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A
+//! source that links several clearly different items to one page
 //! gets one mention per item: see `by_url`.) Each distinct (source, URL)
 //! it was seen at is a sighting.
 
