@@ -802,6 +802,15 @@ run_pass() {
     # in the background + wait, so that INT/TERM reach the trap at once
     /usr/bin/time -v -o "$WORK/$tag.time" "$@" > "$WORK/$tag.out" 2> "$WORK/$tag.err" < /dev/null &
     CHILD=$!
+    # The most threads the tool (the child of `time`) ran at once, sampled.
+    local threads=0 pid count
+    while kill -0 "$CHILD" 2>/dev/null; do
+        for pid in $(pgrep -P "$CHILD"); do
+            count=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+            ((${count:-0} > threads)) && threads=$count
+        done
+        sleep 0.02
+    done
     wait "$CHILD" || rc=$?
     CHILD=
     srv1=$("$PY" "$LIB" procstat "$SERVER_PID")
@@ -826,6 +835,7 @@ run_pass() {
                 say "vigia output (tail):"; tail -n 20 "$WORK/$tag.out" "$WORK/$tag.err" >&2 || true
             fi
         fi
+        note="$note peak threads $threads."
         say "  vigia: $note"
         if [[ $pass == first ]]; then
             # Measured, not a check: false and missed merges are figures.

@@ -132,11 +132,16 @@ fn prints_only(command: &Command) -> bool {
     }
 }
 
-/// Threads for blocking work (store calls, parsing): every store call
-/// waits for the one connection, so more threads only hold more memory.
-/// Tokio's default (512) let a burst of status requests or a large first
-/// poll start hundreds of threads.
-const BLOCKING_THREADS: usize = 16;
+/// Threads for blocking work beyond the cores: parsing and matching use
+/// a core each, and a few more let name lookups and file reads (which
+/// wait rather than compute) go on beside them. Store work has a thread of
+/// its own. Tokio's default (512) let a large first poll start hundreds.
+const EXTRA_BLOCKING_THREADS: usize = 4;
+
+/// The cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Check = cli.command {
@@ -160,7 +165,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load(&cli.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(BLOCKING_THREADS)
+        .max_blocking_threads(cores() + EXTRA_BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {

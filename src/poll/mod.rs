@@ -12,7 +12,7 @@ use crate::backoff::Backoff;
 use crate::name::SourceId;
 
 use futures_util::FutureExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -71,9 +71,9 @@ pub struct Poller {
     store: Store,
     pipeline: Arc<Pipeline>,
     backoff: Backoff,
-    /// Polls in progress, fetch to commit. Without this bound, fetches
-    /// outrun the single writer and parsed feeds pile up in memory (and in
-    /// blocking threads) waiting for it.
+    /// Polls in progress, fetch to queued write. Without this bound,
+    /// fetches outrun the store's one thread and parsed feeds pile up in
+    /// memory waiting for it; the store's bounded queue holds the rest.
     slots: Arc<Semaphore>,
     /// Sources being polled: `None` while waiting for a slot, then the
     /// Unix second the fetch began. What `/healthz` needs to tell a busy
@@ -162,10 +162,11 @@ impl Poller {
     ) -> Result<Option<PollReport>, StoreError> {
         let id = source.id().clone();
         let _polling = self.begin(&id);
-        let _slot = tokio::select! {
+        let slot = tokio::select! {
             biased;
             () = stop.finish.cancelled() => return Ok(None),
-            slot = self.slots.acquire() => slot,
+            // The semaphore is never closed.
+            slot = self.slots.acquire() => slot.ok(),
         };
         self.mark(&id, Some(store::now()));
         let key = id.clone();
@@ -189,7 +190,7 @@ impl Poller {
             // A result that cannot be stored (a bug on some input, a full
             // disk) counts as a failure of the source: logged, shown in
             // `feeds status`, retried with backoff.
-            Ok(fetched) => match self.store_fetched(source, fetched).await {
+            Ok(fetched) => match self.store_fetched(source, fetched, slot).await {
                 Ok(report) => Ok(Some(report)),
                 Err(error) => {
                     let error = SourceError::transient(format!(
@@ -207,10 +208,13 @@ impl Poller {
         }
     }
 
+    /// Stores what a fetch found; `slot` is let go once the write is
+    /// queued, so the next fetch starts while this one's write waits.
     async fn store_fetched(
         &self,
         source: &dyn Source,
         fetched: Fetched,
+        slot: Option<SemaphorePermit<'_>>,
     ) -> Result<PollReport, StoreError> {
         let id = source.id().clone();
         let delay = source
@@ -235,12 +239,12 @@ impl Poller {
         }
         let warning = (!fetched.warnings.is_empty()).then(|| fetched.warnings.join("; "));
         let pipeline = self.pipeline.clone();
-        let report = self
+        let written = self
             .store
             // One write transaction, IMMEDIATE: the write lock is taken
             // before reading, so that another process writing meanwhile makes
             // this wait rather than fail with a stale read snapshot.
-            .write(move |tx| {
+            .queue_write(move |tx| {
                 let now = store::now();
                 let mut report = PollReport {
                     source_id: id.clone(),
@@ -280,6 +284,8 @@ impl Poller {
                 Ok(report)
             })
             .await?;
+        drop(slot);
+        let report = written.await?;
         info!(
             source = %report.source_id,
             items = report.items,

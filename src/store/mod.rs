@@ -3,7 +3,9 @@
 //! Everything the daemon remembers lives here: sources and their cursors,
 //! mentions and their sightings. All access goes through [`Store`], so that
 //! another backend can replace this module without touching the pipeline.
-//! Blocking SQLite calls run on tokio's blocking pool ([`Store::call`]).
+//! The daemon's SQLite work runs on one thread of its own, writes committed
+//! in groups (`store/writer.rs`); commands call it on their own thread
+//! ([`Store::call_blocking`]).
 
 pub mod alerts;
 pub mod digest;
@@ -16,6 +18,7 @@ pub mod spikes;
 pub mod topics;
 pub mod triage;
 mod turn;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -121,6 +124,7 @@ pub struct Store {
     reader: Arc<Mutex<Option<Connection>>>,
     path: PathBuf,
     turn: Arc<turn::Turn>,
+    writer: Arc<writer::Writer>,
 }
 
 impl Store {
@@ -165,11 +169,14 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
+        let conn = Arc::new(Mutex::new(conn));
+        let turn = Arc::new(turn::Turn::open(path));
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Arc::new(writer::Writer::start(conn.clone(), turn.clone())?),
+            conn,
             reader: Arc::default(),
             path: path.to_path_buf(),
-            turn: Arc::new(turn::Turn::open(path)),
+            turn,
         })
     }
 
@@ -185,28 +192,60 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` with the connection on the store's thread.
     pub async fn call<F, R>(&self, f: F) -> Result<R, StoreError>
     where
         F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.call_blocking(f))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        let (reply, result) = tokio::sync::oneshot::channel();
+        let job = move |conn: &mut Connection| {
+            let _ = reply.send(f(conn));
+        };
+        self.writer.send(writer::Job::Call(Box::new(job))).await?;
+        result.await.map_err(|_| writer::stopped())?
     }
 
-    /// Runs `f` in one write transaction on the blocking pool, committed
+    /// Runs `f` in a write transaction on the store's thread, committed
     /// when `f` succeeds and rolled back when it fails: the way to make
     /// several of the store's writes one (an outbox mail and the alerts it
     /// carries). Taken IMMEDIATE, so it never fails half-way for a lock.
+    /// Writes queued together are committed together, each rolled back
+    /// alone when it fails.
     pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
     where
         F: FnOnce(&Tx<'_>) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        self.call(move |conn| in_transaction(conn, f)).await
+        self.queue_write(f).await?.await
+    }
+
+    /// Queues [`Store::write`]`(f)`, waiting only for room in the queue,
+    /// and returns what waits for its commit: a caller can let go of what
+    /// it holds (a fetch slot) once its write is queued.
+    pub async fn queue_write<F, R>(
+        &self,
+        f: F,
+    ) -> Result<impl std::future::Future<Output = Result<R, StoreError>>, StoreError>
+    where
+        F: FnOnce(&Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, result) = tokio::sync::oneshot::channel();
+        let job = move |tx: Result<&Tx<'_>, &StoreError>| -> writer::Written {
+            let outcome = tx.map_err(|e| StoreError::Task(e.to_string())).and_then(f);
+            let keep = outcome.is_ok();
+            let deliver: writer::Deliver = Box::new(move |committed| {
+                let _ = reply.send(match (committed, outcome) {
+                    (Ok(()), outcome) => outcome,
+                    (Err(_), Err(error)) => Err(error),
+                    (Err(error), Ok(_)) => Err(StoreError::Task(error.to_string())),
+                });
+            });
+            writer::Written { keep, deliver }
+        };
+        self.writer.send(writer::Job::Write(Box::new(job))).await?;
+        Ok(async move { result.await.map_err(|_| writer::stopped())? })
     }
 
     /// [`Store::write`] on this thread.
@@ -278,16 +317,16 @@ fn wait_for_lock(tries: i32) -> bool {
 /// A write transaction of the store ([`Store::write`]): the store's
 /// functions take it where they take a connection, so callers compose
 /// writes without naming the database driver.
-pub struct Tx<'a>(rusqlite::Transaction<'a>);
+pub struct Tx<'a>(&'a Connection);
 
 /// Runs `f` in one IMMEDIATE transaction, committed when it succeeds.
 fn in_transaction<F, R>(conn: &mut Connection, f: F) -> Result<R, StoreError>
 where
     F: FnOnce(&Tx<'_>) -> Result<R, StoreError>,
 {
-    let tx = Tx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-    let result = f(&tx)?;
-    tx.0.commit()?;
+    let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let result = f(&Tx(&transaction))?;
+    transaction.commit()?;
     Ok(result)
 }
 
@@ -295,7 +334,7 @@ impl std::ops::Deref for Tx<'_> {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        &self.0
+        self.0
     }
 }
 

@@ -214,3 +214,48 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
         .unwrap();
     assert_eq!(filed, -42);
 }
+
+/// Writes queued together share one commit, yet each stands alone: one
+/// that fails or panics is rolled back by itself, its neighbours are kept,
+/// and the store's thread goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batched_writes_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+    store
+        .call(|c| Ok(c.execute_batch("CREATE TABLE t (x INTEGER)")?))
+        .await
+        .unwrap();
+    let writes = (0..200).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    tx.execute("INSERT INTO t VALUES (?1)", [i])?;
+                    match i % 10 {
+                        3 => Err(StoreError::Task("refused".into())),
+                        7 => panic!("a bug in write {i}"),
+                        _ => Ok(i),
+                    }
+                })
+                .await
+        })
+    });
+    let results = futures_util::future::join_all(writes).await;
+    let kept: Vec<i64> = results
+        .into_iter()
+        .filter_map(|r| r.unwrap().ok())
+        .collect();
+    assert_eq!(kept.len(), 160);
+    let stored: Vec<i64> = store
+        .call(|c| {
+            let mut stmt = c.prepare("SELECT x FROM t ORDER BY x")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    let mut kept = kept;
+    kept.sort_unstable();
+    assert_eq!(stored, kept, "exactly the writes that succeeded are stored");
+}
