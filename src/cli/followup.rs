@@ -1,5 +1,6 @@
-//! `vigia mentions ack|resolve|ignore|reopen ID` and `vigia mentions show
-//! ID`: the follow-up of a routed mention, with who, when and why.
+//! `vigia mentions ack|resolve|ignore|reopen ID`, `vigia mentions show
+//! ID` and `vigia mentions split ID SIGHTING`: the follow-up of a routed
+//! mention, with who, when and why.
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -27,6 +28,19 @@ pub enum FollowUp {
         /// Mention id.
         id: i64,
     },
+    /// Undoes a wrong merge: a sighting merged into a mention as a near
+    /// duplicate (`mentions show` marks them "merged copy") becomes a
+    /// mention of its own, read and triaged with this config as a new
+    /// one would be.
+    Split {
+        /// Mention id.
+        id: i64,
+        /// Sighting id, as `mentions show ID` lists them (`#12`).
+        sighting: i64,
+        /// Who, for the history (default: the login user).
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +60,10 @@ pub async fn run(config: Config, action: FollowUp) -> anyhow::Result<()> {
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let (step, action) = match action {
         FollowUp::Show { id } => return show(&store, id).await,
+        FollowUp::Split { id, sighting, by } => {
+            let actor = by.unwrap_or_else(login_user);
+            return split(&config, &store, (id, sighting), actor).await;
+        }
         FollowUp::Ack(s) => (s, Action::Acknowledge),
         FollowUp::Resolve(s) => (s, Action::Resolve),
         FollowUp::Ignore(s) => (s, Action::Ignore),
@@ -67,6 +85,55 @@ pub async fn run(config: Config, action: FollowUp) -> anyhow::Result<()> {
         })
         .await??;
     println!("Mention {id} is now {}.", status.name());
+    Ok(())
+}
+
+/// `vigia mentions split ID SIGHTING`: the sighting's item, read again by
+/// the pipeline, becomes a mention of its own.
+async fn split(
+    config: &Config,
+    store: &Store,
+    (id, sighting): (i64, i64),
+    actor: String,
+) -> anyhow::Result<()> {
+    let (rows, merged) = store
+        .call(move |c| {
+            let filter = MentionFilter {
+                id: Some(id),
+                ..MentionFilter::default()
+            };
+            Ok((
+                mentions::list(c, &filter)?,
+                mentions::merged_item(c, id, sighting),
+            ))
+        })
+        .await?;
+    let brand = rows
+        .first()
+        .map(|m| m.brand.clone())
+        .with_context(|| format!("there is no mention {id}"))?;
+    let merged = merged?;
+    let title = merged.document.title.clone();
+    let candidate = crate::daemon::pipeline(config)
+        .candidates(&merged.source_id, merged.document)
+        .into_iter()
+        .find(|c| *c.brand == *brand)
+        .with_context(|| {
+            format!(
+                "sighting {sighting} no longer mentions {brand} with this config's terms; nothing was split"
+            )
+        })?;
+    let policy = config.policy.clone();
+    let times = (merged.seen_at, db::now());
+    let new = store
+        .write(move |tx| {
+            mentions::split_off(tx, (id, sighting), &candidate, times, &actor, &policy)
+        })
+        .await??;
+    println!(
+        "Sighting {sighting} of mention {id} is now mention {new}: {}",
+        clean(&title, 200)
+    );
     Ok(())
 }
 
@@ -156,8 +223,10 @@ async fn show(store: &Store, id: i64) -> anyhow::Result<()> {
         } else {
             String::new()
         };
+        let merged = if s.merged { " (merged copy)" } else { "" };
         out.push_str(&format!(
-            "  {}  {}  {}{again}\n",
+            "  #{}  {}  {}  {}{again}{merged}\n",
+            s.id,
             time(Some(s.seen_at)),
             clean(&s.source, 40),
             clean(s.url.as_deref().unwrap_or("-"), 300)

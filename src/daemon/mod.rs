@@ -29,7 +29,7 @@ use crate::status::{self, Heartbeat, Status};
 mod runtime;
 mod systemd;
 
-pub use runtime::{DaemonError, Runtime, DRAIN_TIMEOUT};
+pub use runtime::{pipeline, DaemonError, Runtime, DRAIN_TIMEOUT};
 
 /// Runs the daemon on `config` until SIGTERM or Ctrl-C; SIGHUP reloads.
 pub async fn run(config: Config) -> anyhow::Result<()> {

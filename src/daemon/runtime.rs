@@ -138,20 +138,7 @@ impl Runtime {
     }
 
     fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
-        let languages = config
-            .brands
-            .iter()
-            .map(|b| (b.name.clone(), b.languages.clone()))
-            .collect();
-        let pipeline = Arc::new(
-            Pipeline::new(config.matcher.clone())
-                .with_sentiment(
-                    languages,
-                    config.thresholds,
-                    Scorers::new(&config.lexicon_overrides),
-                )
-                .with_policy(config.policy.clone()),
-        );
+        let pipeline = Arc::new(pipeline(config));
         let poller = Arc::new(Poller::new(
             store.clone(),
             pipeline,
@@ -296,6 +283,23 @@ impl crate::status::Running for Runtime {
     fn sender(&self) -> &Sender {
         &self.sender
     }
+}
+
+/// The pipeline `config` describes: its brands' terms and languages, its
+/// sentiment thresholds and lexicon overrides, its routes and severity.
+pub fn pipeline(config: &Config) -> Pipeline {
+    let languages = config
+        .brands
+        .iter()
+        .map(|b| (b.name.clone(), b.languages.clone()))
+        .collect();
+    Pipeline::new(config.matcher.clone())
+        .with_sentiment(
+            languages,
+            config.thresholds,
+            Scorers::new(&config.lexicon_overrides),
+        )
+        .with_policy(config.policy.clone())
 }
 
 #[cfg(test)]

@@ -13,12 +13,14 @@
 //! it was seen at is a sighting.
 
 mod listing;
+mod split;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use listing::{
     detail, fts_query, list, names, MentionFilter, MentionRow, Order, Sighting, StatusFilter,
 };
+pub use split::{merged_item, split_off, Merged, SplitError};
 
 use super::StoreError;
 use crate::pipeline::dedupe::{
@@ -67,16 +69,23 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
         Some(url) => by_url(conn, c, url)?,
         None => None,
     };
-    let existing = match existing {
-        Some(id) => Some(id),
-        None => by_fingerprint(conn, c, now)?,
+    // A copy found by its content keeps the item, so that the merge can
+    // be undone ([`split_off`]); one at the same URL is the same page.
+    let (existing, merged) = match existing {
+        Some(id) => (Some(id), None),
+        None => match by_fingerprint(conn, c, now)? {
+            Some(id) => (Some(id), Some(split::merged(&c.document)?)),
+            None => (None, None),
+        },
     };
     match existing {
-        Some(id) if add_sighting(conn, id, c, now)? => Ok(Recorded::Sighting(id)),
+        Some(id) if add_sighting(conn, id, c, now, merged.as_deref())? => {
+            Ok(Recorded::Sighting(id))
+        }
         Some(id) => Ok(Recorded::Known(id)),
         None => {
             let id = insert(conn, c, now)?;
-            add_sighting(conn, id, c, now)?;
+            add_sighting(conn, id, c, now, None)?;
             Ok(Recorded::New(id))
         }
     }
@@ -243,28 +252,31 @@ fn bounded(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Adds a sighting; false when this source already showed it at this URL
-/// (under another item key: a feed that rotates its GUIDs), which counts
-/// as seen again instead of adding a row, and keeps the newest key so
-/// that the item is known at once next time.
+/// Adds a sighting (with the item as it arrived, when `merged` by its
+/// content); false when this source already showed it at this URL (under
+/// another item key: a feed that rotates its GUIDs), which counts as seen
+/// again instead of adding a row, and keeps the newest key so that the
+/// item is known at once next time.
 fn add_sighting(
     conn: &Connection,
     id: i64,
     c: &MentionCandidate,
     now: i64,
+    merged: Option<&str>,
 ) -> Result<bool, StoreError> {
     let url = c.document.url.as_ref().map_or("", url::Url::as_str);
     let times: i64 = conn
         .prepare_cached(
-            "INSERT INTO sightings (mention_id, source_id, item_key, url, seen_at, last_seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+            "INSERT INTO sightings
+                 (mention_id, source_id, item_key, url, seen_at, last_seen_at, merged)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
              ON CONFLICT (mention_id, source_id, url) DO UPDATE
                  SET last_seen_at = excluded.seen_at, times = times + 1,
                      item_key = excluded.item_key
              RETURNING times",
         )?
         .query_row(
-            params![id, c.source_id, c.document.item_key, url, now],
+            params![id, c.source_id, c.document.item_key, url, now, merged],
             |r| r.get(0),
         )?;
     Ok(times == 1)

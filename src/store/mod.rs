@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0019_bounded_subjects.sql"),
     include_str!("migrations/0020_band_fingerprints.sql"),
     include_str!("migrations/0021_title_keys.sql"),
+    include_str!("migrations/0022_split_sightings.sql"),
 ];
 
 /// Why a store operation failed.

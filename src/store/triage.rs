@@ -327,7 +327,7 @@ fn to_json(profile: &Profile) -> Result<String, StoreError> {
     })
 }
 
-fn event(
+pub(super) fn event(
     conn: &Connection,
     id: i64,
     at: i64,

@@ -187,7 +187,7 @@ fn a_missing_config_says_how_to_name_one() {
 }
 
 /// The Lumora feeds polled once into a fresh setup.
-async fn polled() -> (crate::helpers::FeedServer, Setup) {
+pub async fn polled() -> (crate::helpers::FeedServer, Setup) {
     let server = lumora_server().await;
     let setup = setup(&lumora_feeds(&server));
     stdout(&setup.vigia(&["poll", "--once"]));

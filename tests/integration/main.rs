@@ -13,6 +13,7 @@ mod dovecot;
 mod helpers;
 mod imap;
 mod maildir;
+mod merges;
 mod readme;
 mod reload;
 mod rss;

@@ -270,6 +270,8 @@ pub fn names(conn: &Connection) -> Result<(Vec<String>, Vec<String>), StoreError
 /// One place a mention was seen: a source, at one canonical URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sighting {
+    /// Its id, for `vigia mentions split`.
+    pub id: i64,
     /// The source.
     pub source: String,
     /// The URL it was seen at there, when it had one.
@@ -282,6 +284,9 @@ pub struct Sighting {
     pub last_seen_at: i64,
     /// How many items of the source carried it there.
     pub times: i64,
+    /// Merged by its content (a near duplicate at another URL), so it can
+    /// be split off.
+    pub merged: bool,
 }
 
 /// What `mentions show` adds to a listed mention.
@@ -299,19 +304,22 @@ pub struct Detail {
 /// A mention's every sighting, its whole text and why it got its severity.
 pub fn detail(conn: &Connection, id: i64) -> Result<Detail, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT source_id, url, seen_at, coalesce(last_seen_at, seen_at), times
+        "SELECT id, source_id, url, seen_at, coalesce(last_seen_at, seen_at), times,
+                merged IS NOT NULL
          FROM sightings WHERE mention_id = ?1 ORDER BY seen_at, id",
     )?;
     let sightings = stmt
         .query_map([id], |r| {
             Ok(Sighting {
-                source: r.get(0)?,
+                id: r.get(0)?,
+                source: r.get(1)?,
                 url: r
-                    .get::<_, String>(1)
+                    .get::<_, String>(2)
                     .map(|u| (!u.is_empty()).then_some(u))?,
-                seen_at: r.get(2)?,
-                last_seen_at: r.get(3)?,
-                times: r.get(4)?,
+                seen_at: r.get(3)?,
+                last_seen_at: r.get(4)?,
+                times: r.get(5)?,
+                merged: r.get(6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
