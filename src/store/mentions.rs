@@ -93,12 +93,13 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
 
 fn by_item(conn: &Connection, c: &MentionCandidate) -> Result<Option<i64>, StoreError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT m.id FROM sightings s JOIN mentions m ON m.id = s.mention_id
              WHERE s.source_id = ?1 AND s.item_key = ?2 AND m.brand = ?3 LIMIT 1",
-            params![c.source_id, c.document.item_key, c.brand],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![c.source_id, c.document.item_key, c.brand], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 

@@ -1,0 +1,148 @@
+//! Storing one new mention (the dedupe decision and the insert) into a
+//! store that already holds many mentions of the same brand over the
+//! near-duplicate window. Run with `cargo bench --bench store`;
+//! `VIGIA_BENCH_MENTIONS` sets the store's size (default 1,000,000).
+//!
+//! The store is built once, by bulk SQL, into `target/bench-store/` and
+//! reused while its schema and size hold: 1,000,000 mentions take a few
+//! minutes to build. Each measured write is rolled back, so the store
+//! keeps its size.
+
+// criterion_group! and criterion_main! generate undocumented functions.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use vigia::pipeline::dedupe::{bands, title_key};
+use vigia::pipeline::{Document, MentionCandidate, Pipeline};
+use vigia::query::matcher::{BrandSpec, KeywordMatcher};
+use vigia::store::mentions::{self, Recorded};
+use vigia::store::Store;
+
+/// Words the made-up texts are drawn from.
+const WORDS: &[&str] = &[
+    "lamp", "bulb", "order", "delivery", "refund", "store", "price", "light", "smart", "app",
+    "customer", "service", "review", "launch", "battery", "warranty", "broken", "great", "late",
+    "support", "city", "market", "report", "new", "model", "update", "week",
+];
+
+/// A made-up text of `n` words, seeded.
+fn text(rng: &mut fastrand::Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| WORDS[rng.usize(..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The store of `n` mentions of Lumora, first seen over the last 30 days.
+fn store(n: usize) -> Store {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{n}.db"));
+    let store = Store::open(&path).unwrap();
+    let have: usize = store
+        .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?))
+        .unwrap();
+    if have == n {
+        return store;
+    }
+    drop(store);
+    for suffix in ["", "-wal", "-shm", "-turn"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    eprintln!("building a store of {n} mentions in {}", path.display());
+    let store = Store::open(&path).unwrap();
+    let now = vigia::store::now();
+    store
+        .write_blocking(|tx| {
+            let mut rng = fastrand::Rng::with_seed(7);
+            let mut mention = tx.prepare(
+                "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
+                     source_id, first_seen_at, sentiment, sentiment_label, text, title_key)
+                 VALUES ('Lumora', ?1, ?2, ?3, '[\"lumora\"]', ?4, 40, 'feed', ?5, 0.0,
+                         'neutral', ?6, ?7)",
+            )?;
+            let mut band = tx.prepare(
+                "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
+                 VALUES ('Lumora', ?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for i in 0..n {
+                let hash = rng.u64(..);
+                let at = now - rng.i64(0..30 * 86_400);
+                let title = format!("Lumora {} {i}", text(&mut rng, 6));
+                let body = text(&mut rng, 40);
+                mention.execute(rusqlite::params![
+                    format!("https://news.example/{i}"),
+                    title,
+                    &body[..body.len().min(120)],
+                    hash as i64,
+                    at,
+                    body,
+                    title_key(&title),
+                ])?;
+                let id = tx.last_insert_rowid();
+                for (b, value) in bands(hash).into_iter().enumerate() {
+                    band.execute(rusqlite::params![b as i64, value, at, hash as i64, id])?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+fn record(c: &mut Criterion) {
+    let n: usize = std::env::var("VIGIA_BENCH_MENTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let store = store(n);
+    let brands = [BrandSpec {
+        name: "Lumora".into(),
+        queries: vec!["lumora".into()],
+    }];
+    let pipeline = Pipeline::new(KeywordMatcher::new(&brands).unwrap());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut fresh = move || -> MentionCandidate {
+        let i = rng.u64(..);
+        let document = Document {
+            item_key: format!("new-{i}"),
+            url: url::Url::parse(&format!("https://other.example/{i}")).ok(),
+            title: format!("Lumora {} {i}", text(&mut rng, 6)),
+            text: text(&mut rng, 40),
+            published: None,
+            origin: None,
+            query: None,
+            excerpt: false,
+        };
+        pipeline.candidates("feed", document).remove(0)
+    };
+    let mut group = c.benchmark_group("store");
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function(format!("record one new mention among {n}"), |b| {
+        b.iter_batched(
+            &mut fresh,
+            |candidate| {
+                store
+                    .call_blocking(move |c| {
+                        // Rolled back when dropped: the store keeps its size.
+                        let tx = c.transaction()?;
+                        let recorded = mentions::record(&tx, &candidate, vigia::store::now())?;
+                        assert!(matches!(recorded, Recorded::New(_)));
+                        Ok(black_box(recorded))
+                    })
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, record);
+criterion_main!(benches);
