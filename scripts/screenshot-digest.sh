@@ -14,40 +14,18 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/var/digest.png}
 team=${2:-customer-service}
-profile=${PROFILE:-release}
-if ! command -v chromium >/dev/null; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
-fi
+. "$root/scripts/vigia-bin.sh"
 cd "$root"
-[ -n "${NO_BUILD:-}" ] || cargo build --quiet --locked --profile "$profile" --bin vigia
-target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-case $profile in
-  dev) profile_dir=debug ;;
-  *) profile_dir=$profile ;;
-esac
-bin=$target_dir/$profile_dir/vigia
-[ -x "$bin" ] || { echo "no vigia binary at $bin" >&2; exit 1; }
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-# The demo config with its paths made absolute and its database in the
-# scratch folder, so that the digest shows today's poll whatever ran before.
-sed -e "s|^path = \"../var/demo.db\"|path = \"$scratch/demo.db\"|" \
-  -e "s|\"file:|\"file://$root/config/|" \
-  -e "s|^path = \"mail/|path = \"$root/config/mail/|" \
-  config/demo.toml > "$scratch/demo.toml"
+# The demo's database in the scratch folder, so that the digest shows
+# today's poll whatever ran before.
+demo_config "$scratch"
 vigia() { "$bin" --config "$scratch/demo.toml" "$@"; }
 vigia poll --once --quiet >/dev/null
 mkdir -p "$(dirname "$out")"
 html="${out%.png}.html"
 vigia digest --period today --team "$team" --dry-run --html --output "$html"
-chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$scratch/chromium" \
-  --window-size=820,1400 --screenshot="$out" "file://$html" >/dev/null 2>&1
-[ -s "$out" ] || { echo "no screenshot written" >&2; exit 1; }
+shoot "$html" "$out" 820,1400
 echo "$out"

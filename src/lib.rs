@@ -52,6 +52,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod delivery;
+pub mod inbox;
 pub mod name;
 pub mod pipeline;
 pub mod poll;

@@ -183,6 +183,7 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
         status: args.status.map(StatusFilter::from),
         subject: args.subject,
         id: None,
+        visible_to: None,
     };
     let rows = store.call(move |c| mentions::list(c, &filter)).await?;
     match args.format {

@@ -80,8 +80,24 @@ pub struct Config {
     pub digest: DigestSettings,
     /// Where `/healthz` and `/metrics` are served, when they are.
     pub status_listen: Option<SocketAddr>,
+    /// The web inbox, when `[web] listen` is set.
+    pub web: Option<WebSettings>,
     /// What is valid but probably not meant (a feed URL listed twice).
     pub warnings: Vec<ConfigError>,
+}
+
+/// `[web]`: the web inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebSettings {
+    /// Where it listens (loopback unless allowed otherwise).
+    pub listen: SocketAddr,
+    /// Where people open it (behind their reverse proxy): the start of
+    /// every link in mail.
+    pub base_url: url::Url,
+    /// Addresses that see and act on every team's mentions.
+    pub admins: Vec<String>,
+    /// How long a sign-in lasts.
+    pub session: Duration,
 }
 
 /// A brand.

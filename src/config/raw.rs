@@ -66,6 +66,26 @@ pub struct RawConfig {
     /// `[status]`
     #[serde(default)]
     pub status: RawStatus,
+    /// `[web]`
+    #[serde(default)]
+    pub web: RawWeb,
+}
+
+/// `[web]`: the web inbox, off when `listen` is absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeb {
+    /// Address to listen on, e.g. `"127.0.0.1:8480"`.
+    pub listen: Option<Text>,
+    /// Allow an address other than loopback (default false).
+    pub allow_remote: Option<Spanned<bool>>,
+    /// The address people open the inbox at, for links in mail.
+    pub base_url: Option<Text>,
+    /// Addresses that see every team's mentions.
+    #[serde(default)]
+    pub admins: Vec<Text>,
+    /// How long a sign-in lasts (default 30 days).
+    pub session: Option<Text>,
 }
 
 /// `[status]`: the optional HTTP listener for `/healthz` and `/metrics`.

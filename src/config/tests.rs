@@ -471,26 +471,4 @@ exclude = [".ad", "nav"]
         .contains(&("whole".into(), "https://n.example/news".into())));
 }
 
-#[test]
-fn the_status_listener_is_off_by_default_and_on_loopback() {
-    const BRAND: &str = "[[brand]]\nname = \"A\"\nqueries = [\"a\"]\n";
-    let config = load_text(BRAND).unwrap();
-    assert_eq!(config.status_listen, None);
-    let config = load_text(&format!("[status]\nlisten = \"127.0.0.1:9187\"\n{BRAND}")).unwrap();
-    assert_eq!(config.status_listen, Some(([127, 0, 0, 1], 9187).into()));
-    let got = messages(&format!("[status]\nlisten = \"0.0.0.0:9187\"\n{BRAND}"));
-    assert_reported(
-        &got,
-        &[":2:10: status.listen: 0.0.0.0:9187 is reachable from other machines"],
-    );
-    let got = messages(&format!("[status]\nlisten = \"localhost\"\n{BRAND}"));
-    assert_reported(
-        &got,
-        &[":2:10: status.listen: \"localhost\" is not an address and port"],
-    );
-    let config = load_text(&format!(
-        "[status]\nlisten = \"[::]:9187\"\nallow_remote = true\n{BRAND}"
-    ))
-    .unwrap();
-    assert!(config.status_listen.is_some());
-}
+mod listeners;

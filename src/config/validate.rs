@@ -150,6 +150,7 @@ pub(super) fn from_raw(
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     let digest = super::delivery::digest(&mut check, &raw.digest);
     let status_listen = super::status::listen(&mut check, &raw.status);
+    let web = super::status::web(&mut check, &raw.web);
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()
@@ -190,6 +191,7 @@ pub(super) fn from_raw(
         spikes,
         digest,
         status_listen,
+        web,
         warnings,
     })
 }

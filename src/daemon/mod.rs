@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
+use crate::inbox::Inbox;
 use crate::poll::Stop;
 use crate::status::{self, Heartbeat, Status};
 
@@ -70,8 +71,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             shutdown.clone(),
         )));
     }
+    let inbox = match Inbox::new(&config, runtime.store.clone())? {
+        Some(inbox) => {
+            let inbox = Arc::new(inbox);
+            let listener = crate::inbox::bind(inbox.listen()).await?;
+            background.push(tokio::spawn(crate::inbox::serve(
+                listener,
+                inbox.clone(),
+                shutdown.clone(),
+            )));
+            Some(inbox)
+        }
+        None => None,
+    };
     let daemon = Daemon {
         path: config.path.clone(),
+        inbox,
         listen: config.status_listen,
         status,
         shutdown: shutdown.clone(),
@@ -116,6 +131,8 @@ struct Daemon {
     path: std::path::PathBuf,
     /// The status listener's address, bound at start.
     listen: Option<SocketAddr>,
+    /// The web inbox, when `[web]` was on at start.
+    inbox: Option<Arc<Inbox>>,
     status: Arc<Status>,
     shutdown: CancellationToken,
 }
@@ -232,6 +249,9 @@ impl Daemon {
             .await
             .context("loading the configuration")??;
         warn_fixed_at_start(self.listen, &config, &self.path);
+        if let Some(inbox) = &self.inbox {
+            inbox.reload(&config);
+        }
         log_warnings(&config);
         Ok(running.successor(&config)?)
     }

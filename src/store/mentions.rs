@@ -18,7 +18,8 @@ mod split;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use listing::{
-    detail, fts_query, list, names, MentionFilter, MentionRow, Order, Sighting, StatusFilter,
+    detail, fts_query, list, names, Detail, MentionFilter, MentionRow, Order, Sighting,
+    StatusFilter,
 };
 pub use split::{merged_item, split_off, Merged, SplitError};
 

@@ -18,6 +18,7 @@ pub mod spikes;
 pub mod topics;
 pub mod triage;
 mod turn;
+pub mod web;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0020_band_fingerprints.sql"),
     include_str!("migrations/0021_title_keys.sql"),
     include_str!("migrations/0022_split_sightings.sql"),
+    include_str!("migrations/0023_web_sessions.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

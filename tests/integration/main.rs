@@ -12,6 +12,7 @@ mod delivery;
 mod dovecot;
 mod helpers;
 mod imap;
+mod inbox;
 mod maildir;
 mod merges;
 mod readme;

@@ -39,6 +39,9 @@ pub struct MentionFilter {
     pub subject: Option<i64>,
     /// Only the mention with this id.
     pub id: Option<i64>,
+    /// Only mentions routed to one of these teams (what a team member of
+    /// the web inbox may see); everything when None.
+    pub visible_to: Option<Vec<String>>,
 }
 
 /// The order of a listing.
@@ -221,6 +224,8 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
                                       WHERE s.mention_id = m.id AND s.source_id = ?3))
            AND (?11 IS NULL OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?11))
+           AND (?12 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t, json_each(?12) j
+                                       WHERE t.mention_id = m.id AND t.team = j.value))
          ORDER BY {order}
          LIMIT ?4"
     ))?;
@@ -241,6 +246,10 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
             filter.subject,
             filter.id,
             text,
+            filter
+                .visible_to
+                .as_ref()
+                .map(|teams| serde_json::Value::from(teams.clone()).to_string()),
         ],
         row,
     )?;

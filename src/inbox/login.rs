@@ -1,0 +1,175 @@
+//! Signing in and out: a one-time link mailed through the outbox, a
+//! confirmation button (mail scanners open links), a session cookie.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use lettre::message::Mailbox;
+use tracing::{info, warn};
+
+use super::{auth, failed, field, fields, pages, posted, Inbox};
+use crate::store::outbox::{self, NewMail};
+use crate::store::{self as db, web, StoreError};
+
+pub(super) async fn form(State(inbox): State<Arc<Inbox>>) -> Response {
+    pages::login(&inbox.page(), None).into_response()
+}
+
+/// Mails a sign-in link when the address belongs to a team (and has not
+/// had too many lately); the answer is the same either way, so the page
+/// tells nobody who is a member.
+pub(super) async fn request(State(inbox): State<Arc<Inbox>>, body: Bytes) -> Response {
+    let form = fields(&String::from_utf8_lossy(&body));
+    let email = field(&form, "email").map(auth::address).unwrap_or_default();
+    let said = format!(
+        "If {email} belongs to a team, a sign-in link is on its way to it. It works once, for {} minutes.",
+        auth::LINK_LIFETIME_SECS / 60
+    );
+    if inbox.knows(&email) {
+        if let Err(error) = mail_link(&inbox, &email).await {
+            warn!(%error, "Cannot queue a sign-in link.");
+            return failed(&inbox, &error);
+        }
+    }
+    pages::login(&inbox.page(), Some(&said)).into_response()
+}
+
+/// Queues a sign-in link for `email` in the outbox, unless it had
+/// [`auth::LINKS_PER_WINDOW`] lately.
+async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
+    let token = auth::secret().map_err(|_| StoreError::Task("no random bytes".into()))?;
+    let link = format!(
+        "{}/login/{token}",
+        inbox.settings.base_url.as_str().trim_end_matches('/')
+    );
+    let to: Mailbox = match email.parse() {
+        Ok(to) => to,
+        Err(_) => return Ok(()),
+    };
+    let now = db::now();
+    let message = lettre::Message::builder()
+        .from(inbox.from.clone())
+        .to(to)
+        .subject("[Vigia] Your sign-in link")
+        .body(format!(
+            "Open this link to sign in to the Vigia inbox:\n\n{link}\n\n\
+             It works once, for {} minutes. If you did not ask for it, ignore this mail.\n",
+            auth::LINK_LIFETIME_SECS / 60
+        ))
+        .map_err(|e| StoreError::Task(format!("building the sign-in mail: {e}")))?;
+    let bytes = message.formatted();
+    let (email, from) = (email.to_string(), inbox.from.email.to_string());
+    let hash = auth::hashed(&token);
+    inbox
+        .store
+        .write(move |tx| {
+            let recent = web::logins_since(tx, &email, now - auth::LINK_WINDOW_SECS)?;
+            if recent >= auth::LINKS_PER_WINDOW {
+                info!(%email, "Sign-in link not sent: too many lately.");
+                return Ok(());
+            }
+            web::add_login(tx, &hash, &email, now, now + auth::LINK_LIFETIME_SECS)?;
+            let to = [email.clone()];
+            let mail = NewMail {
+                key: &format!("login:{hash}"),
+                kind: "login",
+                from: &from,
+                to: &to,
+                subject: "[Vigia] Your sign-in link",
+                message: &bytes,
+            };
+            outbox::enqueue(tx, &mail, now)?;
+            Ok(())
+        })
+        .await
+}
+
+fn link_gone(inbox: &Inbox) -> Response {
+    let page = pages::message(
+        &inbox.page(),
+        None,
+        "This link no longer works",
+        "Sign-in links work once and for a short time. Ask for a new one.",
+    );
+    (StatusCode::GONE, page).into_response()
+}
+
+pub(super) async fn confirm(
+    State(inbox): State<Arc<Inbox>>,
+    Path(token): Path<String>,
+) -> Response {
+    let hash = auth::hashed(&token);
+    match inbox
+        .store
+        .read(move |c| web::pending_login(c, &hash, db::now()))
+        .await
+    {
+        Ok(Some(email)) => pages::confirm_login(&inbox.page(), &token, &email).into_response(),
+        Ok(None) => link_gone(&inbox),
+        Err(error) => failed(&inbox, &error),
+    }
+}
+
+/// Uses up the link and opens a session.
+pub(super) async fn redeem(State(inbox): State<Arc<Inbox>>, Path(token): Path<String>) -> Response {
+    let (Ok(secret), Ok(csrf)) = (auth::secret(), auth::secret()) else {
+        return failed(&inbox, &StoreError::Task("no random bytes".into()));
+    };
+    let (hash, session_hash) = (auth::hashed(&token), auth::hashed(&secret));
+    let lifetime = inbox.settings.session.as_secs();
+    let redeemed = inbox
+        .store
+        .write(move |tx| {
+            let now = db::now();
+            let session = web::NewSession {
+                token_hash: &session_hash,
+                csrf: &csrf,
+                now,
+                expires_at: now + lifetime as i64,
+            };
+            web::redeem_login(tx, &hash, &session)
+        })
+        .await;
+    match redeemed {
+        Ok(Some(email)) => {
+            info!(%email, "Signed in to the web inbox.");
+            let cookie = auth::set_cookie(&secret, lifetime, &inbox.settings);
+            (
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&inbox.path("/")),
+            )
+                .into_response()
+        }
+        Ok(None) => link_gone(&inbox),
+        Err(error) => failed(&inbox, &error),
+    }
+}
+
+pub(super) async fn logout(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = fields(&String::from_utf8_lossy(&body));
+    if let Err(answer) = posted(&inbox, &headers, &form).await {
+        return answer;
+    }
+    if let Some(secret) = auth::session_cookie(&headers) {
+        let hash = auth::hashed(&secret);
+        if let Err(error) = inbox
+            .store
+            .write(move |tx| web::revoke(tx, &hash, db::now()))
+            .await
+        {
+            return failed(&inbox, &error);
+        }
+    }
+    (
+        [(header::SET_COOKIE, auth::set_cookie("", 0, &inbox.settings))],
+        Redirect::to(&inbox.path("/login")),
+    )
+        .into_response()
+}

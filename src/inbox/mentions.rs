@@ -1,0 +1,266 @@
+//! The inbox page, a mention's page, and the follow-up steps taken from
+//! them, alone or in bulk: only on mentions the viewer's teams may see.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::auth::Viewer;
+use super::{failed, field, fields, pages, posted, signed_in, Inbox, PAGE_SIZE};
+use crate::store::mentions::{self, MentionFilter, Order, StatusFilter};
+use crate::store::triage::{self, Action, Status};
+use crate::store::{self as db, StoreError};
+use crate::triage::Severity;
+
+/// The inbox's filters, as the query string gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Full-text search.
+    pub q: Option<String>,
+    /// Only this brand.
+    pub brand: Option<String>,
+    /// Only this team.
+    pub team: Option<String>,
+    /// At least this severe.
+    pub severity: Option<String>,
+    /// `open` (the default), a status, or `all`.
+    pub status: String,
+    /// Only this sentiment label.
+    pub sentiment: Option<String>,
+    /// `1d`, `7d`, `30d`.
+    pub since: Option<String>,
+    /// Only this subject.
+    pub subject: Option<i64>,
+}
+
+impl Filters {
+    fn parse(query: &str) -> Filters {
+        let form = fields(query);
+        let get = |name: &str| field(&form, name).map(str::to_string);
+        Filters {
+            q: get("q"),
+            brand: get("brand"),
+            team: get("team"),
+            severity: get("severity").filter(|s| Severity::parse(s).is_some()),
+            status: get("status").unwrap_or_else(|| "open".to_string()),
+            sentiment: get("sentiment")
+                .filter(|s| matches!(s.as_str(), "negative" | "neutral" | "positive")),
+            since: get("since").filter(|s| matches!(s.as_str(), "1d" | "7d" | "30d")),
+            subject: get("subject").and_then(|s| s.parse().ok()),
+        }
+    }
+
+    /// The store's filter for `viewer`: only what their teams may see.
+    fn for_viewer(&self, viewer: &Viewer, now: i64) -> MentionFilter {
+        let days = |s: &str| s.trim_end_matches('d').parse::<i64>().ok();
+        MentionFilter {
+            brand: self.brand.clone(),
+            since: self
+                .since
+                .as_deref()
+                .and_then(days)
+                .map(|d| now - d * 86_400),
+            text: self.q.clone(),
+            limit: Some(PAGE_SIZE),
+            order: Order::Severity,
+            sentiment: self.sentiment.as_deref().and_then(|l| match l {
+                "negative" => Some(crate::sentiment::Label::Negative),
+                "positive" => Some(crate::sentiment::Label::Positive),
+                "neutral" => Some(crate::sentiment::Label::Neutral),
+                _ => None,
+            }),
+            team: self.team.clone(),
+            severity: self.severity.as_deref().and_then(Severity::parse),
+            status: match self.status.as_str() {
+                "all" => None,
+                "open" => Some(StatusFilter::Open),
+                other => Some(Status::parse(other).map_or(StatusFilter::Open, StatusFilter::Is)),
+            },
+            subject: self.subject,
+            visible_to: viewer.visible_to(),
+            ..MentionFilter::default()
+        }
+    }
+}
+
+pub(super) async fn list(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let viewer = match signed_in(&inbox, &headers).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let filters = Filters::parse(query.as_deref().unwrap_or_default());
+    let now = db::now();
+    let filter = filters.for_viewer(&viewer, now);
+    let read = inbox
+        .store
+        .read(move |c| Ok((mentions::list(c, &filter)?, mentions::names(c)?.0)))
+        .await;
+    match read {
+        Ok((rows, brands)) => {
+            pages::inbox(&inbox.page(), &viewer, &filters, &rows, (&brands, now)).into_response()
+        }
+        Err(error) => failed(&inbox, &error),
+    }
+}
+
+/// A mention `viewer` may see, with its detail and history; None when
+/// there is none or it is another team's (both answer 404).
+async fn visible(
+    inbox: &Inbox,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Option<(mentions::MentionRow, mentions::Detail, Vec<triage::Event>)>, StoreError> {
+    let filter = MentionFilter {
+        id: Some(id),
+        visible_to: viewer.visible_to(),
+        ..MentionFilter::default()
+    };
+    inbox
+        .store
+        .read(move |c| {
+            let Some(row) = mentions::list(c, &filter)?.into_iter().next() else {
+                return Ok(None);
+            };
+            Ok(Some((
+                row,
+                mentions::detail(c, id)?,
+                triage::history(c, id)?,
+            )))
+        })
+        .await
+}
+
+fn not_found(inbox: &Inbox, viewer: &Viewer) -> Response {
+    let page = pages::message(
+        &inbox.page(),
+        Some(viewer),
+        "No such mention",
+        "There is no such mention among your teams'.",
+    );
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
+pub(super) async fn mention(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let viewer = match signed_in(&inbox, &headers).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    match visible(&inbox, &viewer, id).await {
+        Ok(Some((row, detail, history))) => {
+            pages::mention(&inbox.page(), &viewer, (&row, &detail, &history), None).into_response()
+        }
+        Ok(None) => not_found(&inbox, &viewer),
+        Err(error) => failed(&inbox, &error),
+    }
+}
+
+/// The follow-up step a form's `action` names.
+fn action(form: &[(String, String)]) -> Option<Action> {
+    match field(form, "action")? {
+        "ack" => Some(Action::Acknowledge),
+        "resolve" => Some(Action::Resolve),
+        "ignore" => Some(Action::Ignore),
+        "reopen" => Some(Action::Reopen),
+        _ => None,
+    }
+}
+
+/// Applies `action` to mention `id` as `viewer`, when they may see it:
+/// None when they may not (or it does not exist), else the refusal
+/// (resolving a resolved mention) or the new status.
+async fn follow_up(
+    inbox: &Inbox,
+    viewer: &Viewer,
+    id: i64,
+    (action, note): (Action, Option<String>),
+) -> Result<Option<Result<Status, String>>, StoreError> {
+    let filter = MentionFilter {
+        id: Some(id),
+        visible_to: viewer.visible_to(),
+        ..MentionFilter::default()
+    };
+    let actor = viewer.email.clone();
+    inbox
+        .store
+        .call(move |c| {
+            if mentions::list(c, &filter)?.is_empty() {
+                return Ok(None);
+            }
+            let done = triage::follow_up(c, id, action, &actor, note.as_deref(), db::now());
+            Ok(Some(done.map_err(|e| e.to_string())))
+        })
+        .await
+}
+
+pub(super) async fn act(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let form = fields(&String::from_utf8_lossy(&body));
+    let viewer = match posted(&inbox, &headers, &form).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(action) = action(&form) else {
+        return (StatusCode::BAD_REQUEST, "unknown action").into_response();
+    };
+    let note = field(&form, "note").map(str::to_string);
+    match follow_up(&inbox, &viewer, id, (action, note)).await {
+        Ok(Some(Ok(_))) => Redirect::to(&inbox.path(&format!("/mentions/{id}"))).into_response(),
+        Ok(Some(Err(refused))) => match visible(&inbox, &viewer, id).await {
+            Ok(Some((row, detail, history))) => {
+                let page = pages::mention(
+                    &inbox.page(),
+                    &viewer,
+                    (&row, &detail, &history),
+                    Some(&refused),
+                );
+                (StatusCode::CONFLICT, page).into_response()
+            }
+            Ok(None) => not_found(&inbox, &viewer),
+            Err(error) => failed(&inbox, &error),
+        },
+        Ok(None) => not_found(&inbox, &viewer),
+        Err(error) => failed(&inbox, &error),
+    }
+}
+
+/// The same step for every selected mention the viewer may see; those
+/// where it makes no sense (already resolved) are left as they are.
+pub(super) async fn bulk(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = fields(&String::from_utf8_lossy(&body));
+    let viewer = match posted(&inbox, &headers, &form).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(action) = action(&form) else {
+        return (StatusCode::BAD_REQUEST, "unknown action").into_response();
+    };
+    let ids = form
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse::<i64>().ok());
+    for id in ids {
+        if let Err(error) = follow_up(&inbox, &viewer, id, (action, None)).await {
+            return failed(&inbox, &error);
+        }
+    }
+    Redirect::to(&inbox.path("/")).into_response()
+}

@@ -1,0 +1,281 @@
+//! The web inbox: where a team acts on what Vigia routed to it.
+//!
+//! Served by the daemon on `[web] listen` (loopback by default, behind the
+//! user's reverse proxy for TLS), server-rendered with maud (escaping by
+//! default), usable without JavaScript. A team member signs in with a
+//! one-time link mailed through the outbox ([`auth`]), sees the open
+//! mentions routed to their teams, most severe first, filters and
+//! searches them, and acknowledges, resolves, ignores or reopens them,
+//! alone or in bulk, with a note; every step is recorded with who did it,
+//! as `vigia mentions` records its own. Another team's mention answers 404.
+//!
+//! Every answer carries a Content-Security-Policy that allows no script
+//! at all and styles only from the inbox itself; every state change is a
+//! POST carrying the session's CSRF token.
+
+pub mod auth;
+mod login;
+mod mentions;
+mod pages;
+
+pub use mentions::Filters;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use lettre::message::Mailbox;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use self::auth::{People, Viewer};
+use self::pages::Page;
+use crate::config::{Config, WebSettings};
+use crate::store::{self as db, web, Store, StoreError};
+
+/// Mentions an inbox page lists at most.
+const PAGE_SIZE: usize = 100;
+
+/// What the inbox serves from: the store, who may sign in, and how.
+#[derive(Debug)]
+pub struct Inbox {
+    store: Store,
+    settings: WebSettings,
+    /// Who may sign in: changed by a reload.
+    people: std::sync::RwLock<People>,
+    /// The sender of sign-in mails (`[mail] from`).
+    from: Mailbox,
+    tz: chrono_tz::Tz,
+    /// The path it is served under, from `base_url` (`""` at the root).
+    prefix: String,
+}
+
+/// Why the inbox cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    /// `[mail] from` is not an address to send sign-in links from.
+    #[error("[mail] from {0:?} is not an address to mail sign-in links from")]
+    From(String),
+    /// The port is taken or not ours.
+    #[error("listening on {addr} (web.listen): {error}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+impl Inbox {
+    /// The inbox of `config`, on `store`; None when `[web]` is off.
+    pub fn new(config: &Config, store: Store) -> Result<Option<Inbox>, InboxError> {
+        let Some(settings) = config.web.clone() else {
+            return Ok(None);
+        };
+        let from = config
+            .mail
+            .from
+            .parse()
+            .map_err(|_| InboxError::From(config.mail.from.clone()))?;
+        let prefix = settings.base_url.path().trim_end_matches('/').to_string();
+        Ok(Some(Inbox {
+            people: std::sync::RwLock::new(People::new(
+                &config.policy.settings.teams,
+                &settings.admins,
+            )),
+            store,
+            settings,
+            from,
+            tz: config.digest.tz,
+            prefix,
+        }))
+    }
+
+    /// Where it listens.
+    pub fn listen(&self) -> SocketAddr {
+        self.settings.listen
+    }
+
+    /// Takes the teams and admins of a reloaded `config`; where it listens
+    /// and its address are fixed at start (said in the log when changed).
+    pub fn reload(&self, config: &Config) {
+        let admins = config.web.as_ref().map_or(&[][..], |w| &w.admins[..]);
+        let people = People::new(&config.policy.settings.teams, admins);
+        if let Ok(mut current) = self.people.write() {
+            *current = people;
+        }
+        let fixed = config
+            .web
+            .as_ref()
+            .map(|w| (w.listen, &w.base_url, w.session));
+        if fixed
+            != Some((
+                self.settings.listen,
+                &self.settings.base_url,
+                self.settings.session,
+            ))
+        {
+            warn!(
+                "[web] listen, base_url or session changed: they take effect when Vigia restarts."
+            );
+        }
+    }
+
+    fn knows(&self, email: &str) -> bool {
+        self.people.read().is_ok_and(|p| p.knows(email))
+    }
+
+    fn page(&self) -> Page<'_> {
+        Page {
+            prefix: &self.prefix,
+            tz: self.tz,
+        }
+    }
+
+    /// A path of the inbox, under its prefix.
+    fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+    }
+
+    /// The signed-in viewer of a request, when its session is open and
+    /// its address still belongs to a team.
+    async fn viewer(&self, headers: &HeaderMap) -> Result<Option<Viewer>, StoreError> {
+        let Some(secret) = auth::session_cookie(headers) else {
+            return Ok(None);
+        };
+        let hash = auth::hashed(&secret);
+        let session = self
+            .store
+            .read(move |c| web::session(c, &hash, db::now()))
+            .await?;
+        let people = self
+            .people
+            .read()
+            .map_err(|_| StoreError::Task("people lock".into()))?;
+        Ok(session.and_then(|s| people.viewer(&s.email, s.csrf)))
+    }
+}
+
+/// Binds the listener; done at start-up so a taken port fails loudly.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, InboxError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|error| InboxError::Listen { addr, error })
+}
+
+/// Serves the inbox until `shutdown`.
+pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: CancellationToken) {
+    if let Ok(addr) = listener.local_addr() {
+        info!(%addr, base_url = %inbox.settings.base_url, "Serving the web inbox.");
+    }
+    let app = Router::new()
+        .route("/", get(mentions::list))
+        .route("/login", get(login::form).post(login::request))
+        .route("/login/{token}", get(login::confirm).post(login::redeem))
+        .route("/logout", post(login::logout))
+        .route("/mentions/{id}", get(mentions::mention).post(mentions::act))
+        .route("/bulk", post(mentions::bulk))
+        .route("/static/vigia.css", get(stylesheet))
+        .layer(axum::middleware::map_response(protect))
+        .with_state(inbox);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await;
+    if let Err(error) = served {
+        warn!(%error, "The web inbox stopped.");
+    }
+}
+
+/// What every answer carries: no script may run, styles and forms only
+/// from here, no framing, no referrer leaking a link's token.
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("vigia.css"),
+    )
+        .into_response()
+}
+
+/// A store failure, said plainly (the details go to the log).
+fn failed(inbox: &Inbox, error: &StoreError) -> Response {
+    warn!(%error, "The web inbox could not read or write the database.");
+    let page = pages::message(
+        &inbox.page(),
+        None,
+        "Something went wrong",
+        "The database could not be reached; try again in a moment.",
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
+}
+
+/// The fields of a form or query string.
+fn fields(text: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// The viewer of a request, or the answer to give instead: the sign-in
+/// page when nobody is signed in.
+async fn signed_in(inbox: &Inbox, headers: &HeaderMap) -> Result<Viewer, Response> {
+    match inbox.viewer(headers).await {
+        Ok(Some(viewer)) => Ok(viewer),
+        Ok(None) => Err(Redirect::to(&inbox.path("/login")).into_response()),
+        Err(error) => Err(failed(inbox, &error)),
+    }
+}
+
+/// The viewer of a form's POST, when its CSRF token is the session's.
+async fn posted(
+    inbox: &Inbox,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> Result<Viewer, Response> {
+    let viewer = signed_in(inbox, headers).await?;
+    match field(form, "csrf") {
+        Some(token) if auth::same_token(token, &viewer.csrf) => Ok(viewer),
+        _ => {
+            let page = pages::message(
+                &inbox.page(),
+                Some(&viewer),
+                "Not done",
+                "This form was not sent from this inbox (or its page is too old): nothing changed. Reload the page and try again.",
+            );
+            Err((StatusCode::FORBIDDEN, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The web inbox's sign-in records: one-time links and sessions, stored
+//! by the hash of their secret (`inbox/auth.rs` makes and hashes them).
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::StoreError;
+
+/// Records a one-time sign-in link for `email`, valid until `expires_at`.
+pub fn add_login(
+    conn: &Connection,
+    token_hash: &str,
+    email: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO web_logins (token_hash, email, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![token_hash, email, now, expires_at])?;
+    Ok(())
+}
+
+/// Sign-in links mailed to `email` since `since`: how the inbox keeps a
+/// stranger from filling someone's mailbox.
+pub fn logins_since(conn: &Connection, email: &str, since: i64) -> Result<u32, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM web_logins WHERE email = ?1 AND created_at >= ?2")?
+        .query_row(params![email, since], |r| r.get(0))?)
+}
+
+/// The address a sign-in link is for, when it is unused and unexpired.
+pub fn pending_login(
+    conn: &Connection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT email FROM web_logins
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+        )?
+        .query_row(params![token_hash, now], |r| r.get(0))
+        .optional()?)
+}
+
+/// Uses up a sign-in link and opens a session in its place: the address
+/// it signs in, or None when the link was used, expired or unknown (then
+/// nothing changes). Call in one transaction.
+pub fn redeem_login(
+    conn: &Connection,
+    token_hash: &str,
+    session: &NewSession<'_>,
+) -> Result<Option<String>, StoreError> {
+    let email: Option<String> = conn
+        .prepare_cached(
+            "UPDATE web_logins SET used_at = ?2
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+             RETURNING email",
+        )?
+        .query_row(params![token_hash, session.now], |r| r.get(0))
+        .optional()?;
+    let Some(email) = email else {
+        return Ok(None);
+    };
+    conn.prepare_cached(
+        "INSERT INTO web_sessions (token_hash, email, csrf, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        session.token_hash,
+        email,
+        session.csrf,
+        session.now,
+        session.expires_at
+    ])?;
+    Ok(Some(email))
+}
+
+/// A session a redeemed link opens.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    /// Hash of its cookie's secret.
+    pub token_hash: &'a str,
+    /// Its CSRF token, put in every form it is shown.
+    pub csrf: &'a str,
+    /// Now (Unix seconds).
+    pub now: i64,
+    /// When it ends.
+    pub expires_at: i64,
+}
+
+/// An open session: whose, and its CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The signed-in address.
+    pub email: String,
+    /// The token every form must send back.
+    pub csrf: String,
+}
+
+/// The session of a cookie, when it is open (not expired or revoked).
+pub fn session(
+    conn: &Connection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Session>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT email, csrf FROM web_sessions
+             WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+        )?
+        .query_row(params![token_hash, now], |r| {
+            Ok(Session {
+                email: r.get(0)?,
+                csrf: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Ends a session (signing out).
+pub fn revoke(conn: &Connection, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE web_sessions SET revoked_at = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, now])?;
+    Ok(())
+}
