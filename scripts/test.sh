@@ -17,9 +17,11 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 # systemd-analyze checks the unit file (verify, security).
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 # The packaging test splits debug info with objcopy and reads sections with
-# readelf; the digest is screenshotted in a real Chromium.
+# readelf; the digest is screenshotted in a real Chromium, and the web
+# inbox is driven in one through chromedriver (WebDriver).
 command -v objcopy >/dev/null && command -v readelf >/dev/null || need_apt+=(binutils)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""

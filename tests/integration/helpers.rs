@@ -19,7 +19,9 @@ use vigia::store::mentions::{self, MentionFilter, MentionRow};
 use vigia::store::sources::{self, SourceState};
 
 mod process;
+mod webdriver;
 pub use process::*;
+pub use webdriver::Browser;
 
 /// Root of the repository.
 pub fn repo() -> PathBuf {

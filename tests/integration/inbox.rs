@@ -19,7 +19,7 @@ const HOSTILE: &str = r#"<?xml version="1.0"?>
 <description>Lumora lamps &lt;b onmouseover=alert(4)&gt;cheap&lt;/b&gt; today, a whole sentence about them.</description></item>
 </channel></rss>"#;
 
-const TEAMS: &str = r#"
+pub const TEAMS: &str = r#"
 [mail]
 from = "vigia@lumora.example"
 
@@ -46,7 +46,7 @@ admins = ["ops@lumora.example"]
 "#;
 
 /// The port the daemon logging to `log` serves the inbox on.
-fn inbox_port(log: &Path) -> u16 {
+pub fn inbox_port(log: &Path) -> u16 {
     let mut port = None;
     wait_for("the web inbox", Duration::from_secs(30), || {
         port = log_events(log)
@@ -60,7 +60,7 @@ fn inbox_port(log: &Path) -> u16 {
 }
 
 /// The sign-in link mailed to `to`, from the outbox's .eml files.
-fn mailed_token(dir: &Path, to: &str) -> String {
+pub fn mailed_token(dir: &Path, to: &str) -> String {
     let mut token = None;
     wait_for("the sign-in mail", Duration::from_secs(30), || {
         let files = std::fs::read_dir(dir.join("outbox")).into_iter().flatten();
@@ -96,7 +96,7 @@ fn csrf(page: &str) -> String {
 }
 
 /// Mention ids by title, for a team, from the CLI.
-fn mentions_of(setup: &Setup, team: &str) -> Vec<(i64, String, String)> {
+pub fn mentions_of(setup: &Setup, team: &str) -> Vec<(i64, String, String)> {
     let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&setup.vigia(&[
         "mentions", "--team", team, "--format", "json", "--limit", "500",
     ])))

@@ -5,6 +5,7 @@
 // with its error, which is what clippy.toml allows inside `#[test]`s.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod cli;
 mod commands;
 mod daemon;
