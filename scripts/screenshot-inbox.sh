@@ -2,8 +2,8 @@
 # Screenshots the web inbox on the demo data in headless Chromium: runs
 # the daemon on config/demo.toml (polled afresh into a scratch database)
 # with [web] on, signs in as the customer-service team with the link the
-# outbox mailed, and shoots the inbox (desktop and phone widths) and the
-# most severe mention's page.
+# outbox mailed, and shoots the inbox (desktop and phone widths), the
+# most severe mention's page, and the alert mail with its one-click links.
 #
 #   scripts/screenshot-inbox.sh [OUTPUT_DIR]
 #
@@ -88,4 +88,18 @@ first=$(grep -o 'href="/mentions/[0-9]*"' "$out/inbox.html" | head -n 1 | tr -dc
 [ -n "$first" ] || { echo "the inbox lists no mention" >&2; exit 1; }
 page "/mentions/$first" mention
 shoot "$out/mention.html" "$out/mention.png" 1000,1300
-printf '%s\n' "$out/inbox.png" "$out/inbox-phone.png" "$out/mention.png"
+# The HTML part of the first alert mail (customer-service's, in Portuguese).
+python3 - "$scratch/outbox" "$out/alert.html" <<'PY'
+import email, glob, sys
+for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    message = email.message_from_binary_file(open(path, "rb"))
+    if "sign-in link" in (message["Subject"] or ""):
+        continue
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            open(sys.argv[2], "wb").write(part.get_payload(decode=True))
+            sys.exit()
+sys.exit("no alert mail in the outbox")
+PY
+shoot "$out/alert.html" "$out/alert.png" 800,620
+printf '%s\n' "$out/inbox.png" "$out/inbox-phone.png" "$out/mention.png" "$out/alert.png"

@@ -98,6 +98,25 @@ pub struct WebSettings {
     pub admins: Vec<String>,
     /// How long a sign-in lasts.
     pub session: Duration,
+    /// How long the one-click links in mail work.
+    pub link_lifetime: Duration,
+    /// The key file that signs them, when the config names one.
+    pub link_key_file: Option<PathBuf>,
+    /// Where a key is made when none is named (beside the database).
+    pub state_dir: PathBuf,
+}
+
+impl WebSettings {
+    /// The links mail carries into this inbox, signed with the
+    /// installation's key ([`crate::links::Signer::load`]).
+    pub fn mail_links(&self) -> Result<crate::links::MailLinks, crate::links::KeyError> {
+        let signer = crate::links::Signer::load(self.link_key_file.as_deref(), &self.state_dir)?;
+        Ok(crate::links::MailLinks::new(
+            signer,
+            self.base_url.as_str(),
+            self.link_lifetime,
+        ))
+    }
 }
 
 /// A brand.

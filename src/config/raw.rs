@@ -86,6 +86,10 @@ pub struct RawWeb {
     pub admins: Vec<Text>,
     /// How long a sign-in lasts (default 30 days).
     pub session: Option<Text>,
+    /// How long the one-click links in mail work (default 7 days).
+    pub link_lifetime: Option<Text>,
+    /// The key that signs them (default: made beside the database).
+    pub link_key_file: Option<Text>,
 }
 
 /// `[status]`: the optional HTTP listener for `/healthz` and `/metrics`.

@@ -2,6 +2,7 @@
 //! listener and the web inbox bind, and the inbox's public address.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use super::check::Checker;
@@ -21,7 +22,15 @@ pub(super) fn listen(check: &mut Checker<'_>, raw: &RawStatus) -> Option<SocketA
 /// How long a web session lasts unless `[web] session` says otherwise.
 const SESSION: Duration = Duration::from_secs(30 * 86_400);
 
-pub(super) fn web(check: &mut Checker<'_>, raw: &RawWeb) -> Option<WebSettings> {
+/// How long a mailed one-click link works unless `[web] link_lifetime`
+/// says otherwise.
+const LINK_LIFETIME: Duration = Duration::from_secs(7 * 86_400);
+
+pub(super) fn web(
+    check: &mut Checker<'_>,
+    raw: &RawWeb,
+    (dir, state_dir): (&Path, &Path),
+) -> Option<WebSettings> {
     let text = raw.listen.as_ref()?;
     let remote = raw.allow_remote.as_ref().is_some_and(|b| *b.get_ref());
     let listen = address(
@@ -59,11 +68,19 @@ pub(super) fn web(check: &mut Checker<'_>, raw: &RawWeb) -> Option<WebSettings> 
         }
     }
     let session = check.duration(raw.session.as_ref(), "web.session", SESSION);
+    let link_lifetime = check.duration(
+        raw.link_lifetime.as_ref(),
+        "web.link_lifetime",
+        LINK_LIFETIME,
+    );
     Some(WebSettings {
         listen: listen?,
         base_url: base_url?,
         admins,
         session,
+        link_lifetime,
+        link_key_file: raw.link_key_file.as_ref().map(|f| dir.join(f.get_ref())),
+        state_dir: state_dir.to_path_buf(),
     })
 }
 

@@ -150,7 +150,7 @@ pub(super) fn from_raw(
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     let digest = super::delivery::digest(&mut check, &raw.digest);
     let status_listen = super::status::listen(&mut check, &raw.status);
-    let web = super::status::web(&mut check, &raw.web);
+    let web = super::status::web(&mut check, &raw.web, (&dir, &state_dir));
     errors.append(&mut check.errors);
     let specs: Vec<BrandSpec> = brands
         .iter()

@@ -37,6 +37,9 @@ pub enum DaemonError {
     /// The mail transport could not be built (a missing password, a bad CA file).
     #[error("cannot set up mail: {0}")]
     Mail(SendError),
+    /// The key that signs one-click links could not be read or made.
+    #[error("cannot sign links in mail: {0}")]
+    LinkKey(#[from] crate::links::KeyError),
     /// A reloaded config names another database.
     #[error(
         "storage.path changed from {} to {}: restart Vigia to use another database",
@@ -162,7 +165,11 @@ impl Runtime {
             },
         )
         .with_spikes(config.spikes)
-        .with_digest(config.digest);
+        .with_digest(config.digest)
+        .with_links(match &config.web {
+            Some(web) => Some(Arc::new(web.mail_links()?)),
+            None => None,
+        });
         Ok(Runtime {
             reload_timeout: config.reload_timeout,
             cache_bytes: config.storage_cache_bytes,

@@ -5,6 +5,8 @@
 
 use lettre::message::{Mailbox, MultiPart};
 
+use crate::links::{MailLinks, Step};
+
 pub use crate::text::escape::{escape, plain};
 
 use super::words::{fill, Words};
@@ -71,13 +73,36 @@ impl Heading {
     }
 }
 
-/// An alert: a heading and the mentions it is about.
+/// The one-click links of an alert mailed to one recipient.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    /// Makes and signs them.
+    pub links: &'a MailLinks,
+    /// The one address the mail goes to.
+    pub recipient: &'a str,
+    /// When the mail is made (Unix seconds).
+    pub now: i64,
+}
+
+impl Links<'_> {
+    /// (label, URL) of each link for mention `id`: open, then each step.
+    fn of(&self, id: i64, words: &Words) -> Vec<(&'static str, String)> {
+        let mut out = vec![(words.steps[0], self.links.open(id))];
+        for (step, label) in Step::ALL.into_iter().zip(&words.steps[1..]) {
+            out.push((*label, self.links.step(id, step, self.recipient, self.now)));
+        }
+        out
+    }
+}
+
+/// An alert: a heading and the mentions it is about, with one-click
+/// links when it goes to one recipient of an installation with an inbox.
 pub fn alert(
-    from: &Mailbox,
-    to: &[Mailbox],
+    (from, to): (&Mailbox, &[Mailbox]),
     heading: &Heading,
     items: &[AlertItem],
     message_id: &str,
+    links: Option<Links<'_>>,
 ) -> Result<Message, lettre::error::Error> {
     let words = heading.words;
     let mut text = format!("{}:\n\n", plain(&heading.title));
@@ -130,7 +155,7 @@ pub fn alert(
              <div style=\"font-size:16px;font-weight:bold;margin:2px 0\">{title}</div>\
              <div style=\"font-size:12px;color:#444\">{}</div>\
              <blockquote style=\"margin:4px 0;color:#444\">{}</blockquote>\
-             <div style=\"font-size:12px;color:#666\">#{} · {} {}</div></div>",
+             <div style=\"font-size:12px;color:#666\">#{} · {} {}</div>",
             escape(severity),
             escape(&i.brand),
             escape(&why),
@@ -139,11 +164,34 @@ pub fn alert(
             escape(&i.source),
             escape(&subject),
         ));
+        if let Some(links) = &links {
+            let made = links.of(i.id, words);
+            // Table cells: every mail client shows them as buttons.
+            html.push_str("<table role=\"presentation\" style=\"margin:6px 0 0\"><tr>");
+            for (label, url) in &made {
+                text.push_str(&format!("  {label}: {url}\n"));
+                html.push_str(&format!(
+                    "<td style=\"padding:0 8px 0 0\"><a href=\"{}\" style=\"display:inline-block;padding:4px 10px;border:1px solid #1f5fbf;border-radius:4px;color:#1f5fbf;text-decoration:none;font-size:13px\">{}</a></td>",
+                    escape(url),
+                    escape(label)
+                ));
+            }
+            text.push('\n');
+            html.push_str("</tr></table>");
+        }
+        html.push_str("</div>");
     }
-    text.push_str(&format!("{}\n", words.follow_up));
+    let note = match &links {
+        Some(links) => fill(
+            words.links_note,
+            &[("days", &links.links.days().to_string())],
+        ),
+        None => words.follow_up.to_string(),
+    };
+    text.push_str(&format!("{note}\n"));
     html.push_str(&format!(
         "<p style=\"font-size:12px;color:#666\">{}</p></body></html>",
-        escape(words.follow_up)
+        escape(&note)
     ));
     let mut builder = Message::builder()
         .from(from.clone())

@@ -15,11 +15,12 @@ use super::spikes::SpikeRules;
 use super::watch;
 use super::{Failure, MailSettings, Transport};
 use crate::backoff::Backoff;
+use crate::links::MailLinks;
 use crate::store::{self, Store, StoreError};
 use crate::store::{alerts, outbox};
 use crate::triage::Policy;
 use alert_mail::queue_alert;
-pub(super) use alert_mail::queue_mail;
+pub(super) use alert_mail::{queue_mail, Alert};
 
 mod alert_mail;
 
@@ -65,6 +66,8 @@ pub struct Sender {
     setup_failed_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The mail being sent now, if any.
     in_hand: Arc<std::sync::Mutex<Option<InHand>>>,
+    /// One-click links for alerts, when the inbox is on.
+    links: Option<Arc<MailLinks>>,
 }
 
 /// The mail a sender has in hand: claimed, and in the server's hands.
@@ -119,7 +122,15 @@ impl Sender {
             owner: format!("pid {} #{:08x}", std::process::id(), fastrand::u32(..)),
             setup_failed_at: Arc::default(),
             in_hand: Arc::default(),
+            links: None,
         }
+    }
+
+    /// Puts one-click links (and the inbox's) in every alert, each
+    /// recipient getting a mail of their own.
+    pub fn with_links(mut self, links: Option<Arc<MailLinks>>) -> Sender {
+        self.links = links;
+        self
     }
 
     /// Sends digests on this schedule.
@@ -232,6 +243,7 @@ impl Sender {
     /// Puts the alert queue into the outbox: one mail per team.
     async fn queue_alerts(&self) -> Result<usize, StoreError> {
         let (settings, policy) = (self.settings.clone(), self.policy.clone());
+        let links = self.links.clone();
         self.store
             .write(move |tx| {
                 let now = store::now();
@@ -239,7 +251,8 @@ impl Sender {
                 let mut queued = 0;
                 for (team, rows) in alerts::pending(tx, window)? {
                     let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
-                    let outbox_id = queue_alert(tx, &settings, &policy, &team, &rows, now)?;
+                    let mail = (&settings, links.as_deref());
+                    let outbox_id = queue_alert(tx, mail, &policy, (&team, &rows), now)?;
                     queued += usize::from(outbox_id.is_some());
                     alerts::attach(tx, &ids, outbox_id, now)?;
                 }
@@ -290,8 +303,12 @@ impl Sender {
     /// Looks for negative spikes; queues one alert per spike.
     async fn watch_spikes(&self) -> Result<usize, StoreError> {
         let (settings, policy, rules) = (self.settings.clone(), self.policy.clone(), self.spikes);
+        let links = self.links.clone();
         self.store
-            .write(move |tx| watch::detect(tx, &settings, &policy, &rules, store::now()))
+            .write(move |tx| {
+                let links = links.as_deref();
+                watch::detect(tx, (&settings, links), &policy, &rules, store::now())
+            })
             .await
     }
 

@@ -4,9 +4,10 @@
 //! transaction, to the teams of the mentions in it and the extremes team.
 
 use super::render::Heading;
-use super::sender::queue_mail;
+use super::sender::{queue_mail, Alert};
 use super::spikes::SpikeRules;
 use super::MailSettings;
+use crate::links::MailLinks;
 use crate::store::alerts::{self, AlertItem};
 use crate::store::spikes::{self, Spike};
 use crate::store::{StoreError, Tx};
@@ -18,7 +19,7 @@ const DAY: i64 = 86_400;
 /// spike alerts were queued. Call inside a write transaction.
 pub fn detect(
     conn: &Tx<'_>,
-    settings: &MailSettings,
+    (settings, links): (&MailSettings, Option<&MailLinks>),
     policy: &Policy,
     rules: &SpikeRules,
     now: i64,
@@ -81,17 +82,14 @@ pub fn detect(
             ),
             words: &crate::delivery::words::EN,
         };
-        let tag = format!("spike.{id}");
-        let outbox_id = queue_mail(
-            conn,
-            settings,
-            &to,
-            &format!("spike:{id}"),
-            &tag,
-            &heading,
-            &items,
-            now,
-        )?;
+        let alert = Alert {
+            to: &to,
+            key: &format!("spike:{id}"),
+            tag: &format!("spike.{id}"),
+            heading: &heading,
+            items: &items,
+        };
+        let outbox_id = queue_mail(conn, (settings, links), &alert, now)?;
         spikes::set_outbox(conn, id, outbox_id)?;
         queued += usize::from(outbox_id.is_some());
     }

@@ -73,6 +73,10 @@ pub struct Words {
     pub source: &'static str,
     /// How to follow up, plain text.
     pub follow_up: &'static str,
+    /// The one-click links: open, acknowledge, resolve, ignore.
+    pub steps: [&'static str; 4],
+    /// What the links do: "{days}" days.
+    pub links_note: &'static str,
     /// "points" after a severity's total.
     pub points: &'static str,
     /// "alarm terms" before the terms found.
@@ -120,6 +124,9 @@ pub const EN: Words = Words {
     subject_in_window: "subject \"{label}\" ({n} in the window)",
     source: "source",
     follow_up: "Follow up: vigia mentions ack ID, resolve ID or ignore ID.",
+    steps: ["Open", "Acknowledge", "Resolve", "Ignore"],
+    links_note:
+        "Each link is for you alone and works once, for {days} days; it asks before it acts.",
     points: "points",
     alarm_terms: "alarm terms",
     subject_seen: "subject seen {n} times",
@@ -168,6 +175,9 @@ pub const PT: Words = Words {
     subject_in_window: "assunto \"{label}\" ({n} na janela)",
     source: "fonte",
     follow_up: "Acompanhe: vigia mentions ack ID, resolve ID ou ignore ID.",
+    steps: ["Abrir", "Ciente", "Resolver", "Ignorar"],
+    links_note:
+        "Cada link é só seu e funciona uma vez, por {days} dias; ele pergunta antes de agir.",
     points: "pontos",
     alarm_terms: "termos de alerta",
     subject_seen: "assunto visto {n} vezes",

@@ -13,6 +13,7 @@
 //! at all and styles only from the inbox itself; every state change is a
 //! POST carrying the session's CSRF token.
 
+mod act;
 pub mod auth;
 mod login;
 mod mentions;
@@ -52,6 +53,8 @@ pub struct Inbox {
     tz: chrono_tz::Tz,
     /// The path it is served under, from `base_url` (`""` at the root).
     prefix: String,
+    /// Checks the one-click links of mail.
+    links: crate::links::MailLinks,
 }
 
 /// Why the inbox cannot start.
@@ -60,6 +63,9 @@ pub enum InboxError {
     /// `[mail] from` is not an address to send sign-in links from.
     #[error("[mail] from {0:?} is not an address to mail sign-in links from")]
     From(String),
+    /// The key of one-click links cannot be read or made.
+    #[error("cannot check the links in mail: {0}")]
+    LinkKey(#[from] crate::links::KeyError),
     /// The port is taken or not ours.
     #[error("listening on {addr} (web.listen): {error}")]
     Listen {
@@ -82,7 +88,9 @@ impl Inbox {
             .parse()
             .map_err(|_| InboxError::From(config.mail.from.clone()))?;
         let prefix = settings.base_url.path().trim_end_matches('/').to_string();
+        let links = settings.mail_links()?;
         Ok(Some(Inbox {
+            links,
             people: std::sync::RwLock::new(People::new(
                 &config.policy.settings.teams,
                 &settings.admins,
@@ -127,6 +135,12 @@ impl Inbox {
 
     fn knows(&self, email: &str) -> bool {
         self.people.read().is_ok_and(|p| p.knows(email))
+    }
+
+    /// The viewer `email` would be, when still on a team (or an admin).
+    fn viewer_of(&self, email: &str) -> Option<Viewer> {
+        let people = self.people.read().ok()?;
+        people.viewer(email, String::new())
     }
 
     fn page(&self) -> Page<'_> {
@@ -179,6 +193,7 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
         .route("/logout", post(login::logout))
         .route("/mentions/{id}", get(mentions::mention).post(mentions::act))
         .route("/bulk", post(mentions::bulk))
+        .route("/act/{token}", get(act::confirm).post(act::take))
         .route("/static/vigia.css", get(stylesheet))
         .layer(axum::middleware::map_response(protect))
         .with_state(inbox);

@@ -311,3 +311,48 @@ pub fn mention(
         },
     )
 }
+
+/// What a mailed link would do, with the button that does it.
+pub fn confirm_step(
+    page: &Page<'_>,
+    token: &str,
+    (claim, m): (&crate::links::Claim, &MentionRow),
+    open: &str,
+) -> Markup {
+    let (verb, button) = match claim.step {
+        crate::links::Step::Acknowledge => ("Acknowledge", "Acknowledge"),
+        crate::links::Step::Resolve => ("Resolve", "Resolve"),
+        crate::links::Step::Ignore => ("Ignore", "Ignore"),
+    };
+    layout(
+        page,
+        verb,
+        None,
+        html! {
+            h1 { (verb) " this mention?" }
+            p.meta { (EN.severity(&m.severity)) " · " (m.brand) " · " (EN.status(&m.status)) }
+            h2 { (m.title) }
+            blockquote { (m.snippet) }
+            form.actions method="post" action={ (page.prefix) "/act/" (token) } {
+                label for="note" { "Note (for the history)" }
+                textarea #note name="note" rows="2" {}
+                div { button type="submit" { (button) " as " (claim.recipient) } }
+            }
+            p { a href=(open) { "Open it in the inbox instead" } }
+        },
+    )
+}
+
+/// What a mailed link did (or why it did nothing).
+pub fn step_taken(page: &Page<'_>, m: &MentionRow, text: &str, open: &str) -> Markup {
+    layout(
+        page,
+        "Done",
+        None,
+        html! {
+            h1 { (text) }
+            h2 { (m.title) }
+            p { a href=(open) { "Open it in the inbox" } }
+        },
+    )
+}

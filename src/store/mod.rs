@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0021_title_keys.sql"),
     include_str!("migrations/0022_split_sightings.sql"),
     include_str!("migrations/0023_web_sessions.sql"),
+    include_str!("migrations/0024_link_uses.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

@@ -342,8 +342,8 @@ pub(super) fn event(
     Ok(())
 }
 
-/// Moves a mention on in its follow-up and records who, when and why.
-/// Returns the new status.
+/// Moves a mention on in its follow-up and records who, when and why,
+/// in a transaction of its own. Returns the new status.
 pub fn follow_up(
     conn: &mut Connection,
     id: i64,
@@ -355,7 +355,20 @@ pub fn follow_up(
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
-    let current: Option<String> = tx
+    let to = step(&tx, id, (action, actor, note), now)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(to)
+}
+
+/// [`follow_up`] inside the caller's transaction: nothing is written when
+/// the step is refused.
+pub fn step(
+    conn: &Connection,
+    id: i64,
+    (action, actor, note): (Action, &str, Option<&str>),
+    now: i64,
+) -> Result<Status, FollowUpError> {
+    let current: Option<String> = conn
         .query_row("SELECT status FROM mentions WHERE id = ?1", [id], |r| {
             r.get(0)
         })
@@ -368,18 +381,17 @@ pub fn follow_up(
     let before_close = if from.is_open() {
         from
     } else {
-        status_before_close(&tx, id)?
+        status_before_close(conn, id)?
     };
     let to = action
         .apply(from, before_close)
         .ok_or(FollowUpError::Invalid { id, from, action })?;
-    tx.execute(
+    conn.execute(
         "UPDATE mentions SET status = ?1 WHERE id = ?2",
         params![to.name(), id],
     )
     .map_err(StoreError::from)?;
-    event(&tx, id, now, actor, to, note)?;
-    tx.commit().map_err(StoreError::from)?;
+    event(conn, id, now, actor, to, note)?;
     Ok(to)
 }
 

@@ -125,3 +125,41 @@ pub fn revoke(conn: &Connection, token_hash: &str, now: i64) -> Result<(), Store
         .execute(params![token_hash, now])?;
     Ok(())
 }
+
+/// Whether the one-click link with `nonce` was used already.
+pub fn link_used(conn: &Connection, nonce: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM web_link_uses WHERE nonce = ?1)")?
+        .query_row([nonce], |r| r.get(0))?)
+}
+
+/// A one-click link's use: its nonce, and what it did for whom.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkUse<'a> {
+    /// The link's nonce.
+    pub nonce: &'a str,
+    /// The mention it acted on.
+    pub mention: i64,
+    /// The step it took (`ack`, `resolve`, `ignore`).
+    pub step: &'a str,
+    /// The address it was mailed to.
+    pub recipient: &'a str,
+}
+
+/// Records the use of a one-click link: false when it was used before
+/// (then nothing is recorded). Call in the transaction that takes its step.
+pub fn use_link(conn: &Connection, used: &LinkUse<'_>, now: i64) -> Result<bool, StoreError> {
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO web_link_uses (nonce, mention_id, step, recipient, used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            used.nonce,
+            used.mention,
+            used.step,
+            used.recipient,
+            now
+        ])?;
+    Ok(added == 1)
+}

@@ -14,6 +14,7 @@ mod dovecot;
 mod helpers;
 mod imap;
 mod inbox;
+mod links;
 mod maildir;
 mod merges;
 mod readme;

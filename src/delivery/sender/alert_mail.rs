@@ -5,6 +5,7 @@ use tracing::warn;
 
 use crate::delivery::render;
 use crate::delivery::MailSettings;
+use crate::links::MailLinks;
 use crate::store::alerts::AlertItem;
 use crate::store::outbox::{self, NewMail};
 use crate::store::{StoreError, Tx};
@@ -14,10 +15,9 @@ use crate::triage::Policy;
 /// recipients (nor `[mail] to`), which is logged.
 pub(super) fn queue_alert(
     conn: &Tx<'_>,
-    settings: &MailSettings,
+    (settings, links): (&MailSettings, Option<&MailLinks>),
     policy: &Policy,
-    team: &str,
-    rows: &[(i64, AlertItem)],
+    (team, rows): (&str, &[(i64, AlertItem)]),
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
     let to = policy
@@ -28,61 +28,96 @@ pub(super) fn queue_alert(
     let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
     let heading =
         render::Heading::team(team, &items, crate::delivery::words::for_team(policy, team));
-    let tag = format!("alert.{team}.{first}");
-    queue_mail(
-        conn,
-        settings,
-        &to,
-        &format!("alert:{team}:{first}"),
-        &tag,
-        &heading,
-        &items,
-        now,
-    )
+    let alert = Alert {
+        to: &to,
+        key: &format!("alert:{team}:{first}"),
+        tag: &format!("alert.{team}.{first}"),
+        heading: &heading,
+        items: &items,
+    };
+    queue_mail(conn, (settings, links), &alert, now)
 }
 
-/// Renders an alert and queues it under `key`; None when there is no
-/// recipient (neither `to` nor `[mail] to`), which is logged.
-#[allow(clippy::too_many_arguments)]
+/// An alert mail to queue.
+pub(in crate::delivery) struct Alert<'a> {
+    /// Its recipients (`[mail] to` when none).
+    pub to: &'a [String],
+    /// The outbox key: the same alert is not queued twice.
+    pub key: &'a str,
+    /// What its Message-ID says it is.
+    pub tag: &'a str,
+    /// Its subject and first line.
+    pub heading: &'a render::Heading,
+    /// The mentions it is about.
+    pub items: &'a [AlertItem],
+}
+
+/// Renders an alert and queues it; None when there is no recipient
+/// (neither `to` nor `[mail] to`), which is logged. With one-click
+/// `links`, each recipient gets a mail of their own (the links name
+/// them); the first one's outbox id is returned.
 pub(in crate::delivery) fn queue_mail(
     conn: &Tx<'_>,
-    settings: &MailSettings,
-    to: &[String],
-    key: &str,
-    tag: &str,
-    heading: &render::Heading,
-    items: &[AlertItem],
+    (settings, links): (&MailSettings, Option<&MailLinks>),
+    alert: &Alert<'_>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let Some((from, mailboxes)) = settings.addresses(to) else {
+    let Some((from, mailboxes)) = settings.addresses(alert.to) else {
         warn!(
-            key,
+            key = alert.key,
             "No recipients for this alert: set the team's recipients or [mail] to."
         );
         return Ok(None);
     };
-    let safe_tag: String = tag
+    let safe_tag: String = alert
+        .tag
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
         .collect();
-    let message_id = format!("<vigia.{safe_tag}@{}>", from.email.domain());
-    let message = render::alert(&from, &mailboxes, heading, items, &message_id).map_err(|e| {
-        StoreError::Corrupt {
-            column: "alert",
-            message: e.to_string(),
-        }
-    })?;
-    let recipients: Vec<String> = mailboxes.iter().map(|m| m.email.to_string()).collect();
-    outbox::enqueue(
-        conn,
-        &NewMail {
-            key,
-            kind: "alert",
-            from: from.email.as_ref(),
-            to: &recipients,
-            subject: &render::plain(&heading.subject),
-            message: &message.formatted(),
-        },
-        now,
-    )
+    let domain = from.email.domain().to_string();
+    // One mail for all, or one per recipient, each with its own links.
+    let mails: Vec<(Vec<lettre::message::Mailbox>, String, Option<String>)> = match links {
+        None => vec![(mailboxes, alert.key.to_string(), None)],
+        Some(_) => mailboxes
+            .into_iter()
+            .enumerate()
+            .map(|(n, m)| {
+                let key = format!("{}:{}", alert.key, m.email);
+                (vec![m], key, Some(n.to_string()))
+            })
+            .collect(),
+    };
+    let mut first = None;
+    for (to, key, part) in mails {
+        let message_id = match &part {
+            Some(n) => format!("<vigia.{safe_tag}.{n}@{domain}>"),
+            None => format!("<vigia.{safe_tag}@{domain}>"),
+        };
+        let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
+        let made = links.map(|links| render::Links {
+            links,
+            recipient: &recipient,
+            now,
+        });
+        let message = render::alert((&from, &to), alert.heading, alert.items, &message_id, made)
+            .map_err(|e| StoreError::Corrupt {
+                column: "alert",
+                message: e.to_string(),
+            })?;
+        let recipients: Vec<String> = to.iter().map(|m| m.email.to_string()).collect();
+        let id = outbox::enqueue(
+            conn,
+            &NewMail {
+                key: &key,
+                kind: "alert",
+                from: from.email.as_ref(),
+                to: &recipients,
+                subject: &render::plain(&alert.heading.subject),
+                message: &message.formatted(),
+            },
+            now,
+        )?;
+        first = first.or(id);
+    }
+    Ok(first)
 }
