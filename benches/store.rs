@@ -1,7 +1,9 @@
-//! Storing one new mention (the dedupe decision and the insert) into a
-//! store that already holds many mentions of the same brand over the
-//! near-duplicate window. Run with `cargo bench --bench store`;
-//! `VIGIA_BENCH_MENTIONS` sets the store's size (default 1,000,000).
+//! The store at scale: storing one new mention (the dedupe decision and
+//! the insert) into a store that already holds many mentions of the same
+//! brand over the near-duplicate window, and the web inbox's reads over
+//! it (a team's first page, most severe first; a full-text search). Run
+//! with `cargo bench --bench store`; `VIGIA_BENCH_MENTIONS` sets the
+//! store's size (default 1,000,000). Each figure is one core's.
 //!
 //! The store is built once, by bulk SQL, into `target/bench-store/` and
 //! reused while its schema and size hold: 1,000,000 mentions take a few
@@ -19,7 +21,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use vigia::pipeline::dedupe::{bands, title_key};
 use vigia::pipeline::{Document, MentionCandidate, Pipeline};
 use vigia::query::matcher::{BrandSpec, KeywordMatcher};
-use vigia::store::mentions::{self, Recorded};
+use vigia::store::mentions::{self, MentionFilter, Order, Recorded, StatusFilter};
 use vigia::store::Store;
 
 /// Words the made-up texts are drawn from.
@@ -41,7 +43,8 @@ fn text(rng: &mut fastrand::Rng, n: usize) -> String {
 fn store(n: usize) -> Store {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{n}.db"));
+    // Named by what it holds: a store built by an older bench is rebuilt.
+    let path = dir.join(format!("{n}-v3.db"));
     let store = Store::open(&path).unwrap();
     let have: usize = store
         .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?))
@@ -61,12 +64,16 @@ fn store(n: usize) -> Store {
     store
         .write_blocking(|tx| {
             let mut rng = fastrand::Rng::with_seed(7);
+            // Most mentions handled long ago; a few percent open; one in
+            // ten notable or worse; three teams.
             let mut mention = tx.prepare(
                 "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
-                     source_id, first_seen_at, sentiment, sentiment_label, text, title_key)
+                     source_id, first_seen_at, sentiment, sentiment_label, text, title_key,
+                     severity, status)
                  VALUES ('Lumora', ?1, ?2, ?3, '[\"lumora\"]', ?4, 40, 'feed', ?5, 0.0,
-                         'neutral', ?6, ?7)",
+                         'neutral', ?6, ?7, ?8, ?9)",
             )?;
+            let mut team = tx.prepare("INSERT INTO mention_teams (mention_id, team) VALUES (?1, ?2)")?;
             let mut band = tx.prepare(
                 "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
                  VALUES ('Lumora', ?1, ?2, ?3, ?4, ?5)",
@@ -75,7 +82,12 @@ fn store(n: usize) -> Store {
                 let hash = rng.u64(..);
                 let at = now - rng.i64(0..30 * 86_400);
                 let title = format!("Lumora {} {i}", text(&mut rng, 6));
-                let body = text(&mut rng, 40);
+                let mut body = text(&mut rng, 40);
+                // A word one mention in a thousand has, as a search for
+                // a product fault finds a few.
+                if rng.u32(..1000) == 0 {
+                    body.push_str(" overheating");
+                }
                 mention.execute(rusqlite::params![
                     format!("https://news.example/{i}"),
                     title,
@@ -84,8 +96,11 @@ fn store(n: usize) -> Store {
                     at,
                     body,
                     title_key(&title),
+                    ["info", "info", "info", "info", "info", "info", "info", "info", "info", "notable", "urgent", "critical"][rng.usize(..12)],
+                    if rng.u32(..100) < 3 { "routed" } else if rng.bool() { "resolved" } else { "ignored" },
                 ])?;
                 let id = tx.last_insert_rowid();
+                team.execute(rusqlite::params![id, ["cs", "tech", "marketing"][rng.usize(..3)]])?;
                 for (b, value) in bands(hash).into_iter().enumerate() {
                     band.execute(rusqlite::params![b as i64, value, at, hash as i64, id])?;
                 }
@@ -144,5 +159,49 @@ fn record(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, record);
+fn inbox(c: &mut Criterion) {
+    let n: usize = std::env::var("VIGIA_BENCH_MENTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let store = store(n);
+    // As the inbox asks: a team's open mentions, most severe first; a
+    // search there, or over every status.
+    let page = |text: Option<&str>, status: Option<StatusFilter>| MentionFilter {
+        text: text.map(str::to_string),
+        limit: Some(100),
+        order: Order::Severity,
+        status,
+        visible_to: Some(vec!["cs".to_string()]),
+        ..MentionFilter::default()
+    };
+    let open = Some(StatusFilter::Open);
+    let mut group = c.benchmark_group("inbox");
+    group.measurement_time(Duration::from_secs(10));
+    for (name, filter) in [
+        (format!("a team's first page among {n}"), page(None, open)),
+        (
+            format!("a search for a rare word, every status, among {n}"),
+            page(Some("overheating"), None),
+        ),
+        (
+            format!("a search for words in every mention, open ones, among {n}"),
+            page(Some("warranty broken"), open),
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let filter = filter.clone();
+                let rows = store
+                    .call_blocking(move |c| mentions::list(c, &filter))
+                    .unwrap();
+                assert!(!rows.is_empty());
+                black_box(rows)
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, record, inbox);
 criterion_main!(benches);

@@ -1,7 +1,8 @@
 //! Reading mentions back: the filtered listing (with full-text search), a
 //! mention's sightings and text, and the names it was stored under.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::label_name;
@@ -192,14 +193,17 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
              m.first_seen_at DESC, m.id DESC"
         }
     };
-    let text = match filter.text.as_deref().map(fts_query) {
+    let Some(conditions) = Conditions::of(filter) else {
         // A search with no word to look for finds nothing.
-        Some(None) => return Ok(Vec::new()),
-        Some(Some(query)) => Some(query),
-        None => None,
+        return Ok(Vec::new());
     };
-    let mut stmt = conn.prepare(&format!(
-        "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
+    // Only the filters given, so that SQLite can use an index for them;
+    // the page's ids first (filters, order, limit), then the details of
+    // those rows only, not of every match the sort looked at.
+    let mut stmt = conn.prepare_cached(&format!(
+        "WITH page AS (
+           SELECT m.id FROM mentions m WHERE {} ORDER BY {order} LIMIT ?)
+         SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
                 m.published_at, m.first_seen_at,
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
                 (SELECT group_concat(source_id, char(10)) FROM
@@ -209,55 +213,96 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                     (SELECT team FROM mention_teams t WHERE t.mention_id = m.id ORDER BY team)),
                 m.severity, m.status, m.subject_id,
                 (SELECT profile FROM subjects WHERE id = m.subject_id)
-         FROM mentions m
-         WHERE (?1 IS NULL OR m.brand = ?1 COLLATE NOCASE)
-           AND (?2 IS NULL OR m.first_seen_at >= ?2)
-           AND (?5 IS NULL OR m.sentiment_label = ?5)
-           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
-                                      WHERE t.mention_id = m.id AND t.team = ?6))
-           AND (?7 IS NULL OR CASE m.severity WHEN 'critical' THEN 3 WHEN 'urgent' THEN 2
-                                              WHEN 'notable' THEN 1 ELSE 0 END >= ?7)
-           AND (?8 IS NULL OR m.status = ?8
-                OR (?8 = 'open' AND m.status IN ('new', 'routed', 'acknowledged')))
-           AND (?9 IS NULL OR m.subject_id = ?9)
-           AND (?10 IS NULL OR m.id = ?10)
-           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM sightings s
-                                      WHERE s.mention_id = m.id AND s.source_id = ?3))
-           AND (?11 IS NULL OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?11))
-           AND (?12 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t, json_each(?12) j
-                                       WHERE t.mention_id = m.id AND t.team = j.value))
-         ORDER BY {order}
-         LIMIT ?4"
+         FROM page JOIN mentions m ON m.id = page.id
+         ORDER BY {order}",
+        conditions.sql.join(" AND ")
     ))?;
-    let limit = filter.limit.map_or(-1, |l| l as i64);
-    let rows = stmt.query_map(
-        params![
-            filter.brand,
-            filter.since,
-            filter.source,
-            limit,
-            filter.sentiment.map(label_name),
-            filter.team,
-            filter.severity.map(|s| s as i64),
-            filter.status.map(|s| match s {
-                StatusFilter::Open => "open",
-                StatusFilter::Is(status) => status.name(),
-            }),
-            filter.subject,
-            filter.id,
-            text,
-            filter
-                .visible_to
-                .as_ref()
-                .map(|teams| serde_json::Value::from(teams.clone()).to_string()),
-        ],
-        row,
-    )?;
+    let mut args = conditions.args;
+    args.push(Value::Integer(filter.limit.map_or(-1, |l| l as i64)));
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), row)?;
     let mut out = Vec::new();
     for r in rows {
         out.push(r?);
     }
     Ok(out)
+}
+
+/// The WHERE conditions of a listing and their values, in order.
+struct Conditions {
+    sql: Vec<&'static str>,
+    args: Vec<Value>,
+}
+
+impl Conditions {
+    /// The conditions of `filter`; None when its search has no word.
+    fn of(filter: &MentionFilter) -> Option<Conditions> {
+        let mut c = Conditions {
+            sql: vec!["1"],
+            args: Vec::new(),
+        };
+        let text = |s: &str| Value::Text(s.to_string());
+        if let Some(brand) = &filter.brand {
+            c.add("m.brand = ? COLLATE NOCASE", text(brand));
+        }
+        if let Some(since) = filter.since {
+            c.add("m.first_seen_at >= ?", Value::Integer(since));
+        }
+        if let Some(label) = filter.sentiment {
+            c.add("m.sentiment_label = ?", text(label_name(label)));
+        }
+        if let Some(team) = &filter.team {
+            c.add(
+                "EXISTS (SELECT 1 FROM mention_teams t WHERE t.mention_id = m.id AND t.team = ?)",
+                text(team),
+            );
+        }
+        if let Some(severity) = filter.severity {
+            let names: Vec<&str> = ["info", "notable", "urgent", "critical"]
+                .into_iter()
+                .filter(|n| Severity::parse(n).is_some_and(|s| s >= severity))
+                .collect();
+            c.add(
+                "m.severity IN (SELECT value FROM json_each(?))",
+                text(&serde_json::Value::from(names).to_string()),
+            );
+        }
+        match filter.status {
+            Some(StatusFilter::Open) => c.sql.push("m.status IN ('new', 'routed', 'acknowledged')"),
+            Some(StatusFilter::Is(status)) => c.add("m.status = ?", text(status.name())),
+            None => {}
+        }
+        if let Some(subject) = filter.subject {
+            c.add("m.subject_id = ?", Value::Integer(subject));
+        }
+        if let Some(id) = filter.id {
+            c.add("m.id = ?", Value::Integer(id));
+        }
+        if let Some(source) = &filter.source {
+            c.add(
+                "EXISTS (SELECT 1 FROM sightings s WHERE s.mention_id = m.id AND s.source_id = ?)",
+                text(source),
+            );
+        }
+        if let Some(query) = &filter.text {
+            c.add(
+                "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)",
+                text(&fts_query(query)?),
+            );
+        }
+        if let Some(teams) = &filter.visible_to {
+            c.add(
+                "EXISTS (SELECT 1 FROM mention_teams t WHERE t.mention_id = m.id
+                         AND t.team IN (SELECT value FROM json_each(?)))",
+                text(&serde_json::Value::from(teams.clone()).to_string()),
+            );
+        }
+        Some(c)
+    }
+
+    fn add(&mut self, sql: &'static str, value: Value) {
+        self.sql.push(sql);
+        self.args.push(value);
+    }
 }
 
 /// The brands and the teams the store has mentions of (from their
