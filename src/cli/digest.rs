@@ -80,7 +80,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
                 })
                 .await?;
             let words = crate::delivery::words::for_team(&config.policy, &team);
-            let r = digest::render(&team, words, &bounds, &data, db::now());
+            let r = digest::render((&team, words), &bounds, &data, db::now(), None);
             out.push(if args.html {
                 r.html
             } else {
@@ -97,7 +97,12 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let runtime = Runtime::start(&config).await.context("starting")?;
+    let links = match &config.web {
+        Some(web) => Some(std::sync::Arc::new(web.mail_links()?)),
+        None => None,
+    };
     for team in teams {
+        let links = links.clone();
         let (mail, policy, settings, b, name) = (
             config.mail.clone(),
             config.policy.clone(),
@@ -114,7 +119,14 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
                     bounds: &b,
                     trigger: Trigger::Asked { at: now },
                 };
-                digest::queue_team(tx, &mail, &policy, &settings, &request, now)
+                digest::queue_team(
+                    tx,
+                    (&mail, links.as_deref()),
+                    &policy,
+                    &settings,
+                    &request,
+                    now,
+                )
             })
             .await?;
         let label = &bounds.label;

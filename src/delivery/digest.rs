@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration as Days, NaiveDate, NaiveTime, TimeZon
 use chrono_tz::Tz;
 
 use super::render::plain;
+use crate::links::MailLinks;
 
 /// Which days a digest covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,10 +187,11 @@ pub struct Request<'a> {
 }
 
 /// Gathers, renders and queues one team's digest, unless it was queued
-/// before. Call inside a transaction.
+/// before; with one-click `links`, each recipient gets a digest of their
+/// own (the links name them). Call inside a transaction.
 pub fn queue_team(
     conn: &crate::store::Tx<'_>,
-    mail: &super::MailSettings,
+    (mail, links): (&super::MailSettings, Option<&MailLinks>),
     policy: &crate::triage::Policy,
     settings: &DigestSettings,
     request: &Request<'_>,
@@ -211,9 +213,6 @@ pub fn queue_team(
             format!(".asked{at}"),
         ),
     };
-    if outbox::queued(conn, &key)? {
-        return Ok(Queued::Already);
-    }
     let configured = policy
         .team(team)
         .map(|t| t.recipients.clone())
@@ -221,6 +220,23 @@ pub fn queue_team(
     let Some((from, mailboxes)) = mail.addresses(&configured) else {
         return Ok(Queued::NoRecipients);
     };
+    // One mail for all, or one per recipient, each with its own links.
+    let mails: Vec<(String, Vec<lettre::message::Mailbox>)> = match links {
+        None => vec![(key, mailboxes)],
+        Some(_) => mailboxes
+            .into_iter()
+            .map(|m| (format!("{key}:{}", m.email), vec![m]))
+            .collect(),
+    };
+    let mut waiting = Vec::new();
+    for (key, to) in mails {
+        if !outbox::queued(conn, &key)? {
+            waiting.push((key, to));
+        }
+    }
+    if waiting.is_empty() {
+        return Ok(Queued::Already);
+    }
     let scope = Scope {
         team: Some(team),
         from: b.from,
@@ -239,38 +255,51 @@ pub fn queue_team(
     if empty && !settings.send_empty {
         return Ok(Queued::Empty);
     }
-    let r = render(team, super::words::for_team(policy, team), b, &data, now);
+    let words = super::words::for_team(policy, team);
     let safe: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
-    let mut builder = lettre::Message::builder()
-        .from(from.clone())
-        .subject(plain(&r.subject))
-        .message_id(Some(format!(
-            "<vigia.digest.{safe}.{}{id_part}@{}>",
-            b.from,
-            from.email.domain()
-        )));
-    for m in &mailboxes {
-        builder = builder.to(m.clone());
+    let mut first = None;
+    for (n, (key, to)) in waiting.into_iter().enumerate() {
+        let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
+        let made = links.map(|links| super::render::Links {
+            links,
+            recipient: &recipient,
+            now,
+        });
+        let r = render((team, words), b, &data, now, made);
+        let part = if links.is_some() {
+            format!(".{n}")
+        } else {
+            String::new()
+        };
+        let mut builder = lettre::Message::builder()
+            .from(from.clone())
+            .subject(plain(&r.subject))
+            .message_id(Some(format!(
+                "<vigia.digest.{safe}.{}{id_part}{part}@{}>",
+                b.from,
+                from.email.domain()
+            )));
+        for m in &to {
+            builder = builder.to(m.clone());
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(r.text, r.html))
+            .map_err(|e| crate::store::StoreError::Corrupt {
+                column: "digest",
+                message: e.to_string(),
+            })?;
+        let recipients: Vec<String> = to.iter().map(|m| m.email.to_string()).collect();
+        let mail = NewMail {
+            key: &key,
+            kind: "digest",
+            from: from.email.as_ref(),
+            to: &recipients,
+            subject: &plain(&r.subject),
+            message: &message.formatted(),
+        };
+        first = first.or(outbox::enqueue(conn, &mail, now)?);
     }
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(r.text, r.html))
-        .map_err(|e| crate::store::StoreError::Corrupt {
-            column: "digest",
-            message: e.to_string(),
-        })?;
-    let recipients: Vec<String> = mailboxes.iter().map(|m| m.email.to_string()).collect();
-    let mail = NewMail {
-        key: &key,
-        kind: "digest",
-        from: from.email.as_ref(),
-        to: &recipients,
-        subject: &plain(&r.subject),
-        message: &message.formatted(),
-    };
-    Ok(match outbox::enqueue(conn, &mail, now)? {
-        Some(id) => Queued::New(id),
-        None => Queued::Already,
-    })
+    Ok(first.map_or(Queued::Already, Queued::New))
 }
 
 #[cfg(test)]
@@ -305,7 +334,14 @@ mod tests {
                         bounds,
                         trigger,
                     };
-                    queue_team(tx, &mail, &policy, &settings, &request, now.timestamp())
+                    queue_team(
+                        tx,
+                        (&mail, None),
+                        &policy,
+                        &settings,
+                        &request,
+                        now.timestamp(),
+                    )
                 })
                 .unwrap()
         };

@@ -86,13 +86,32 @@ pub struct Links<'a> {
 
 impl Links<'_> {
     /// (label, URL) of each link for mention `id`: open, then each step.
-    fn of(&self, id: i64, words: &Words) -> Vec<(&'static str, String)> {
+    pub(in crate::delivery) fn of(&self, id: i64, words: &Words) -> Vec<(&'static str, String)> {
         let mut out = vec![(words.steps[0], self.links.open(id))];
         for (step, label) in Step::ALL.into_iter().zip(&words.steps[1..]) {
             out.push((*label, self.links.step(id, step, self.recipient, self.now)));
         }
         out
     }
+}
+
+/// A row of links under an item: "Label: URL" lines in the text part,
+/// buttons (table cells, which every mail client shows) in the HTML one.
+pub(in crate::delivery) fn buttons(
+    links: &[(&'static str, String)],
+    (text, html): (&mut String, &mut String),
+) {
+    html.push_str("<table role=\"presentation\" style=\"margin:6px 0 0\"><tr>");
+    for (label, url) in links {
+        text.push_str(&format!("  {label}: {url}\n"));
+        html.push_str(&format!(
+            "<td style=\"padding:0 8px 0 0\"><a href=\"{}\" style=\"display:inline-block;padding:4px 10px;border:1px solid #1f5fbf;border-radius:4px;color:#1f5fbf;text-decoration:none;font-size:13px\">{}</a></td>",
+            escape(url),
+            escape(label)
+        ));
+    }
+    text.push('\n');
+    html.push_str("</tr></table>");
 }
 
 /// An alert: a heading and the mentions it is about, with one-click
@@ -165,19 +184,7 @@ pub fn alert(
             escape(&subject),
         ));
         if let Some(links) = &links {
-            let made = links.of(i.id, words);
-            // Table cells: every mail client shows them as buttons.
-            html.push_str("<table role=\"presentation\" style=\"margin:6px 0 0\"><tr>");
-            for (label, url) in &made {
-                text.push_str(&format!("  {label}: {url}\n"));
-                html.push_str(&format!(
-                    "<td style=\"padding:0 8px 0 0\"><a href=\"{}\" style=\"display:inline-block;padding:4px 10px;border:1px solid #1f5fbf;border-radius:4px;color:#1f5fbf;text-decoration:none;font-size:13px\">{}</a></td>",
-                    escape(url),
-                    escape(label)
-                ));
-            }
-            text.push('\n');
-            html.push_str("</tr></table>");
+            buttons(&links.of(i.id, words), (&mut text, &mut html));
         }
         html.push_str("</div>");
     }

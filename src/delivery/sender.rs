@@ -276,6 +276,7 @@ impl Sender {
             return Ok(0);
         }
         let (settings, policy, digest) = (self.settings.clone(), self.policy.clone(), self.digest);
+        let links = self.links.clone();
         let from = bounds.from;
         let queued = self
             .store
@@ -288,7 +289,8 @@ impl Sender {
                         bounds: &bounds,
                         trigger: digest::Trigger::Schedule,
                     };
-                    let q = digest::queue_team(tx, &settings, &policy, &digest, &request, now)?;
+                    let mail = (&settings, links.as_deref());
+                    let q = digest::queue_team(tx, mail, &policy, &digest, &request, now)?;
                     queued += usize::from(matches!(q, digest::Queued::New(_)));
                 }
                 Ok(queued)

@@ -132,7 +132,44 @@ async fn a_mailed_link_asks_then_acts_once_for_its_recipient() {
     assert_eq!(status(&setup), "acknowledged");
     assert_eq!(mentions_of(&setup, "tech")[0].2, tech_status);
 
+    // A digest asked for now: each member's own, its open items with
+    // their steps, the others with "Open" only.
+    let sent = stdout(&setup.vigia(&["digest", "--period", "today", "--team", "cs", "--send"]));
+    assert!(sent.contains("queued"), "{sent}");
+    // Sent by the daemon beside the command, on its next pass.
+    let mut digest = String::new();
+    wait_for("ana's digest", Duration::from_secs(30), || {
+        digest = mail_to(setup.dir.path(), "ana@lumora.example", "digest");
+        !digest.is_empty()
+    });
+    assert!(
+        digest.contains("Acknowledge: http://vigia.test/act/"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("Open: http://vigia.test/mentions/"),
+        "{digest}"
+    );
+    let theirs = mail_to(setup.dir.path(), "tom@lumora.example", "digest");
+    assert!(theirs.is_empty(), "tom is not on cs: {theirs}");
+
     sigterm(&daemon.0);
     let mut daemon = daemon;
     assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
+}
+
+/// The text part of a mail to `to` alone whose subject contains `word`,
+/// when there is one now.
+fn mail_to(dir: &Path, to: &str, word: &str) -> String {
+    let files = std::fs::read_dir(dir.join("outbox")).into_iter().flatten();
+    files
+        .filter_map(Result::ok)
+        .find_map(|f| {
+            let bytes = std::fs::read(f.path()).ok()?;
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
+            let only = message.to()?.iter().filter_map(|a| a.address()).eq([to]);
+            let about = message.subject()?.to_lowercase().contains(word);
+            (only && about).then(|| message.body_text(0).map(|t| t.into_owned()))?
+        })
+        .unwrap_or_default()
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike};
 use chrono_tz::Tz;
 
 use super::Bounds;
-use crate::delivery::render::{escape, plain, title_link};
+use crate::delivery::render::{buttons, escape, plain, title_link, Links};
 use crate::delivery::words::{fill, Words};
 use crate::store::digest::{Counts, DigestData, Line};
 
@@ -34,7 +34,15 @@ fn change(now: u32, before: u32) -> String {
 }
 
 /// Renders `team`'s digest in `words`' language, as of Unix second `now`.
-pub fn render(team: &str, words: &Words, b: &Bounds, d: &DigestData, now: i64) -> Rendered {
+/// Renders `team`'s digest for `b`; with `links`, each item carries the
+/// inbox's "Open" and each open one the one-click steps.
+pub fn render(
+    (team, words): (&str, &Words),
+    b: &Bounds,
+    d: &DigestData,
+    now: i64,
+    links: Option<Links<'_>>,
+) -> Rendered {
     let label = b.label.as_str();
     let total: u32 = d.brands.iter().map(|(_, c, _)| c.iter().sum::<u32>()).sum();
     let subject = fill(
@@ -67,6 +75,7 @@ pub fn render(team: &str, words: &Words, b: &Bounds, d: &DigestData, now: i64) -
         now,
         text,
         html,
+        links,
     };
     out.list(words.needs_action, &d.action, true);
     out.brands(&d.brands);
@@ -89,6 +98,7 @@ struct Out<'a> {
     now: i64,
     text: String,
     html: String,
+    links: Option<Links<'a>>,
 }
 
 impl Out<'_> {
@@ -228,13 +238,22 @@ impl Out<'_> {
             self.html.push_str(&format!(
                 "<div style=\"margin:0 0 10px\"><b>{}</b> <span style=\"color:#666;font-size:12px\">#{} · {}</span>\
                  <div style=\"font-size:12px;color:{colour}\">{}</div>\
-                 <blockquote style=\"margin:2px 0 0 8px;color:#444\">{}</blockquote></div>",
+                 <blockquote style=\"margin:2px 0 0 8px;color:#444\">{}</blockquote>",
                 title_link(l.url.as_deref(), &l.title),
                 l.id,
                 escape(&l.source),
                 escape(&facts),
                 escape(&l.snippet)
             ));
+            if let Some(links) = &self.links {
+                // Open ones can be acted on from here; the rest opened.
+                let mut made = links.of(l.id, w);
+                if !age {
+                    made.truncate(1);
+                }
+                buttons(&made, (&mut self.text, &mut self.html));
+            }
+            self.html.push_str("</div>");
         }
     }
 
