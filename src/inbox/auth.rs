@@ -122,6 +122,20 @@ impl People {
         }
     }
 
+    /// Every team's members, by team.
+    pub fn members(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for (email, teams) in &self.teams {
+            for team in teams {
+                out.entry(team.clone()).or_default().push(email.clone());
+            }
+        }
+        for list in out.values_mut() {
+            list.sort();
+        }
+        out
+    }
+
     /// Whether `email` may sign in.
     pub fn knows(&self, email: &str) -> bool {
         let email = address(email);

@@ -8,9 +8,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::auth::Viewer;
+use super::auth::{self, Viewer};
 use super::{failed, field, fields, pages, posted, signed_in, Inbox, PAGE_SIZE};
-use crate::store::mentions::{self, MentionFilter, Order, StatusFilter};
+use crate::store::mentions::{self, MentionFilter, MentionRow, Order, StatusFilter};
+use crate::store::proposals;
 use crate::store::triage::{self, Action, Status};
 use crate::store::{self as db, StoreError};
 use crate::triage::Severity;
@@ -158,11 +159,45 @@ pub(super) async fn mention(
     };
     match visible(&inbox, &viewer, id).await {
         Ok(Some((row, detail, history))) => {
-            pages::mention(&inbox.page(), &viewer, (&row, &detail, &history), None).into_response()
+            let people = people(&inbox, &row);
+            pages::mention(
+                &inbox.page(),
+                &viewer,
+                (&row, &detail, &history),
+                (&people, None),
+            )
+            .into_response()
         }
         Ok(None) => not_found(&inbox, &viewer),
         Err(error) => failed(&inbox, &error),
     }
+}
+
+/// Who a mention may be assigned to: the members of its teams.
+fn people(inbox: &Inbox, row: &MentionRow) -> Vec<String> {
+    let members = inbox.members();
+    let mut people: Vec<String> = row.teams.iter().flat_map(|t| members(t)).collect();
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// What a form asks to do to a mention.
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    /// A follow-up step, with a note.
+    Step(Action, Option<String>),
+    /// Assign it to this member (None: to nobody).
+    Assign(Option<String>),
+    /// Not relevant: ignore it and propose an exclusion.
+    NotRelevant {
+        /// Propose excluding the source it came from.
+        source: bool,
+        /// Propose excluding this term.
+        term: Option<String>,
+        /// Why.
+        note: Option<String>,
+    },
 }
 
 /// The follow-up step a form's `action` names.
@@ -176,29 +211,73 @@ fn action(form: &[(String, String)]) -> Option<Action> {
     }
 }
 
-/// Applies `action` to mention `id` as `viewer`, when they may see it:
-/// None when they may not (or it does not exist), else the refusal
-/// (resolving a resolved mention) or the new status.
-async fn follow_up(
+/// What a mention page's form asks.
+fn op(form: &[(String, String)]) -> Option<Op> {
+    let note = field(form, "note").map(str::to_string);
+    match field(form, "action")? {
+        "assign" => Some(Op::Assign(field(form, "assignee").map(auth::address))),
+        "not_relevant" => Some(Op::NotRelevant {
+            source: field(form, "exclude_source").is_some(),
+            term: field(form, "term").map(str::to_string),
+            note,
+        }),
+        _ => action(form).map(|a| Op::Step(a, note)),
+    }
+}
+
+/// Does `op` to mention `id` as `viewer`, when they may see it: None when
+/// they may not (or it does not exist), else the refusal (resolving a
+/// resolved mention, assigning to a stranger) or done.
+async fn apply(
     inbox: &Inbox,
     viewer: &Viewer,
     id: i64,
-    (action, note): (Action, Option<String>),
-) -> Result<Option<Result<Status, String>>, StoreError> {
+    op: Op,
+) -> Result<Option<Result<(), String>>, StoreError> {
     let filter = MentionFilter {
         id: Some(id),
         visible_to: viewer.visible_to(),
         ..MentionFilter::default()
     };
     let actor = viewer.email.clone();
+    let members = inbox.members();
     inbox
         .store
         .call(move |c| {
-            if mentions::list(c, &filter)?.is_empty() {
+            let Some(row) = mentions::list(c, &filter)?.into_iter().next() else {
                 return Ok(None);
+            };
+            let now = db::now();
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = match op {
+                Op::Step(action, note) => {
+                    triage::step(&tx, id, (action, &actor, note.as_deref()), now).map(drop)
+                }
+                Op::Assign(Some(person))
+                    if !row.teams.iter().any(|t| members(t).contains(&person)) =>
+                {
+                    return Ok(Some(Err(format!(
+                        "{person} is not on a team of this mention: not assigned."
+                    ))));
+                }
+                Op::Assign(person) => proposals::assign(&tx, id, person.as_deref(), &actor, now),
+                Op::NotRelevant { source, term, note } => {
+                    let exclusion = proposals::Exclusion {
+                        source_id: source.then_some(row.source.as_str()),
+                        term: term.as_deref(),
+                    };
+                    proposals::not_relevant(&tx, id, exclusion, (&actor, note.as_deref()), now)
+                        .map(drop)
+                }
+            };
+            match done {
+                Ok(()) => {
+                    tx.commit()?;
+                    Ok(Some(Ok(())))
+                }
+                Err(triage::FollowUpError::Store(error)) => Err(error),
+                Err(refusal) => Ok(Some(Err(refusal.to_string()))),
             }
-            let done = triage::follow_up(c, id, action, &actor, note.as_deref(), db::now());
-            Ok(Some(done.map_err(|e| e.to_string())))
         })
         .await
 }
@@ -214,19 +293,19 @@ pub(super) async fn act(
         Ok(viewer) => viewer,
         Err(answer) => return answer,
     };
-    let Some(action) = action(&form) else {
+    let Some(op) = op(&form) else {
         return (StatusCode::BAD_REQUEST, "unknown action").into_response();
     };
-    let note = field(&form, "note").map(str::to_string);
-    match follow_up(&inbox, &viewer, id, (action, note)).await {
-        Ok(Some(Ok(_))) => Redirect::to(&inbox.path(&format!("/mentions/{id}"))).into_response(),
+    match apply(&inbox, &viewer, id, op).await {
+        Ok(Some(Ok(()))) => Redirect::to(&inbox.path(&format!("/mentions/{id}"))).into_response(),
         Ok(Some(Err(refused))) => match visible(&inbox, &viewer, id).await {
             Ok(Some((row, detail, history))) => {
+                let people = people(&inbox, &row);
                 let page = pages::mention(
                     &inbox.page(),
                     &viewer,
                     (&row, &detail, &history),
-                    Some(&refused),
+                    (&people, Some(&refused)),
                 );
                 (StatusCode::CONFLICT, page).into_response()
             }
@@ -258,9 +337,24 @@ pub(super) async fn bulk(
         .filter(|(k, _)| k == "id")
         .filter_map(|(_, v)| v.parse::<i64>().ok());
     for id in ids {
-        if let Err(error) = follow_up(&inbox, &viewer, id, (action, None)).await {
+        if let Err(error) = apply(&inbox, &viewer, id, Op::Step(action, None)).await {
             return failed(&inbox, &error);
         }
     }
     Redirect::to(&inbox.path("/")).into_response()
+}
+
+/// The exclusions people proposed: for admins, who keep the config.
+pub(super) async fn proposed(State(inbox): State<Arc<Inbox>>, headers: HeaderMap) -> Response {
+    let viewer = match signed_in(&inbox, &headers).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    if !viewer.admin {
+        return not_found(&inbox, &viewer);
+    }
+    match inbox.store.read(proposals::list).await {
+        Ok(list) => pages::proposals(&inbox.page(), &viewer, &list).into_response(),
+        Err(error) => failed(&inbox, &error),
+    }
 }

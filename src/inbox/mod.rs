@@ -137,6 +137,12 @@ impl Inbox {
         self.people.read().is_ok_and(|p| p.knows(email))
     }
 
+    /// The members of each team, for assigning: a function of the team.
+    fn members(&self) -> impl Fn(&str) -> Vec<String> + Send + 'static {
+        let members = self.people.read().map(|p| p.members()).unwrap_or_default();
+        move |team: &str| members.get(team).cloned().unwrap_or_default()
+    }
+
     /// The viewer `email` would be, when still on a team (or an admin).
     fn viewer_of(&self, email: &str) -> Option<Viewer> {
         let people = self.people.read().ok()?;
@@ -193,6 +199,7 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
         .route("/logout", post(login::logout))
         .route("/mentions/{id}", get(mentions::mention).post(mentions::act))
         .route("/bulk", post(mentions::bulk))
+        .route("/proposals", get(mentions::proposed))
         .route("/act/{token}", get(act::confirm).post(act::take))
         .route("/static/vigia.css", get(stylesheet))
         .layer(axum::middleware::map_response(protect))

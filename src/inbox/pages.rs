@@ -47,7 +47,7 @@ pub fn layout(page: &Page<'_>, title: &str, viewer: Option<&Viewer>, body: Marku
                     @if let Some(viewer) = viewer {
                         span.who {
                             (viewer.email)
-                            @if viewer.admin { " (admin)" } @else { " · " (viewer.teams.join(", ")) }
+                            @if viewer.admin { " (admin) · " a href={ (page.prefix) "/proposals" } { "Proposed exclusions" } } @else { " · " (viewer.teams.join(", ")) }
                         }
                         form.inline method="post" action={ (page.prefix) "/logout" } {
                             input type="hidden" name="csrf" value=(viewer.csrf);
@@ -199,7 +199,8 @@ pub fn inbox(
                                     td {
                                         a.title href={ (page.prefix) "/mentions/" (m.id) } { (m.title) }
                                         div.meta { (m.brand) " · " (m.source)
-                                            @if let Some(subject) = &m.subject { " · " (subject) } }
+                                            @if let Some(subject) = &m.subject { " · " (subject) }
+                                            @if let Some(person) = &m.assignee { " · assigned to " (person) } }
                                         div.quote { (m.snippet) }
                                     }
                                     td { (EN.sentiment_label(m.sentiment_label.as_deref())) }
@@ -227,7 +228,7 @@ pub fn mention(
     page: &Page<'_>,
     viewer: &Viewer,
     (m, detail, history): (&MentionRow, &Detail, &[Event]),
-    error: Option<&str>,
+    (people, error): (&[String], Option<&str>),
 ) -> Markup {
     let open = matches!(m.status.as_str(), "new" | "routed" | "acknowledged");
     layout(
@@ -250,6 +251,7 @@ pub fn mention(
                     @if let Some(score) = m.sentiment { " (" (EN.number(score, 2, true)) ")" }
                 }
                 dt { "Teams" } dd { (m.teams.join(", ")) }
+                dt { "Assigned to" } dd { (m.assignee.as_deref().unwrap_or("nobody")) }
                 @if let Some(subject) = &m.subject {
                     dt { "Subject" } dd {
                         @if let Some(id) = m.subject_id {
@@ -277,6 +279,31 @@ pub fn mention(
                             button type="submit" name="action" value="reopen" { "Reopen" }
                         }
                     }
+                }
+            }
+            @if open {
+                form.actions method="post" action={ (page.prefix) "/mentions/" (m.id) } {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    label for="assignee" { "Assign to " }
+                    select #assignee name="assignee" {
+                        option value="" { "nobody" }
+                        @for person in people {
+                            option value=(person) selected[m.assignee.as_deref() == Some(person.as_str())] { (person) }
+                        }
+                    }
+                    " "
+                    button type="submit" name="action" value="assign" { "Assign" }
+                }
+                h2 { "Not relevant?" }
+                form.actions method="post" action={ (page.prefix) "/mentions/" (m.id) } {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    p { "Ignore it, and propose to whoever keeps the config what to exclude:" }
+                    label { input type="checkbox" name="exclude_source" value="1"; " this source (" (m.source) ") for " (m.brand) }
+                    br;
+                    label { "the term " input type="text" name="term" size="24" placeholder="e.g. a namesake's product"; }
+                    label for="why" { "Why" }
+                    textarea #why name="note" rows="2" {}
+                    div { button type="submit" name="action" value="not_relevant" { "Not relevant" } }
                 }
             }
             h2 { "Seen in " (detail.sightings.len()) " place(s)" }
@@ -353,6 +380,37 @@ pub fn step_taken(page: &Page<'_>, m: &MentionRow, text: &str, open: &str) -> Ma
             h1 { (text) }
             h2 { (m.title) }
             p { a href=(open) { "Open it in the inbox" } }
+        },
+    )
+}
+
+/// The exclusions people proposed, for an admin to put in the config.
+pub fn proposals(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    proposals: &[crate::store::proposals::Proposal],
+) -> Markup {
+    layout(
+        page,
+        "Proposed exclusions",
+        Some(viewer),
+        html! {
+            h1 { "Proposed exclusions" }
+            p { "Mentions marked not relevant, with what their people proposed. The config is yours to change: add the term to the brand's queries as "
+                code { "-\"term\"" } ", or drop or narrow the source." }
+            @if proposals.is_empty() { p.empty { "None yet." } }
+            ul.history {
+                @for p in proposals {
+                    li {
+                        (page.time(p.proposed_at)) " · " (p.brand) " · "
+                        a href={ (page.prefix) "/mentions/" (p.mention_id) } { "mention " (p.mention_id) }
+                        " · by " (p.proposed_by) ": "
+                        @if let Some(term) = &p.term { "exclude the term " code { "-\"" (term) "\"" } " " }
+                        @if let Some(source) = &p.source_id { "exclude source " code { (source) } " " }
+                        @if let Some(note) = &p.note { "(" (note) ")" }
+                    }
+                }
+            }
         },
     )
 }

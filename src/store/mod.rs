@@ -13,6 +13,7 @@ pub mod mentions;
 pub mod metrics;
 mod names;
 pub mod outbox;
+pub mod proposals;
 pub mod sources;
 pub mod spikes;
 pub mod topics;
@@ -54,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0022_split_sightings.sql"),
     include_str!("migrations/0023_web_sessions.sql"),
     include_str!("migrations/0024_link_uses.sql"),
+    include_str!("migrations/0025_assign_propose.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

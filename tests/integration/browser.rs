@@ -78,6 +78,13 @@ async fn a_team_member_works_the_inbox_in_chromium() {
     browser.submit(&format!("a[href=\"/mentions/{id}\"]")).await;
     assert_eq!(browser.url().await, format!("{base}/mentions/{id}"));
     browser.submit("button[value=ack]").await;
+    // Assign it to a member of its team.
+    browser
+        .click("select[name=assignee] option[value=\"ana@lumora.example\"]")
+        .await;
+    browser.submit("button[value=assign]").await;
+    let page = browser.source().await;
+    assert!(page.contains("assigned to ana@lumora.example"), "{page}");
     browser
         .type_into("textarea[name=note]", "called the customer")
         .await;
@@ -98,6 +105,36 @@ async fn a_team_member_works_the_inbox_in_chromium() {
         .find(|m| m.0 == id)
         .map(|m| m.2);
     assert_eq!(status.as_deref(), Some("resolved"));
+
+    // Another one is not about us: ignored, and the exclusion proposed.
+    let (other, _, _) = mentions_of(&setup, "cs")
+        .into_iter()
+        .find(|m| m.2 == "routed")
+        .unwrap_or_else(|| panic!("an open cs mention"));
+    browser.goto(&format!("{base}/mentions/{other}")).await;
+    browser.click("input[name=exclude_source]").await;
+    browser.type_into("input[name=term]", "Lumora Park").await;
+    browser.type_into("textarea[name=note]", "a namesake").await;
+    browser.submit("button[value=not_relevant]").await;
+    let page = browser.source().await;
+    assert!(
+        page.contains("not relevant; proposed excluding source"),
+        "{page}"
+    );
+    let store = vigia::store::Store::open(&setup.db()).unwrap();
+    let proposed = store
+        .call_blocking(|c| vigia::store::proposals::list(c))
+        .unwrap();
+    assert_eq!(proposed.len(), 1, "{proposed:?}");
+    assert_eq!(proposed[0].mention_id, other);
+    assert_eq!(proposed[0].term.as_deref(), Some("Lumora Park"));
+    assert_eq!(proposed[0].proposed_by, "ana@lumora.example");
+    assert!(proposed[0].source_id.is_some());
+    let ignored = mentions_of(&setup, "cs").into_iter().find(|m| m.0 == other);
+    assert_eq!(ignored.map(|m| m.2).as_deref(), Some("ignored"));
+    // The proposals page is for admins: a team member gets 404.
+    browser.goto(&format!("{base}/proposals")).await;
+    assert!(browser.source().await.contains("No such mention"));
 
     drop(browser);
     sigterm(&daemon.0);

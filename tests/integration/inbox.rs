@@ -311,6 +311,23 @@ async fn a_team_member_signs_in_by_mail_and_follows_up_in_the_browser() {
         "{word}: {found}"
     );
 
+    // Only a member of the mention's teams can be assigned it.
+    let open_id = mentions_of(&setup, "cs")
+        .into_iter()
+        .find(|m| m.2 == "routed")
+        .map(|m| m.0)
+        .unwrap_or_default();
+    let stranger = post(
+        format!("/mentions/{open_id}"),
+        format!("csrf={token}&action=assign&assignee=tom%40lumora.example"),
+    );
+    assert_eq!(stranger.await.unwrap().status(), StatusCode::CONFLICT);
+    let member = post(
+        format!("/mentions/{open_id}"),
+        format!("csrf={token}&action=assign&assignee=ana%40lumora.example"),
+    );
+    assert_eq!(member.await.unwrap().status(), StatusCode::SEE_OTHER);
+
     // Bulk: ignore two at once.
     let ids: Vec<i64> = mentions_of(&setup, "cs")
         .into_iter()

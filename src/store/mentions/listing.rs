@@ -181,6 +181,8 @@ pub struct MentionRow {
     pub subject_id: Option<i64>,
     /// What that subject is about.
     pub subject: Option<String>,
+    /// The person it is assigned to, when someone is.
+    pub assignee: Option<String>,
 }
 
 /// Lists mentions in the filter's order.
@@ -212,7 +214,7 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                 (SELECT group_concat(team, char(10)) FROM
                     (SELECT team FROM mention_teams t WHERE t.mention_id = m.id ORDER BY team)),
                 m.severity, m.status, m.subject_id,
-                (SELECT profile FROM subjects WHERE id = m.subject_id)
+                (SELECT profile FROM subjects WHERE id = m.subject_id), m.assignee
          FROM page JOIN mentions m ON m.id = page.id
          ORDER BY {order}",
         conditions.sql.join(" AND ")
@@ -425,6 +427,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
             .get::<_, Option<String>>(21)?
             .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
             .map(|p| p.label()),
+        assignee: r.get(22)?,
     })
 }
 
