@@ -88,6 +88,10 @@ first=$(grep -o 'href="/mentions/[0-9]*"' "$out/inbox.html" | head -n 1 | tr -dc
 [ -n "$first" ] || { echo "the inbox lists no mention" >&2; exit 1; }
 page "/mentions/$first" mention
 shoot "$out/mention.html" "$out/mention.png" 1000,1300
+page "/overview" overview
+shoot "$out/overview.html" "$out/overview.png" 1000,900
+page "/sources" sources
+shoot "$out/sources.html" "$out/sources.png" 1000,700
 # The HTML part of the first alert mail (customer-service's, in Portuguese).
 python3 - "$scratch/outbox" "$out/alert.html" <<'PY'
 import email, glob, sys
@@ -102,4 +106,5 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
 sys.exit("no alert mail in the outbox")
 PY
 shoot "$out/alert.html" "$out/alert.png" 800,620
-printf '%s\n' "$out/inbox.png" "$out/inbox-phone.png" "$out/mention.png" "$out/alert.png"
+printf '%s\n' "$out/inbox.png" "$out/inbox-phone.png" "$out/mention.png" "$out/overview.png" \
+  "$out/sources.png" "$out/alert.png"

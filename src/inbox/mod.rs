@@ -17,6 +17,7 @@ mod act;
 pub mod auth;
 mod login;
 mod mentions;
+mod overview;
 mod pages;
 
 pub use mentions::Filters;
@@ -55,6 +56,9 @@ pub struct Inbox {
     prefix: String,
     /// Checks the one-click links of mail.
     links: crate::links::MailLinks,
+    /// The subject window (seconds) and the count from which a subject
+    /// is "act".
+    subjects: (i64, u32),
 }
 
 /// Why the inbox cannot start.
@@ -89,8 +93,10 @@ impl Inbox {
             .map_err(|_| InboxError::From(config.mail.from.clone()))?;
         let prefix = settings.base_url.path().trim_end_matches('/').to_string();
         let links = settings.mail_links()?;
+        let policy = &config.policy.settings;
         Ok(Some(Inbox {
             links,
+            subjects: (policy.subject_window.as_secs() as i64, policy.act_at),
             people: std::sync::RwLock::new(People::new(
                 &config.policy.settings.teams,
                 &settings.admins,
@@ -200,6 +206,9 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
         .route("/mentions/{id}", get(mentions::mention).post(mentions::act))
         .route("/bulk", post(mentions::bulk))
         .route("/proposals", get(mentions::proposed))
+        .route("/overview", get(overview::overview))
+        .route("/subjects", get(overview::subjects))
+        .route("/sources", get(overview::health))
         .route("/act/{token}", get(act::confirm).post(act::take))
         .route("/static/vigia.css", get(stylesheet))
         .layer(axum::middleware::map_response(protect))

@@ -20,7 +20,7 @@ pub struct Page<'a> {
 
 impl Page<'_> {
     /// A Unix time as `YYYY-MM-DD HH:MM` in the page's time zone.
-    fn time(&self, secs: i64) -> String {
+    pub(super) fn time(&self, secs: i64) -> String {
         use chrono::TimeZone;
         self.tz.timestamp_opt(secs, 0).single().map_or_else(
             || "-".to_string(),
@@ -44,6 +44,11 @@ pub fn layout(page: &Page<'_>, title: &str, viewer: Option<&Viewer>, body: Marku
             body {
                 header {
                     a.brand href={ (page.prefix) "/" } { "Vigia" }
+                    @if viewer.is_some() {
+                        a href={ (page.prefix) "/overview" } { "Overview" }
+                        a href={ (page.prefix) "/subjects" } { "Subjects" }
+                        a href={ (page.prefix) "/sources" } { "Sources" }
+                    }
                     @if let Some(viewer) = viewer {
                         span.who {
                             (viewer.email)

@@ -13,6 +13,7 @@ pub mod mentions;
 pub mod metrics;
 mod names;
 pub mod outbox;
+pub mod overview;
 pub mod proposals;
 pub mod sources;
 pub mod spikes;

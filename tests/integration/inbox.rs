@@ -346,6 +346,23 @@ async fn a_team_member_signs_in_by_mail_and_follows_up_in_the_browser() {
         );
     }
 
+    // The overview draws the team's days; subjects and sources answer.
+    let overview = get("/overview".into()).await.unwrap().text().await.unwrap();
+    assert!(
+        overview.contains("<svg") && overview.contains("<rect"),
+        "{overview}"
+    );
+    assert!(overview.contains("Share of voice") && overview.contains("Lumora"));
+    let sources = get("/sources".into()).await.unwrap().text().await.unwrap();
+    for id in ["tech", "forum", "wire", "hostile"] {
+        assert!(sources.contains(&format!(">{id}<")), "{id}: {sources}");
+    }
+    let subjects = get("/subjects".into()).await.unwrap();
+    assert_eq!(subjects.status(), StatusCode::OK);
+    // Proposals are for admins only.
+    let proposals = get("/proposals".into()).await.unwrap();
+    assert_eq!(proposals.status(), StatusCode::NOT_FOUND);
+
     // Signing out ends the session for good.
     let out = post("/logout".into(), format!("csrf={token}"));
     assert_eq!(out.await.unwrap().status(), StatusCode::SEE_OTHER);
