@@ -139,7 +139,7 @@ async fn split(
 
 /// Who is at the keyboard: the person behind `sudo` ($SUDO_USER), else
 /// $USER or $LOGNAME, else the name of the process's user in /etc/passwd.
-fn login_user() -> String {
+pub(super) fn login_user() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())

@@ -13,6 +13,7 @@ mod poll;
 mod score;
 mod topics;
 mod try_source;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +80,9 @@ enum Command {
     Man(docs::ManArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(docs::CompletionsArgs),
+    /// People let into the web inbox beside the config's team recipients.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 /// Entry point of the binary.
@@ -123,6 +127,7 @@ fn prints_only(command: &Command) -> bool {
         | Command::Feeds(_)
         | Command::Score(_)
         | Command::Man(_)
+        | Command::Users(_)
         | Command::Completions(_) => true,
         Command::Run
         | Command::Poll(_)
@@ -178,6 +183,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::TestEmail(args) => outbox::test_email(config, args).await,
             Command::Digest(args) => digest::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
+            Command::Users(command) => users::run(config, command).await,
             Command::Check
             | Command::Score(_)
             | Command::TrySource(_)

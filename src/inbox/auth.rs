@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::config::WebSettings;
+use crate::store::users::User;
 use crate::triage::Team;
 
 /// How long a mailed sign-in link works.
@@ -145,9 +146,20 @@ impl People {
     /// The viewer `email` is, with the session's CSRF token; None when
     /// they may no longer sign in (taken off every team).
     pub fn viewer(&self, email: &str, csrf: String) -> Option<Viewer> {
+        self.viewer_with(email, csrf, None)
+    }
+
+    /// [`People::viewer`], with what `vigia users add` gave them (`added`)
+    /// on top of the config's teams and admins.
+    pub fn viewer_with(&self, email: &str, csrf: String, added: Option<&User>) -> Option<Viewer> {
         let email = address(email);
-        let admin = self.admins.contains(&email);
-        let teams = self.teams.get(&email).cloned().unwrap_or_default();
+        let admin = self.admins.contains(&email) || added.is_some_and(|u| u.admin);
+        let mut teams = self.teams.get(&email).cloned().unwrap_or_default();
+        for team in added.map_or(&[][..], |u| &u.teams[..]) {
+            if !teams.contains(team) {
+                teams.push(team.clone());
+            }
+        }
         (admin || !teams.is_empty()).then_some(Viewer {
             email,
             teams,

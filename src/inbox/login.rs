@@ -28,7 +28,11 @@ pub(super) async fn request(State(inbox): State<Arc<Inbox>>, body: Bytes) -> Res
         "If {email} belongs to a team, a sign-in link is on its way to it. It works once, for {} minutes.",
         auth::LINK_LIFETIME_SECS / 60
     );
-    if inbox.knows(&email) {
+    let known = match inbox.knows(&email).await {
+        Ok(known) => known,
+        Err(error) => return failed(&inbox, &error),
+    };
+    if known {
         if let Err(error) = mail_link(&inbox, &email).await {
             warn!(%error, "Cannot queue a sign-in link.");
             return failed(&inbox, &error);

@@ -37,7 +37,7 @@ use tracing::{info, warn};
 use self::auth::{People, Viewer};
 use self::pages::Page;
 use crate::config::{Config, WebSettings};
-use crate::store::{self as db, web, Store, StoreError};
+use crate::store::{self as db, users, web, Store, StoreError};
 
 /// Mentions an inbox page lists at most.
 const PAGE_SIZE: usize = 100;
@@ -139,8 +139,15 @@ impl Inbox {
         }
     }
 
-    fn knows(&self, email: &str) -> bool {
-        self.people.read().is_ok_and(|p| p.knows(email))
+    /// Whether `email` may sign in: on a team of the config, an admin, or
+    /// added with `vigia users add`.
+    async fn knows(&self, email: &str) -> Result<bool, StoreError> {
+        if self.people.read().is_ok_and(|p| p.knows(email)) {
+            return Ok(true);
+        }
+        let email = email.to_string();
+        let added = self.store.read(move |c| users::get(c, &email)).await?;
+        Ok(added.is_some())
     }
 
     /// The members of each team, for assigning: a function of the team.
@@ -174,15 +181,21 @@ impl Inbox {
             return Ok(None);
         };
         let hash = auth::hashed(&secret);
-        let session = self
+        let found = self
             .store
-            .read(move |c| web::session(c, &hash, db::now()))
+            .read(move |c| {
+                let Some(session) = web::session(c, &hash, db::now())? else {
+                    return Ok(None);
+                };
+                let added = users::get(c, &session.email)?;
+                Ok(Some((session, added)))
+            })
             .await?;
         let people = self
             .people
             .read()
             .map_err(|_| StoreError::Task("people lock".into()))?;
-        Ok(session.and_then(|s| people.viewer(&s.email, s.csrf)))
+        Ok(found.and_then(|(s, added)| people.viewer_with(&s.email, s.csrf, added.as_ref())))
     }
 }
 

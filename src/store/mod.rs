@@ -20,6 +20,7 @@ pub mod spikes;
 pub mod topics;
 pub mod triage;
 mod turn;
+pub mod users;
 pub mod web;
 mod writer;
 
@@ -57,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0023_web_sessions.sql"),
     include_str!("migrations/0024_link_uses.sql"),
     include_str!("migrations/0025_assign_propose.sql"),
+    include_str!("migrations/0026_web_users.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

@@ -369,6 +369,43 @@ async fn a_team_member_signs_in_by_mail_and_follows_up_in_the_browser() {
     let after = get("/".into()).await.unwrap();
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
 
+    // Someone an admin adds signs in too; removed, their session ends.
+    let refused = setup.vigia(&["users", "add", "lia@outside.example", "--team", "nope"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no team \"nope\" in the config"));
+    let added = stdout(&setup.vigia(&["users", "add", "lia@outside.example", "--team", "cs"]));
+    assert!(added.contains("may sign in"), "{added}");
+    let listed = stdout(&setup.vigia(&["users", "list"]));
+    assert!(listed.contains("lia@outside.example  cs"), "{listed}");
+    ask("lia@outside.example").await.unwrap();
+    let token = mailed_token(setup.dir.path(), "lia@outside.example");
+    let signed = http
+        .post(format!("{base}/login/{token}"))
+        .send()
+        .await
+        .unwrap();
+    let lia = signed.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    let lia = lia.split(';').next().unwrap_or_default().to_string();
+    let theirs = http
+        .get(format!("{base}/"))
+        .header(COOKIE, &lia)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+    assert!(theirs
+        .text()
+        .await
+        .unwrap()
+        .contains("lia@outside.example · cs"));
+    stdout(&setup.vigia(&["users", "remove", "lia@outside.example"]));
+    let gone = http
+        .get(format!("{base}/"))
+        .header(COOKIE, &lia)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::SEE_OTHER);
+
     sigterm(&daemon.0);
     let mut daemon = daemon;
     assert!(wait_exit(&mut daemon.0, Duration::from_secs(15)).success());
