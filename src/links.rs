@@ -237,21 +237,25 @@ fn made(path: &Path) -> std::io::Result<Vec<u8>> {
     SystemRandom::new()
         .fill(&mut key)
         .map_err(|_| std::io::Error::other("no random bytes from the system"))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    // create_new: two processes starting at once keep the first key.
-    match std::fs::OpenOptions::new()
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    // Written whole under a name of its own, then linked into place: two
+    // processes starting at once keep the first key, and neither ever
+    // reads half of one.
+    let mut temp_name = path.as_os_str().to_owned();
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = PathBuf::from(temp_name);
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-    {
-        Ok(mut file) => {
-            file.write_all(&key)?;
-            file.sync_all()?;
-            Ok(key)
-        }
+        .open(&temp)?;
+    file.write_all(&key)?;
+    file.sync_all()?;
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Ok(key),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(path),
         Err(e) => Err(e),
     }

@@ -37,7 +37,13 @@ pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
     let (brand, _) = super::names::checked(&config, &store, args.brand.as_deref(), None).await?;
     let examples = args.examples;
     let found = store
-        .call(move |c| topics::topics(c, brand.as_deref(), since, act_at, examples))
+        .call(move |c| {
+            let scope = topics::TopicScope {
+                brand: brand.as_deref(),
+                teams: None,
+            };
+            topics::topics(c, &scope, since, act_at, examples)
+        })
         .await?;
     match args.format {
         TableOrJson::Json => println!("{}", serde_json::to_string_pretty(&found)?),

@@ -258,7 +258,7 @@ pub fn queue_team(
     let words = super::words::for_team(policy, team);
     let safe: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
     let mut first = None;
-    for (n, (key, to)) in waiting.into_iter().enumerate() {
+    for (key, to) in waiting {
         let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
         let made = links.map(|links| super::render::Links {
             links,
@@ -266,8 +266,9 @@ pub fn queue_team(
             now,
         });
         let r = render((team, words), b, &data, now, made);
+        // Each recipient's own mail has an id of its own, from its address.
         let part = if links.is_some() {
-            format!(".{n}")
+            format!(".{:016x}", xxhash_rust::xxh3::xxh3_64(recipient.as_bytes()))
         } else {
             String::new()
         };

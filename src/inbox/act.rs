@@ -51,7 +51,11 @@ async fn checked(inbox: &Inbox, token: &str) -> Result<(Claim, MentionRow), Resp
             ))
         }
     };
-    let Some(viewer) = inbox.viewer_of(&claim.recipient) else {
+    let viewer = match inbox.viewer_of(&claim.recipient).await {
+        Ok(viewer) => viewer,
+        Err(error) => return Err(failed(inbox, &error)),
+    };
+    let Some(viewer) = viewer else {
         return Err(refused(
             inbox,
             StatusCode::FORBIDDEN,

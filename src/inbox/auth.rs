@@ -3,7 +3,7 @@
 //!
 //! Secrets are 32 random bytes from the system, shown once (in the mail,
 //! in the cookie) and stored only as their SHA-256. A link works once and
-//! for [`LINK_LIFETIME`]; opening it shows a button, and only the button's
+//! for [`LINK_LIFETIME_SECS`]; opening it shows a button, and only the button's
 //! POST signs in, because mail scanners open links.
 
 use std::collections::{HashMap, HashSet};

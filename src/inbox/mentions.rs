@@ -9,11 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::{self, Viewer};
-use super::{failed, field, fields, pages, posted, signed_in, Inbox, PAGE_SIZE};
+use super::{failed, field, fields, pages, posted, signed_in, with_added, Inbox, PAGE_SIZE};
 use crate::store::mentions::{self, MentionFilter, MentionRow, Order, StatusFilter};
-use crate::store::proposals;
 use crate::store::triage::{self, Action, Status};
 use crate::store::{self as db, StoreError};
+use crate::store::{proposals, users};
 use crate::triage::Severity;
 
 /// The inbox's filters, as the query string gives them.
@@ -159,7 +159,10 @@ pub(super) async fn mention(
     };
     match visible(&inbox, &viewer, id).await {
         Ok(Some((row, detail, history))) => {
-            let people = people(&inbox, &row);
+            let people = match people(&inbox, &row).await {
+                Ok(people) => people,
+                Err(error) => return failed(&inbox, &error),
+            };
             pages::mention(
                 &inbox.page(),
                 &viewer,
@@ -174,12 +177,17 @@ pub(super) async fn mention(
 }
 
 /// Who a mention may be assigned to: the members of its teams.
-fn people(inbox: &Inbox, row: &MentionRow) -> Vec<String> {
-    let members = inbox.members();
-    let mut people: Vec<String> = row.teams.iter().flat_map(|t| members(t)).collect();
+async fn people(inbox: &Inbox, row: &MentionRow) -> Result<Vec<String>, StoreError> {
+    let added = inbox.store.read(users::list).await?;
+    let members = inbox.members(&added);
+    let mut people: Vec<String> = row
+        .teams
+        .iter()
+        .flat_map(|t| members.get(t).cloned().unwrap_or_default())
+        .collect();
     people.sort();
     people.dedup();
-    people
+    Ok(people)
 }
 
 /// What a form asks to do to a mention.
@@ -240,15 +248,19 @@ async fn apply(
         ..MentionFilter::default()
     };
     let actor = viewer.email.clone();
-    let members = inbox.members();
+    let members = inbox.members(&[]);
     inbox
         .store
         .call(move |c| {
-            let Some(row) = mentions::list(c, &filter)?.into_iter().next() else {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // What the viewer may see, and who may be assigned, read in
+            // the transaction that acts.
+            let Some(row) = mentions::list(&tx, &filter)?.into_iter().next() else {
                 return Ok(None);
             };
+            let members = with_added(members, &users::list(&tx)?);
+            let members = |team: &str| members.get(team).cloned().unwrap_or_default();
             let now = db::now();
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let done = match op {
                 Op::Step(action, note) => {
                     triage::step(&tx, id, (action, &actor, note.as_deref()), now).map(drop)
@@ -300,7 +312,10 @@ pub(super) async fn act(
         Ok(Some(Ok(()))) => Redirect::to(&inbox.path(&format!("/mentions/{id}"))).into_response(),
         Ok(Some(Err(refused))) => match visible(&inbox, &viewer, id).await {
             Ok(Some((row, detail, history))) => {
-                let people = people(&inbox, &row);
+                let people = match people(&inbox, &row).await {
+                    Ok(people) => people,
+                    Err(error) => return failed(&inbox, &error),
+                };
                 let page = pages::mention(
                     &inbox.page(),
                     &viewer,

@@ -150,16 +150,23 @@ impl Inbox {
         Ok(added.is_some())
     }
 
-    /// The members of each team, for assigning: a function of the team.
-    fn members(&self) -> impl Fn(&str) -> Vec<String> + Send + 'static {
+    /// The members of each team, by team: the config's, and `added` (by
+    /// `vigia users add`).
+    fn members(&self, added: &[users::User]) -> std::collections::HashMap<String, Vec<String>> {
         let members = self.people.read().map(|p| p.members()).unwrap_or_default();
-        move |team: &str| members.get(team).cloned().unwrap_or_default()
+        with_added(members, added)
     }
 
-    /// The viewer `email` would be, when still on a team (or an admin).
-    fn viewer_of(&self, email: &str) -> Option<Viewer> {
-        let people = self.people.read().ok()?;
-        people.viewer(email, String::new())
+    /// The viewer `email` would be, when still on a team (or an admin,
+    /// or added by `vigia users add`).
+    async fn viewer_of(&self, email: &str) -> Result<Option<Viewer>, StoreError> {
+        let key = email.to_string();
+        let added = self.store.read(move |c| users::get(c, &key)).await?;
+        let people = self
+            .people
+            .read()
+            .map_err(|_| StoreError::Task("people lock".into()))?;
+        Ok(people.viewer_with(email, String::new(), added.as_ref()))
     }
 
     fn page(&self) -> Page<'_> {
@@ -197,6 +204,22 @@ impl Inbox {
             .map_err(|_| StoreError::Task("people lock".into()))?;
         Ok(found.and_then(|(s, added)| people.viewer_with(&s.email, s.csrf, added.as_ref())))
     }
+}
+
+/// `members` (by team) with the people `vigia users add` put on teams.
+fn with_added(
+    mut members: std::collections::HashMap<String, Vec<String>>,
+    added: &[users::User],
+) -> std::collections::HashMap<String, Vec<String>> {
+    for user in added {
+        for team in &user.teams {
+            let list = members.entry(team.clone()).or_default();
+            if !list.contains(&user.email) {
+                list.push(user.email.clone());
+            }
+        }
+    }
+    members
 }
 
 /// Binds the listener; done at start-up so a taken port fails loudly.

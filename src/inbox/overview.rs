@@ -14,7 +14,6 @@ use super::pages::{self, Page};
 use super::{failed, signed_in, Inbox};
 use crate::store::digest::Counts;
 use crate::store::sources::SourceState;
-use crate::store::topics::Topic;
 use crate::store::{self as db, overview, sources, topics};
 
 /// Days the charts cover.
@@ -142,12 +141,12 @@ pub(super) async fn subjects(State(inbox): State<Arc<Inbox>>, headers: HeaderMap
     let read = inbox
         .store
         .read(move |c| {
-            let brands = overview::brands(c, teams.as_deref(), since)?;
-            let all = topics::topics(c, None, since, act_at, EXAMPLES)?;
-            Ok(all
-                .into_iter()
-                .filter(|t| brands.contains(&t.brand))
-                .collect::<Vec<Topic>>())
+            // Counted and quoted from the team's own mentions only.
+            let scope = topics::TopicScope {
+                brand: None,
+                teams: teams.as_deref(),
+            };
+            topics::topics(c, &scope, since, act_at, EXAMPLES)
         })
         .await;
     match read {
@@ -192,14 +191,16 @@ pub(super) async fn health(State(inbox): State<Arc<Inbox>>, headers: HeaderMap) 
     match inbox.store.read(sources::list).await {
         Ok(list) => {
             let page = inbox.page();
-            let body = sources_table(&page, &list);
+            let body = sources_table(&page, &list, viewer.admin);
             pages::layout(&page, "Sources", Some(&viewer), body).into_response()
         }
         Err(error) => failed(&inbox, &error),
     }
 }
 
-fn sources_table(page: &Page<'_>, list: &[SourceState]) -> Markup {
+/// The sources' health; the errors themselves (which may name a private
+/// feed's URL) only for admins.
+fn sources_table(page: &Page<'_>, list: &[SourceState], admin: bool) -> Markup {
     html! {
         h1 { "Sources" }
         table.mentions {
@@ -216,7 +217,8 @@ fn sources_table(page: &Page<'_>, list: &[SourceState]) -> Markup {
                         td { (s.mentions_total) }
                         td {
                             @if s.error_count > 0 {
-                                span.error-text { (s.error_count) " failures in a row: " (s.last_error.as_deref().unwrap_or("")) }
+                                span.error-text { (s.error_count) " failures in a row"
+                                    @if admin { ": " (s.last_error.as_deref().unwrap_or("")) } }
                             } @else if let Some(warning) = &s.warning {
                                 (warning)
                             } @else { "ok" }

@@ -267,22 +267,20 @@ pub fn mention(
             }
             h2 { "Quote" }
             blockquote { (m.snippet) }
-            @if open || m.status != "new" {
-                h2 { "Follow up" }
-                form.actions method="post" action={ (page.prefix) "/mentions/" (m.id) } {
-                    input type="hidden" name="csrf" value=(viewer.csrf);
-                    label for="note" { "Note (for the history)" }
-                    textarea #note name="note" rows="2" {}
-                    div {
-                        @if open {
-                            @if m.status != "acknowledged" {
-                                button type="submit" name="action" value="ack" { "Acknowledge" }
-                            }
-                            button type="submit" name="action" value="resolve" { "Resolve" }
-                            button type="submit" name="action" value="ignore" { "Ignore" }
-                        } @else {
-                            button type="submit" name="action" value="reopen" { "Reopen" }
+            h2 { "Follow up" }
+            form.actions method="post" action={ (page.prefix) "/mentions/" (m.id) } {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                label for="note" { "Note (for the history)" }
+                textarea #note name="note" rows="2" {}
+                div {
+                    @if open {
+                        @if m.status != "acknowledged" {
+                            button type="submit" name="action" value="ack" { "Acknowledge" }
                         }
+                        button type="submit" name="action" value="resolve" { "Resolve" }
+                        button type="submit" name="action" value="ignore" { "Ignore" }
+                    } @else {
+                        button type="submit" name="action" value="reopen" { "Reopen" }
                     }
                 }
             }

@@ -239,8 +239,14 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
         s.to - s.open_after,
         5,
     )?;
-    // Only the subjects of the brands this team hears about.
-    let subjects = topics(conn, None, s.to - s.subject_window, s.act_at, 1)?
+    // Only the subjects of the brands this team hears about, counted and
+    // quoted from its own mentions.
+    let teams: Option<Vec<String>> = s.team.map(|t| vec![t.to_string()]);
+    let scope = super::topics::TopicScope {
+        brand: None,
+        teams: teams.as_deref(),
+    };
+    let subjects = topics(conn, &scope, s.to - s.subject_window, s.act_at, 1)?
         .into_iter()
         .filter(|t| t.count > 1 && brands.iter().any(|(b, _, _)| *b == t.brand))
         .take(5)

@@ -3,9 +3,9 @@
 //! Everything the daemon remembers lives here: sources and their cursors,
 //! mentions and their sightings. All access goes through [`Store`], so that
 //! another backend can replace this module without touching the pipeline.
-//! The daemon's SQLite work runs on one thread of its own, writes committed
-//! in groups (`store/writer.rs`); commands call it on their own thread
-//! ([`Store::call_blocking`]).
+//! Async work ([`Store::call`], [`Store::write`]) runs on one thread of
+//! the store's own, writes committed in groups (`store/writer.rs`);
+//! [`Store::call_blocking`] runs on the caller's thread.
 
 pub mod alerts;
 pub mod digest;

@@ -109,10 +109,12 @@ pub fn release(conn: &Connection, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records a delivery, and marks the alerts it carried as sent.
+/// Records a delivery, and marks the alerts it carried as sent. The body
+/// of a sent mail is dropped: it may hold working links (a sign-in, the
+/// one-click steps), which a copy of the database must not give away.
 pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1,
+        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, message = X'',
              claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
     )?
     .execute(params![id, now])?;

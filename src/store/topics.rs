@@ -30,22 +30,46 @@ pub struct Topic {
     pub examples: Vec<(i64, String, Option<String>)>,
 }
 
-/// Subjects with mentions first seen since `since`, most mentioned first.
+/// Which subjects to list: of one brand (any when None), from the
+/// mentions routed to these teams (every mention when None).
+#[derive(Debug, Clone, Default)]
+pub struct TopicScope<'a> {
+    /// Only this brand.
+    pub brand: Option<&'a str>,
+    /// Only mentions routed to one of these teams.
+    pub teams: Option<&'a [String]>,
+}
+
+/// SQL for "mention `m` is routed to one of the teams in parameter
+/// `?n` (a JSON list), or that parameter is null".
+fn visible(n: u8) -> String {
+    format!(
+        "(?{n} IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+           WHERE t.mention_id = m.id AND t.team IN (SELECT value FROM json_each(?{n}))))"
+    )
+}
+
+/// Subjects with mentions first seen since `since`, most mentioned first;
+/// counts and examples only from the mentions in `scope`.
 pub fn topics(
     conn: &Connection,
-    brand: Option<&str>,
+    scope: &TopicScope<'_>,
     since: i64,
     act_at: u32,
     examples: usize,
 ) -> Result<Vec<Topic>, StoreError> {
-    let mut stmt = conn.prepare(
+    let teams = scope
+        .teams
+        .map(|t| serde_json::Value::from(t.to_vec()).to_string());
+    let mut stmt = conn.prepare(&format!(
         "SELECT s.id, s.brand, s.profile, MIN(m.first_seen_at), MAX(m.first_seen_at), COUNT(m.id)
          FROM subjects s JOIN mentions m ON m.subject_id = s.id AND m.first_seen_at >= ?2
-         WHERE (?1 IS NULL OR s.brand = ?1 COLLATE NOCASE)
+         WHERE (?1 IS NULL OR s.brand = ?1 COLLATE NOCASE) AND {}
          GROUP BY s.id
          ORDER BY COUNT(m.id) DESC, MAX(m.first_seen_at) DESC",
-    )?;
-    let rows = stmt.query_map(params![brand, since], |r| {
+        visible(3)
+    ))?;
+    let rows = stmt.query_map(params![scope.brand, since, teams], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
@@ -58,12 +82,14 @@ pub fn topics(
     let mut out = Vec::new();
     for row in rows {
         let (id, brand, json, first_seen_at, last_seen_at, count) = row?;
-        let mut quotes = conn.prepare_cached(
-            "SELECT id, snippet, url FROM mentions WHERE subject_id = ?1 AND first_seen_at >= ?2
-             ORDER BY first_seen_at DESC, id DESC LIMIT ?3",
-        )?;
+        let mut quotes = conn.prepare_cached(&format!(
+            "SELECT m.id, m.snippet, m.url FROM mentions m
+             WHERE m.subject_id = ?1 AND m.first_seen_at >= ?2 AND {}
+             ORDER BY m.first_seen_at DESC, m.id DESC LIMIT ?3",
+            visible(4)
+        ))?;
         let examples = quotes
-            .query_map(params![id, since, examples as i64], |r| {
+            .query_map(params![id, since, examples as i64, teams], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<Result<_, _>>()?;

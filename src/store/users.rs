@@ -54,10 +54,12 @@ pub fn add(conn: &Connection, user: &User) -> Result<(), StoreError> {
 /// user.
 pub fn remove(conn: &Connection, email: &str, now: i64) -> Result<bool, StoreError> {
     let removed = conn.execute("DELETE FROM web_users WHERE email = ?1", [email])?;
-    conn.execute(
-        "UPDATE web_sessions SET revoked_at = ?2 WHERE email = ?1 AND revoked_at IS NULL",
-        params![email, now],
-    )?;
+    if removed > 0 {
+        conn.execute(
+            "UPDATE web_sessions SET revoked_at = ?2 WHERE email = ?1 AND revoked_at IS NULL",
+            params![email, now],
+        )?;
+    }
     Ok(removed > 0)
 }
 

@@ -359,6 +359,14 @@ async fn a_team_member_signs_in_by_mail_and_follows_up_in_the_browser() {
     }
     let subjects = get("/subjects".into()).await.unwrap();
     assert_eq!(subjects.status(), StatusCode::OK);
+    // Subjects are counted and quoted from the team's own mentions.
+    let subjects = subjects.text().await.unwrap();
+    for (id, _, _) in &tech {
+        assert!(
+            !subjects.contains(&format!("/mentions/{id}\"")),
+            "tech {id}: {subjects}"
+        );
+    }
     // Proposals are for admins only.
     let proposals = get("/proposals".into()).await.unwrap();
     assert_eq!(proposals.status(), StatusCode::NOT_FOUND);

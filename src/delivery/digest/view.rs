@@ -33,9 +33,9 @@ fn change(now: u32, before: u32) -> String {
     }
 }
 
-/// Renders `team`'s digest in `words`' language, as of Unix second `now`.
-/// Renders `team`'s digest for `b`; with `links`, each item carries the
-/// inbox's "Open" and each open one the one-click steps.
+/// Renders `team`'s digest for `b` in `words`' language, as of Unix second
+/// `now`; with `links`, each item carries the inbox's "Open" and each open
+/// one the one-click steps.
 pub fn render(
     (team, words): (&str, &Words),
     b: &Bounds,

@@ -76,14 +76,15 @@ pub(in crate::delivery) fn queue_mail(
         .collect();
     let domain = from.email.domain().to_string();
     // One mail for all, or one per recipient, each with its own links.
+    // Each recipient's own mail has an id of its own, from its address.
     let mails: Vec<(Vec<lettre::message::Mailbox>, String, Option<String>)> = match links {
         None => vec![(mailboxes, alert.key.to_string(), None)],
         Some(_) => mailboxes
             .into_iter()
-            .enumerate()
-            .map(|(n, m)| {
+            .map(|m| {
                 let key = format!("{}:{}", alert.key, m.email);
-                (vec![m], key, Some(n.to_string()))
+                let part = xxhash_rust::xxh3::xxh3_64(m.email.to_string().as_bytes());
+                (vec![m], key, Some(format!("{part:016x}")))
             })
             .collect(),
     };

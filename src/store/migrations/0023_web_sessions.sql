@@ -1,6 +1,6 @@
 -- The web inbox's sign-in: one-time links mailed to a team member, and
--- the sessions they open. Only hashes of the secrets are stored: a copy of
--- the database signs nobody in.
+-- the sessions they open. Only hashes of the secrets are stored here (the
+-- outbox drops a mail's body once it is sent).
 CREATE TABLE web_logins (
     token_hash  TEXT PRIMARY KEY,
     email       TEXT NOT NULL,

@@ -103,7 +103,9 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
     assert_ne!(later.subject_id, first.subject_id);
 
     let topics = store
-        .call_blocking(move |c| crate::store::topics::topics(c, None, t0, 3, 2))
+        .call_blocking(move |c| {
+            crate::store::topics::topics(c, &crate::store::topics::TopicScope::default(), t0, 3, 2)
+        })
         .unwrap();
     assert_eq!(topics[0].count, 3);
     assert_eq!(topics[0].state, "act");
