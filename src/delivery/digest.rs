@@ -220,6 +220,11 @@ pub fn queue_team(
     let Some((from, mailboxes)) = mail.addresses(&configured) else {
         return Ok(Queued::NoRecipients);
     };
+    // A digest queued for all at once (before [web] was turned on) is
+    // not sent again per recipient.
+    if links.is_some() && outbox::queued(conn, &key)? {
+        return Ok(Queued::Already);
+    }
     // One mail for all, or one per recipient, each with its own links.
     let mails: Vec<(String, Vec<lettre::message::Mailbox>)> = match links {
         None => vec![(key, mailboxes)],

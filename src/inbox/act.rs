@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{failed, field, fields, pages, Inbox};
+use super::{cross_site, failed, field, fields, pages, refused_cross_site, Inbox};
 use crate::links::{Claim, LinkError, Step};
 use crate::store::mentions::{self, MentionFilter, MentionRow};
 use crate::store::triage::{self, Action};
@@ -110,9 +110,13 @@ pub(super) async fn confirm(
 /// Takes the link's step, once, as its recipient.
 pub(super) async fn take(
     State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     body: Bytes,
 ) -> Response {
+    if cross_site(&headers) {
+        return refused_cross_site(&inbox);
+    }
     let (claim, row) = match checked(&inbox, &token).await {
         Ok(checked) => checked,
         Err(answer) => return answer,

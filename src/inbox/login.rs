@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lettre::message::Mailbox;
 use tracing::{info, warn};
 
-use super::{auth, failed, field, fields, pages, posted, Inbox};
+use super::{auth, cross_site, failed, field, fields, pages, posted, refused_cross_site, Inbox};
 use crate::store::outbox::{self, NewMail};
 use crate::store::{self as db, web, StoreError};
 
@@ -118,7 +118,14 @@ pub(super) async fn confirm(
 }
 
 /// Uses up the link and opens a session.
-pub(super) async fn redeem(State(inbox): State<Arc<Inbox>>, Path(token): Path<String>) -> Response {
+pub(super) async fn redeem(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    if cross_site(&headers) {
+        return refused_cross_site(&inbox);
+    }
     let (Ok(secret), Ok(csrf)) = (auth::secret(), auth::secret()) else {
         return failed(&inbox, &StoreError::Task("no random bytes".into()));
     };

@@ -302,6 +302,26 @@ fn failed(inbox: &Inbox, error: &StoreError) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
 }
 
+/// Whether a POST came from another site's page (`Sec-Fetch-Site`, which
+/// browsers send): a sign-in or a mailed step is taken only from this
+/// inbox's own button, never by a form elsewhere.
+fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+}
+
+/// The answer to a POST from another site's page.
+fn refused_cross_site(inbox: &Inbox) -> Response {
+    let page = pages::message(
+        &inbox.page(),
+        None,
+        "Not done",
+        "This was sent from another site's page: nothing changed. Use the button on this inbox's own page.",
+    );
+    (StatusCode::FORBIDDEN, page).into_response()
+}
+
 /// The fields of a form or query string.
 fn fields(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes())

@@ -161,6 +161,12 @@ async fn a_team_member_signs_in_by_mail_and_follows_up_in_the_browser() {
         assert!(opened.headers().get(SET_COOKIE).is_none());
         assert!(opened.text().await.unwrap().contains("ana@lumora.example"));
     }
+    // A form on another site cannot use it (login CSRF).
+    let elsewhere = http.post(&link).header("sec-fetch-site", "cross-site");
+    assert_eq!(
+        elsewhere.send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let signed = http.post(&link).send().await.unwrap();
     assert_eq!(signed.status(), StatusCode::SEE_OTHER);
     let cookie = signed.headers()[SET_COOKIE].to_str().unwrap().to_string();

@@ -90,6 +90,14 @@ async fn a_mailed_link_asks_then_acts_once_for_its_recipient() {
     assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
     assert_eq!(status(&setup), "routed");
 
+    // A form on another site cannot take the step.
+    let elsewhere = http.post(&ack).header("sec-fetch-site", "cross-site");
+    assert_eq!(
+        elsewhere.send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(status(&setup), "routed");
+
     // The button acts, in the recipient's name, with a note; once.
     let taken = http
         .post(&ack)
