@@ -80,6 +80,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 inbox.clone(),
                 shutdown.clone(),
             )));
+            background.push(tokio::spawn(crate::inbox::prune(
+                inbox.clone(),
+                shutdown.clone(),
+            )));
             Some(inbox)
         }
         None => None,

@@ -250,10 +250,37 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
         .layer(axum::middleware::map_response(protect))
         .with_state(inbox);
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;
     if let Err(error) = served {
         warn!(%error, "The web inbox stopped.");
+    }
+}
+
+/// How often the inbox forgets expired sign-ins, sessions and link uses.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Forgets, every [`PRUNE_EVERY`] until `shutdown`, what can no longer be
+/// used; a used link's nonce is kept twice the links' lifetime.
+pub async fn prune(inbox: Arc<Inbox>, shutdown: CancellationToken) {
+    loop {
+        let keep = 2 * inbox.settings.link_lifetime.as_secs() as i64;
+        let pruned = inbox
+            .store
+            .write(move |tx| {
+                let now = db::now();
+                web::prune(tx, now, now - keep)
+            })
+            .await;
+        match pruned {
+            Ok(0) => {}
+            Ok(rows) => info!(rows, "Forgot expired sign-ins, sessions and link uses."),
+            Err(error) => warn!(%error, "Cannot forget expired sign-ins; trying again later."),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
     }
 }
 

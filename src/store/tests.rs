@@ -259,3 +259,50 @@ async fn batched_writes_fail_alone() {
     kept.sort_unstable();
     assert_eq!(stored, kept, "exactly the writes that succeeded are stored");
 }
+
+/// Expired sign-ins, ended sessions and old link uses are forgotten; live
+/// ones stay.
+#[test]
+fn the_inbox_forgets_what_can_no_longer_be_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+    let now = 1_000_000;
+    let removed = store
+        .write_blocking(|tx| {
+            web::add_login(tx, "old", "a@x.example", now - 3 * 86_400, now - 2 * 86_400)?;
+            web::add_login(tx, "live", "a@x.example", now, now + 600)?;
+            let session = |hash, expires_at| web::NewSession {
+                token_hash: hash,
+                csrf: "c",
+                now,
+                expires_at,
+            };
+            web::add_login(tx, "l1", "a@x.example", now, now + 600)?;
+            web::redeem_login(tx, "l1", &session("ended", now - 2 * 86_400))?;
+            web::add_login(tx, "l2", "a@x.example", now, now + 600)?;
+            web::redeem_login(tx, "l2", &session("open", now + 86_400))?;
+            let used = |nonce| web::LinkUse {
+                nonce,
+                mention: 1,
+                step: "ack",
+                recipient: "a@x.example",
+            };
+            web::use_link(tx, &used("old"), now - 40 * 86_400)?;
+            web::use_link(tx, &used("recent"), now - 86_400)?;
+            web::prune(tx, now, now - 14 * 86_400)
+        })
+        .unwrap();
+    assert_eq!(removed, 3, "the old link, the ended session, the old use");
+    store
+        .call_blocking(|c| {
+            assert_eq!(
+                web::pending_login(c, "live", now)?,
+                Some("a@x.example".into())
+            );
+            assert!(web::session(c, "open", now)?.is_some());
+            assert!(web::link_used(c, "recent")?);
+            assert!(!web::link_used(c, "old")?);
+            Ok(())
+        })
+        .unwrap();
+}

@@ -163,3 +163,20 @@ pub fn use_link(conn: &Connection, used: &LinkUse<'_>, now: i64) -> Result<bool,
         ])?;
     Ok(added == 1)
 }
+
+/// Forgets what can no longer be used: sign-in links expired a day ago,
+/// sessions ended a day ago, and used one-click links older than
+/// `uses_before` (past any link's lifetime). Returns the rows removed.
+pub fn prune(conn: &Connection, now: i64, uses_before: i64) -> Result<usize, StoreError> {
+    let day_ago = now - 86_400;
+    let mut removed = conn.execute("DELETE FROM web_logins WHERE expires_at < ?1", [day_ago])?;
+    removed += conn.execute(
+        "DELETE FROM web_sessions WHERE expires_at < ?1 OR revoked_at < ?1",
+        [day_ago],
+    )?;
+    removed += conn.execute(
+        "DELETE FROM web_link_uses WHERE used_at < ?1",
+        [uses_before],
+    )?;
+    Ok(removed)
+}
