@@ -269,6 +269,7 @@ pub fn queue_team(
             links,
             recipient: &recipient,
             now,
+            only: None,
         });
         let r = render((team, words), b, &data, now, made);
         // Each recipient's own mail has an id of its own, from its address.

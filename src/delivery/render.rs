@@ -82,6 +82,9 @@ pub struct Links<'a> {
     pub recipient: &'a str,
     /// When the mail is made (Unix seconds).
     pub now: i64,
+    /// Only these mentions get links (the ones the recipient may open);
+    /// all when None.
+    pub only: Option<&'a std::collections::HashSet<i64>>,
 }
 
 impl Links<'_> {
@@ -183,7 +186,7 @@ pub fn alert(
             escape(&i.source),
             escape(&subject),
         ));
-        if let Some(links) = &links {
+        if let Some(links) = links.filter(|l| l.only.is_none_or(|only| only.contains(&i.id))) {
             buttons(&links.of(i.id, words), (&mut text, &mut html));
         }
         html.push_str("</div>");
@@ -229,5 +232,56 @@ mod tests {
             "<a href=\"https://ex.com/a?b=%22c%22\">&lt;b&gt;t&lt;/b&gt;</a>"
         );
         assert_eq!(plain("line\r\nBcc: evil@x\u{202e}"), "line  Bcc: evil@x");
+    }
+
+    /// A recipient gets links only for the mentions they may open (a
+    /// spike's mentions go to several teams).
+    #[test]
+    fn links_only_for_what_the_recipient_may_open() {
+        let item = |id: i64| AlertItem {
+            id,
+            brand: "Lumora".into(),
+            title: format!("title {id}"),
+            url: None,
+            snippet: "quote".into(),
+            severity: "urgent".into(),
+            sentiment: Some(-0.7),
+            source: "feed".into(),
+            subject: None,
+            reasons: None,
+        };
+        let links = MailLinks::new(
+            crate::links::Signer::new(b"0123456789abcdef0123456789abcdef"),
+            "https://vigia.example.com/",
+            std::time::Duration::from_secs(86_400),
+        );
+        let only: std::collections::HashSet<i64> = [7].into();
+        let from: Mailbox = "vigia@x.example".parse().unwrap();
+        let to: Mailbox = "ana@x.example".parse().unwrap();
+        let heading = Heading::team("cs", &[item(7), item(8)], &super::super::words::EN);
+        let made = Links {
+            links: &links,
+            recipient: "ana@x.example",
+            now: 0,
+            only: Some(&only),
+        };
+        let message = alert(
+            (&from, &[to]),
+            &heading,
+            &[item(7), item(8)],
+            "<m@x>",
+            Some(made),
+        )
+        .unwrap()
+        .formatted();
+        let text = String::from_utf8_lossy(&message);
+        assert!(
+            text.contains("https://vigia.example.com/mentions/7"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("https://vigia.example.com/mentions/8"),
+            "{text}"
+        );
     }
 }

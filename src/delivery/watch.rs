@@ -3,6 +3,8 @@
 //! ([`SpikeRules`]); a spike is recorded and its alert queued in one
 //! transaction, to the teams of the mentions in it and the extremes team.
 
+use std::collections::{HashMap, HashSet};
+
 use super::render::Heading;
 use super::sender::{queue_mail, Alert};
 use super::spikes::SpikeRules;
@@ -82,18 +84,41 @@ pub fn detect(
             ),
             words: &crate::delivery::words::EN,
         };
+        let readers = readers(conn, policy, &items)?;
         let alert = Alert {
             to: &to,
             key: &format!("spike:{id}"),
             tag: &format!("spike.{id}"),
             heading: &heading,
             items: &items,
+            readers: Some(&readers),
         };
         let outbox_id = queue_mail(conn, (settings, links), &alert, now)?;
         spikes::set_outbox(conn, id, outbox_id)?;
         queued += usize::from(outbox_id.is_some());
     }
     Ok(queued)
+}
+
+/// Which of `items` each recipient (by address) may open in the inbox:
+/// those routed to one of their teams.
+fn readers(
+    conn: &Tx<'_>,
+    policy: &Policy,
+    items: &[AlertItem],
+) -> Result<HashMap<String, HashSet<i64>>, StoreError> {
+    let mut out: HashMap<String, HashSet<i64>> = HashMap::new();
+    for item in items {
+        for team in alerts::teams_of(conn, &[item.id])? {
+            let recipients = policy.team(&team).map(|t| t.recipients.clone());
+            for r in recipients.unwrap_or_default() {
+                if let Ok(m) = r.parse::<lettre::message::Mailbox>() {
+                    out.entry(m.email.to_string()).or_default().insert(item.id);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The recipients of the teams these mentions went to, and of the

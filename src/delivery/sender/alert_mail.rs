@@ -34,6 +34,7 @@ pub(super) fn queue_alert(
         tag: &format!("alert.{team}.{first}"),
         heading: &heading,
         items: &items,
+        readers: None,
     };
     queue_mail(conn, (settings, links), &alert, now)
 }
@@ -50,6 +51,10 @@ pub(in crate::delivery) struct Alert<'a> {
     pub heading: &'a render::Heading,
     /// The mentions it is about.
     pub items: &'a [AlertItem],
+    /// Which of them each recipient (by address) may open in the inbox,
+    /// when not all (a spike's mentions go to several teams): links only
+    /// for those.
+    pub readers: Option<&'a std::collections::HashMap<String, std::collections::HashSet<i64>>>,
 }
 
 /// Renders an alert and queues it; None when there is no recipient
@@ -95,10 +100,14 @@ pub(in crate::delivery) fn queue_mail(
             None => format!("<vigia.{safe_tag}@{domain}>"),
         };
         let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
+        let only = alert
+            .readers
+            .map(|r| r.get(&recipient).cloned().unwrap_or_default());
         let made = links.map(|links| render::Links {
             links,
             recipient: &recipient,
             now,
+            only: only.as_ref(),
         });
         let message = render::alert((&from, &to), alert.heading, alert.items, &message_id, made)
             .map_err(|e| StoreError::Corrupt {
