@@ -164,8 +164,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = fields(&String::from_utf8_lossy(&body));
-    if let Err(answer) = posted(&inbox, &headers, &form).await {
+    if let Err(answer) = posted(&inbox, &headers, &body).await {
         return answer;
     }
     if let Some(secret) = auth::session_cookie(&headers) {

@@ -300,9 +300,8 @@ pub(super) async fn act(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let form = fields(&String::from_utf8_lossy(&body));
-    let viewer = match posted(&inbox, &headers, &form).await {
-        Ok(viewer) => viewer,
+    let (viewer, form) = match posted(&inbox, &headers, &body).await {
+        Ok(posted) => posted,
         Err(answer) => return answer,
     };
     let Some(op) = op(&form) else {
@@ -339,9 +338,8 @@ pub(super) async fn bulk(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = fields(&String::from_utf8_lossy(&body));
-    let viewer = match posted(&inbox, &headers, &form).await {
-        Ok(viewer) => viewer,
+    let (viewer, form) = match posted(&inbox, &headers, &body).await {
+        Ok(posted) => posted,
         Err(answer) => return answer,
     };
     let Some(action) = action(&form) else {

@@ -373,15 +373,17 @@ async fn signed_in(inbox: &Inbox, headers: &HeaderMap) -> Result<Viewer, Respons
     }
 }
 
-/// The viewer of a form's POST, when its CSRF token is the session's.
+/// The viewer of a form's POST and its fields, when its CSRF token is the
+/// session's.
 async fn posted(
     inbox: &Inbox,
     headers: &HeaderMap,
-    form: &[(String, String)],
-) -> Result<Viewer, Response> {
+    body: &[u8],
+) -> Result<(Viewer, Vec<(String, String)>), Response> {
     let viewer = signed_in(inbox, headers).await?;
-    match field(form, "csrf") {
-        Some(token) if auth::same_token(token, &viewer.csrf) => Ok(viewer),
+    let form = fields(&String::from_utf8_lossy(body));
+    match field(&form, "csrf") {
+        Some(token) if auth::same_token(token, &viewer.csrf) => Ok((viewer, form)),
         _ => {
             let page = pages::message(
                 &inbox.page(),

@@ -2,7 +2,7 @@
 //! person, and mark it not relevant with the exclusion they propose (a
 //! source, or a term), recorded for the config's owner.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use super::triage::{self, Action, FollowUpError, Status};
@@ -17,16 +17,7 @@ pub fn assign(
     actor: &str,
     now: i64,
 ) -> Result<(), FollowUpError> {
-    let status: Option<String> = conn
-        .query_row("SELECT status FROM mentions WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(StoreError::from)?;
-    let status = status
-        .as_deref()
-        .map(|s| Status::parse(s).unwrap_or(Status::New))
-        .ok_or(FollowUpError::NotFound(id))?;
+    let status = triage::status_of(conn, id)?.ok_or(FollowUpError::NotFound(id))?;
     conn.execute(
         "UPDATE mentions SET assignee = ?2 WHERE id = ?1",
         params![id, assignee],

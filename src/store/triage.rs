@@ -368,16 +368,7 @@ pub fn step(
     (action, actor, note): (Action, &str, Option<&str>),
     now: i64,
 ) -> Result<Status, FollowUpError> {
-    let current: Option<String> = conn
-        .query_row("SELECT status FROM mentions WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(StoreError::from)?;
-    let from = current
-        .as_deref()
-        .map(|s| Status::parse(s).unwrap_or(Status::New))
-        .ok_or(FollowUpError::NotFound(id))?;
+    let from = status_of(conn, id)?.ok_or(FollowUpError::NotFound(id))?;
     let before_close = if from.is_open() {
         from
     } else {
@@ -393,6 +384,15 @@ pub fn step(
     .map_err(StoreError::from)?;
     event(conn, id, now, actor, to, note)?;
     Ok(to)
+}
+
+/// Mention `id`'s follow-up status; None when there is no such mention.
+pub(super) fn status_of(conn: &Connection, id: i64) -> Result<Option<Status>, StoreError> {
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM mentions WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(status.map(|s| Status::parse(&s).unwrap_or(Status::New)))
 }
 
 /// The open status a closed mention had before it was closed: the status

@@ -165,11 +165,7 @@ pub fn split_off(
             format!("sighting {sighting} split off into mention {id}"),
         ),
     ] {
-        let status: String =
-            conn.query_row("SELECT status FROM mentions WHERE id = ?1", [at], |r| {
-                r.get(0)
-            })?;
-        let status = Status::parse(&status).unwrap_or(Status::New);
+        let status = triage::status_of(conn, at)?.unwrap_or(Status::New);
         triage::event(conn, at, now, actor, status, Some(&note))?;
     }
     Ok(Ok(id))
