@@ -3,7 +3,8 @@
 # the daemon on config/demo.toml (polled afresh into a scratch database)
 # with [web] on, signs in as the customer-service team with the link the
 # outbox mailed, and shoots the inbox (desktop and phone widths), the
-# most severe mention's page, and the alert mail with its one-click links.
+# most severe mention's page, and the alert mail with its one-click links
+# (and its note on replies that act).
 #
 #   scripts/screenshot-inbox.sh [OUTPUT_DIR]
 #
@@ -23,7 +24,16 @@ cleanup() {
 }
 trap cleanup EXIT
 demo_config "$scratch"
+mkdir -p "$scratch/replies/new" "$scratch/replies/cur" "$scratch/replies/tmp"
 cat >> "$scratch/demo.toml" <<TOML
+
+[mail]
+reply_to = "vigia-replies@lumora.example"
+
+[[maildir]]
+name = "replies"
+path = "$scratch/replies"
+role = "replies"
 
 [web]
 listen = "127.0.0.1:0"

@@ -84,6 +84,7 @@ pub struct KeyError {
 }
 
 /// Signs and checks links under the installation's key.
+#[derive(Clone)]
 pub struct Signer {
     key: hmac::Key,
 }
@@ -187,6 +188,49 @@ impl Signer {
     }
 }
 
+impl Signer {
+    /// The token that names alert mail `mail`, made at `created`, in its
+    /// subject and Message-ID: `r{mail}-` and 12 hex digits of a
+    /// signature, so that a reply cannot name a mail it did not answer.
+    pub fn reply_token(&self, mail: i64, created: i64) -> String {
+        format!("r{mail}-{}", self.reply_mac(mail, created))
+    }
+
+    /// Whether `token` is [`Signer::reply_token`]`(mail, created)`.
+    pub fn reply_token_is(&self, token: &str, mail: i64, created: i64) -> bool {
+        same_token(token, &self.reply_token(mail, created))
+    }
+
+    fn reply_mac(&self, mail: i64, created: i64) -> String {
+        let tag = hmac::sign(&self.key, format!("reply|{mail}|{created}").as_bytes());
+        tag.as_ref()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The reply tokens written in `text` (a subject, a References header),
+/// each with the mail id it claims, in order and each once; unchecked.
+pub fn reply_tokens(text: &str) -> Vec<(i64, String)> {
+    let mut found: Vec<(i64, String)> = Vec::new();
+    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'));
+    for word in words {
+        let word = word.to_ascii_lowercase();
+        let Some((id, mac)) = word.strip_prefix('r').and_then(|w| w.split_once('-')) else {
+            continue;
+        };
+        let hex = mac.len() == 12 && mac.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = id.parse::<i64>().ok().filter(|&id| id > 0);
+        if let (Some(id), true) = (id, hex) {
+            if !found.iter().any(|(_, t)| *t == word) {
+                found.push((id, word));
+            }
+        }
+    }
+    found
+}
+
 /// The links a mail carries: to the inbox, and signed one-click steps.
 #[derive(Debug)]
 pub struct MailLinks {
@@ -228,6 +272,12 @@ impl MailLinks {
     pub fn days(&self) -> u64 {
         (self.lifetime.as_secs() / 86_400).max(1)
     }
+}
+
+/// Whether two tokens are equal, in time that does not depend on where
+/// they differ.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// Makes a new random key at `path`, readable by its owner only.
@@ -296,6 +346,29 @@ mod tests {
         let stranger = Signer::new(b"another key, another installation");
         assert_eq!(stranger.verify(&token, 0), Err(LinkError::Invalid));
         assert_eq!(signer.verify("garbage", 0), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn a_reply_token_names_its_mail_and_cannot_be_made_up() {
+        let signer = Signer::new(b"0123456789abcdef0123456789abcdef");
+        let token = signer.reply_token(12, 1_000);
+        assert!(token.starts_with("r12-") && token.len() == 16, "{token}");
+        assert!(signer.reply_token_is(&token, 12, 1_000));
+        // Another mail, the same id recorded at another time, another key.
+        assert!(!signer.reply_token_is(&token, 13, 1_000));
+        assert!(!signer.reply_token_is(&token, 12, 1_001));
+        let stranger = Signer::new(b"another key, another installation");
+        assert!(!stranger.reply_token_is(&token, 12, 1_000));
+        // Found in a subject and a Message-ID, once, whatever the case.
+        let text = format!(
+            "Re: [Vigia] Urgent: 2 mentions [{}] <vigia.alert.cs.1.00ab.{token}@x.example>",
+            token.to_uppercase()
+        );
+        assert_eq!(reply_tokens(&text), vec![(12, token.clone())]);
+        assert_eq!(
+            reply_tokens("r12-abc r-0123456789ab rx-0123456789ab"),
+            vec![]
+        );
     }
 
     #[test]

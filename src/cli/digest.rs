@@ -97,12 +97,9 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let runtime = Runtime::start(&config).await.context("starting")?;
-    let links = match &config.web {
-        Some(web) => Some(std::sync::Arc::new(web.mail_links()?)),
-        None => None,
-    };
+    let ways = std::sync::Arc::new(config.ways()?);
     for team in teams {
-        let links = links.clone();
+        let ways = ways.clone();
         let (mail, policy, settings, b, name) = (
             config.mail.clone(),
             config.policy.clone(),
@@ -119,14 +116,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
                     bounds: &b,
                     trigger: Trigger::Asked { at: now },
                 };
-                digest::queue_team(
-                    tx,
-                    (&mail, links.as_deref()),
-                    &policy,
-                    &settings,
-                    &request,
-                    now,
-                )
+                digest::queue_team(tx, (&mail, &ways), &policy, &settings, &request, now)
             })
             .await?;
         let label = &bounds.label;

@@ -10,6 +10,7 @@ use super::output::{clean, emit, span};
 use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::delivery::sender::CommandPass;
+use crate::replies::Outcome;
 use crate::store::mentions::{self, MentionFilter, MentionRow};
 
 #[derive(Debug, Args)]
@@ -65,6 +66,19 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
             "Mail: {queued} queued (alerts, digests); the running daemon (heartbeat {heartbeat_age}s ago) sends them; \
              `vigia outbox` lists what waits.\n"
         ))?,
+    }
+    for (source, outcome) in reports
+        .iter()
+        .flat_map(|r| r.replies.iter().map(move |o| (&r.source_id, o)))
+    {
+        let line = match outcome {
+            Outcome::Acted { sender, summary } => format!("reply from {sender}: {summary}"),
+            Outcome::Ignored { sender, reason } => {
+                format!("reply from {sender:?} ignored: {reason}")
+            }
+            Outcome::Again => continue,
+        };
+        emit(&format!("  {}: {}\n", clean(source, 60), clean(&line, 300)))?;
     }
     for r in reports.iter().filter(|r| r.error.is_some()) {
         let error = r.error.as_deref().unwrap_or_default();

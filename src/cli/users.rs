@@ -41,7 +41,7 @@ pub async fn run(config: Config, command: UsersCommand) -> anyhow::Result<()> {
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     match command {
         UsersCommand::Add(args) => {
-            let email = crate::inbox::auth::address(&args.email);
+            let email = crate::people::address(&args.email);
             if !email.contains('@') || email.contains(char::is_whitespace) {
                 bail!("{:?} is not an email address", args.email);
             }
@@ -94,7 +94,7 @@ pub async fn run(config: Config, command: UsersCommand) -> anyhow::Result<()> {
             }
         }
         UsersCommand::Remove { email } => {
-            let email = crate::inbox::auth::address(&email);
+            let email = crate::people::address(&email);
             let key = email.clone();
             let removed = store
                 .write(move |tx| users::remove(tx, &key, db::now()))

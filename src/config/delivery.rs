@@ -129,11 +129,16 @@ pub(super) fn mail(
             }
         },
     };
+    let reply_to = raw
+        .reply_to
+        .as_ref()
+        .and_then(|v| mailbox(check, v, "mail.reply_to"));
     MailSettings {
         from,
         fallback_to,
         transport,
         retry,
+        reply_to,
     }
 }
 

@@ -4,10 +4,12 @@ use std::time::Duration;
 
 use super::base_dir;
 use super::check::{password, source_name, tls, Checker, Seen};
-use super::raw::{RawImap, RawMaildir};
+use super::raw::Text;
+use super::raw::{RawConfig, RawImap, RawMaildir};
 use super::Maildir;
 use crate::secret::PasswordSource;
 use crate::source::imap::{AfterRead, ImapSettings};
+use crate::source::MailRole;
 use crate::tls::TlsMode;
 
 pub(super) fn maildirs(
@@ -33,6 +35,7 @@ pub(super) fn maildirs(
             id,
             path: dir.join(m.path.get_ref().trim()),
             interval,
+            role: role(check, &key, m.role.as_ref()),
         });
     }
     out
@@ -109,9 +112,52 @@ pub(super) fn imaps(
             folders,
             after,
             interval,
+            role: role(check, &key, m.role.as_ref()),
         });
     }
     out
+}
+
+/// `[mail] reply_to` and a mailbox with `role = "replies"` come together:
+/// one without the other is a loop left open.
+pub(super) fn replies_read(check: &mut Checker<'_>, raw: &RawConfig, reply_to: bool) {
+    let is_replies = |role: &Option<Text>| {
+        role.as_ref()
+            .filter(|r| r.get_ref().trim() == "replies")
+            .map(Text::span)
+    };
+    let reader = raw
+        .maildirs
+        .iter()
+        .map(|m| &m.role)
+        .chain(raw.imaps.iter().map(|m| &m.role))
+        .find_map(is_replies);
+    match (&raw.mail.reply_to, reader) {
+        (Some(address), None) if reply_to => check.push(
+            Some(address.span()),
+            "mail.reply_to",
+            "no [[maildir]] or [[imap]] has role = \"replies\": replies to this address would never be read",
+        ),
+        (None, Some(span)) => check.push(
+            Some(span),
+            "mail.reply_to",
+            "is needed by the mailbox with role = \"replies\": set it to the address that mailbox receives",
+        ),
+        _ => {}
+    }
+}
+
+/// A mailbox's `role`: what its mail is read as.
+fn role(check: &mut Checker<'_>, key: &str, value: Option<&Text>) -> MailRole {
+    match value.map(|v| v.get_ref().trim()) {
+        None | Some("mentions") => MailRole::Mentions,
+        Some("replies") => MailRole::Replies,
+        Some(other) => {
+            let msg = format!("{other:?} is not a role (expected \"mentions\" or \"replies\")");
+            check.push(value.map(Text::span), format!("{key}.role"), msg);
+            MailRole::Mentions
+        }
+    }
 }
 
 fn after(check: &mut Checker<'_>, key: &str, m: &RawImap) -> AfterRead {

@@ -107,15 +107,10 @@ pub struct WebSettings {
 }
 
 impl WebSettings {
-    /// The links mail carries into this inbox, signed with the
-    /// installation's key ([`crate::links::Signer::load`]).
-    pub fn mail_links(&self) -> Result<crate::links::MailLinks, crate::links::KeyError> {
-        let signer = crate::links::Signer::load(self.link_key_file.as_deref(), &self.state_dir)?;
-        Ok(crate::links::MailLinks::new(
-            signer,
-            self.base_url.as_str(),
-            self.link_lifetime,
-        ))
+    /// The links mail carries into this inbox, signed by `signer`
+    /// ([`Config::signer`]).
+    pub fn mail_links(&self, signer: crate::links::Signer) -> crate::links::MailLinks {
+        crate::links::MailLinks::new(signer, self.base_url.as_str(), self.link_lifetime)
     }
 }
 
@@ -191,6 +186,29 @@ impl Config {
 }
 
 impl Config {
+    /// The installation's key, which signs the links in mail and the
+    /// tokens replies answer with: see [`crate::links::Signer::load`]
+    /// (`[web] link_key_file`, else `link-key` beside the database).
+    pub fn signer(&self) -> Result<crate::links::Signer, crate::links::KeyError> {
+        let file = self.web.as_ref().and_then(|w| w.link_key_file.as_deref());
+        let state_dir = self.storage_path.parent().unwrap_or(Path::new("."));
+        crate::links::Signer::load(file, state_dir)
+    }
+
+    /// What mail carries to act by: one-click links when `[web]` is on,
+    /// reply tokens when `[mail] reply_to` is set; the key is read (or
+    /// made) only when one of them needs it.
+    pub fn ways(&self) -> Result<crate::delivery::Ways, crate::links::KeyError> {
+        if self.web.is_none() && self.mail.reply_to.is_none() {
+            return Ok(crate::delivery::Ways::default());
+        }
+        let signer = self.signer()?;
+        Ok(crate::delivery::Ways {
+            links: self.web.as_ref().map(|w| w.mail_links(signer.clone())),
+            replies: self.mail.reply_to.is_some().then_some(signer),
+        })
+    }
+
     /// Every configured source as (id, location), the location as the
     /// store records it.
     pub fn source_locations(&self) -> Vec<(String, String)> {

@@ -165,6 +165,9 @@ pub struct RawMail {
     /// Delay before the first retry of a failed mail (default 30s; it
     /// doubles up to an hour).
     pub retry: Option<Text>,
+    /// Where replies to alert mails go (their `Reply-To`), read back by a
+    /// `[[maildir]]` or `[[imap]]` with `role = "replies"`.
+    pub reply_to: Option<Text>,
 }
 
 /// `[[team]]`: who hears about the mentions routed to it.
@@ -379,6 +382,8 @@ pub struct RawMaildir {
     pub interval: Option<Text>,
     /// Severity multiplier for its mentions (default 1; 0 mutes it).
     pub weight: Option<Spanned<f64>>,
+    /// `mentions` (default) or `replies`: replies to alert mails, which act.
+    pub role: Option<Text>,
 }
 
 /// `[[imap]]`: a mailbox on an IMAP server.
@@ -411,6 +416,8 @@ pub struct RawImap {
     pub interval: Option<Text>,
     /// Severity multiplier for its mentions (default 1; 0 mutes it).
     pub weight: Option<Spanned<f64>>,
+    /// `mentions` (default) or `replies`: replies to alert mails, which act.
+    pub role: Option<Text>,
 }
 
 /// A feeds file: `[[feed]]` tables only.

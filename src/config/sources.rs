@@ -15,6 +15,7 @@ use crate::source::imap::{ImapSettings, ImapSource};
 use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
 use crate::source::web::{PageSpec, Politeness, WebSource};
+use crate::source::MailRole;
 use crate::source::Source;
 
 /// A feed.
@@ -39,6 +40,8 @@ pub struct Maildir {
     pub path: PathBuf,
     /// Poll interval.
     pub interval: Duration,
+    /// What its mail is read as.
+    pub role: MailRole,
 }
 
 /// One configured source.
@@ -107,12 +110,15 @@ impl SourceSpec {
                 feed.headers.clone(),
                 parts.http.clone(),
             )),
-            SourceSpec::Maildir(maildir) => Arc::new(MaildirSource::new(
-                maildir.id.clone(),
-                maildir.path.clone(),
-                maildir.interval,
-                parts.max_body_bytes,
-            )),
+            SourceSpec::Maildir(maildir) => Arc::new(
+                MaildirSource::new(
+                    maildir.id.clone(),
+                    maildir.path.clone(),
+                    maildir.interval,
+                    parts.max_body_bytes,
+                )
+                .with_role(maildir.role),
+            ),
             SourceSpec::Imap(imap) => Arc::new(ImapSource::new(imap.clone(), parts.max_body_bytes)),
             SourceSpec::Page(page) => Arc::new(WebSource::new(page.clone(), parts.polite.clone())),
         }

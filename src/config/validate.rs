@@ -147,6 +147,7 @@ pub(super) fn from_raw(
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
+    super::mail_sources::replies_read(&mut check, &raw, mail.reply_to.is_some());
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     let digest = super::delivery::digest(&mut check, &raw.digest);
     let status_listen = super::status::listen(&mut check, &raw.status);

@@ -13,8 +13,10 @@ use crate::backoff::Backoff;
 use crate::config::{Config, SourceParts};
 use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
+use crate::people::People;
 use crate::pipeline::Pipeline;
 use crate::poll::{run_source, PollReport, Poller, Stop};
+use crate::replies::Desk;
 use crate::sentiment::Scorers;
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
 use crate::source::web::Politeness;
@@ -142,12 +144,19 @@ impl Runtime {
 
     fn build(store: Store, web: Web, config: &Config) -> Result<Runtime, DaemonError> {
         let pipeline = Arc::new(pipeline(config));
-        let poller = Arc::new(Poller::new(
-            store.clone(),
-            pipeline,
-            config.backoff,
-            config.http.max_concurrency,
-        ));
+        let ways = Arc::new(config.ways()?);
+        let admins = config.web.as_ref().map_or(&[][..], |w| &w.admins[..]);
+        let people = People::new(&config.policy.settings.teams, admins);
+        let desk = ways.replies.clone().map(|signer| Desk::new(signer, people));
+        let poller = Arc::new(
+            Poller::new(
+                store.clone(),
+                pipeline,
+                config.backoff,
+                config.http.max_concurrency,
+            )
+            .with_replies(desk),
+        );
         let parts = SourceParts {
             http: web.http.clone(),
             polite: web.polite.clone(),
@@ -166,10 +175,7 @@ impl Runtime {
         )
         .with_spikes(config.spikes)
         .with_digest(config.digest)
-        .with_links(match &config.web {
-            Some(web) => Some(Arc::new(web.mail_links()?)),
-            None => None,
-        });
+        .with_ways(ways);
         Ok(Runtime {
             reload_timeout: config.reload_timeout,
             cache_bytes: config.storage_cache_bytes,

@@ -8,7 +8,6 @@ use chrono::{DateTime, Datelike, Duration as Days, NaiveDate, NaiveTime, TimeZon
 use chrono_tz::Tz;
 
 use super::render::plain;
-use crate::links::MailLinks;
 
 /// Which days a digest covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,12 +190,13 @@ pub struct Request<'a> {
 /// own (the links name them). Call inside a transaction.
 pub fn queue_team(
     conn: &crate::store::Tx<'_>,
-    (mail, links): (&super::MailSettings, Option<&MailLinks>),
+    (mail, ways): (&super::MailSettings, &super::Ways),
     policy: &crate::triage::Policy,
     settings: &DigestSettings,
     request: &Request<'_>,
     now: i64,
 ) -> Result<Queued, crate::store::StoreError> {
+    let links = ways.links.as_ref();
     use crate::store::digest::{gather, Scope};
     use crate::store::outbox::{self, NewMail};
     use lettre::message::MultiPart;
@@ -326,6 +326,7 @@ mod tests {
             fallback_to: vec!["team@example.com".into()],
             transport: crate::delivery::TransportSettings::Files(dir.path().join("out")),
             retry: std::time::Duration::from_secs(30),
+            reply_to: None,
         };
         let settings = DigestSettings {
             send_empty: true,
@@ -343,7 +344,7 @@ mod tests {
                     };
                     queue_team(
                         tx,
-                        (&mail, None),
+                        (&mail, &crate::delivery::Ways::default()),
                         &policy,
                         &settings,
                         &request,

@@ -37,6 +37,21 @@ pub struct MailSettings {
     pub transport: TransportSettings,
     /// Delay before the first retry; it doubles up to an hour.
     pub retry: Duration,
+    /// Where replies to alert mails go, when they act.
+    pub reply_to: Option<String>,
+}
+
+/// What mail carries for its readers to act by, beside the inbox's
+/// address, each signed with the installation's key
+/// ([`crate::config::Config::ways`]).
+#[derive(Debug, Default)]
+pub struct Ways {
+    /// One-click links, when `[web]` is on: each recipient gets a mail of
+    /// their own.
+    pub links: Option<crate::links::MailLinks>,
+    /// Reply tokens, when `[mail] reply_to` is set: alert mails ask for
+    /// replies there, and a reply names the mail it answers by its token.
+    pub replies: Option<crate::links::Signer>,
 }
 
 /// Where mail goes.

@@ -87,6 +87,25 @@ pub struct Links<'a> {
     pub only: Option<&'a std::collections::HashSet<i64>>,
 }
 
+/// How a reply to an alert acts: where it goes, and the token that names
+/// the mail it answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// The `Reply-To` address.
+    pub to: &'a Mailbox,
+    /// Its token, in the subject.
+    pub token: &'a str,
+}
+
+/// An alert's subject: the heading's, and the reply token when replies
+/// act (it names the mail when a client drops `In-Reply-To`).
+pub fn subject(heading: &Heading, answer: Option<Answer<'_>>) -> String {
+    match answer {
+        Some(answer) => format!("{} [{}]", heading.subject, answer.token),
+        None => heading.subject.clone(),
+    }
+}
+
 impl Links<'_> {
     /// (label, URL) of each link for mention `id`: open, then each step.
     pub(in crate::delivery) fn of(&self, id: i64, words: &Words) -> Vec<(&'static str, String)> {
@@ -120,11 +139,11 @@ pub(in crate::delivery) fn buttons(
 /// An alert: a heading and the mentions it is about, with one-click
 /// links when it goes to one recipient of an installation with an inbox.
 pub fn alert(
-    (from, to): (&Mailbox, &[Mailbox]),
+    (from, to, message_id): (&Mailbox, &[Mailbox], &str),
     heading: &Heading,
     items: &[AlertItem],
-    message_id: &str,
     links: Option<Links<'_>>,
+    answer: Option<Answer<'_>>,
 ) -> Result<Message, lettre::error::Error> {
     let words = heading.words;
     let mut text = format!("{}:\n\n", plain(&heading.title));
@@ -191,22 +210,31 @@ pub fn alert(
         }
         html.push_str("</div>");
     }
-    let note = match &links {
+    let mut notes = vec![match &links {
         Some(links) => fill(
             words.links_note,
             &[("days", &links.links.days().to_string())],
         ),
         None => words.follow_up.to_string(),
-    };
-    text.push_str(&format!("{note}\n"));
-    html.push_str(&format!(
-        "<p style=\"font-size:12px;color:#666\">{}</p></body></html>",
-        escape(&note)
-    ));
+    }];
+    if answer.is_some() {
+        notes.push(words.replies_note.to_string());
+    }
+    for note in notes {
+        text.push_str(&format!("{note}\n"));
+        html.push_str(&format!(
+            "<p style=\"font-size:12px;color:#666\">{}</p>",
+            escape(&note)
+        ));
+    }
+    html.push_str("</body></html>");
     let mut builder = Message::builder()
         .from(from.clone())
-        .subject(plain(&heading.subject))
+        .subject(plain(&subject(heading, answer)))
         .message_id(Some(message_id.to_string()));
+    if let Some(answer) = answer {
+        builder = builder.reply_to(answer.to.clone());
+    }
     for mailbox in to {
         builder = builder.to(mailbox.clone());
     }
@@ -266,11 +294,11 @@ mod tests {
             only: Some(&only),
         };
         let message = alert(
-            (&from, &[to]),
+            (&from, &[to], "<m@x>"),
             &heading,
             &[item(7), item(8)],
-            "<m@x>",
             Some(made),
+            None,
         )
         .unwrap()
         .formatted();

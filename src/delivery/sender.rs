@@ -13,9 +13,8 @@ use tracing::{error, info, warn};
 use super::digest::{self, DigestSettings};
 use super::spikes::SpikeRules;
 use super::watch;
-use super::{Failure, MailSettings, Transport};
+use super::{Failure, MailSettings, Transport, Ways};
 use crate::backoff::Backoff;
-use crate::links::MailLinks;
 use crate::store::{self, Store, StoreError};
 use crate::store::{alerts, outbox};
 use crate::triage::Policy;
@@ -66,8 +65,8 @@ pub struct Sender {
     setup_failed_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The mail being sent now, if any.
     in_hand: Arc<std::sync::Mutex<Option<InHand>>>,
-    /// One-click links for alerts, when the inbox is on.
-    links: Option<Arc<MailLinks>>,
+    /// What alerts and digests carry to act by.
+    ways: Arc<Ways>,
 }
 
 /// The mail a sender has in hand: claimed, and in the server's hands.
@@ -122,14 +121,14 @@ impl Sender {
             owner: format!("pid {} #{:08x}", std::process::id(), fastrand::u32(..)),
             setup_failed_at: Arc::default(),
             in_hand: Arc::default(),
-            links: None,
+            ways: Arc::default(),
         }
     }
 
-    /// Puts one-click links (and the inbox's) in every alert, each
-    /// recipient getting a mail of their own.
-    pub fn with_links(mut self, links: Option<Arc<MailLinks>>) -> Sender {
-        self.links = links;
+    /// Puts one-click links (and the inbox's) and reply tokens in mail,
+    /// as `ways` has them.
+    pub fn with_ways(mut self, ways: Arc<Ways>) -> Sender {
+        self.ways = ways;
         self
     }
 
@@ -243,7 +242,7 @@ impl Sender {
     /// Puts the alert queue into the outbox: one mail per team.
     async fn queue_alerts(&self) -> Result<usize, StoreError> {
         let (settings, policy) = (self.settings.clone(), self.policy.clone());
-        let links = self.links.clone();
+        let ways = self.ways.clone();
         self.store
             .write(move |tx| {
                 let now = store::now();
@@ -251,7 +250,7 @@ impl Sender {
                 let mut queued = 0;
                 for (team, rows) in alerts::pending(tx, window)? {
                     let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
-                    let mail = (&settings, links.as_deref());
+                    let mail = (&settings, &*ways);
                     let outbox_id = queue_alert(tx, mail, &policy, (&team, &rows), now)?;
                     queued += usize::from(outbox_id.is_some());
                     alerts::attach(tx, &ids, outbox_id, now)?;
@@ -276,7 +275,7 @@ impl Sender {
             return Ok(0);
         }
         let (settings, policy, digest) = (self.settings.clone(), self.policy.clone(), self.digest);
-        let links = self.links.clone();
+        let ways = self.ways.clone();
         let from = bounds.from;
         let queued = self
             .store
@@ -289,7 +288,7 @@ impl Sender {
                         bounds: &bounds,
                         trigger: digest::Trigger::Schedule,
                     };
-                    let mail = (&settings, links.as_deref());
+                    let mail = (&settings, &*ways);
                     let q = digest::queue_team(tx, mail, &policy, &digest, &request, now)?;
                     queued += usize::from(matches!(q, digest::Queued::New(_)));
                 }
@@ -305,12 +304,9 @@ impl Sender {
     /// Looks for negative spikes; queues one alert per spike.
     async fn watch_spikes(&self) -> Result<usize, StoreError> {
         let (settings, policy, rules) = (self.settings.clone(), self.policy.clone(), self.spikes);
-        let links = self.links.clone();
+        let ways = self.ways.clone();
         self.store
-            .write(move |tx| {
-                let links = links.as_deref();
-                watch::detect(tx, (&settings, links), &policy, &rules, store::now())
-            })
+            .write(move |tx| watch::detect(tx, (&settings, &ways), &policy, &rules, store::now()))
             .await
     }
 

@@ -8,8 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::render::Heading;
 use super::sender::{queue_mail, Alert};
 use super::spikes::SpikeRules;
-use super::MailSettings;
-use crate::links::MailLinks;
+use super::{MailSettings, Ways};
 use crate::store::alerts::{self, AlertItem};
 use crate::store::spikes::{self, Spike};
 use crate::store::{StoreError, Tx};
@@ -21,7 +20,7 @@ const DAY: i64 = 86_400;
 /// spike alerts were queued. Call inside a write transaction.
 pub fn detect(
     conn: &Tx<'_>,
-    (settings, links): (&MailSettings, Option<&MailLinks>),
+    (settings, ways): (&MailSettings, &Ways),
     policy: &Policy,
     rules: &SpikeRules,
     now: i64,
@@ -93,7 +92,7 @@ pub fn detect(
             items: &items,
             readers: Some(&readers),
         };
-        let outbox_id = queue_mail(conn, (settings, links), &alert, now)?;
+        let outbox_id = queue_mail(conn, (settings, ways), &alert, now)?;
         spikes::set_outbox(conn, id, outbox_id)?;
         queued += usize::from(outbox_id.is_some());
     }

@@ -77,6 +77,8 @@ pub struct Words {
     pub steps: [&'static str; 4],
     /// What the links do: "{days}" days.
     pub links_note: &'static str,
+    /// How a reply acts.
+    pub replies_note: &'static str,
     /// "points" after a severity's total.
     pub points: &'static str,
     /// "alarm terms" before the terms found.
@@ -127,6 +129,7 @@ pub const EN: Words = Words {
     steps: ["Open", "Acknowledge", "Resolve", "Ignore"],
     links_note:
         "Each link is for you alone and works once, for {days} days; it asks before it acts.",
+    replies_note: "Or reply: write ack, resolve, ignore or reopen on the first line to do it to the mentions above (add #ID for one of them); the rest of the paragraph is your note.",
     points: "points",
     alarm_terms: "alarm terms",
     subject_seen: "subject seen {n} times",
@@ -178,6 +181,7 @@ pub const PT: Words = Words {
     steps: ["Abrir", "Ciente", "Resolver", "Ignorar"],
     links_note:
         "Cada link é só seu e funciona uma vez, por {days} dias; ele pergunta antes de agir.",
+    replies_note: "Ou responda: escreva ok, visto, resolvido, ignorar ou reabrir na primeira linha para aplicar às menções acima (acrescente #ID para uma delas); o resto do parágrafo é a sua nota.",
     points: "pontos",
     alarm_terms: "termos de alerta",
     subject_seen: "assunto visto {n} vezes",

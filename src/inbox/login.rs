@@ -23,7 +23,9 @@ pub(super) async fn form(State(inbox): State<Arc<Inbox>>) -> Response {
 /// tells nobody who is a member.
 pub(super) async fn request(State(inbox): State<Arc<Inbox>>, body: Bytes) -> Response {
     let form = fields(&String::from_utf8_lossy(&body));
-    let email = field(&form, "email").map(auth::address).unwrap_or_default();
+    let email = field(&form, "email")
+        .map(crate::people::address)
+        .unwrap_or_default();
     let said = format!(
         "If {email} belongs to a team, a sign-in link is on its way to it. It works once, for {} minutes.",
         auth::LINK_LIFETIME_SECS / 60

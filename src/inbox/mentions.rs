@@ -8,8 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::auth::{self, Viewer};
 use super::{failed, field, fields, pages, posted, signed_in, with_added, Inbox, PAGE_SIZE};
+use crate::people::{self, Viewer};
 use crate::store::mentions::{self, MentionFilter, MentionRow, Order, StatusFilter};
 use crate::store::triage::{self, Action, Status};
 use crate::store::{self as db, StoreError};
@@ -223,7 +223,7 @@ fn action(form: &[(String, String)]) -> Option<Action> {
 fn op(form: &[(String, String)]) -> Option<Op> {
     let note = field(form, "note").map(str::to_string);
     match field(form, "action")? {
-        "assign" => Some(Op::Assign(field(form, "assignee").map(auth::address))),
+        "assign" => Some(Op::Assign(field(form, "assignee").map(people::address))),
         "not_relevant" => Some(Op::NotRelevant {
             source: field(form, "exclude_source").is_some(),
             term: field(form, "term").map(str::to_string),
@@ -251,19 +251,19 @@ async fn apply(
     let members = inbox.members(&[]);
     inbox
         .store
-        .call(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A refusal writes nothing, so the write commits either way.
+        .write(move |tx| {
             // What the viewer may see, and who may be assigned, read in
             // the transaction that acts.
-            let Some(row) = mentions::list(&tx, &filter)?.into_iter().next() else {
+            let Some(row) = mentions::list(tx, &filter)?.into_iter().next() else {
                 return Ok(None);
             };
-            let members = with_added(members, &users::list(&tx)?);
+            let members = with_added(members, &users::list(tx)?);
             let members = |team: &str| members.get(team).cloned().unwrap_or_default();
             let now = db::now();
             let done = match op {
                 Op::Step(action, note) => {
-                    triage::step(&tx, id, (action, &actor, note.as_deref()), now).map(drop)
+                    triage::step(tx, id, (action, &actor, note.as_deref()), now).map(drop)
                 }
                 Op::Assign(Some(person))
                     if !row.teams.iter().any(|t| members(t).contains(&person)) =>
@@ -272,21 +272,18 @@ async fn apply(
                         "{person} is not on a team of this mention: not assigned."
                     ))));
                 }
-                Op::Assign(person) => proposals::assign(&tx, id, person.as_deref(), &actor, now),
+                Op::Assign(person) => proposals::assign(tx, id, person.as_deref(), &actor, now),
                 Op::NotRelevant { source, term, note } => {
                     let exclusion = proposals::Exclusion {
                         source_id: source.then_some(row.source.as_str()),
                         term: term.as_deref(),
                     };
-                    proposals::not_relevant(&tx, id, exclusion, (&actor, note.as_deref()), now)
+                    proposals::not_relevant(tx, id, exclusion, (&actor, note.as_deref()), now)
                         .map(drop)
                 }
             };
             match done {
-                Ok(()) => {
-                    tx.commit()?;
-                    Ok(Some(Ok(())))
-                }
+                Ok(()) => Ok(Some(Ok(()))),
                 Err(triage::FollowUpError::Store(error)) => Err(error),
                 Err(refusal) => Ok(Some(Err(refusal.to_string()))),
             }

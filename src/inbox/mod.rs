@@ -34,9 +34,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use self::auth::{People, Viewer};
 use self::pages::Page;
 use crate::config::{Config, WebSettings};
+use crate::people::{People, Viewer};
 use crate::store::{self as db, users, web, Store, StoreError};
 
 /// Mentions an inbox page lists at most.
@@ -92,7 +92,7 @@ impl Inbox {
             .parse()
             .map_err(|_| InboxError::From(config.mail.from.clone()))?;
         let prefix = settings.base_url.path().trim_end_matches('/').to_string();
-        let links = settings.mail_links()?;
+        let links = settings.mail_links(config.signer()?);
         let policy = &config.policy.settings;
         Ok(Some(Inbox {
             links,
@@ -383,7 +383,7 @@ async fn posted(
     let viewer = signed_in(inbox, headers).await?;
     let form = fields(&String::from_utf8_lossy(body));
     match field(&form, "csrf") {
-        Some(token) if auth::same_token(token, &viewer.csrf) => Ok((viewer, form)),
+        Some(token) if crate::links::same_token(token, &viewer.csrf) => Ok((viewer, form)),
         _ => {
             let page = pages::message(
                 &inbox.page(),

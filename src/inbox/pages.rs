@@ -3,9 +3,9 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::auth::Viewer;
 use super::Filters;
 use crate::delivery::words::EN;
+use crate::people::Viewer;
 use crate::store::mentions::{Detail, MentionRow};
 use crate::store::triage::Event;
 

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::pipeline::Pipeline;
+use crate::replies::{Desk, Outcome};
 use crate::source::{Fetched, Source, SourceError};
 use crate::store::mentions::{self, Recorded};
 use crate::store::{self, sources, triage, Store, StoreError};
@@ -39,6 +40,8 @@ pub struct PollReport {
     pub new_mentions: Vec<i64>,
     /// New sightings of mentions already known.
     pub sightings: usize,
+    /// What came of the replies to alert mails it read.
+    pub replies: Vec<Outcome>,
     /// The error, when the fetch failed.
     pub error: Option<String>,
     /// Seconds until the next poll.
@@ -79,6 +82,8 @@ pub struct Poller {
     /// Unix second the fetch began. What `/healthz` needs to tell a busy
     /// scheduler from a stuck one.
     polling: Mutex<HashMap<String, Option<i64>>>,
+    /// Acts on replies to alert mails, when they act.
+    replies: Option<Arc<Desk>>,
 }
 
 /// Takes a source off [`Poller::polling`] when its poll ends, however.
@@ -110,7 +115,14 @@ impl Poller {
             backoff,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             polling: Mutex::default(),
+            replies: None,
         }
+    }
+
+    /// Acts on the replies a `role = "replies"` mailbox reads, at `desk`.
+    pub fn with_replies(mut self, desk: Option<Desk>) -> Self {
+        self.replies = desk.map(Arc::new);
+        self
     }
 
     /// The sources being polled now: `None` while a poll waits for a slot
@@ -234,6 +246,7 @@ impl Poller {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?;
         let cursor = fetched.cursor;
+        let (replies, desk) = (fetched.replies, self.replies.clone());
         for warning in &fetched.warnings {
             warn!(source = %id, %warning, "Source needs a look.");
         }
@@ -269,6 +282,15 @@ impl Poller {
                         Recorded::Known(_) => {}
                     }
                 }
+                for reply in &replies {
+                    match &desk {
+                        Some(desk) => report.replies.push(desk.take(tx, reply, now)?),
+                        None => report.replies.push(Outcome::Ignored {
+                            sender: reply.sender.clone(),
+                            reason: "replies do not act: [mail] reply_to is not set".into(),
+                        }),
+                    }
+                }
                 report.next_in_secs = delay.as_secs() as i64;
                 let next = now + report.next_in_secs;
                 let found = report.new_mentions.len();
@@ -286,6 +308,17 @@ impl Poller {
             .await?;
         drop(slot);
         let report = written.await?;
+        for outcome in &report.replies {
+            match outcome {
+                Outcome::Acted { sender, summary } => {
+                    info!(source = %report.source_id, %sender, %summary, "Reply acted.")
+                }
+                Outcome::Ignored { sender, reason } => {
+                    warn!(source = %report.source_id, %sender, %reason, "Reply ignored; nothing changed.")
+                }
+                Outcome::Again => {}
+            }
+        }
         info!(
             source = %report.source_id,
             items = report.items,

@@ -18,7 +18,9 @@ use url::Url;
 use super::RawItem;
 
 mod body;
+mod reply;
 use crate::text::normalize::{canonical_url, html_to_text};
+pub use reply::{parse_reply, Reply};
 
 /// Which kind of mail it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use async_trait::async_trait;
 use tracing::warn;
 
-use super::alert_email::parse_mail;
-use super::{Cursor, Fetched, RawItem, Source, SourceError};
+use super::{Cursor, Fetched, MailRole, Source, SourceError};
 
 /// How far before the newest message read a poll looks again.
 const SLACK: Duration = Duration::from_secs(60);
@@ -27,6 +26,7 @@ pub struct MaildirSource {
     location: String,
     interval: Duration,
     max_bytes: u64,
+    role: MailRole,
 }
 
 impl MaildirSource {
@@ -40,7 +40,14 @@ impl MaildirSource {
             location,
             interval,
             max_bytes,
+            role: MailRole::Mentions,
         }
+    }
+
+    /// Reads its mail as `role`.
+    pub fn with_role(mut self, role: MailRole) -> Self {
+        self.role = role;
+        self
     }
 }
 
@@ -68,8 +75,9 @@ impl Source for MaildirSource {
             .as_deref()
             .and_then(|p| p.parse::<u128>().ok())
             .unwrap_or(0);
-        let (path, id, max_bytes) = (self.path.clone(), self.id.clone(), self.max_bytes);
-        tokio::task::spawn_blocking(move || read_maildir(&path, &id, since, max_bytes))
+        let (path, id) = (self.path.clone(), self.id.clone());
+        let (max_bytes, role) = (self.max_bytes, self.role);
+        tokio::task::spawn_blocking(move || read_maildir(&path, &id, since, (max_bytes, role)))
             .await
             .map_err(|e| SourceError::transient(e.to_string()))?
     }
@@ -79,7 +87,7 @@ fn read_maildir(
     path: &Path,
     id: &str,
     since: u128,
-    max_bytes: u64,
+    (max_bytes, role): (u64, MailRole),
 ) -> Result<Fetched, SourceError> {
     let threshold = since.saturating_sub(SLACK.as_nanos());
     let mut messages = Vec::new();
@@ -101,7 +109,7 @@ fn read_maildir(
     }
     messages.sort();
     let newest = messages.last().map_or(since, |m| m.0.max(since));
-    let mut items: Vec<RawItem> = Vec::new();
+    let mut fetched = Fetched::default();
     for (_, file, len) in &messages {
         if *len > max_bytes {
             warn!(source = %id, file = %file.display(), size_bytes = len, "Mail too large; skipped.");
@@ -112,21 +120,13 @@ fn read_maildir(
         let Ok(raw) = std::fs::read(file) else {
             continue;
         };
-        match parse_mail(&raw) {
-            Ok(mail) => items.extend(mail.items),
-            Err(error) => {
-                warn!(source = %id, file = %file.display(), %error, "Unreadable mail; skipped.")
-            }
+        if let Err(error) = fetched.add_mail(role, &raw) {
+            warn!(source = %id, file = %file.display(), %error, "Unreadable mail; skipped.")
         }
     }
-    let cursor = Cursor {
+    fetched.cursor = Cursor {
         position: Some(newest.to_string()),
         ..Cursor::default()
     };
-    Ok(Fetched {
-        items,
-        cursor,
-        not_before: None,
-        ..Fetched::default()
-    })
+    Ok(fetched)
 }

@@ -77,6 +77,30 @@ pub struct Fetched {
     /// Problems that did not stop the fetch but need a person (a selector
     /// that matched nothing: the page changed its layout).
     pub warnings: Vec<String>,
+    /// Replies to alert mails, from a mailbox read for them.
+    pub replies: Vec<alert_email::Reply>,
+}
+
+/// What a mailbox source reads its mail as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MailRole {
+    /// Mentions: each alert result, or the mail itself.
+    #[default]
+    Mentions,
+    /// Replies to Vigia's alert mails, which act on the mentions they
+    /// name.
+    Replies,
+}
+
+impl Fetched {
+    /// Adds one raw mail, read as `role`: its items or its reply.
+    pub fn add_mail(&mut self, role: MailRole, raw: &[u8]) -> Result<(), alert_email::MailError> {
+        match role {
+            MailRole::Mentions => self.items.extend(alert_email::parse_mail(raw)?.items),
+            MailRole::Replies => self.replies.push(alert_email::parse_reply(raw)?),
+        }
+        Ok(())
+    }
 }
 
 /// A boxed error cause.

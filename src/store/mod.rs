@@ -15,6 +15,7 @@ mod names;
 pub mod outbox;
 pub mod overview;
 pub mod proposals;
+pub mod replies;
 pub mod sources;
 pub mod spikes;
 pub mod topics;
@@ -59,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0024_link_uses.sql"),
     include_str!("migrations/0025_assign_propose.sql"),
     include_str!("migrations/0026_web_users.sql"),
+    include_str!("migrations/0027_replies.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

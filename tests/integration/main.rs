@@ -19,6 +19,7 @@ mod maildir;
 mod merges;
 mod readme;
 mod reload;
+mod replies;
 mod rss;
 mod scripts;
 mod service;

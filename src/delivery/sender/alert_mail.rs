@@ -1,13 +1,14 @@
 //! Alert mail: the queued alerts of each team rendered into one mail, and
 //! the rendering and queueing every alert mail shares (spike alerts too).
 
+use lettre::message::Mailbox;
 use tracing::warn;
 
 use crate::delivery::render;
-use crate::delivery::MailSettings;
-use crate::links::MailLinks;
+use crate::delivery::{MailSettings, Ways};
 use crate::store::alerts::AlertItem;
 use crate::store::outbox::{self, NewMail};
+use crate::store::replies;
 use crate::store::{StoreError, Tx};
 use crate::triage::Policy;
 
@@ -15,7 +16,7 @@ use crate::triage::Policy;
 /// recipients (nor `[mail] to`), which is logged.
 pub(super) fn queue_alert(
     conn: &Tx<'_>,
-    (settings, links): (&MailSettings, Option<&MailLinks>),
+    (settings, ways): (&MailSettings, &Ways),
     policy: &Policy,
     (team, rows): (&str, &[(i64, AlertItem)]),
     now: i64,
@@ -36,7 +37,7 @@ pub(super) fn queue_alert(
         items: &items,
         readers: None,
     };
-    queue_mail(conn, (settings, links), &alert, now)
+    queue_mail(conn, (settings, ways), &alert, now)
 }
 
 /// An alert mail to queue.
@@ -63,10 +64,11 @@ pub(in crate::delivery) struct Alert<'a> {
 /// them); the first one's outbox id is returned.
 pub(in crate::delivery) fn queue_mail(
     conn: &Tx<'_>,
-    (settings, links): (&MailSettings, Option<&MailLinks>),
+    (settings, ways): (&MailSettings, &Ways),
     alert: &Alert<'_>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
+    let links = ways.links.as_ref();
     let Some((from, mailboxes)) = settings.addresses(alert.to) else {
         warn!(
             key = alert.key,
@@ -80,9 +82,10 @@ pub(in crate::delivery) fn queue_mail(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
         .collect();
     let domain = from.email.domain().to_string();
+    let reply_to: Option<Mailbox> = settings.reply_to.as_deref().and_then(|a| a.parse().ok());
     // One mail for all, or one per recipient, each with its own links.
     // Each recipient's own mail has an id of its own, from its address.
-    let mails: Vec<(Vec<lettre::message::Mailbox>, String, Option<String>)> = match links {
+    let mails: Vec<(Vec<Mailbox>, String, Option<String>)> = match links {
         None => vec![(mailboxes, alert.key.to_string(), None)],
         Some(_) => mailboxes
             .into_iter()
@@ -95,11 +98,8 @@ pub(in crate::delivery) fn queue_mail(
     };
     let mut first = None;
     for (to, key, part) in mails {
-        let message_id = match &part {
-            Some(n) => format!("<vigia.{safe_tag}.{n}@{domain}>"),
-            None => format!("<vigia.{safe_tag}@{domain}>"),
-        };
         let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
+        let recipients: Vec<String> = to.iter().map(|m| m.email.to_string()).collect();
         let only = alert
             .readers
             .map(|r| r.get(&recipient).cloned().unwrap_or_default());
@@ -109,12 +109,39 @@ pub(in crate::delivery) fn queue_mail(
             now,
             only: only.as_ref(),
         });
-        let message = render::alert((&from, &to), alert.heading, alert.items, &message_id, made)
-            .map_err(|e| StoreError::Corrupt {
-                column: "alert",
-                message: e.to_string(),
+        // A reply acts on what the mail named to its readers: for one
+        // recipient of a spike, what they may open.
+        let reply = match (&ways.replies, &reply_to) {
+            (Some(signer), Some(address)) => {
+                let named: Vec<i64> = alert
+                    .items
+                    .iter()
+                    .map(|i| i.id)
+                    .filter(|id| only.as_ref().is_none_or(|o| o.contains(id)))
+                    .collect();
+                let mail = replies::record_mail(conn, &recipients, &named, now)?;
+                Some((address, signer.reply_token(mail, now)))
+            }
+            _ => None,
+        };
+        let token = reply
+            .as_ref()
+            .map_or(String::new(), |(_, t)| format!(".{t}"));
+        let message_id = match &part {
+            Some(n) => format!("<vigia.{safe_tag}.{n}{token}@{domain}>"),
+            None => format!("<vigia.{safe_tag}{token}@{domain}>"),
+        };
+        let answer = reply
+            .as_ref()
+            .map(|(address, token)| render::Answer { to: address, token });
+        let mail = (&from, &to[..], message_id.as_str());
+        let message =
+            render::alert(mail, alert.heading, alert.items, made, answer).map_err(|e| {
+                StoreError::Corrupt {
+                    column: "alert",
+                    message: e.to_string(),
+                }
             })?;
-        let recipients: Vec<String> = to.iter().map(|m| m.email.to_string()).collect();
         let id = outbox::enqueue(
             conn,
             &NewMail {
@@ -122,7 +149,7 @@ pub(in crate::delivery) fn queue_mail(
                 kind: "alert",
                 from: from.email.as_ref(),
                 to: &recipients,
-                subject: &render::plain(&alert.heading.subject),
+                subject: &render::plain(&render::subject(alert.heading, answer)),
                 message: &message.formatted(),
             },
             now,

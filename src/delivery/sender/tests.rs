@@ -33,6 +33,7 @@ async fn a_stopped_sender_sends_no_further_mail_and_keeps_it_queued() {
         fallback_to: vec!["team@example.com".into()],
         transport: TransportSettings::Files(folder.clone()),
         retry: Duration::from_secs(30),
+        reply_to: None,
     };
     let transport = Transport::new(&settings).unwrap();
     let backoff = Backoff {

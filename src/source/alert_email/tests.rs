@@ -240,3 +240,36 @@ proptest! {
         let _ = parse_mail(&raw);
     }
 }
+
+#[test]
+fn a_reply_is_read_for_what_its_sender_wrote_and_who_sent_it() {
+    let raw = "From: Ana <ANA@Lumora.example>\r\nTo: vigia-replies@lumora.example\r\n\
+               Subject: Re: [Vigia] Urgent [r3-0123456789ab]\r\n\
+               In-Reply-To: <vigia.alert.cs.3.r3-0123456789ab@lumora.example>\r\n\
+               Message-ID: <a1@mail.example>\r\n\r\n\
+               resolvido\r\n\r\nOn Mon, 30 Nov 2026 at 09:00, Vigia <vigia@lumora.example> wrote:\r\n\
+               > #3 [urgent] ignore\r\n";
+    let reply = super::parse_reply(raw.as_bytes()).unwrap();
+    assert_eq!(reply.sender, "ana@lumora.example");
+    assert_eq!(reply.message_id, "<a1@mail.example>");
+    assert!(reply.references.contains("r3-0123456789ab"));
+    assert_eq!(reply.text.trim(), "resolvido");
+    assert_eq!(reply.automatic, None);
+    // Out of office, bounces and list mail are machines talking.
+    for header in [
+        "Auto-Submitted: auto-replied",
+        "X-Autoreply: yes",
+        "Precedence: bulk",
+        "Return-Path: <>",
+    ] {
+        let raw = format!("{header}\r\n{raw}");
+        let reply = super::parse_reply(raw.as_bytes()).unwrap();
+        assert!(reply.automatic.is_some(), "{header}");
+    }
+    let raw = format!("Auto-Submitted: no\r\n{raw}");
+    assert_eq!(super::parse_reply(raw.as_bytes()).unwrap().automatic, None);
+    // No Message-ID: the mail's hash keeps it from acting twice.
+    let bare = raw.replace("Message-ID: <a1@mail.example>\r\n", "");
+    let id = super::parse_reply(bare.as_bytes()).unwrap().message_id;
+    assert!(id.starts_with("sha256:"), "{id}");
+}

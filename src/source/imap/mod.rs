@@ -25,8 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tracing::{debug, warn};
 
-use super::alert_email::parse_mail;
-use super::{Cursor, Fetched, RawItem, Source, SourceError};
+use super::{Cursor, Fetched, MailRole, Source, SourceError};
 use crate::name::SourceId;
 use crate::secret::{PasswordSource, SecretError};
 use crate::tls::TlsMode;
@@ -73,6 +72,8 @@ pub struct ImapSettings {
     pub after: AfterRead,
     /// Poll interval.
     pub interval: Duration,
+    /// What its mail is read as.
+    pub role: MailRole,
 }
 
 /// A user name as a URL's user part (RFC 3986): `@`, `:`, `/` and the
@@ -205,8 +206,8 @@ impl ImapSource {
         &self,
         session: &mut ImapSession,
         positions: &mut Positions,
-    ) -> Result<Vec<RawItem>, ImapError> {
-        let mut items = Vec::new();
+    ) -> Result<Fetched, ImapError> {
+        let mut fetched = Fetched::default();
         for folder in &self.settings.folders {
             let mailbox = session.select(folder).await.map_err(|e| match e {
                 async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason) => {
@@ -233,15 +234,12 @@ impl ImapSource {
             }
             for (uid, raw) in self.new_messages(session, position.uid).await? {
                 position.uid = position.uid.max(uid);
-                match parse_mail(&raw) {
-                    Ok(mail) => items.extend(mail.items),
-                    Err(error) => {
-                        warn!(source = %self.settings.id, folder = %folder, uid, %error, "Unreadable mail; skipped.")
-                    }
+                if let Err(error) = fetched.add_mail(self.settings.role, &raw) {
+                    warn!(source = %self.settings.id, folder = %folder, uid, %error, "Unreadable mail; skipped.")
                 }
             }
         }
-        Ok(items)
+        Ok(fetched)
     }
 
     /// Applies the after-read action to messages stored since it last ran.
@@ -386,19 +384,15 @@ impl Source for ImapSource {
             None => conn::open(&self.settings, &self.settings.password()?).await?,
         };
         // On error the session is dropped: the next fetch reconnects.
-        let items = self.read_folders(&mut session, &mut positions).await?;
+        let mut fetched = self.read_folders(&mut session, &mut positions).await?;
         *slot = Some(session);
         let position =
             serde_json::to_string(&positions).map_err(|e| SourceError::transient(e.to_string()))?;
-        Ok(Fetched {
-            items,
-            cursor: Cursor {
-                position: Some(position),
-                ..Cursor::default()
-            },
-            not_before: None,
-            ..Fetched::default()
-        })
+        fetched.cursor = Cursor {
+            position: Some(position),
+            ..Cursor::default()
+        };
+        Ok(fetched)
     }
 
     async fn wait_for_change(&self, timeout: Duration) {
