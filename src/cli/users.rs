@@ -1,5 +1,5 @@
-//! `vigia users add|list|remove`: people an admin lets into the web inbox
-//! beside the config's team recipients.
+//! `vigia users add|list|remove|reset`: people an admin lets into the web
+//! inbox beside the config's team recipients, and their sign-ins.
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -19,6 +19,12 @@ pub enum UsersCommand {
     List,
     /// Take someone out of the inbox and end their sessions.
     Remove {
+        /// Their address.
+        email: String,
+    },
+    /// Forget someone's inbox password and end their sessions (a lost
+    /// laptop, a leaked password): they sign in again by mailed link.
+    Reset {
         /// Their address.
         email: String,
     },
@@ -105,6 +111,19 @@ pub async fn run(config: Config, command: UsersCommand) -> anyhow::Result<()> {
                 );
             }
             println!("{email} may no longer sign in; their sessions are ended.");
+        }
+        UsersCommand::Reset { email } => {
+            let email = crate::people::address(&email);
+            let key = email.clone();
+            let (password, sessions) = store
+                .write(move |tx| users::reset(tx, &key, db::now()))
+                .await?;
+            let password = if password {
+                "password forgotten"
+            } else {
+                "no password was set"
+            };
+            println!("{email}: {password}, {sessions} sessions ended; they sign in again by mailed link.");
         }
     }
     Ok(())

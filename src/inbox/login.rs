@@ -10,22 +10,35 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lettre::message::Mailbox;
 use tracing::{info, warn};
 
-use super::{auth, cross_site, failed, field, fields, pages, posted, refused_cross_site, Inbox};
+use super::{
+    auth, cross_site, failed, field, fields, pages, password, posted, refused_cross_site, Inbox,
+};
 use crate::store::outbox::{self, NewMail};
-use crate::store::{self as db, web, StoreError};
+use crate::store::{self as db, web, StoreError, Tx};
 
 pub(super) async fn form(State(inbox): State<Arc<Inbox>>) -> Response {
-    pages::login(&inbox.page(), None).into_response()
+    password::login(&inbox.page(), None).into_response()
 }
 
 /// Mails a sign-in link when the address belongs to a team (and has not
 /// had too many lately); the answer is the same either way, so the page
 /// tells nobody who is a member.
-pub(super) async fn request(State(inbox): State<Arc<Inbox>>, body: Bytes) -> Response {
+pub(super) async fn request(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Another site's form must not sign anyone in (login CSRF).
+    if cross_site(&headers) {
+        return refused_cross_site(&inbox);
+    }
     let form = fields(&String::from_utf8_lossy(&body));
     let email = field(&form, "email")
         .map(crate::people::address)
         .unwrap_or_default();
+    if let Some(given) = field(&form, "password").filter(|p| !p.is_empty()) {
+        return password::sign_in(&inbox, email, given.to_string()).await;
+    }
     let said = format!(
         "If {email} belongs to a team, a sign-in link is on its way to it. It works once, for {} minutes.",
         auth::LINK_LIFETIME_SECS / 60
@@ -40,7 +53,7 @@ pub(super) async fn request(State(inbox): State<Arc<Inbox>>, body: Bytes) -> Res
             return failed(&inbox, &error);
         }
     }
-    pages::login(&inbox.page(), Some(&said)).into_response()
+    password::login(&inbox.page(), Some(&said)).into_response()
 }
 
 /// Queues a sign-in link for `email` in the outbox, unless it had
@@ -128,12 +141,26 @@ pub(super) async fn redeem(
     if cross_site(&headers) {
         return refused_cross_site(&inbox);
     }
+    let hash = auth::hashed(&token);
+    start_session(&inbox, "a mailed link", move |tx, session| {
+        web::redeem_login(tx, &hash, session)
+    })
+    .await
+}
+
+/// Opens a session through `open`, which records it in the store's
+/// transaction and says whose it is (None: the link was used up
+/// meanwhile), and answers with its cookie and the inbox.
+pub(super) async fn start_session<F>(inbox: &Inbox, how: &'static str, open: F) -> Response
+where
+    F: FnOnce(&Tx<'_>, &web::NewSession<'_>) -> Result<Option<String>, StoreError> + Send + 'static,
+{
     let (Ok(secret), Ok(csrf)) = (auth::secret(), auth::secret()) else {
-        return failed(&inbox, &StoreError::Task("no random bytes".into()));
+        return failed(inbox, &StoreError::Task("no random bytes".into()));
     };
-    let (hash, session_hash) = (auth::hashed(&token), auth::hashed(&secret));
+    let session_hash = auth::hashed(&secret);
     let lifetime = inbox.settings.session.as_secs();
-    let redeemed = inbox
+    let opened = inbox
         .store
         .write(move |tx| {
             let now = db::now();
@@ -143,12 +170,12 @@ pub(super) async fn redeem(
                 now,
                 expires_at: now + lifetime as i64,
             };
-            web::redeem_login(tx, &hash, &session)
+            open(tx, &session)
         })
         .await;
-    match redeemed {
+    match opened {
         Ok(Some(email)) => {
-            info!(%email, "Signed in to the web inbox.");
+            info!(%email, how, "Signed in to the web inbox.");
             let cookie = auth::set_cookie(&secret, lifetime, &inbox.settings);
             (
                 [(header::SET_COOKIE, cookie)],
@@ -156,8 +183,8 @@ pub(super) async fn redeem(
             )
                 .into_response()
         }
-        Ok(None) => link_gone(&inbox),
-        Err(error) => failed(&inbox, &error),
+        Ok(None) => link_gone(inbox),
+        Err(error) => failed(inbox, &error),
     }
 }
 

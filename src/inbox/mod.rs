@@ -19,6 +19,7 @@ mod login;
 mod mentions;
 mod overview;
 mod pages;
+mod password;
 
 pub use mentions::Filters;
 
@@ -239,6 +240,7 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
         .route("/login", get(login::form).post(login::request))
         .route("/login/{token}", get(login::confirm).post(login::redeem))
         .route("/logout", post(login::logout))
+        .route("/account", get(password::account).post(password::change))
         .route("/mentions/{id}", get(mentions::mention).post(mentions::act))
         .route("/bulk", post(mentions::bulk))
         .route("/proposals", get(mentions::proposed))

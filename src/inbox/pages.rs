@@ -54,6 +54,7 @@ pub fn layout(page: &Page<'_>, title: &str, viewer: Option<&Viewer>, body: Marku
                             (viewer.email)
                             @if viewer.admin { " (admin) · " a href={ (page.prefix) "/proposals" } { "Proposed exclusions" } } @else { " · " (viewer.teams.join(", ")) }
                         }
+                        a href={ (page.prefix) "/account" } { "Account" }
                         form.inline method="post" action={ (page.prefix) "/logout" } {
                             input type="hidden" name="csrf" value=(viewer.csrf);
                             button type="submit" { "Sign out" }
@@ -64,25 +65,6 @@ pub fn layout(page: &Page<'_>, title: &str, viewer: Option<&Viewer>, body: Marku
             }
         }
     }
-}
-
-/// The sign-in form, with a message above it.
-pub fn login(page: &Page<'_>, message: Option<&str>) -> Markup {
-    layout(
-        page,
-        "Sign in",
-        None,
-        html! {
-            h1 { "Sign in" }
-            @if let Some(message) = message { p.notice { (message) } }
-            p { "Enter the address your team's alerts reach: a sign-in link is mailed to it." }
-            form method="post" action={ (page.prefix) "/login" } {
-                label for="email" { "Email" }
-                input #email type="email" name="email" required autocomplete="email";
-                button type="submit" { "Mail me a link" }
-            }
-        },
-    )
 }
 
 /// The page a mailed link opens: a button, because mail scanners open

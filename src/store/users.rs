@@ -50,17 +50,26 @@ pub fn add(conn: &Connection, user: &User) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Removes `email` and ends their sessions; false when there was no such
-/// user.
+/// Removes `email`, their password and their sessions; false when there
+/// was no such user.
 pub fn remove(conn: &Connection, email: &str, now: i64) -> Result<bool, StoreError> {
     let removed = conn.execute("DELETE FROM web_users WHERE email = ?1", [email])?;
     if removed > 0 {
-        conn.execute(
-            "UPDATE web_sessions SET revoked_at = ?2 WHERE email = ?1 AND revoked_at IS NULL",
-            params![email, now],
-        )?;
+        reset(conn, email, now)?;
     }
     Ok(removed > 0)
+}
+
+/// Forgets `email`'s inbox password and ends their sessions (a lost
+/// laptop, a leaked password): whether they had a password, and how many
+/// sessions ended.
+pub fn reset(conn: &Connection, email: &str, now: i64) -> Result<(bool, usize), StoreError> {
+    let password = super::web::set_password(conn, email, None, now)?;
+    let sessions = conn.execute(
+        "UPDATE web_sessions SET revoked_at = ?2 WHERE email = ?1 AND revoked_at IS NULL",
+        params![email, now],
+    )?;
+    Ok((password, sessions))
 }
 
 /// The user `email`, when an admin added them.

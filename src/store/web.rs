@@ -63,6 +63,16 @@ pub fn redeem_login(
     let Some(email) = email else {
         return Ok(None);
     };
+    open_session(conn, &email, session)?;
+    Ok(Some(email))
+}
+
+/// Opens a session for `email` (signed in by link or password).
+pub fn open_session(
+    conn: &Connection,
+    email: &str,
+    session: &NewSession<'_>,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO web_sessions (token_hash, email, csrf, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -74,7 +84,53 @@ pub fn redeem_login(
         session.now,
         session.expires_at
     ])?;
-    Ok(Some(email))
+    Ok(())
+}
+
+/// The password hash `email` set, if any.
+pub fn password_hash(conn: &Connection, email: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT hash FROM web_passwords WHERE email = ?1")?
+        .query_row([email], |r| r.get(0))
+        .optional()?)
+}
+
+/// Sets (with `Some`) or removes `email`'s password hash; a new or
+/// removed password also forgets the failed attempts.
+pub fn set_password(
+    conn: &Connection,
+    email: &str,
+    hash: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = match hash {
+        Some(hash) => conn
+            .prepare_cached(
+                "INSERT INTO web_passwords (email, hash, set_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (email) DO UPDATE SET hash = ?2, set_at = ?3",
+            )?
+            .execute(params![email, hash, now])?,
+        None => conn
+            .prepare_cached("DELETE FROM web_passwords WHERE email = ?1")?
+            .execute([email])?,
+    };
+    conn.prepare_cached("DELETE FROM web_password_failures WHERE email = ?1")?
+        .execute([email])?;
+    Ok(changed > 0)
+}
+
+/// Records a wrong password for `email`.
+pub fn password_failed(conn: &Connection, email: &str, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO web_password_failures (email, at) VALUES (?1, ?2)")?
+        .execute(params![email, now])?;
+    Ok(())
+}
+
+/// Wrong passwords given for `email` since `since`.
+pub fn password_failures(conn: &Connection, email: &str, since: i64) -> Result<u32, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM web_password_failures WHERE email = ?1 AND at >= ?2")?
+        .query_row(params![email, since], |r| r.get(0))?)
 }
 
 /// A session a redeemed link opens.
@@ -165,7 +221,8 @@ pub fn use_link(conn: &Connection, used: &LinkUse<'_>, now: i64) -> Result<bool,
 }
 
 /// Forgets what can no longer be used: sign-in links expired a day ago,
-/// sessions ended a day ago, and used one-click links older than
+/// sessions ended a day ago, failed passwords of more than a day ago, and
+/// used one-click links older than
 /// `uses_before` (past any link's lifetime). Returns the rows removed.
 pub fn prune(conn: &Connection, now: i64, uses_before: i64) -> Result<usize, StoreError> {
     let day_ago = now - 86_400;
@@ -178,5 +235,6 @@ pub fn prune(conn: &Connection, now: i64, uses_before: i64) -> Result<usize, Sto
         "DELETE FROM web_link_uses WHERE used_at < ?1",
         [uses_before],
     )?;
+    removed += conn.execute("DELETE FROM web_password_failures WHERE at < ?1", [day_ago])?;
     Ok(removed)
 }

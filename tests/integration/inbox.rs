@@ -87,7 +87,7 @@ pub fn mailed_token(dir: &Path, to: &str) -> String {
 }
 
 /// The value of the first `name="csrf"` field of a page.
-fn csrf(page: &str) -> String {
+pub fn csrf(page: &str) -> String {
     page.split("name=\"csrf\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())

@@ -17,6 +17,7 @@ mod inbox;
 mod links;
 mod maildir;
 mod merges;
+mod passwords;
 mod readme;
 mod reload;
 mod replies;
