@@ -60,6 +60,9 @@ const WORDS: &[(Action, &[&str])] = &[
     ),
 ];
 
+/// What a reply asks, or why its first line is no command.
+pub type Asked = Result<Command, String>;
+
 /// What a reply asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
@@ -72,44 +75,76 @@ pub struct Command {
     pub note: Option<String>,
 }
 
-/// The command in the first line of `text`, if it opens with one.
-pub fn command(text: &str) -> Option<Command> {
+/// The command in the first line of `text`, or why there is none. A
+/// first line that asks a question, or names a mention (`#12`) anywhere
+/// but right after the command, is no command: when in doubt, nothing
+/// is done.
+pub fn command(text: &str) -> Asked {
+    const NONE: &str = "its first line is no command (ack, resolve, ignore, reopen; ok, visto, resolvido, ignorar, reabrir)";
     let text = text.trim_start();
     let paragraph = text.split("\n\n").next().unwrap_or_default();
-    let mut words = paragraph.split_whitespace().peekable();
-    let first = fold(words.next()?.trim_matches(|c: char| !c.is_alphanumeric()));
+    let first_line = paragraph.lines().next().unwrap_or_default();
+    let mut words = paragraph.split_whitespace();
+    let first = words.next().ok_or(NONE)?;
+    let folded = fold(first.trim_matches(|c: char| !c.is_alphanumeric()));
     let action = WORDS
         .iter()
-        .find(|(_, words)| words.contains(&first.as_str()))
-        .map(|(action, _)| *action)?;
-    let mut mentions = Vec::new();
-    while let Some(id) = words.peek().and_then(|w| mention_id(w)) {
-        mentions.push(id);
-        words.next();
+        .find(|(_, words)| words.contains(&folded.as_str()))
+        .map(|(action, _)| *action)
+        .ok_or(NONE)?;
+    if first_line.contains('?') {
+        return Err("its first line asks a question".into());
     }
-    let rest: Vec<&str> = words.collect();
-    let note = rest
+    let words: Vec<&str> = words.collect();
+    let mut mentions = Vec::new();
+    let mut at = 0;
+    while let Some(word) = words.get(at) {
+        let ids = mention_ids(word);
+        // "#12 e #14": a joining word counts only between two ids.
+        let joins = matches!(*word, "e" | "and" | "&" | "," | ";")
+            && !mentions.is_empty()
+            && words
+                .get(at + 1)
+                .is_some_and(|w| !mention_ids(w).is_empty());
+        if ids.is_empty() && !joins {
+            break;
+        }
+        mentions.extend(ids);
+        at += 1;
+    }
+    let note = words[at..]
         .join(" ")
         .trim_start_matches([':', '-', ',', '–'])
         .trim()
         .chars()
         .take(NOTE_CHARS)
         .collect::<String>();
-    Some(Command {
+    if note.split_whitespace().any(|w| !mention_ids(w).is_empty()) {
+        return Err(
+            "it names a mention (#ID) in its note: write the ids right after the command".into(),
+        );
+    }
+    Ok(Command {
         action,
         mentions,
         note: (!note.is_empty()).then_some(note),
     })
 }
 
-/// `#12` (or `#12,`, `#12:`) as a mention id; a bare number is text
-/// ("resolvido 3 clientes").
-fn mention_id(word: &str) -> Option<i64> {
-    word.trim_end_matches([',', ';', ':', '.'])
-        .strip_prefix('#')?
-        .parse()
-        .ok()
-        .filter(|&id| id > 0)
+/// The mention ids of one word: `#12`, `#12,`, `#12,#14`, `#12;#14:`; a
+/// bare number is text ("resolvido 3 clientes").
+fn mention_ids(word: &str) -> Vec<i64> {
+    let parts = word.split([',', ';']).filter(|p| !p.is_empty());
+    let ids: Option<Vec<i64>> = parts
+        .map(|p| {
+            p.trim_end_matches([':', '.'])
+                .strip_prefix('#')?
+                .parse()
+                .ok()
+                .filter(|&id| id > 0)
+        })
+        .collect();
+    ids.unwrap_or_default()
 }
 
 /// Reads replies for one installation: its key and its people.
@@ -148,15 +183,21 @@ impl Desk {
     }
 
     /// Reads `reply` and does what it asks, when it may, inside the
-    /// caller's write transaction; records it as read.
+    /// caller's write transaction (in a savepoint of its own: a reply that
+    /// cannot be stored is recorded as ignored, with the error, and the
+    /// rest of the poll is kept); records it as read.
     pub fn take(&self, tx: &Tx<'_>, reply: &Reply, now: i64) -> Result<Outcome, StoreError> {
         if replies::read_before(tx, &reply.message_id)?.is_some() {
             return Ok(Outcome::Again);
         }
         let sender = reply.sender.clone();
-        let outcome = match self.act(tx, reply, now)? {
-            Ok(summary) => Outcome::Acted { sender, summary },
-            Err(reason) => Outcome::Ignored { sender, reason },
+        let outcome = match tx.part(|tx| self.act(tx, reply, now)) {
+            Ok(Ok(summary)) => Outcome::Acted { sender, summary },
+            Ok(Err(reason)) => Outcome::Ignored { sender, reason },
+            Err(error) => Outcome::Ignored {
+                sender,
+                reason: format!("it could not be applied: {error}"),
+            },
         };
         let said = match &outcome {
             Outcome::Acted { summary, .. } => summary.clone(),
@@ -177,6 +218,9 @@ impl Desk {
         if let Some(why) = &reply.automatic {
             return Ok(Err(format!("an automatic reply ({why})")));
         }
+        if let Some(why) = &reply.forged {
+            return Ok(Err(format!("its sender's domain disowns it ({why})")));
+        }
         let Some(mail) = self.answered(tx, reply, now)? else {
             return Ok(Err("it answers no alert mail of this Vigia from the last 30 days (no valid token in its subject, In-Reply-To or References)".into()));
         };
@@ -186,8 +230,9 @@ impl Desk {
                 reply.sender
             )));
         }
-        let Some(command) = command(&reply.text) else {
-            return Ok(Err("its first line is no command (ack, resolve, ignore, reopen; ok, visto, resolvido, ignorar, reabrir)".into()));
+        let command = match command(&reply.text) {
+            Ok(command) => command,
+            Err(reason) => return Ok(Err(reason)),
         };
         let added = users::get(tx, &reply.sender)?;
         let Some(viewer) = self
@@ -227,6 +272,9 @@ impl Desk {
                 Err(FollowUpError::Store(error)) => return Err(error),
                 Err(refusal) => refused.push(refusal.to_string()),
             }
+        }
+        if done.is_empty() && refused.is_empty() {
+            return Ok(Err("the alert named no mention they may act on".into()));
         }
         if done.is_empty() {
             return Ok(Err(refused.join("; ")));
@@ -271,19 +319,48 @@ mod tests {
         assert_eq!(c.note.as_deref(), Some("trocamos a lâmpada do cliente."));
         let c = command("  OK.").unwrap();
         assert_eq!((c.action, c.note), (Action::Acknowledge, None));
-        let c = command("ignore #12, #14: duplicate of #9").unwrap();
-        assert_eq!(c.action, Action::Ignore);
-        assert_eq!(c.mentions, vec![12, 14]);
-        assert_eq!(c.note.as_deref(), Some("duplicate of #9"));
         assert_eq!(command("reabrir").unwrap().action, Action::Reopen);
+        assert_eq!(command("Visto!").unwrap().action, Action::Acknowledge);
         let c = command("resolvido 3 clientes reembolsados").unwrap();
         assert_eq!(c.mentions, Vec::<i64>::new());
         assert_eq!(c.note.as_deref(), Some("3 clientes reembolsados"));
-        assert_eq!(command("Visto!").unwrap().action, Action::Acknowledge);
-        // Anything else is no command: a question, a thank-you, nothing.
-        assert_eq!(command("Can you resolve this?"), None);
-        assert_eq!(command("Obrigada pelo aviso"), None);
-        assert_eq!(command(""), None);
-        assert_eq!(command("okra"), None);
+    }
+
+    #[test]
+    fn ids_right_after_the_command_pick_mentions_in_any_list_form() {
+        for text in [
+            "ignore #12, #14: duplicate",
+            "ignore #12,#14 duplicate",
+            "ignorar #12 e #14 - duplicate",
+            "ignore #12 and #14; duplicate",
+            "ignore #12;#14: duplicate",
+        ] {
+            let c = command(text).unwrap();
+            assert_eq!(c.action, Action::Ignore, "{text}");
+            assert_eq!(c.mentions, vec![12, 14], "{text}");
+            assert!(
+                c.note.as_deref().unwrap_or_default().ends_with("duplicate"),
+                "{text}"
+            );
+        }
+        let c = command("resolve #12 and the rest is fine").unwrap();
+        assert_eq!(c.mentions, vec![12]);
+        assert_eq!(c.note.as_deref(), Some("and the rest is fine"));
+    }
+
+    #[test]
+    fn anything_unclear_is_no_command() {
+        for text in [
+            "Can you resolve this?",
+            "Obrigada pelo aviso",
+            "",
+            "okra",
+            "Resolvido?",
+            "ok? who handles this",
+            "Done? I thought so",
+            "resolvido, ver #9",
+        ] {
+            assert!(command(text).is_err(), "{text:?} acted");
+        }
     }
 }

@@ -64,22 +64,20 @@ async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
         "{}/login/{token}",
         inbox.settings.base_url.as_str().trim_end_matches('/')
     );
-    let to: Mailbox = match email.parse() {
-        Ok(to) => to,
-        Err(_) => return Ok(()),
-    };
+    if email.parse::<Mailbox>().is_err() {
+        return Ok(());
+    }
     let now = db::now();
-    let message = lettre::Message::builder()
-        .from(inbox.from.clone())
-        .to(to)
-        .subject("[Vigia] Your sign-in link")
-        .body(format!(
+    let bytes = plain_mail(
+        inbox,
+        email,
+        "[Vigia] Your sign-in link",
+        format!(
             "Open this link to sign in to the Vigia inbox:\n\n{link}\n\n\
              It works once, for {} minutes. If you did not ask for it, ignore this mail.\n",
             auth::LINK_LIFETIME_SECS / 60
-        ))
-        .map_err(|e| StoreError::Task(format!("building the sign-in mail: {e}")))?;
-    let bytes = message.formatted();
+        ),
+    )?;
     let (email, from) = (email.to_string(), inbox.from.email.to_string());
     let hash = auth::hashed(&token);
     inbox
@@ -104,6 +102,26 @@ async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
             Ok(())
         })
         .await
+}
+
+/// A plain-text mail from the inbox's sender to `to`, formatted for the
+/// outbox.
+pub(super) fn plain_mail(
+    inbox: &Inbox,
+    to: &str,
+    subject: &str,
+    text: String,
+) -> Result<Vec<u8>, StoreError> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| StoreError::Task(format!("{to:?} is not an address: {e}")))?;
+    let message = lettre::Message::builder()
+        .from(inbox.from.clone())
+        .to(to)
+        .subject(subject)
+        .body(text)
+        .map_err(|e| StoreError::Task(format!("building the mail {subject:?}: {e}")))?;
+    Ok(message.formatted())
 }
 
 fn link_gone(inbox: &Inbox) -> Response {

@@ -60,6 +60,10 @@ pub struct Inbox {
     /// The subject window (seconds) and the count from which a subject
     /// is "act".
     subjects: (i64, u32),
+    /// Password hashes computed at once (each takes ~19 MiB and tens of
+    /// milliseconds of a core): guesses spread over many addresses queue
+    /// here instead of taking the machine.
+    hashing: tokio::sync::Semaphore,
 }
 
 /// Why the inbox cannot start.
@@ -97,6 +101,7 @@ impl Inbox {
         let policy = &config.policy.settings;
         Ok(Some(Inbox {
             links,
+            hashing: tokio::sync::Semaphore::new(2),
             subjects: (policy.subject_window.as_secs() as i64, policy.act_at),
             people: std::sync::RwLock::new(People::new(
                 &config.policy.settings.teams,
@@ -335,9 +340,11 @@ fn failed(inbox: &Inbox, error: &StoreError) -> Response {
 /// browsers send): a sign-in or a mailed step is taken only from this
 /// inbox's own button, never by a form elsewhere.
 fn cross_site(headers: &HeaderMap) -> bool {
+    // A sibling subdomain is another site too (same-site, not
+    // same-origin); no header at all is an older browser or a script.
     headers
         .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
+        .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
 }
 
 /// The answer to a POST from another site's page.

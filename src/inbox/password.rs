@@ -12,7 +12,7 @@ use argon2::Argon2;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use ring::rand::{SecureRandom, SystemRandom};
 use tracing::{info, warn};
@@ -20,6 +20,7 @@ use tracing::{info, warn};
 use super::pages::{layout, Page};
 use super::{auth, failed, field, posted, signed_in, Inbox};
 use crate::people::Viewer;
+use crate::store::outbox::{self, NewMail};
 use crate::store::{self as db, web, StoreError};
 
 /// Shortest password taken, in characters.
@@ -57,52 +58,81 @@ pub fn matches(password: &str, stored: Option<&str>) -> bool {
         && stored.is_some()
 }
 
+/// Runs `work` (hashing or checking a password) off the executor, at
+/// most two at once.
+async fn hashing<R: Send + 'static>(
+    inbox: &Inbox,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, StoreError> {
+    let _turn = inbox
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))
+}
+
+/// Counts an attempt at `email`'s password and reads its hash: None when
+/// the address had [`TRIES`] lately.
+async fn attempt(inbox: &Inbox, email: &str) -> Result<Option<Option<String>>, StoreError> {
+    let key = email.to_string();
+    inbox
+        .store
+        .write(move |tx| {
+            let now = db::now();
+            let window = (now - auth::LINK_WINDOW_SECS, TRIES);
+            if !web::password_attempt(tx, &key, window, now)? {
+                return Ok(None);
+            }
+            Ok(Some(web::password_hash(tx, &key)?))
+        })
+        .await
+}
+
+/// What the sign-in form says to an address held back.
+fn held_back() -> String {
+    format!(
+        "Too many wrong passwords for this address lately: wait {} minutes, or leave the password empty and sign in with a mailed link.",
+        auth::LINK_WINDOW_SECS / 60
+    )
+}
+
 /// Signs `email` in with `password`: a session and the inbox, or the
 /// sign-in form again with a refusal that says nothing of who exists.
 pub(super) async fn sign_in(inbox: &Inbox, email: String, password: String) -> Response {
-    let key = email.clone();
-    let read = inbox
-        .store
-        .read(move |c| {
-            let since = db::now() - auth::LINK_WINDOW_SECS;
-            Ok((
-                web::password_hash(c, &key)?,
-                web::password_failures(c, &key, since)?,
-            ))
-        })
-        .await;
-    let (stored, failures) = match read {
-        Ok(read) => read,
+    let page = inbox.page();
+    let stored = match attempt(inbox, &email).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => {
+            let said = held_back();
+            return (StatusCode::TOO_MANY_REQUESTS, login(&page, Some(&said))).into_response();
+        }
         Err(error) => return failed(inbox, &error),
     };
-    let page = inbox.page();
-    if failures >= TRIES {
-        let said = format!(
-            "Too many wrong passwords for this address lately: wait {} minutes, or leave the password empty and sign in with a mailed link.",
-            auth::LINK_WINDOW_SECS / 60
-        );
-        return (StatusCode::TOO_MANY_REQUESTS, login(&page, Some(&said))).into_response();
-    }
     let known = match inbox.knows(&email).await {
         Ok(known) => known,
         Err(error) => return failed(inbox, &error),
     };
-    let checked = tokio::task::spawn_blocking(move || matches(&password, stored.as_deref())).await;
-    if !(known && checked.unwrap_or(false)) {
-        let key = email.clone();
-        if let Err(error) = inbox
-            .store
-            .write(move |tx| web::password_failed(tx, &key, db::now()))
-            .await
-        {
-            return failed(inbox, &error);
+    let right = hashing(inbox, move || matches(&password, stored.as_deref())).await;
+    match right {
+        Ok(true) if known => {}
+        Ok(_) => {
+            // What was typed as an address may be a password typed in
+            // the wrong box: only team members' addresses are logged.
+            if known {
+                warn!(%email, "Wrong password for the web inbox.");
+            } else {
+                warn!("Wrong password for an address on no team.");
+            }
+            let said = "Wrong address or password. Leave the password empty to get a sign-in link by mail.";
+            return (StatusCode::UNAUTHORIZED, login(&page, Some(said))).into_response();
         }
-        warn!(%email, "Wrong password for the web inbox.");
-        let said =
-            "Wrong address or password. Leave the password empty to get a sign-in link by mail.";
-        return (StatusCode::UNAUTHORIZED, login(&page, Some(said))).into_response();
+        Err(error) => return failed(inbox, &error),
     }
     super::login::start_session(inbox, "a password", move |tx, session| {
+        web::password_passed(tx, &email)?;
         web::open_session(tx, &email, session).map(|()| Some(email))
     })
     .await
@@ -160,6 +190,12 @@ fn account_page(
     has_password: bool,
     said: Option<&str>,
 ) -> Markup {
+    let current = html! {
+        @if has_password {
+            label for="current" { "Your current password" }
+            input #current type="password" name="current" required autocomplete="current-password";
+        }
+    };
     layout(
         page,
         "Your account",
@@ -169,10 +205,14 @@ fn account_page(
             @if let Some(said) = said { p.notice { (said) } }
             p {
                 @if has_password { "You sign in with your password, or with a mailed link." }
-                @else { "You sign in with a mailed link. Set a password to sign in without waiting for mail." }
+                @else {
+                    "You sign in with a mailed link. Set a password to sign in without waiting for mail (within "
+                    (FRESH_SECS / 60) " minutes of signing in by link)."
+                }
             }
             form method="post" action={ (page.prefix) "/account" } {
                 input type="hidden" name="csrf" value=(viewer.csrf);
+                (current)
                 label for="password" { "New password (at least " (MIN_CHARS) " characters)" }
                 input #password type="password" name="password" required minlength=(MIN_CHARS) autocomplete="new-password";
                 label for="repeat" { "The same again" }
@@ -182,6 +222,7 @@ fn account_page(
             @if has_password {
                 form method="post" action={ (page.prefix) "/account" } {
                     input type="hidden" name="csrf" value=(viewer.csrf);
+                    (current)
                     button type="submit" name="op" value="remove" { "Remove my password" }
                 }
             }
@@ -189,7 +230,64 @@ fn account_page(
     )
 }
 
-/// Sets, changes or removes the viewer's password.
+/// How recent a link sign-in must be to set a first password: a session
+/// cookie taken later cannot add a password its owner does not know of.
+pub const FRESH_SECS: i64 = 15 * 60;
+
+/// The new password of a `set` form, hashed, or why not.
+async fn new_password(
+    inbox: &Inbox,
+    form: &[(String, String)],
+) -> Result<Result<String, String>, StoreError> {
+    let password = field(form, "password").unwrap_or_default().to_string();
+    if password.chars().count() < MIN_CHARS {
+        let said = format!("A password needs at least {MIN_CHARS} characters: nothing changed.");
+        return Ok(Err(said));
+    }
+    if field(form, "repeat") != Some(password.as_str()) {
+        return Ok(Err("The two passwords differ: nothing changed.".into()));
+    }
+    hashing(inbox, move || hash(&password))
+        .await?
+        .map(Ok)
+        .map_err(StoreError::Task)
+}
+
+/// Whether the viewer may change their password: with one set, they give
+/// it (a counted attempt, as at sign-in); without, their session is a
+/// fresh link sign-in. The refusal otherwise.
+async fn may_change(
+    inbox: &Inbox,
+    viewer: &Viewer,
+    session: &web::Session,
+    form: &[(String, String)],
+) -> Result<(), String> {
+    let failure = |e: StoreError| e.to_string();
+    let stored = attempt(inbox, &viewer.email).await.map_err(failure)?;
+    let Some(stored) = stored else {
+        return Err(held_back());
+    };
+    let Some(stored) = stored else {
+        let fresh = db::now() - session.created_at <= FRESH_SECS;
+        return if fresh {
+            Ok(())
+        } else {
+            Err(format!(
+                "To set a password, sign in with a mailed link again (then within {} minutes): nothing changed.",
+                FRESH_SECS / 60
+            ))
+        };
+    };
+    let given = field(form, "current").unwrap_or_default().to_string();
+    match hashing(inbox, move || matches(&given, Some(&stored))).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("Your current password is not right: nothing changed.".into()),
+        Err(error) => Err(failure(error)),
+    }
+}
+
+/// Sets, changes or removes the viewer's password; the other sessions end
+/// and a notice is mailed, so that a change nobody asked for is seen.
 pub(super) async fn change(
     State(inbox): State<Arc<Inbox>>,
     headers: HeaderMap,
@@ -199,45 +297,79 @@ pub(super) async fn change(
         Ok(posted) => posted,
         Err(answer) => return answer,
     };
-    let new = match field(&form, "op") {
-        Some("remove") => None,
-        Some("set") => {
-            let password = field(&form, "password").unwrap_or_default().to_string();
-            let refusal = if password.chars().count() < MIN_CHARS {
-                Some(format!(
-                    "A password needs at least {MIN_CHARS} characters: nothing changed."
-                ))
-            } else if field(&form, "repeat") != Some(password.as_str()) {
-                Some("The two passwords differ: nothing changed.".to_string())
-            } else {
-                None
-            };
-            if let Some(refusal) = refusal {
-                return show(&inbox, &viewer, Some(&refusal), StatusCode::BAD_REQUEST).await;
-            }
-            match tokio::task::spawn_blocking(move || hash(&password)).await {
-                Ok(Ok(hashed)) => Some(hashed),
-                Ok(Err(error)) => {
-                    let error = StoreError::Task(format!("hashing the password: {error}"));
-                    return failed(&inbox, &error);
-                }
-                Err(error) => return failed(&inbox, &StoreError::Task(error.to_string())),
-            }
-        }
-        _ => return show(&inbox, &viewer, None, StatusCode::BAD_REQUEST).await,
-    };
-    let (email, set) = (viewer.email.clone(), new.is_some());
-    match inbox
+    let keep = auth::session_cookie(&headers)
+        .map(|s| auth::hashed(&s))
+        .unwrap_or_default();
+    let key = keep.clone();
+    let session = match inbox
         .store
-        .write(move |tx| web::set_password(tx, &email, new.as_deref(), db::now()))
+        .read(move |c| web::session(c, &key, db::now()))
         .await
     {
-        Ok(_) => {
+        Ok(Some(session)) => session,
+        Ok(None) => return Redirect::to(&inbox.path("/login")).into_response(),
+        Err(error) => return failed(&inbox, &error),
+    };
+    let op = field(&form, "op");
+    if !matches!(op, Some("set" | "remove")) {
+        return show(&inbox, &viewer, None, StatusCode::BAD_REQUEST).await;
+    }
+    let new = match op {
+        Some("set") => match new_password(&inbox, &form).await {
+            Ok(Ok(hashed)) => Some(hashed),
+            Ok(Err(refusal)) => {
+                return show(&inbox, &viewer, Some(&refusal), StatusCode::BAD_REQUEST).await
+            }
+            Err(error) => return failed(&inbox, &error),
+        },
+        _ => None,
+    };
+    if let Err(refusal) = may_change(&inbox, &viewer, &session, &form).await {
+        return show(&inbox, &viewer, Some(&refusal), StatusCode::FORBIDDEN).await;
+    }
+    let set = new.is_some();
+    let (email, base) = (viewer.email.clone(), inbox.settings.base_url.to_string());
+    let notice = super::login::plain_mail(
+        &inbox,
+        &email,
+        "[Vigia] Your inbox password changed",
+        format!(
+            "Your password for the Vigia inbox at {base} was just {}.\n\n\
+             If this was not you, ask an admin to run `vigia users reset {email}`: it forgets the password and ends every session.\n",
+            if set { "set" } else { "removed" }
+        ),
+    );
+    let notice = match notice {
+        Ok(notice) => notice,
+        Err(error) => return failed(&inbox, &error),
+    };
+    let from = inbox.from.email.to_string();
+    let changed = inbox
+        .store
+        .write(move |tx| {
+            let now = db::now();
+            web::set_password(tx, &email, new.as_deref(), now)?;
+            web::end_other_sessions(tx, &email, &keep, now)?;
+            let to = [email.clone()];
+            let mail = NewMail {
+                key: &format!("password:{email}:{now}"),
+                kind: "notice",
+                from: &from,
+                to: &to,
+                subject: "[Vigia] Your inbox password changed",
+                message: &notice,
+            };
+            outbox::enqueue(tx, &mail, now)?;
+            Ok(())
+        })
+        .await;
+    match changed {
+        Ok(()) => {
             info!(email = %viewer.email, set, "Web inbox password changed.");
             let said = if set {
-                "Your password is set."
+                "Your password is set; your other sessions are ended."
             } else {
-                "Your password is removed: you sign in with a mailed link."
+                "Your password is removed: you sign in with a mailed link; your other sessions are ended."
             };
             show(&inbox, &viewer, Some(said), StatusCode::OK).await
         }

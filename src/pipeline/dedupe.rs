@@ -89,10 +89,16 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
 
 /// A short text's SimHash moves many bits for one changed line (a
 /// syndicated copy's own footer), so a stored mention with the same title
-/// (see [`title_key`]) is also weighed, whatever the distance. Two texts
-/// are one when the shorter one's word pairs are all in the other but
-/// this share of them, or this many (a footer naming the copy's site).
-const OTHER_PAIRS: (f64, usize) = (0.1, 3);
+/// (see [`title_key`]) is also weighed, whatever the distance. Either way
+/// two texts are one only when they share one run of words that leaves at
+/// most this share of the shorter text, or this many words, before and
+/// after it on each side (a label, a copy's own footer).
+const OTHER_WORDS: (usize, usize) = (10, 4);
+
+/// Words of a text compared for a copy: any story's opening, and a bound
+/// on the comparison's cost (a copy of a long text is compared on its
+/// lead, and both count as cut short there).
+const LEAD_WORDS: usize = 400;
 
 /// The key of a title for finding copies of a story: its folded words,
 /// without a leading label such as "Update:" or "Atualização:", hashed.
@@ -112,24 +118,49 @@ pub fn title_key(title: &str) -> Option<i64> {
     (words.len() >= 4).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
 }
 
-/// The word pairs of a text, hashed.
-fn pairs(text: &str) -> HashSet<u64> {
+/// The first [`LEAD_WORDS`] words of a text, folded and hashed.
+fn words(text: &str) -> Vec<u64> {
     let folded = Folded::new(text);
-    let words: Vec<&str> = folded.words().collect();
-    words
-        .windows(2)
-        .map(|pair| xxh3_64(pair.join(" ").as_bytes()))
-        .collect()
+    let words = folded.words().take(LEAD_WORDS);
+    words.map(|w| xxh3_64(w.as_bytes())).collect()
 }
 
-/// Whether two texts are one: most of the shorter one's word pairs are in
-/// the other (a copy may add a footer, or be cut short).
-fn texts_agree(a: &HashSet<u64>, b: &HashSet<u64>) -> bool {
+/// Whether two texts are one story's: they share one run of words that
+/// leaves on each side at most a short head (a label, a dateline) and a
+/// short tail (a copy's own footer), or, where one text stops with the
+/// run (a copy cut short), any tail on the other. Two stories told from
+/// one template share their lead sentence and some of their filler, but
+/// not in one run: the words between differ.
+fn texts_agree(a: &[u64], b: &[u64]) -> bool {
     let shorter = a.len().min(b.len());
-    let (share, least) = OTHER_PAIRS;
-    let allowed = ((share * shorter as f64) as usize).max(least);
-    // A text of a few words has too few pairs to tell: never the same.
-    shorter >= MIN_WORDS && a.intersection(b).count() + allowed >= shorter
+    let (run, end_a, end_b) = longest_run(a, b);
+    let (share, least) = OTHER_WORDS;
+    let allowed = (shorter / share).max(least);
+    let (tail_a, tail_b) = (a.len() - end_a, b.len() - end_b);
+    let cut_short = tail_a == 0 || tail_b == 0;
+    // A text of a few words has too few to tell: never the same.
+    run >= MIN_WORDS
+        && end_a - run <= allowed
+        && end_b - run <= allowed
+        && (cut_short || (tail_a <= allowed && tail_b <= allowed))
+}
+
+/// The longest run of words `a` and `b` share: its length and where it
+/// ends in each (dynamic programming, one row at a time).
+fn longest_run(a: &[u64], b: &[u64]) -> (usize, usize, usize) {
+    let mut previous = vec![0usize; b.len() + 1];
+    let mut current = vec![0usize; b.len() + 1];
+    let mut best = (0, 0, 0);
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            current[j + 1] = if x == y { previous[j] + 1 } else { 0 };
+            if current[j + 1] > best.0 {
+                best = (current[j + 1], i + 1, j + 1);
+            }
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    best
 }
 
 /// A text's lead, where a story's figures are: its first two thirds (a
@@ -268,7 +299,7 @@ pub fn nearest(
     }
     let figures = numbers(&[title, lead(text)]);
     let key = title_key(title);
-    let mine = pairs(&format!("{title}\n{text}"));
+    let mine = words(text);
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
@@ -277,7 +308,7 @@ pub fn nearest(
         if (close || retitled)
             && best.is_none_or(|(d, _)| distance < d)
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))
-            && texts_agree(&mine, &pairs(&format!("{}\n{}", m.title, m.text)))
+            && texts_agree(&mine, &words(&m.text))
         {
             best = Some((distance, m.id));
         }

@@ -353,6 +353,25 @@ where
     Ok(result)
 }
 
+impl Tx<'_> {
+    /// Runs `f` inside a savepoint of this transaction: what it wrote is
+    /// rolled back when it fails, and the rest of the transaction is kept.
+    pub fn part<R>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.0.execute_batch("SAVEPOINT part")?;
+        let result = f(self);
+        let end = if result.is_ok() {
+            "RELEASE part"
+        } else {
+            "ROLLBACK TO part; RELEASE part"
+        };
+        self.0.execute_batch(end)?;
+        result
+    }
+}
+
 impl std::ops::Deref for Tx<'_> {
     type Target = Connection;
 

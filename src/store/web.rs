@@ -119,18 +119,46 @@ pub fn set_password(
     Ok(changed > 0)
 }
 
-/// Records a wrong password for `email`.
-pub fn password_failed(conn: &Connection, email: &str, now: i64) -> Result<(), StoreError> {
+/// Counts a password attempt for `email` before it is checked, so that
+/// attempts in flight count too: false, and nothing recorded, when it had
+/// `tries` since `since`. A right password forgets it
+/// ([`password_passed`]); a wrong one leaves it counted.
+pub fn password_attempt(
+    conn: &Connection,
+    email: &str,
+    (since, tries): (i64, u32),
+    now: i64,
+) -> Result<bool, StoreError> {
+    let made: u32 = conn
+        .prepare_cached("SELECT COUNT(*) FROM web_password_failures WHERE email = ?1 AND at >= ?2")?
+        .query_row(params![email, since], |r| r.get(0))?;
+    if made >= tries {
+        return Ok(false);
+    }
     conn.prepare_cached("INSERT INTO web_password_failures (email, at) VALUES (?1, ?2)")?
         .execute(params![email, now])?;
+    Ok(true)
+}
+
+/// `email` gave the right password: its counted attempts are forgotten.
+pub fn password_passed(conn: &Connection, email: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM web_password_failures WHERE email = ?1")?
+        .execute([email])?;
     Ok(())
 }
 
-/// Wrong passwords given for `email` since `since`.
-pub fn password_failures(conn: &Connection, email: &str, since: i64) -> Result<u32, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM web_password_failures WHERE email = ?1 AND at >= ?2")?
-        .query_row(params![email, since], |r| r.get(0))?)
+/// Ends every session of `email` but the one with `keep` (its hash).
+pub fn end_other_sessions(
+    conn: &Connection,
+    email: &str,
+    keep: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE web_sessions SET revoked_at = ?3
+         WHERE email = ?1 AND token_hash <> ?2 AND revoked_at IS NULL",
+        params![email, keep, now],
+    )?)
 }
 
 /// A session a redeemed link opens.
@@ -153,6 +181,8 @@ pub struct Session {
     pub email: String,
     /// The token every form must send back.
     pub csrf: String,
+    /// When it was opened (Unix seconds).
+    pub created_at: i64,
 }
 
 /// The session of a cookie, when it is open (not expired or revoked).
@@ -163,13 +193,14 @@ pub fn session(
 ) -> Result<Option<Session>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT email, csrf FROM web_sessions
+            "SELECT email, csrf, created_at FROM web_sessions
              WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
         )?
         .query_row(params![token_hash, now], |r| {
             Ok(Session {
                 email: r.get(0)?,
                 csrf: r.get(1)?,
+                created_at: r.get(2)?,
             })
         })
         .optional()?)

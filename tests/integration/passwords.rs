@@ -11,6 +11,18 @@ use crate::inbox::{csrf, inbox_port, mailed_token, TEAMS};
 
 const PASSWORD: &str = "correct horse battery";
 
+/// The subjects of the mails in the outbox folder.
+fn outbox_subjects(dir: &std::path::Path) -> Vec<String> {
+    let files = std::fs::read_dir(dir.join("outbox")).into_iter().flatten();
+    files
+        .filter_map(|f| {
+            let bytes = std::fs::read(f.ok()?.path()).ok()?;
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
+            message.subject().map(str::to_string)
+        })
+        .collect()
+}
+
 /// What the store keeps of ana's password.
 fn stored_hash(setup: &Setup) -> Option<String> {
     let store = vigia::store::Store::open(&setup.db()).unwrap();
@@ -116,7 +128,23 @@ async fn a_member_sets_a_password_and_signs_in_with_it() {
     );
     let done = set(PASSWORD, PASSWORD, &token).await.unwrap();
     assert_eq!(done.status(), StatusCode::OK);
-    assert!(done.text().await.unwrap().contains("Your password is set."));
+    assert!(done.text().await.unwrap().contains("Your password is set"));
+    // Ana is told by mail, so a change she did not make is seen.
+    wait_for("the notice", std::time::Duration::from_secs(30), || {
+        outbox_subjects(setup.dir.path()).contains(&"[Vigia] Your inbox password changed".to_string())
+    });
+    // Once set, it is changed or removed only with it.
+    let remove = |current: &str| {
+        form(
+            "/account",
+            Some(&cookie),
+            format!("csrf={token}&op=remove&current={}", current.replace(' ', "+")),
+        )
+    };
+    assert_eq!(
+        remove("not my password").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let hash = stored_hash(&setup).unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("horse"), "{hash}");
@@ -151,7 +179,7 @@ async fn a_member_sets_a_password_and_signs_in_with_it() {
     assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
 
     // Five wrong passwords hold the address back, the right one too.
-    for _ in 0..4 {
+    for _ in 0..5 {
         login("guess guess guess").await.unwrap();
     }
     let held = login(PASSWORD).await.unwrap();
@@ -174,5 +202,21 @@ async fn a_member_sets_a_password_and_signs_in_with_it() {
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     }
     assert_eq!(stored_hash(&setup), None);
+
+    // Guesses sent all at once are counted before they are checked: five
+    // are weighed, the rest held back.
+    let guesses = (0..20).map(|i| {
+        form(
+            "/login",
+            None,
+            format!("email=tom%40lumora.example&password=guess+number+{i}"),
+        )
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let weighed = answers
+        .iter()
+        .filter(|a| a.as_ref().unwrap().status() == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(weighed, 5);
     drop(daemon);
 }

@@ -60,8 +60,9 @@ pub(in crate::delivery) struct Alert<'a> {
 
 /// Renders an alert and queues it; None when there is no recipient
 /// (neither `to` nor `[mail] to`), which is logged. With one-click
-/// `links`, each recipient gets a mail of their own (the links name
-/// them); the first one's outbox id is returned.
+/// links or replies that act, each recipient gets a mail of their own
+/// (its links and its reply token name them); the first one's outbox id
+/// is returned.
 pub(in crate::delivery) fn queue_mail(
     conn: &Tx<'_>,
     (settings, ways): (&MailSettings, &Ways),
@@ -83,11 +84,13 @@ pub(in crate::delivery) fn queue_mail(
         .collect();
     let domain = from.email.domain().to_string();
     let reply_to: Option<Mailbox> = settings.reply_to.as_deref().and_then(|a| a.parse().ok());
-    // One mail for all, or one per recipient, each with its own links.
-    // Each recipient's own mail has an id of its own, from its address.
-    let mails: Vec<(Vec<Mailbox>, String, Option<String>)> = match links {
-        None => vec![(mailboxes, alert.key.to_string(), None)],
-        Some(_) => mailboxes
+    // One mail for all, or one per recipient, each with its own links and
+    // reply token. Each recipient's own mail has an id of its own, from
+    // its address.
+    let replies = ways.replies.as_ref().zip(reply_to.as_ref());
+    let mails: Vec<(Vec<Mailbox>, String, Option<String>)> = match (links, replies) {
+        (None, None) => vec![(mailboxes, alert.key.to_string(), None)],
+        _ => mailboxes
             .into_iter()
             .map(|m| {
                 let key = format!("{}:{}", alert.key, m.email);
@@ -109,20 +112,21 @@ pub(in crate::delivery) fn queue_mail(
             now,
             only: only.as_ref(),
         });
-        // A reply acts on what the mail named to its readers: for one
-        // recipient of a spike, what they may open.
-        let reply = match (&ways.replies, &reply_to) {
-            (Some(signer), Some(address)) => {
-                let named: Vec<i64> = alert
-                    .items
-                    .iter()
-                    .map(|i| i.id)
-                    .filter(|id| only.as_ref().is_none_or(|o| o.contains(id)))
-                    .collect();
+        // A reply acts on what the mail named to its reader: for one
+        // recipient of a spike, what they may open; a mail that names
+        // nothing they may act on asks for no reply.
+        let named: Vec<i64> = alert
+            .items
+            .iter()
+            .map(|i| i.id)
+            .filter(|id| only.as_ref().is_none_or(|o| o.contains(id)))
+            .collect();
+        let reply = match replies.filter(|_| !named.is_empty()) {
+            Some((signer, address)) => {
                 let mail = replies::record_mail(conn, &recipients, &named, now)?;
                 Some((address, signer.reply_token(mail, now)))
             }
-            _ => None,
+            None => None,
         };
         let token = reply
             .as_ref()
@@ -149,7 +153,9 @@ pub(in crate::delivery) fn queue_mail(
                 kind: "alert",
                 from: from.email.as_ref(),
                 to: &recipients,
-                subject: &render::plain(&render::subject(alert.heading, answer)),
+                // Without the reply token: the outbox's subjects are shown
+                // by /healthz and `vigia outbox`.
+                subject: &render::plain(&alert.heading.subject),
                 message: &message.formatted(),
             },
             now,

@@ -21,6 +21,9 @@ pub struct Reply {
     /// Why it was sent by a machine, not a person (an auto-reply, a
     /// bounce), when it was.
     pub automatic: Option<String>,
+    /// Why its sender's domain disowns it, when the receiving server's
+    /// `Authentication-Results` (the topmost, its own) says DMARC failed.
+    pub forged: Option<String>,
     /// What its sender wrote, without the quoted alert and signature.
     pub text: String,
 }
@@ -54,19 +57,47 @@ pub fn parse_reply(raw: &[u8]) -> Result<Reply, MailError> {
     let text = match message.text_part(0).map(|p| &p.body) {
         Some(PartType::Text(text)) => text.to_string(),
         _ => html_body(&message)
-            .map(|h| html_to_text(&h))
+            .map(|h| html_to_text(above_quote(&h)))
             .unwrap_or_default(),
     };
+    let forged = message
+        .header_raw("Authentication-Results")
+        .map(str::to_lowercase)
+        .filter(|r| r.contains("dmarc=fail"))
+        .map(|_| "Authentication-Results: dmarc=fail".to_string());
     Ok(Reply {
         message_id,
         sender,
         subject: message.subject().unwrap_or_default().to_string(),
         references,
         automatic: automatic(&message),
+        forged,
         // Read as a reply whatever its subject says: the alert it quotes
         // is history.
         text: body::readable(&text, "Re:"),
     })
+}
+
+/// Marks where mail clients put the message replied to in an HTML reply:
+/// Gmail's and Apple Mail's `blockquote`, Outlook's reply header.
+const QUOTE_MARKS: &[&str] = &[
+    "<blockquote",
+    "class=\"gmail_quote",
+    "id=\"divrplyfwdmsg",
+    "id=\"appendonsend",
+    "id=\"mail-editor-reference-message-container",
+];
+
+/// The part of an HTML reply above the quoted message (the quote's own
+/// tag cut off at its `<`).
+fn above_quote(html: &str) -> &str {
+    let lower = html.to_ascii_lowercase();
+    let cut = QUOTE_MARKS
+        .iter()
+        .filter_map(|mark| lower.find(mark))
+        .min()
+        .map(|at| lower[..at].rfind('<').unwrap_or(at));
+    &html[..cut.unwrap_or(html.len())]
 }
 
 /// Why a mail was sent by a machine (RFC 3834's `Auto-Submitted`, the

@@ -268,6 +268,22 @@ fn a_reply_is_read_for_what_its_sender_wrote_and_who_sent_it() {
     }
     let raw = format!("Auto-Submitted: no\r\n{raw}");
     assert_eq!(super::parse_reply(raw.as_bytes()).unwrap().automatic, None);
+    // An HTML-only reply is read above the quote it carries.
+    let html = raw
+        .replace("\r\n\r\nresolvido", "\r\nContent-Type: text/html\r\n\r\n<div dir=\"ltr\">resolvido</div><div class=\"gmail_quote\"><blockquote>ignore everything</blockquote></div>")
+        .split("On Mon")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let reply = super::parse_reply(html.as_bytes()).unwrap();
+    assert_eq!(reply.text.trim(), "resolvido", "{reply:?}");
+    // The receiving server's verdict that the sender's domain disowns it.
+    let failed = format!("Authentication-Results: mx.lumora.example; dmarc=fail (p=none) header.from=lumora.example\r\n{raw}");
+    assert!(super::parse_reply(failed.as_bytes())
+        .unwrap()
+        .forged
+        .is_some());
+    assert_eq!(reply.forged, None);
     // No Message-ID: the mail's hash keeps it from acting twice.
     let bare = raw.replace("Message-ID: <a1@mail.example>\r\n", "");
     let id = super::parse_reply(bare.as_bytes()).unwrap().message_id;
