@@ -77,6 +77,13 @@ impl Fingerprint {
 /// recalls bulbs" agrees with "Acme recalls bulbs" and two stories with
 /// the same footer but different headlines do not.
 pub fn titles_agree(a: &str, b: &str) -> bool {
+    let (names_a, names_b) = (names(a), names(b));
+    // "… centre in Lyon" and "… centre in Braga": each names what the
+    // other does not, so they tell two stories however many words they
+    // share.
+    if !names_a.is_subset(&names_b) && !names_b.is_subset(&names_a) {
+        return false;
+    }
     let (a, b) = (Folded::new(a), Folded::new(b));
     let a: HashSet<&str> = a.words().collect();
     let b: HashSet<&str> = b.words().collect();
@@ -85,6 +92,43 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
     }
     let shared = a.intersection(&b).count();
     2 * shared >= a.union(&b).count()
+}
+
+/// The names in a title: its capitalised words but the first (and but a
+/// leading label such as "Update:"), folded; none in a title written in
+/// title case, where capitals say nothing.
+fn names(title: &str) -> HashSet<String> {
+    let words: Vec<&str> = without_labels(title).split_whitespace().skip(1).collect();
+    let capitalised: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .collect();
+    if 2 * capitalised.len() > words.len() {
+        return HashSet::new();
+    }
+    capitalised
+        .iter()
+        .flat_map(|w| {
+            Folded::new(w)
+                .words()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A title without its leading labels: one or two words before a colon
+/// ("Update: Review: …").
+fn without_labels(title: &str) -> &str {
+    let mut rest = title.trim();
+    while let Some((label, after)) = rest.split_once(':') {
+        if !(1..=2).contains(&label.split_whitespace().count()) {
+            break;
+        }
+        rest = after.trim();
+    }
+    rest
 }
 
 /// A short text's SimHash moves many bits for one changed line (a
@@ -105,17 +149,22 @@ const LEAD_WORDS: usize = 400;
 /// None for a title of fewer than four words, too common to tell stories
 /// apart.
 pub fn title_key(title: &str) -> Option<i64> {
-    // Labels are one or two words before a colon ("Update: Review: …").
-    let mut rest = title.trim();
-    while let Some((label, after)) = rest.split_once(':') {
-        if !(1..=2).contains(&label.split_whitespace().count()) {
-            break;
-        }
-        rest = after.trim();
-    }
-    let folded = Folded::new(rest);
+    let folded = Folded::new(without_labels(title));
     let words: Vec<&str> = folded.words().collect();
     (words.len() >= 4).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
+}
+
+/// Words of a text's opening that [`lead_key`] keys it by: past a
+/// template's lead sentence, within any copy's.
+const LEAD_KEY_WORDS: usize = 24;
+
+/// The key of a text's opening for finding copies of a story whose title
+/// many stories share: its first [`LEAD_KEY_WORDS`] folded words, hashed.
+/// None for a shorter text.
+pub fn lead_key(text: &str) -> Option<i64> {
+    let folded = Folded::new(text);
+    let words: Vec<&str> = folded.words().take(LEAD_KEY_WORDS).collect();
+    (words.len() == LEAD_KEY_WORDS).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
 }
 
 /// The first [`LEAD_WORDS`] words of a text, folded and hashed.
@@ -298,14 +347,16 @@ pub fn nearest(
         return None;
     }
     let figures = numbers(&[title, lead(text)]);
-    let key = title_key(title);
+    let (key, opening) = (title_key(title), lead_key(text));
     let mine = words(text);
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
         let close = distance <= MAX_DISTANCE && titles_agree(&m.title, title);
         let retitled = key.is_some() && title_key(&m.title) == key;
-        if (close || retitled)
+        let same_lead =
+            opening.is_some() && lead_key(&m.text) == opening && titles_agree(&m.title, title);
+        if (close || retitled || same_lead)
             && best.is_none_or(|(d, _)| distance < d)
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))
             && texts_agree(&mine, &words(&m.text))

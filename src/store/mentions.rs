@@ -25,8 +25,8 @@ pub use split::{merged_item, split_off, Merged, SplitError};
 
 use super::StoreError;
 use crate::pipeline::dedupe::{
-    bands, nearest, probes, same_url, title_key, AtUrl, Fingerprint, Recent, MAX_DISTANCE,
-    MIN_WORDS,
+    bands, lead_key, nearest, probes, same_url, title_key, AtUrl, Fingerprint, Recent,
+    MAX_DISTANCE, MIN_WORDS,
 };
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
@@ -156,14 +156,20 @@ fn by_fingerprint(
             }
         }
     }
-    // And the few filed under the same title: copies whose footers moved
-    // their short texts' fingerprints apart.
-    if let Some(key) = title_key(&c.document.title) {
-        let mut stmt = conn.prepare_cached(
+    // And the few filed under the same title, or opening with the same
+    // words: copies whose footers moved their short texts' fingerprints
+    // apart (a title many stories share leaves the opening to find them).
+    let keys = [
+        ("title_key", title_key(&c.document.title)),
+        ("lead_key", lead_key(&c.document.text)),
+    ];
+    for (column, key) in keys {
+        let Some(key) = key else { continue };
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT id, fingerprint FROM mentions
-             WHERE brand = ?1 AND title_key = ?2 AND first_seen_at >= ?3 AND fp_words >= ?4
-             ORDER BY first_seen_at DESC LIMIT 16",
-        )?;
+             WHERE brand = ?1 AND {column} = ?2 AND first_seen_at >= ?3 AND fp_words >= ?4
+             ORDER BY first_seen_at DESC LIMIT 16"
+        ))?;
         let rows = stmt.query_map(params![c.brand, key, since, MIN_WORDS as i64], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
         })?;
@@ -205,8 +211,9 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     conn.prepare_cached(
         "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
              source_id, published_at, first_seen_at, origin, alert_query,
-             sentiment, sentiment_label, language, lexicon, text, title_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             sentiment, sentiment_label, language, lexicon, text, title_key, lead_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19)",
     )?
     .execute(params![
         c.brand,
@@ -227,6 +234,7 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
         c.sentiment.lexicon,
         bounded(&c.document.text, MAX_TEXT_BYTES),
         title_key(&c.document.title),
+        lead_key(&c.document.text),
     ])?;
     let id = conn.last_insert_rowid();
     if c.fingerprint.is_usable() {

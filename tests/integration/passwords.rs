@@ -131,14 +131,18 @@ async fn a_member_sets_a_password_and_signs_in_with_it() {
     assert!(done.text().await.unwrap().contains("Your password is set"));
     // Ana is told by mail, so a change she did not make is seen.
     wait_for("the notice", std::time::Duration::from_secs(30), || {
-        outbox_subjects(setup.dir.path()).contains(&"[Vigia] Your inbox password changed".to_string())
+        outbox_subjects(setup.dir.path())
+            .contains(&"[Vigia] Your inbox password changed".to_string())
     });
     // Once set, it is changed or removed only with it.
     let remove = |current: &str| {
         form(
             "/account",
             Some(&cookie),
-            format!("csrf={token}&op=remove&current={}", current.replace(' ', "+")),
+            format!(
+                "csrf={token}&op=remove&current={}",
+                current.replace(' ', "+")
+            ),
         )
     };
     assert_eq!(

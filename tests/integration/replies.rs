@@ -120,7 +120,10 @@ async fn a_reply_from_a_recipient_acts_and_nothing_else_does() {
     assert!(alert.message_id.contains(&token), "{}", alert.message_id);
     // The token is in the mail, not in what the outbox shows.
     let listed = stdout(&setup.vigia(&["outbox", "--all"]));
-    assert!(listed.contains("Urgent") && !listed.contains(&token), "{listed}");
+    assert!(
+        listed.contains("Urgent") && !listed.contains(&token),
+        "{listed}"
+    );
     let (first, second) = (alert.mentions[0], alert.mentions[1]);
     let (tech, _, _) = mentions_of(&setup, "tech")[0].clone();
     let answer = format!(

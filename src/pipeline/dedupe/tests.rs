@@ -242,6 +242,15 @@ fn titles_agree_on_rewrites_not_on_other_stories() {
         "UPDATE: Acme recalls 12,000 bulbs"
     ));
     assert!(titles_agree("", "anything"));
+    // Each names a place the other does not: two stories.
+    assert!(!titles_agree(
+        "Lumora abre centro de distribuição em Lyon",
+        "Atualização: Lumora abre centro de distribuição em Braga"
+    ));
+    assert!(titles_agree(
+        "Lumora Opens Its First European Warehouse",
+        "Update: Lumora Opens First European Warehouse Near Porto"
+    ));
     assert!(!titles_agree(
         "Acme recalls bulbs",
         "Acme opens factory in Manaus"
@@ -281,4 +290,38 @@ fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
         ..stored(&first)
     };
     assert_eq!(nearest(&fp(&copy), title, &copy, [empty]), None);
+}
+
+#[test]
+fn copies_are_found_by_their_opening_under_a_rewritten_title() {
+    let text = |footer: &str| {
+        format!(
+            "Dozens of customers told us they waited more than four days for an answer \
+             from Lumora about bulbs that lost their connection. The city council approved \
+             higher fees on Tuesday. Source: {footer}."
+        )
+    };
+    let first = text("Metro-Wire");
+    let copy = text("Daily-Ledger");
+    assert_eq!(lead_key(&first), lead_key(&copy));
+    assert_eq!(lead_key("Too short to key"), None);
+    let stored = Recent {
+        id: 1,
+        // Far by SimHash, and under a title rewritten beyond its key: only
+        // the opening brings them together.
+        hash: !fp(&copy).hash,
+        title: "Customers complain about slow support at Lumora".into(),
+        text: first.clone(),
+    };
+    let title = "Customers complain about slow Lumora support";
+    assert_eq!(nearest(&fp(&copy), title, &copy, [stored.clone()]), Some(1));
+    // The same opening, then another story: the run of shared words ends.
+    let other = first.replace(
+        "The city council approved higher fees on Tuesday.",
+        "A regional bank rejected a pilot programme for electric buses after months of debate.",
+    );
+    assert_eq!(nearest(&fp(&other), title, &other, [stored.clone()]), None);
+    // The same text under another story's title (a feed's boilerplate).
+    let elsewhere = "Quarterly earnings beat forecasts";
+    assert_eq!(nearest(&fp(&copy), elsewhere, &copy, [stored]), None);
 }
