@@ -6,8 +6,8 @@
 //! is the same, or (3) a mention first seen in the last
 //! [`FINGERPRINT_WINDOW_SECS`] is within [`MAX_DISTANCE`] bits of its
 //! content fingerprint with a title that agrees, or has the same title
-//! key, and the two keep the same figures and nearly all their word pairs
-//! ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A
+//! key or opening, and the two keep the same figures and one run of
+//! nearly all their words ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A
 //! source that links several clearly different items to one page
 //! gets one mention per item: see `by_url`.) Each distinct (source, URL)
 //! it was seen at is a sighting.
@@ -136,9 +136,9 @@ fn by_fingerprint(
     if !c.fingerprint.is_usable() {
         return Ok(None);
     }
-    // Only the mentions filed under one of the candidate's bands, or a
-    // value one bit away: every near duplicate is among them. The index
-    // gives their fingerprints; only those within the distance are read.
+    // Only the mentions filed under one of the candidate's bands: every
+    // fingerprint within FOUND_WITHIN bits is among them. The index gives
+    // their fingerprints; only those within the distance are read.
     let mut close = std::collections::BTreeMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT mention_id, fingerprint FROM mention_bands

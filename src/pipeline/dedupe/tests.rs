@@ -71,7 +71,7 @@ fn every_near_duplicate_shares_a_probed_band() {
     for _ in 0..20_000 {
         let a = rng.u64(..);
         let mut b = a;
-        for _ in 0..rng.u32(0..=MAX_DISTANCE) {
+        for _ in 0..rng.u32(0..=FOUND_WITHIN) {
             b ^= 1 << rng.u32(0..64);
         }
         let filed: Vec<(u8, u16)> = bands(b)
