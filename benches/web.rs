@@ -1,6 +1,8 @@
 //! Web page reading on one core: pages/s and MB/s for a list page (a
 //! forum's topic list, 4 and 200 topics) and a whole page diffed into
-//! paragraphs. Run with `cargo bench --bench web`.
+//! paragraphs; and HTML to text of hostile markup nested 25,000 and
+//! 100,000 deep, which must grow with its size, not its square. Run with
+//! `cargo bench --bench web`.
 
 // criterion_group! and criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
@@ -60,6 +62,17 @@ fn bench(c: &mut Criterion) {
     group.bench_function("decode_windows_1252", |b| {
         b.iter(|| decode(black_box(&reviews), Some("text/html; charset=windows-1252")))
     });
+    for depth in [25_000, 100_000] {
+        let nested = format!(
+            "{}<p>Lumora</p>{}",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        group.throughput(Throughput::Bytes(nested.len() as u64));
+        group.bench_function(format!("html_to_text_nested_{depth}"), |b| {
+            b.iter(|| vigia::text::normalize::html_to_text(black_box(&nested)))
+        });
+    }
     group.finish();
 }
 

@@ -271,7 +271,7 @@ fn is_furniture(text: &str) -> bool {
 }
 
 fn html_results(html: &str) -> Vec<AlertResult> {
-    let document = Html::parse_document(html);
+    let document = Html::parse_document(&crate::text::nesting::shallow(html));
     let Ok(anchors) = Selector::parse("a[href]") else {
         return Vec::new();
     };

@@ -92,7 +92,7 @@ pub fn html_to_text(input: &str) -> String {
     if !input.contains(['<', '&']) {
         return tidy(&unwrap_lines(input));
     }
-    let fragment = Html::parse_fragment(input);
+    let fragment = Html::parse_fragment(&super::nesting::shallow(input));
     element_text(fragment.root_element(), &HashSet::new())
 }
 

@@ -1,6 +1,7 @@
 //! What a page says, by its selectors: pure functions from HTML to items
 //! or paragraphs, with warnings for selectors that found nothing.
 
+use crate::text::nesting::shallow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -115,7 +116,7 @@ fn charset_in(bytes: &[u8]) -> Option<String> {
 
 /// Items of a list page at `page`.
 pub fn list(html: &str, page: &Url, rules: &ListRules, exclude: &[Selection]) -> ListPage {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&shallow(html));
     let base = base_url(&doc, page);
     let excluded = excluded(&doc, exclude);
     let mut out = ListPage::default();
@@ -203,7 +204,7 @@ pub fn list(html: &str, page: &Url, rules: &ListRules, exclude: &[Selection]) ->
 
 /// The paragraphs of a page, or of the parts `select` picks.
 pub fn whole(html: &str, select: Option<&Selection>, exclude: &[Selection]) -> WholePage {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&shallow(html));
     let excluded = excluded(&doc, exclude);
     let mut out = WholePage::default();
     let roots: Vec<ElementRef<'_>> = match select {
