@@ -214,8 +214,9 @@ async fn a_reply_from_a_recipient_acts_and_nothing_else_does() {
         "{shown}"
     );
 
-    // The Maildir is read again (its messages are within a minute of the
-    // cursor): each reply acts once. A reopen then acts, once.
+    // Polled again: each reply acts once (the Maildir reads each message
+    // once, and a reply read again would be known by its Message-ID). A
+    // reopen then acts, once.
     deliver(
         dir,
         "reopen",
