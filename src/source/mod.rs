@@ -6,6 +6,7 @@
 //! cursor, the error count and the next check time back.
 
 pub mod alert_email;
+pub mod feed_text;
 pub mod http;
 pub mod imap;
 pub mod maildir;

@@ -32,6 +32,9 @@ pub enum FeedError {
     /// `source`, so that an error chain says it once).
     #[error("not a valid feed: {0}")]
     Parse(feed_rs::parser::ParseFeedError),
+    /// The body is something else, and says what.
+    #[error("not a feed: {0}")]
+    NotFeed(String),
 }
 
 impl FeedSource {
@@ -85,9 +88,11 @@ impl FeedSource {
             position: None,
         };
         if let (true, Some(body)) = (modified, &response.body) {
-            let (items, ttl) = parse(body, &response.final_url).map_err(SourceError::transient)?;
-            fetched.items = items;
-            fetched.not_before = fetched.not_before.max(ttl);
+            let served = (response.content_type.as_deref(), &response.final_url);
+            let read = parse(body, served).map_err(SourceError::transient)?;
+            fetched.items = read.items;
+            fetched.not_before = fetched.not_before.max(read.ttl);
+            fetched.warnings = read.repairs;
         }
         Ok(fetched)
     }
@@ -105,9 +110,10 @@ impl FeedSource {
         let Some(body) = file.body else {
             return Ok(fetched);
         };
-        let (items, ttl) = parse(&body, &self.url).map_err(SourceError::transient)?;
-        fetched.items = items;
-        fetched.not_before = ttl;
+        let read = parse(&body, (None, &self.url)).map_err(SourceError::transient)?;
+        fetched.items = read.items;
+        fetched.not_before = read.ttl;
+        fetched.warnings = read.repairs;
         Ok(fetched)
     }
 }
@@ -158,8 +164,27 @@ pub(super) fn is_modified(stored: &Cursor, response: &HttpResponse) -> bool {
     }
 }
 
-/// Items of a feed document, and its `<ttl>`.
-fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), FeedError> {
+/// What a feed document holds.
+#[derive(Debug)]
+pub(super) struct Read {
+    /// Its items.
+    pub items: Vec<RawItem>,
+    /// Its `<ttl>`.
+    pub ttl: Option<Duration>,
+    /// What had to be repaired to read it ([`super::feed_text`]).
+    pub repairs: Vec<String>,
+}
+
+/// A feed document served as `content_type` from `base`, repaired where a
+/// strict parser would refuse it.
+pub(super) fn parse(
+    body: &[u8],
+    (content_type, base): (Option<&str>, &Url),
+) -> Result<Read, FeedError> {
+    let prepared = super::feed_text::prepare(body, content_type);
+    if let Some(what) = super::feed_text::not_a_feed(&prepared.text) {
+        return Err(FeedError::NotFeed(what));
+    }
     // feed-rs makes up an id for an entry without one, at random when the
     // entry has no link or title either; an empty id lets the pipeline key
     // the item by its URL or text, which stay the same from poll to poll.
@@ -167,13 +192,17 @@ fn parse(body: &[u8], base: &Url) -> Result<(Vec<RawItem>, Option<Duration>), Fe
         .base_uri(Some(base.as_str()))
         .id_generator(|_, _, _| String::new())
         .build()
-        .parse(body)
+        .parse(prepared.text.as_bytes())
         .map_err(FeedError::Parse)?;
     let ttl = feed
         .ttl
         .map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
     let items = feed.entries.into_iter().map(raw_item).collect();
-    Ok((items, ttl))
+    Ok(Read {
+        items,
+        ttl,
+        repairs: prepared.repairs,
+    })
 }
 
 fn raw_item(entry: feed_rs::model::Entry) -> RawItem {
@@ -289,7 +318,9 @@ mod tests {
         ] {
             let path = format!("{}/config/feeds/{file}", env!("CARGO_MANIFEST_DIR"));
             let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            let (items, _) = parse(&body, &base).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let items = parse(&body, (None, &base))
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+                .items;
             assert!(items.len() >= 3, "{file}: {} items", items.len());
             assert!(
                 items
@@ -304,9 +335,9 @@ mod tests {
     fn entries_without_ids_get_no_made_up_guid() {
         let base = Url::parse("https://example.com/").unwrap();
         let body = b"<rss version=\"2.0\"><channel><item><description>Lumora is late</description></item></channel></rss>";
-        let (first, _) = parse(body, &base).unwrap();
+        let first = parse(body, (None, &base)).unwrap().items;
         assert_eq!(first[0].guid, None);
-        let (again, _) = parse(body, &base).unwrap();
+        let again = parse(body, (None, &base)).unwrap().items;
         assert_eq!(
             crate::pipeline::normalize(&first[0]).item_key,
             crate::pipeline::normalize(&again[0]).item_key
@@ -316,7 +347,7 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_feed() {
         let base = Url::parse("https://example.com/").unwrap();
-        assert!(parse(b"<html><body>hi</body></html>", &base).is_err());
-        assert!(parse(b"<rss><channel><item><title>x", &base).is_err());
+        assert!(parse(b"<html><body>hi</body></html>", (None, &base)).is_err());
+        assert!(parse(b"<rss><channel><item><title>x", (None, &base)).is_err());
     }
 }

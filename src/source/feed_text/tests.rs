@@ -1,0 +1,135 @@
+//! The repairs, on feeds written for each way real feeds fail
+//! (`tests/fixtures/feeds/liberal/`), read through the feed source's own
+//! parser.
+
+use url::Url;
+
+use super::prepare;
+use crate::source::rss::parse;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/feeds/liberal/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Titles and texts of the items of fixture `name` served as
+/// `content_type`, and the repairs said.
+fn read(name: &str, content_type: Option<&str>) -> (Vec<(String, String)>, Vec<String>) {
+    let base = Url::parse("https://news.example/feed").unwrap();
+    let read =
+        parse(&fixture(name), (content_type, &base)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let items = read
+        .items
+        .into_iter()
+        .map(|i| {
+            let text = i.content.or(i.summary).unwrap_or_default();
+            (i.title.unwrap_or_default(), text)
+        })
+        .collect();
+    (items, read.repairs)
+}
+
+#[test]
+fn every_failure_class_is_read_with_the_right_characters() {
+    let two = [
+        (
+            "Lumora lança a Halo Mini",
+            "A Lumora lançou a lâmpada Halo Mini.",
+        ),
+        ("Lumora recalls bulbs", "Lumora recalls 12,000 bulbs."),
+    ];
+    for (name, said) in [
+        ("rss-no-version.xml", Some("without a version")),
+        ("rss-no-channel.xml", Some("without a <channel>")),
+        ("utf16le-bom.xml", None),
+        ("utf16be-no-bom.xml", None),
+        ("utf32be-bom.xml", None),
+    ] {
+        let (items, repairs) = read(name, None);
+        let got: Vec<(&str, &str)> = items
+            .iter()
+            .map(|(t, d)| (t.as_str(), d.as_str()))
+            .collect();
+        assert_eq!(got, two, "{name}");
+        match said {
+            Some(said) => assert!(
+                repairs.iter().any(|r| r.contains(said)),
+                "{name}: {repairs:?}"
+            ),
+            None => assert!(repairs.is_empty(), "{name}: {repairs:?}"),
+        }
+    }
+}
+
+#[test]
+fn windows_1252_is_read_as_such_whatever_it_is_called() {
+    // Declared ISO-8859-1, written in windows-1252: the quote is a quote.
+    let (items, _) = read("cp1252-as-latin1.xml", None);
+    assert_eq!(items[0].0, "Lumora: don’t buy the Halo");
+    assert_eq!(items[0].1, "Lumora lamps – café lights");
+    // No declaration: the HTTP charset says it.
+    let served = Some("application/rss+xml; charset=windows-1252");
+    let (items, _) = read("cp1252-no-declaration.xml", served);
+    assert_eq!(items[0].0, "Lumora: promoção de Natal");
+    // Nor that: the bytes are not UTF-8, and the detector knows them.
+    let (guessed, _) = read("cp1252-no-declaration.xml", None);
+    assert_eq!(guessed, items);
+}
+
+#[test]
+fn a_bad_byte_or_a_nul_costs_a_character_not_the_feed() {
+    let (items, repairs) = read("invalid-utf8.xml", None);
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[2].1, "Broken byte here: \u{FFFD} end");
+    assert!(
+        repairs
+            .iter()
+            .any(|r| r.contains("1 byte sequence") && r.contains("line 2, column")),
+        "{repairs:?}"
+    );
+    let (items, repairs) = read("nul-in-title.xml", None);
+    assert_eq!(items[0].0, "Lumora outage today");
+    assert!(repairs.iter().any(|r| r.contains("removed")), "{repairs:?}");
+}
+
+#[test]
+fn atom_0_3_is_read_as_atom() {
+    let (items, repairs) = read("atom-0.3.xml", None);
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].0, "Lumora Halo Mini review");
+    assert!(
+        items[1].1.contains("Lumora support answered in a day."),
+        "{items:?}"
+    );
+    assert_eq!(repairs, ["Atom 0.3 read as Atom 1.0"]);
+}
+
+#[test]
+fn a_sound_feed_is_left_as_it_is() {
+    let body = br#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title></channel></rss>"#;
+    let prepared = prepare(body, Some("text/xml; charset=utf-8"));
+    assert!(prepared.repairs.is_empty());
+    assert!(prepared.text.starts_with("<rss version=\"2.0\">"));
+}
+
+#[test]
+fn what_is_no_feed_says_what_it_is() {
+    let base = Url::parse("https://news.example/").unwrap();
+    for (body, said) in [
+        (
+            &b"<!DOCTYPE html><html><body>hi</body></html>"[..],
+            "an HTML page (root element <html>)",
+        ),
+        (b"  ", "the body is empty"),
+        (
+            b"<?xml version=\"1.0\"?><sitemap/>",
+            "root element is <sitemap>",
+        ),
+    ] {
+        let error = parse(body, (None, &base)).unwrap_err().to_string();
+        assert!(error.contains(said), "{error}");
+    }
+}
