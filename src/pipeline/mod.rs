@@ -199,6 +199,12 @@ impl Pipeline {
     }
 }
 
+/// Longest title kept, in characters. A longer one (a feed that puts a
+/// whole article, or megabytes of junk, in its title) is cut at a word,
+/// and its whole is kept at the head of the text, where search and
+/// matching still find it.
+pub const TITLE_CHARS: usize = 500;
+
 /// Normalizes a raw item: text from HTML, canonical URL, stable key.
 pub fn normalize(item: &RawItem) -> Document {
     let title = item
@@ -211,7 +217,13 @@ pub fn normalize(item: &RawItem) -> Document {
         .as_deref()
         .or(item.summary.as_deref())
         .unwrap_or_default();
-    let text = crate::text::normalize::html_to_text(body);
+    let mut text = crate::text::normalize::html_to_text(body);
+    let title = if title.chars().count() > TITLE_CHARS {
+        text = format!("{title}\n{text}");
+        snippet::cut(&title, TITLE_CHARS)
+    } else {
+        title
+    };
     let url = item
         .url
         .as_deref()
@@ -282,6 +294,19 @@ mod tests {
             out[0].document.url.as_ref().map(Url::as_str),
             Some("https://example.com/a")
         );
+    }
+
+    #[test]
+    fn a_huge_title_is_cut_and_its_whole_kept_in_the_text() {
+        let title = format!("{} the end names Acme", "filler words ".repeat(200_000));
+        let out = pipeline().process("f", &item(&title, "A short body."));
+        assert_eq!(out.len(), 1, "the brand at the end of the title still counts");
+        let document = &out[0].document;
+        assert!(document.title.chars().count() <= TITLE_CHARS + 1);
+        assert!(document.title.ends_with('…'), "{}", &document.title[..40]);
+        assert!(document.text.starts_with("filler words"));
+        assert!(document.text.ends_with("the end names Acme\nA short body."));
+        assert!(out[0].snippet.chars().count() <= snippet::MAX_CHARS + 2);
     }
 
     #[test]

@@ -110,9 +110,14 @@ fn window(text: &str, start: usize, end: usize) -> String {
 /// assert!(headline(&long).ends_with("word…"));
 /// ```
 pub fn headline(text: &str) -> String {
-    const LIMIT: usize = 80;
-    let text = text.trim_start_matches('…').trim();
-    let cut = forward_chars(text, 0, LIMIT);
+    cut(text.trim_start_matches('…'), 80)
+}
+
+/// `text` cut to at most `limit` characters, at a word, with an ellipsis
+/// where it was cut.
+pub fn cut(text: &str, limit: usize) -> String {
+    let text = text.trim();
+    let cut = forward_chars(text, 0, limit);
     if cut == text.len() {
         return text.to_string();
     }
