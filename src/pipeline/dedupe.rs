@@ -162,14 +162,14 @@ const LEAD_KEY_WORDS: usize = 24;
 /// many stories share: its first [`LEAD_KEY_WORDS`] folded words, hashed.
 /// None for a shorter text.
 pub fn lead_key(text: &str) -> Option<i64> {
-    let folded = Folded::new(text);
+    let folded = Folded::new(head(text, 4_096));
     let words: Vec<&str> = folded.words().take(LEAD_KEY_WORDS).collect();
     (words.len() == LEAD_KEY_WORDS).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
 }
 
 /// The first [`LEAD_WORDS`] words of a text, folded and hashed.
 fn words(text: &str) -> Vec<u64> {
-    let folded = Folded::new(text);
+    let folded = Folded::new(head(text, HEAD_BYTES));
     let words = folded.words().take(LEAD_WORDS);
     words.map(|w| xxh3_64(w.as_bytes())).collect()
 }
@@ -212,14 +212,26 @@ fn longest_run(a: &[u64], b: &[u64]) -> (usize, usize, usize) {
     best
 }
 
-/// A text's lead, where a story's figures are: its first two thirds (a
-/// copy's footer, with its own time or date, comes last).
-fn lead(text: &str) -> &str {
-    let mut end = text.len() * 2 / 3;
+/// Bytes of a long text that the comparison of two texts reads: its
+/// opening, where [`LEAD_WORDS`] words and a story's figures are. A copy
+/// of a 100 KB text is found by its opening, at a cost that does not grow
+/// with the text's length.
+const HEAD_BYTES: usize = 16_384;
+
+/// The first `bytes` of `text` (less, to end on a character).
+fn head(text: &str, bytes: usize) -> &str {
+    let mut end = text.len().min(bytes);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     &text[..end]
+}
+
+/// A text's lead, where a story's figures are: the first two thirds of
+/// its opening (a copy's footer, with its own time or date, comes last).
+fn lead(text: &str) -> &str {
+    let text = head(text, HEAD_BYTES);
+    head(text, text.len() * 2 / 3)
 }
 
 /// The figures of a text: each run of digits, with the thousands and

@@ -300,7 +300,11 @@ mod tests {
     fn a_huge_title_is_cut_and_its_whole_kept_in_the_text() {
         let title = format!("{} the end names Acme", "filler words ".repeat(200_000));
         let out = pipeline().process("f", &item(&title, "A short body."));
-        assert_eq!(out.len(), 1, "the brand at the end of the title still counts");
+        assert_eq!(
+            out.len(),
+            1,
+            "the brand at the end of the title still counts"
+        );
         let document = &out[0].document;
         assert!(document.title.chars().count() <= TITLE_CHARS + 1);
         assert!(document.title.ends_with('…'), "{}", &document.title[..40]);

@@ -148,6 +148,10 @@ fn is_ignorable(c: char) -> bool {
 /// True for characters that belong to a word: letters, digits and the
 /// combining marks of text that arrives already decomposed.
 pub fn is_word_char(c: char) -> bool {
+    // Most text is ASCII, where no mark combines: no table lookup.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || is_combining_mark(c)
 }
 

@@ -133,3 +133,51 @@ fn what_is_no_feed_says_what_it_is() {
         assert!(error.contains(said), "{error}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Arbitrary bytes, served with any charset, never panic the reader.
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+        charset in proptest::sample::select(vec![None, Some("utf-8"), Some("windows-1252"), Some("utf-16"), Some("x-bogus")]),
+    ) {
+        let base = Url::parse("https://news.example/").unwrap();
+        let content_type = charset.map(|c| format!("text/xml; charset={c}"));
+        let _ = parse(&raw, (content_type.as_deref(), &base));
+    }
+
+    /// Nor do the fixtures cut short, with bytes overwritten; and what is
+    /// read is text a strict parser took.
+    #[test]
+    fn damaged_feeds_never_panic(
+        which in 0usize..10,
+        cut in 0.0f64..1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 0..32),
+    ) {
+        let names = [
+            "rss-no-version.xml", "rss-no-channel.xml", "utf16le-bom.xml", "utf16be-no-bom.xml",
+            "utf32be-bom.xml", "cp1252-as-latin1.xml", "cp1252-no-declaration.xml",
+            "invalid-utf8.xml", "nul-in-title.xml", "atom-0.3.xml",
+        ];
+        let mut raw = fixture(names[which]);
+        raw.truncate((raw.len() as f64 * cut) as usize);
+        let len = raw.len();
+        for (at, byte) in flips {
+            if len > 0 {
+                raw[((len - 1) as f64 * at) as usize] = byte;
+            }
+        }
+        let prepared = prepare(&raw, None);
+        proptest::prop_assert!(prepared.text.chars().all(super::allowed));
+        let base = Url::parse("https://news.example/").unwrap();
+        let _ = parse(&raw, (None, &base));
+    }
+
+    /// HTML to text takes any string, markup or not.
+    #[test]
+    fn html_to_text_never_panics(html in "(<[a-z/!?]{0,3}[^<>]{0,8}>?|[^<]{0,12}|&#?[a-z0-9]{0,6};?){0,64}") {
+        let _ = crate::text::normalize::html_to_text(&html);
+    }
+}
