@@ -97,10 +97,24 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, MailError> {
                     .map(|t| text_results(&t))
                     .unwrap_or_default();
             }
-            // A result can be linked twice (its title and its thumbnail, or
-            // a story and the same story under "more coverage").
-            let mut seen = std::collections::HashSet::new();
-            results.retain(|r| seen.insert(r.url.clone()));
+            // A result can be linked twice (its thumbnail and its title, or
+            // a story and the same story under "more coverage"): the link
+            // that says most about it stands for it, where it first came.
+            let mut best: std::collections::HashMap<Url, usize> = Default::default();
+            for (i, r) in results.iter().enumerate() {
+                let kept = best.entry(r.url.clone()).or_insert(i);
+                if r.weight() > results[*kept].weight() {
+                    *kept = i;
+                }
+            }
+            let mut order: Vec<usize> = best.into_values().collect();
+            order.sort_by_key(|&i| {
+                results
+                    .iter()
+                    .position(|r| r.url == results[i].url)
+                    .unwrap_or(i)
+            });
+            let results: Vec<AlertResult> = order.into_iter().map(|i| results[i].clone()).collect();
             results
                 .into_iter()
                 .map(|r| RawItem {
@@ -227,6 +241,17 @@ struct AlertResult {
     url: Url,
     site: Option<String>,
     snippet: String,
+    /// Its link is a picture (a 2010-era thumbnail, captioned with the
+    /// site's name): a poor title.
+    picture: bool,
+}
+
+impl AlertResult {
+    /// How much a link says about its result: a text link over a
+    /// picture, then the longer snippet, then the longer title.
+    fn weight(&self) -> (bool, usize, usize) {
+        (!self.picture, self.snippet.len(), self.title.len())
+    }
 }
 
 /// The article a link in an alert points to, when the link is one of the
@@ -279,19 +304,34 @@ fn html_results(html: &str) -> Vec<AlertResult> {
         .select(&anchors)
         .filter_map(|a| Some((a, result_target(a.value().attr("href")?)?)))
         .filter(|(a, _)| !is_furniture(&a.text().collect::<String>()))
+        // A blog's home page beside its post ("Speak to Power –
+        // http://…/") is where the result is from, not a result.
+        .filter(|(_, url)| url.path() != "/" || url.query().is_some())
         .collect();
+    let picture = Selector::parse("img").ok();
     let ids: Vec<_> = results.iter().map(|(a, _)| a.id()).collect();
     results
         .iter()
         .filter_map(|(anchor, url)| {
             let title = one_line(&anchor.text().collect::<String>());
             let block = result_block(**anchor, &ids);
-            let (site, snippet) = site_and_snippet(&block_text(block), &title);
+            // A result with no box of its own (2010's layout: results one
+            // after the other in one block) is told by what follows its
+            // link, up to the next result.
+            let text = if block.id() == anchor.id() {
+                trailing_text(**anchor, &ids)
+            } else {
+                block_text(block)
+            };
+            let (site, snippet) = site_and_snippet(&text, &title);
             Some(AlertResult {
                 title,
                 url: url.clone(),
                 site,
                 snippet,
+                picture: picture
+                    .as_ref()
+                    .is_some_and(|img| anchor.select(img).next().is_some()),
             })
             .filter(|r| !r.title.is_empty())
         })
@@ -311,6 +351,53 @@ fn result_block<'a>(anchor: NodeRef<'a, Node>, results: &[ego_tree::NodeId]) -> 
         block = ancestor;
     }
     block
+}
+
+/// The text after `anchor` among its siblings, up to the next result
+/// link, less links to a site's home page (where a result is from), one
+/// line per `<br>`.
+fn trailing_text(anchor: NodeRef<'_, Node>, results: &[ego_tree::NodeId]) -> String {
+    let mut out = String::new();
+    'siblings: for sibling in anchor.next_siblings() {
+        let mut skip_until = None;
+        for edge in sibling.traverse() {
+            let ego_tree::iter::Edge::Open(node) = edge else {
+                if let ego_tree::iter::Edge::Close(node) = edge {
+                    if skip_until == Some(node.id()) {
+                        skip_until = None;
+                    }
+                }
+                continue;
+            };
+            if results.contains(&node.id()) {
+                break 'siblings;
+            }
+            if skip_until.is_some() {
+                continue;
+            }
+            match node.value() {
+                Node::Element(e) if e.name() == "br" || e.name() == "p" || e.name() == "div" => {
+                    out.push('\n')
+                }
+                Node::Element(e) if e.name() == "a" => {
+                    let home = e
+                        .attr("href")
+                        .and_then(result_target)
+                        .is_some_and(|u| u.path() == "/" && u.query().is_none());
+                    if home {
+                        skip_until = Some(node.id());
+                    }
+                }
+                Node::Text(text) => out.push_str(&text.replace('\n', " ")),
+                _ => {}
+            }
+        }
+    }
+    out.lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn block_text(block: NodeRef<'_, Node>) -> String {
@@ -354,6 +441,7 @@ fn text_results(text: &str) -> Vec<AlertResult> {
                         url,
                         site,
                         snippet,
+                        picture: false,
                     });
                 }
             }

@@ -33,6 +33,47 @@ fn summary(item: &RawItem) -> (&str, &str, Option<&str>) {
 }
 
 #[test]
+fn a_2010_alert_gives_titles_not_thumbnail_captions_and_no_blog_homes() {
+    let mail = parsed(&fixture("google-alert-2010.eml"));
+    assert_eq!(mail.kind, MailKind::GoogleAlert);
+    let got: Vec<_> = mail.items.iter().map(summary).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Lumora lamps recalled across the Bay Area",
+                "http://www.sanfranciscosentinel.com/?p=51234",
+                Some("San Francisco Sentinel - Nov 20, 2010")
+            ),
+            (
+                "Lumora and the city",
+                "http://speaktopower.example/2010/11/lumora-and-the-city.html",
+                Some("By Jane Doe")
+            ),
+            (
+                "Review: Lumora Halo A19 is bright and cheap",
+                "http://www.lightingdaily.example/news/lumora-halo-a19-review",
+                Some("Lighting Daily")
+            ),
+        ]
+    );
+    let snippets: Vec<&str> = mail
+        .items
+        .iter()
+        .map(|i| i.summary.as_deref().unwrap_or_default())
+        .collect();
+    assert!(
+        snippets[0].starts_with("Shops in San Francisco pulled Lumora"),
+        "{snippets:?}"
+    );
+    assert!(
+        snippets[1].starts_with("Why the city keeps buying Lumora"),
+        "{snippets:?}"
+    );
+    assert!(snippets[2].contains("the cheapest"), "{snippets:?}");
+}
+
+#[test]
 fn google_alert_in_portuguese_from_its_html_part() {
     let mail = parsed(&fixture("google-alert-pt.eml"));
     assert_eq!(mail.kind, MailKind::GoogleAlert);
