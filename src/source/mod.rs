@@ -11,6 +11,7 @@ pub mod http;
 pub mod imap;
 pub mod maildir;
 pub mod rss;
+pub mod tag_soup;
 pub mod web;
 
 use crate::name::SourceId;

@@ -188,12 +188,33 @@ pub(super) fn parse(
     // feed-rs makes up an id for an entry without one, at random when the
     // entry has no link or title either; an empty id lets the pipeline key
     // the item by its URL or text, which stay the same from poll to poll.
-    let feed = feed_rs::parser::Builder::new()
+    let parsed = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         .id_generator(|_, _, _| String::new())
         .build()
-        .parse(prepared.text.as_bytes())
-        .map_err(FeedError::Parse)?;
+        .parse(prepared.text.as_bytes());
+    let feed = match parsed {
+        Ok(feed) => feed,
+        // Not well-formed (an unescaped `&`, a tag left open, a document
+        // cut short): the items it holds are read as tag soup, and the
+        // feed is ok with a warning; with none, it fails with the reason.
+        Err(error) => {
+            let items = super::tag_soup::items(&prepared.text, base);
+            if items.is_empty() {
+                return Err(FeedError::Parse(error));
+            }
+            let mut repairs = prepared.repairs;
+            repairs.push(format!(
+                "not well-formed XML ({error}): {} item(s) read from it as tag soup",
+                items.len()
+            ));
+            return Ok(Read {
+                items,
+                ttl: None,
+                repairs,
+            });
+        }
+    };
     let ttl = feed
         .ttl
         .map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
@@ -348,6 +369,16 @@ mod tests {
     fn rejects_what_is_not_a_feed() {
         let base = Url::parse("https://example.com/").unwrap();
         assert!(parse(b"<html><body>hi</body></html>", (None, &base)).is_err());
-        assert!(parse(b"<rss><channel><item><title>x", (None, &base)).is_err());
+        // Broken XML with nothing to read in it fails, with the reason.
+        let error = parse(b"<rss><channel><item></item", (None, &base)).unwrap_err();
+        assert!(error.to_string().starts_with("not a valid feed"), "{error}");
+        // With an item in it, the item is read, and the repair said.
+        let read = parse(b"<rss><channel><item><title>Lumora & co", (None, &base)).unwrap();
+        assert_eq!(read.items[0].title.as_deref(), Some("Lumora & co"));
+        assert!(
+            read.repairs.iter().any(|r| r.contains("tag soup")),
+            "{:?}",
+            read.repairs
+        );
     }
 }

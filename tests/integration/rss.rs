@@ -216,7 +216,7 @@ async fn failures_are_clear_back_off_and_spare_the_other_feeds() {
     server.set("/huge", Reply::Huge(1024 * 1024));
     server.set(
         "/invalid",
-        Reply::Feed(b"<rss version=\"2.0\"><channel><item><title>Lumora".to_vec()),
+        Reply::Feed(b"<rss version=\"2.0\"><channel><item></item".to_vec()),
     );
     server.set("/loop-a", Reply::Redirect(302, "/loop-b".into()));
     server.set("/loop-b", Reply::Redirect(302, "/loop-a".into()));
