@@ -23,6 +23,11 @@ pub(super) use alert_mail::{queue_mail, Alert};
 
 mod alert_mail;
 
+/// Most mentions one alert mail lists: each is at most a 500-character
+/// title and a 300-character quote, so a mail stays well under any
+/// server's size limit (about 60 KB).
+pub const ALERT_ITEMS: usize = 50;
+
 /// How often the sender looks for new alerts and due mail.
 pub const TICK: Duration = Duration::from_secs(5);
 
@@ -249,11 +254,15 @@ impl Sender {
                 let window = now - policy.settings.subject_window.as_secs() as i64;
                 let mut queued = 0;
                 for (team, rows) in alerts::pending(tx, window)? {
-                    let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
-                    let mail = (&settings, &*ways);
-                    let outbox_id = queue_alert(tx, mail, &policy, (&team, &rows), now)?;
-                    queued += usize::from(outbox_id.is_some());
-                    alerts::attach(tx, &ids, outbox_id, now)?;
+                    // A burst (a first poll, an outage) is several mails,
+                    // each one a person reads and a server takes.
+                    for rows in rows.chunks(ALERT_ITEMS) {
+                        let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
+                        let mail = (&settings, &*ways);
+                        let outbox_id = queue_alert(tx, mail, &policy, (&team, rows), now)?;
+                        queued += usize::from(outbox_id.is_some());
+                        alerts::attach(tx, &ids, outbox_id, now)?;
+                    }
                 }
                 Ok(queued)
             })

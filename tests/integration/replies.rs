@@ -284,3 +284,43 @@ fn a_reply_address_needs_a_mailbox_that_reads_it() {
     let err = String::from_utf8_lossy(&setup.vigia(&["check"]).stderr).to_string();
     assert!(err.contains("maildir[0].role"), "{err}");
 }
+
+/// A burst of urgent mentions (a first poll, an outage) goes out as
+/// several alert mails of at most 50 mentions, each its own reply token.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_urgent_mentions_is_several_alert_mails() {
+    let server = FeedServer::start().await;
+    let items: String = (1..=120)
+        .map(|i| {
+            format!(
+                "<item><title>Lumora lamp {i} overheated</title><link>https://burst.example/{i}</link>\
+                 <description>My Lumora lamp number {i} overheated and burned the shade, a fire hazard.</description></item>"
+            )
+        })
+        .collect();
+    let feed = format!("<rss version=\"2.0\"><channel><title>Burst</title>{items}</channel></rss>");
+    server.set("/burst.xml", Reply::Feed(feed.into_bytes()));
+    let config = CONFIG.replace(
+        "[[maildir]]\nname = \"replies\"\npath = \"replies\"\nrole = \"replies\"\n",
+        "",
+    );
+    let setup = setup_with(&[("burst", server.url("/burst.xml"))], &config);
+    std::fs::create_dir_all(setup.dir.path().join("replies")).unwrap();
+    let config_text = std::fs::read_to_string(&setup.config)
+        .unwrap()
+        .replace("reply_to = \"vigia-replies@lumora.example\"\n", "");
+    std::fs::write(&setup.config, config_text).unwrap();
+    stdout(&setup.vigia(&["poll", "--once", "--quiet"]));
+    let mut listed: Vec<usize> = Vec::new();
+    for file in std::fs::read_dir(setup.dir.path().join("outbox")).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        let text = message.body_text(0).unwrap_or_default();
+        let items = text.lines().filter(|l| l.starts_with('#')).count();
+        if message.subject().unwrap_or_default().contains("Urgent") {
+            listed.push(items);
+        }
+    }
+    listed.sort_unstable();
+    assert_eq!(listed, [20, 50, 50], "{listed:?}");
+}
