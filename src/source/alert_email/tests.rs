@@ -1,5 +1,7 @@
-//! Parser tests over written samples (modern Google Alerts in Portuguese,
-//! text-only English, Talkwalker, a forwarded complaint, a confirmation).
+//! Parser tests over written samples (Google Alerts in today's layout in
+//! Portuguese, 2015's, a weekly digest, 2010's with thumbnails and blog
+//! home links; text-only English; Talkwalker; a forwarded complaint; a
+//! confirmation).
 //! The real 2010 Google Alerts mails of the shared evaluation data are read
 //! by `scripts/eval.sh`.
 
@@ -71,6 +73,77 @@ fn a_2010_alert_gives_titles_not_thumbnail_captions_and_no_blog_homes() {
         "{snippets:?}"
     );
     assert!(snippets[2].contains("the cheapest"), "{snippets:?}");
+}
+
+/// Every result of a mail: title, URL, site, and whether its snippet
+/// starts as written and carries no furniture.
+fn results(name: &str) -> Vec<(String, String, Option<String>, String)> {
+    let mail = parsed(&fixture(name));
+    assert_eq!(mail.kind, MailKind::GoogleAlert, "{name}");
+    mail.items
+        .iter()
+        .map(|i| {
+            let (title, url, site) = summary(i);
+            let snippet = i.summary.clone().unwrap_or_default();
+            for furniture in [
+                "Flag as irrelevant",
+                "Facebook",
+                "Twitter",
+                "See more",
+                "Unsubscribe",
+            ] {
+                assert!(!snippet.contains(furniture), "{name}: {snippet}");
+            }
+            (
+                title.to_string(),
+                url.to_string(),
+                site.map(str::to_string),
+                snippet,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_2015_layout_and_a_weekly_digest_give_every_result() {
+    let got = results("google-alert-2015.eml");
+    let titles: Vec<(&str, &str, Option<&str>)> = got
+        .iter()
+        .map(|(t, u, s, _)| (t.as_str(), u.as_str(), s.as_deref()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (
+                "Lumora pushes app update to fix bulbs dropping Wi-Fi",
+                "http://www.techpaper.example/2015/03/lumora-smart-bulb-app-update/",
+                Some("Tech Paper")
+            ),
+            (
+                "Lumora abre fábrica em Manaus",
+                "http://www.diario.example/economia/lumora-abre-fabrica",
+                Some("Diário Exemplo")
+            ),
+        ]
+    );
+    assert!(
+        got[0].3.starts_with("Owners of Lumora Halo bulbs"),
+        "{got:?}"
+    );
+    let digest = results("google-alert-digest.eml");
+    let titles: Vec<&str> = digest.iter().map(|(t, ..)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Lumora recalls 12,000 bulbs",
+            "Lumora opens a store in Porto",
+            "Living with the Lumora Halo Mini",
+            "Lumora support is slow"
+        ]
+    );
+    assert!(digest
+        .iter()
+        .all(|(_, _, site, snippet)| site.is_some() && !snippet.is_empty()));
 }
 
 #[test]
