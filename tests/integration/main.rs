@@ -11,6 +11,7 @@ mod commands;
 mod daemon;
 mod delivery;
 mod dovecot;
+mod feed_repairs;
 mod helpers;
 mod imap;
 mod inbox;
