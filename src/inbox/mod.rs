@@ -265,7 +265,7 @@ pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>, shutdown: Cancellat
 }
 
 /// How often the inbox forgets expired sign-ins, sessions and link uses.
-const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Forgets, every [`PRUNE_EVERY`] until `shutdown`, what can no longer be
 /// used; a used link's nonce is kept twice the links' lifetime.

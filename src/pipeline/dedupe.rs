@@ -156,7 +156,7 @@ pub fn title_key(title: &str) -> Option<i64> {
 
 /// Words of a text's opening that [`lead_key`] keys it by: past a
 /// template's lead sentence, within any copy's.
-const LEAD_KEY_WORDS: usize = 24;
+pub const LEAD_KEY_WORDS: usize = 24;
 
 /// The key of a text's opening for finding copies of a story whose title
 /// many stories share: its first [`LEAD_KEY_WORDS`] folded words, hashed.
