@@ -56,7 +56,7 @@ impl Figures<'_> {
             .filter(|s| self.configured.contains(&s.id))
             .collect();
         type Field = fn(&crate::store::sources::SourceState, i64) -> Option<i64>;
-        let per_source: [(&str, &str, &str, Field); 7] = [
+        let per_source: [(&str, &str, &str, Field); 8] = [
             (
                 "vigia_source_polls_total",
                 "counter",
@@ -104,6 +104,12 @@ impl Figures<'_> {
                 "gauge",
                 "Last successful poll of the source.",
                 |s, _| s.last_success_at,
+            ),
+            (
+                "vigia_source_warning",
+                "gauge",
+                "1 when the last successful poll needed a look or a repair (a feed read with its charset or XML repaired, a selector that matched nothing): `vigia feeds status` says what.",
+                |s, _| Some(i64::from(s.warning.is_some())),
             ),
         ];
         for (name, kind, help, field) in per_source {
@@ -234,7 +240,10 @@ mod tests {
         let snapshot = Snapshot {
             schedule: Schedule {
                 sources: vec![
-                    state("ok", 0, 500),
+                    SourceState {
+                        warning: Some("1 byte sequence(s) invalid in UTF-8 replaced".into()),
+                        ..state("ok", 0, 500)
+                    },
                     state("say \"hi\"\\", 2, 160),
                     state("gone", 0, 0),
                 ],
@@ -262,6 +271,8 @@ mod tests {
             "vigia_mail_paused 1",
             "vigia_up 1",
             r#"vigia_source_polls_total{source="ok",kind="rss"} 5"#,
+            r#"vigia_source_warning{source="ok",kind="rss"} 1"#,
+            r#"vigia_source_warning{source="say \"hi\"\\",kind="rss"} 0"#,
             r#"vigia_source_backoff_seconds{source="ok",kind="rss"} 0"#,
             r#"vigia_source_backoff_seconds{source="say \"hi\"\\",kind="rss"} 60"#,
             r#"vigia_source_consecutive_failures{source="say \"hi\"\\",kind="rss"} 2"#,
