@@ -68,9 +68,28 @@ fn bench(c: &mut Criterion) {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        group.throughput(Throughput::Bytes(nested.len() as u64));
-        group.bench_function(format!("html_to_text_nested_{depth}"), |b| {
-            b.iter(|| vigia::text::normalize::html_to_text(black_box(&nested)))
+        // `<div/>` opens a div in HTML; `</x>` closes nothing.
+        let self_closed = "<div/>x".repeat(depth);
+        let stray = "<div></x>y".repeat(depth);
+        for (name, html) in [
+            ("nested", &nested),
+            ("self_closed", &self_closed),
+            ("stray_end", &stray),
+        ] {
+            group.throughput(Throughput::Bytes(html.len() as u64));
+            group.bench_function(format!("html_to_text_{name}_{depth}"), |b| {
+                b.iter(|| vigia::text::normalize::html_to_text(black_box(html)))
+            });
+        }
+    }
+    // A '<' with no '>', and '&#' with no ';', a megabyte of each.
+    for (name, text) in [
+        ("lone_lt", "< ".repeat(500_000)),
+        ("amp_hash", "&#".repeat(500_000)),
+    ] {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("feed_text_{name}_1mb"), |b| {
+            b.iter(|| vigia::source::feed_text::prepare(black_box(text.as_bytes()), None))
         });
     }
     group.finish();

@@ -98,7 +98,10 @@ pub fn titles_agree(a: &str, b: &str) -> bool {
 /// leading label such as "Update:"), folded; none in a title written in
 /// title case, where capitals say nothing.
 fn names(title: &str) -> HashSet<String> {
-    let words: Vec<&str> = without_labels(title).split_whitespace().skip(1).collect();
+    let words: Vec<&str> = without_publisher(without_labels(title))
+        .split_whitespace()
+        .skip(1)
+        .collect();
     let capitalised: Vec<&str> = words
         .iter()
         .copied()
@@ -116,6 +119,17 @@ fn names(title: &str) -> HashSet<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// A title without the publisher a news aggregator appends ("… - Reuters",
+/// "… | The Verge"): one to four words after the last separator.
+fn without_publisher(title: &str) -> &str {
+    [" - ", " | ", " – ", " — "]
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|at| (at, sep.len())))
+        .max()
+        .filter(|&(at, len)| (1..=4).contains(&title[at + len..].split_whitespace().count()))
+        .map_or(title, |(at, _)| &title[..at])
 }
 
 /// A title without its leading labels: one or two words before a colon

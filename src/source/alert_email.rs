@@ -9,6 +9,8 @@
 //! plain-text part is read by its `<link>` lines. MIME, transfer encodings
 //! and charsets are mail-parser's.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use ego_tree::NodeRef;
 use mail_parser::{Message, MessageParser, PartType};
@@ -304,9 +306,20 @@ fn html_results(html: &str) -> Vec<AlertResult> {
         .select(&anchors)
         .filter_map(|a| Some((a, result_target(a.value().attr("href")?)?)))
         .filter(|(a, _)| !is_furniture(&a.text().collect::<String>()))
-        // A blog's home page beside its post ("Speak to Power –
-        // http://…/") is where the result is from, not a result.
-        .filter(|(_, url)| url.path() != "/" || url.query().is_some())
+        .collect();
+    // A blog's home page beside its post ("Speak to Power –
+    // http://…/") is where the result is from, not a result; a home page
+    // alone (a shop the alert found) is one.
+    let is_home = |url: &Url| url.path() == "/" && url.query().is_none();
+    let hosts: HashSet<&str> = results
+        .iter()
+        .filter(|(_, url)| !is_home(url))
+        .filter_map(|(_, url)| url.host_str())
+        .collect();
+    let results: Vec<(ElementRef<'_>, Url)> = results
+        .iter()
+        .filter(|(_, url)| !(is_home(url) && url.host_str().is_some_and(|h| hosts.contains(h))))
+        .cloned()
         .collect();
     let picture = Selector::parse("img").ok();
     let ids: Vec<_> = results.iter().map(|(a, _)| a.id()).collect();

@@ -66,9 +66,15 @@ fn decoded(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
         [b'<', 0, b'?', 0, ..] => Some(UTF_16LE),
         _ => None,
     };
-    let declared = sixteen
-        .or_else(|| label(declaration_encoding(body)))
-        .or_else(|| label(content_type.and_then(http_charset)));
+    // A label read from ASCII-compatible bytes cannot be UTF-16 (nor the
+    // "replacement" encoding, which would make the feed one character).
+    let usable =
+        |e: &&'static Encoding| ![UTF_16LE, UTF_16BE, encoding_rs::REPLACEMENT].contains(e);
+    let declared = sixteen.or_else(|| {
+        label(declaration_encoding(body))
+            .filter(usable)
+            .or_else(|| label(content_type.and_then(http_charset)).filter(usable))
+    });
     let encoding = declared.unwrap_or_else(|| {
         if std::str::from_utf8(body).is_ok() {
             UTF_8
@@ -183,7 +189,8 @@ fn valid_xml_chars(text: &str) -> (String, usize) {
 /// `text` (`&#65;`, `&#x41;`).
 fn char_reference(text: &str) -> Option<(u32, usize)> {
     let body = text.strip_prefix("&#")?;
-    let end = body.find(';').filter(|&e| e <= 10)?;
+    // Within a few bytes: a reference is short, and the scan stays linear.
+    let end = body.bytes().take(11).position(|b| b == b';')?;
     let digits = &body[..end];
     let value = match digits.strip_prefix(['x', 'X']) {
         Some(hex) => u32::from_str_radix(hex, 16).ok()?,
@@ -272,7 +279,9 @@ fn rss_root(text: &str, repairs: &mut Vec<String>) -> Option<String> {
 /// 1.0 renamed.
 fn atom_03(text: &str) -> Option<String> {
     const OLD: &str = "http://purl.org/atom/ns#";
-    if !text.contains(OLD) {
+    // Only a feed whose root is in Atom 0.3's namespace.
+    let (start, end) = root_tag(text)?;
+    if !text[start..end].contains(OLD) {
         return None;
     }
     let mut fixed = text.replace(OLD, "http://www.w3.org/2005/Atom");
@@ -287,7 +296,13 @@ fn atom_03(text: &str) -> Option<String> {
             .replace(&format!("<{old} "), &format!("<{new} "))
             .replace(&format!("</{old}>"), &format!("</{new}>"));
     }
-    Some(fixed.replace("type=\"text/html\"", "type=\"html\""))
+    for element in ["content", "summary", "title"] {
+        fixed = fixed.replace(
+            &format!("<{element} type=\"text/html\""),
+            &format!("<{element} type=\"html\""),
+        );
+    }
+    Some(fixed)
 }
 
 /// "line L, column C" of byte `at` of `text`.

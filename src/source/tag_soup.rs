@@ -13,7 +13,8 @@ use super::RawItem;
 
 /// The items of `text`, resolved against `base`.
 pub fn items(text: &str, base: &Url) -> Vec<RawItem> {
-    let document = Html::parse_document(&crate::text::nesting::shallow(&cdata_as_text(text)));
+    let text = closed_items(&cdata_as_text(text));
+    let document = Html::parse_document(&crate::text::nesting::shallow(&text));
     let Ok(entries) = Selector::parse("item, entry") else {
         return Vec::new();
     };
@@ -53,14 +54,38 @@ fn child<'a>(entry: ElementRef<'a>, name: &str) -> Option<ElementRef<'a>> {
         .find(|c| c.value().name() == name)
 }
 
-/// The text inside an element (its markup, escaped in the feed, is text).
+/// Most bytes of one field: a field left open swallows the items after
+/// it, and each must not copy them all.
+const FIELD_BYTES: usize = 100_000;
+
+/// The text inside an element (its markup, escaped in the feed, is text),
+/// up to [`FIELD_BYTES`] and never into a following item that an unclosed
+/// field swallowed.
 fn own_text(node: NodeRef<'_, Node>) -> String {
-    node.descendants()
-        .filter_map(|d| match d.value() {
-            Node::Text(t) => Some(t.to_string()),
-            _ => None,
-        })
-        .collect()
+    let mut out = String::new();
+    for edge in node.traverse() {
+        let ego_tree::iter::Edge::Open(d) = edge else {
+            continue;
+        };
+        match d.value() {
+            Node::Element(e) if d.id() != node.id() && matches!(e.name(), "item" | "entry") => {
+                break;
+            }
+            Node::Text(t) => {
+                let room = FIELD_BYTES.saturating_sub(out.len());
+                if room == 0 {
+                    break;
+                }
+                let mut cut = t.len().min(room);
+                while !t.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                out.push_str(&t[..cut]);
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// An entry's link: Atom's `href` (the alternate one first), else RSS's
@@ -97,6 +122,37 @@ fn date(text: &str) -> Option<DateTime<Utc>> {
         .or_else(|_| DateTime::parse_from_rfc3339(text.trim()))
         .ok()
         .map(|d| d.with_timezone(&Utc))
+}
+
+/// `text` with each `<item>` or `<entry>` closed where the next one
+/// starts: items never nest, and one left open (with a field left open
+/// inside it) would otherwise hold all that follow.
+fn closed_items(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut open: Option<&str> = None;
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let tag = |name: &str| {
+            rest.get(1..)
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with(|c: char| c == '>' || c.is_whitespace()))
+        };
+        for name in ["item", "entry"] {
+            if tag(name) {
+                if let Some(previous) = open.replace(name) {
+                    out.push_str(&format!("</{previous}>"));
+                }
+            } else if rest.get(2..).is_some_and(|r| r.starts_with(name)) && rest.starts_with("</") {
+                open = None;
+            }
+        }
+        out.push('<');
+        rest = &rest[1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with each CDATA section written as escaped text: HTML has no

@@ -18,8 +18,51 @@ const VOID: &[&str] = &[
     "track", "wbr",
 ];
 
+/// Longest tag read: a '<' with no '>' this close is text.
+const TAG_BYTES: usize = 4_096;
+
 /// Elements whose content is not markup: their text is copied whole.
 const RAW: &[&str] = &["script", "style", "textarea", "title", "xmp", "plaintext"];
+
+/// Elements whose end tag HTML lets out: a new one closes the open one
+/// (`<li>` after `<li>`, `<td>` after `<td>`), as html5ever does.
+const IMPLIED: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "tr", "td", "th", "tbody", "thead", "tfoot",
+];
+
+/// The elements open at a point of the markup, as html5ever will see them
+/// (closely enough to bound its work): their names and whether their
+/// start tag was kept.
+#[derive(Default)]
+struct Open {
+    stack: Vec<(String, bool)>,
+    counts: std::collections::HashMap<String, usize>,
+}
+
+impl Open {
+    fn push(&mut self, name: String, kept: bool) {
+        *self.counts.entry(name.clone()).or_default() += 1;
+        self.stack.push((name, kept));
+    }
+
+    /// Closes the innermost open `name` and what is open inside it;
+    /// whether its start tag was kept. None when none is open (an end tag
+    /// for nothing, which html5ever ignores).
+    fn close(&mut self, name: &str) -> Option<bool> {
+        if self.counts.get(name).copied().unwrap_or(0) == 0 {
+            return None;
+        }
+        while let Some((open, kept)) = self.stack.pop() {
+            if let Some(count) = self.counts.get_mut(&open) {
+                *count -= 1;
+            }
+            if open == name {
+                return Some(kept);
+            }
+        }
+        None
+    }
+}
 
 /// `html` with no element nested deeper than [`MAX_DEPTH`]; borrowed when
 /// it has too few tags to nest that deep (the common case costs a count).
@@ -28,7 +71,7 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
         return Cow::Borrowed(html);
     }
     let mut out = String::with_capacity(html.len());
-    let mut depth = 0usize;
+    let mut open = Open::default();
     let mut rest = html;
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
@@ -43,28 +86,31 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
         rest = after;
         match tag.kind {
             Kind::Other => out.push_str(markup),
-            Kind::Open { name, closed } => {
-                let holds = !closed && !VOID.contains(&name.as_str());
-                if holds {
-                    depth += 1;
+            Kind::Open { name, .. } if VOID.contains(&name.as_str()) => out.push_str(markup),
+            // `<div/>` opens a div in HTML: only void elements close
+            // themselves.
+            Kind::Open { name, .. } => {
+                if IMPLIED.contains(&name.as_str()) {
+                    open.close(&name);
                 }
-                if depth <= MAX_DEPTH {
+                let kept = open.stack.len() < MAX_DEPTH;
+                if kept {
                     out.push_str(markup);
                 }
-                if holds && RAW.contains(&name.as_str()) {
-                    // Copied up to its closing tag, which closes it.
+                if RAW.contains(&name.as_str()) {
+                    // Copied up to its end tag, which closes it.
                     let end = raw_end(rest, &name);
-                    if depth <= MAX_DEPTH {
+                    if kept {
                         out.push_str(&rest[..end]);
                     }
                     rest = &rest[end..];
                 }
+                open.push(name, kept);
             }
-            Kind::Close => {
-                if depth <= MAX_DEPTH {
+            Kind::Close { name } => {
+                if open.close(&name).unwrap_or(true) {
                     out.push_str(markup);
                 }
-                depth = depth.saturating_sub(1);
             }
         }
     }
@@ -79,10 +125,10 @@ struct Tag {
 }
 
 enum Kind {
-    /// A start tag, its name lower-cased, and whether it closes itself.
-    Open { name: String, closed: bool },
-    /// An end tag.
-    Close,
+    /// A start tag, its name lower-cased.
+    Open { name: String },
+    /// An end tag, its name lower-cased.
+    Close { name: String },
     /// A comment, a doctype, a processing instruction.
     Other,
 }
@@ -97,7 +143,14 @@ impl Tag {
                 len,
             });
         }
-        let end = text.find('>')? + 1;
+        // A tag ends at the next '>', before any other '<' and within a
+        // few KB: else the '<' is text (and the scan stays linear).
+        let window = &text.as_bytes()[1..text.len().min(TAG_BYTES)];
+        let end = window.iter().position(|&b| b == b'>' || b == b'<')?;
+        if window[end] == b'<' {
+            return None;
+        }
+        let end = end + 2;
         let inner = &text[1..end - 1];
         let (kind, name) = match inner.as_bytes().first()? {
             b'!' | b'?' => {
@@ -106,8 +159,8 @@ impl Tag {
                     len: end,
                 })
             }
-            b'/' => (None, &inner[1..]),
-            _ => (Some(inner.ends_with('/')), inner),
+            b'/' => (false, &inner[1..]),
+            _ => (true, inner),
         };
         let name: String = name
             .chars()
@@ -117,50 +170,51 @@ impl Tag {
         if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return None;
         }
-        let kind = match kind {
-            None => Kind::Close,
-            Some(closed) => Kind::Open { name, closed },
+        let kind = if kind {
+            Kind::Open { name }
+        } else {
+            Kind::Close { name }
         };
         Some(Tag { kind, len: end })
     }
 }
 
 /// Where the content of raw-text element `name` ends in `text`: at its
-/// closing tag (any case), else at the end.
+/// end tag (any case), else at the end.
 fn raw_end(text: &str, name: &str) -> usize {
-    let closing = format!("</{name}");
-    let lower = text.to_ascii_lowercase();
-    lower.find(&closing).unwrap_or(text.len())
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("</") {
+        let start = from + at;
+        let candidate = bytes.get(start + 2..start + 2 + name.len());
+        if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes())) {
+            return start;
+        }
+        from = start + 2;
+    }
+    text.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Depth of the deepest element, counted the same way.
+    /// Depth of the deepest element of the tree html5ever builds.
     fn deepest(html: &str) -> usize {
-        let (mut depth, mut most) = (0usize, 0usize);
-        let mut rest = html;
-        while let Some(at) = rest.find('<') {
-            rest = &rest[at..];
-            match Tag::at(rest) {
-                Some(tag) => {
-                    match tag.kind {
-                        Kind::Open { name, closed }
-                            if !closed && !VOID.contains(&name.as_str()) =>
-                        {
-                            depth += 1;
-                            most = most.max(depth);
-                        }
-                        Kind::Close => depth = depth.saturating_sub(1),
-                        _ => {}
-                    }
-                    rest = &rest[tag.len..];
-                }
-                None => rest = &rest[1..],
-            }
-        }
-        most
+        let document = scraper::Html::parse_fragment(html);
+        document
+            .tree
+            .nodes()
+            .map(|n| n.ancestors().count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many `name` elements html5ever builds.
+    fn count(html: &str, name: &str) -> usize {
+        let document = scraper::Html::parse_fragment(html);
+        let selector = scraper::Selector::parse(name).unwrap();
+        document.select(&selector).count()
     }
 
     #[test]
@@ -172,9 +226,35 @@ mod tests {
             "</div>".repeat(n)
         );
         let flat = shallow(&html);
-        assert_eq!(deepest(&flat), MAX_DEPTH);
+        assert!(deepest(&flat) <= MAX_DEPTH + 4, "{}", deepest(&flat));
         let text = crate::text::normalize::html_to_text(&html);
         assert_eq!(text, "Lumora lamps 3 < 4\nafter");
+    }
+
+    #[test]
+    fn self_closed_divs_and_stray_end_tags_nest_no_deeper() {
+        // `<div/>` opens a div in HTML; `</x>` closes nothing.
+        for html in ["<div/>x".repeat(20_000), "<div></x>y".repeat(20_000)] {
+            assert!(deepest(&shallow(&html)) <= MAX_DEPTH + 4);
+        }
+    }
+
+    #[test]
+    fn lists_and_tables_without_end_tags_keep_every_row() {
+        let list = format!("<ul>{}</ul>", "<li>Lumora".repeat(400));
+        assert_eq!(count(&shallow(&list), "li"), 400);
+        let table = format!("<table>{}</table>", "<tr><td>a<td>b".repeat(300));
+        assert_eq!(count(&shallow(&table), "tr"), 300);
+        let paragraphs = "<p>Lumora".repeat(400);
+        assert_eq!(count(&shallow(&paragraphs), "p"), 400);
+    }
+
+    #[test]
+    fn lone_angle_brackets_and_raw_text_are_text() {
+        let html = "a < b ".repeat(10_000) + &"<title>t</TITLE>".repeat(1_000);
+        let flat = shallow(&html);
+        assert_eq!(flat.matches("a < b").count(), 10_000);
+        assert_eq!(count(&flat, "title"), 1_000);
     }
 
     #[test]

@@ -247,6 +247,11 @@ fn titles_agree_on_rewrites_not_on_other_stories() {
         "Lumora abre centro de distribuição em Lyon",
         "Atualização: Lumora abre centro de distribuição em Braga"
     ));
+    // The publisher an aggregator appends names no story.
+    assert!(titles_agree(
+        "Lumora recalls 12,000 bulbs over overheating - Reuters",
+        "Lumora recalls 12,000 bulbs over overheating - The Verge"
+    ));
     assert!(titles_agree(
         "Lumora Opens Its First European Warehouse",
         "Update: Lumora Opens First European Warehouse Near Porto"

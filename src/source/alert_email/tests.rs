@@ -105,6 +105,22 @@ fn results(name: &str) -> Vec<(String, String, Option<String>, String)> {
 }
 
 #[test]
+fn a_home_page_is_a_result_when_nothing_else_comes_from_its_site() {
+    let raw = std::str::from_utf8(&fixture("google-alert-2015.eml"))
+        .unwrap()
+        .replace(
+            "http://www.diario.example/economia/lumora-abre-fabrica",
+            "https://lumora-outlet-sale.example/",
+        );
+    let mail = parsed(raw.as_bytes());
+    let urls: Vec<&str> = mail.items.iter().filter_map(|i| i.url.as_deref()).collect();
+    assert!(
+        urls.contains(&"https://lumora-outlet-sale.example/"),
+        "{urls:?}"
+    );
+}
+
+#[test]
 fn the_2015_layout_and_a_weekly_digest_give_every_result() {
     let got = results("google-alert-2015.eml");
     let titles: Vec<(&str, &str, Option<&str>)> = got

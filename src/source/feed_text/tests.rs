@@ -181,3 +181,33 @@ proptest::proptest! {
         let _ = crate::text::normalize::html_to_text(&html);
     }
 }
+
+#[test]
+fn a_label_the_bytes_belie_is_not_taken() {
+    let base = Url::parse("https://news.example/").unwrap();
+    // Declared UTF-16, written in ASCII: read as what it is.
+    let body = br#"<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>T</title><item><title>Lumora news</title></item></channel></rss>"#;
+    let read = parse(body, (Some("text/xml; charset=utf-16"), &base)).unwrap();
+    assert_eq!(read.items[0].title.as_deref(), Some("Lumora news"));
+    // Atom 0.3's namespace in an RSS feed's text changes nothing.
+    let body = br#"<rss version="2.0"><channel><title>T</title><copyright>c</copyright><item><title>About http://purl.org/atom/ns# and Lumora</title></item></channel></rss>"#;
+    let prepared = prepare(body, None);
+    assert!(prepared.repairs.is_empty(), "{:?}", prepared.repairs);
+    assert!(prepared.text.contains("<copyright>"));
+}
+
+#[test]
+fn fields_left_open_do_not_swallow_the_items_after_them() {
+    let base = Url::parse("https://news.example/").unwrap();
+    let items: String = (0..200)
+        .map(|i| format!("<item><title>Lumora {i}</title><description>text {i} & more"))
+        .collect();
+    let body = format!("<rss version=\"2.0\"><channel><title>T</title>{items}");
+    let read = parse(body.as_bytes(), (None, &base)).unwrap();
+    assert_eq!(read.items.len(), 200);
+    for (i, item) in read.items.iter().enumerate() {
+        assert_eq!(item.title.as_deref(), Some(format!("Lumora {i}").as_str()));
+        let summary = item.summary.as_deref().unwrap_or_default();
+        assert!(!summary.contains("Lumora"), "{i}: {summary}");
+    }
+}
