@@ -143,11 +143,11 @@ fn read_maildir(
         }
     }
     messages.sort();
-    let newest = messages.last().map_or(since, |m| m.0.max(since));
+    let mut newest = messages.last().map_or(since, |m| m.0.max(since));
     let mut fetched = Fetched::default();
     // Read, or never to be read (too large, not mail): each once.
     let mut done = read_before;
-    for (_, file, len) in &messages {
+    for (modified, file, len) in &messages {
         let name = unique(file);
         if done.contains(&name) {
             continue;
@@ -159,8 +159,10 @@ fn read_maildir(
         }
         // A file gone since the listing was moved or deleted by a mail
         // client; it is read where it went next time (under the same
-        // unique name), or it is gone.
+        // unique name, with the same time: the next poll looks back to
+        // it), or it is gone.
         let Ok(raw) = std::fs::read(file) else {
+            newest = newest.min(*modified);
             continue;
         };
         if let Err(error) = fetched.add_mail(role, &raw) {
