@@ -68,7 +68,7 @@ async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
         return Ok(());
     }
     let now = db::now();
-    let bytes = plain_mail(
+    let mail = Note::new(
         inbox,
         email,
         "[Vigia] Your sign-in link",
@@ -78,7 +78,7 @@ async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
             auth::LINK_LIFETIME_SECS / 60
         ),
     )?;
-    let (email, from) = (email.to_string(), inbox.from.email.to_string());
+    let email = email.to_string();
     let hash = auth::hashed(&token);
     inbox
         .store
@@ -89,39 +89,64 @@ async fn mail_link(inbox: &Inbox, email: &str) -> Result<(), StoreError> {
                 return Ok(());
             }
             web::add_login(tx, &hash, &email, now, now + auth::LINK_LIFETIME_SECS)?;
-            let to = [email.clone()];
-            let mail = NewMail {
-                key: &format!("login:{hash}"),
-                kind: "login",
-                from: &from,
-                to: &to,
-                subject: "[Vigia] Your sign-in link",
-                message: &bytes,
-            };
-            outbox::enqueue(tx, &mail, now)?;
+            mail.queue(tx, (&format!("login:{hash}"), "login"), now)?;
             Ok(())
         })
         .await
 }
 
-/// A plain-text mail from the inbox's sender to `to`, formatted for the
-/// outbox.
-pub(super) fn plain_mail(
-    inbox: &Inbox,
-    to: &str,
-    subject: &str,
-    text: String,
-) -> Result<Vec<u8>, StoreError> {
-    let to: Mailbox = to
-        .parse()
-        .map_err(|e| StoreError::Task(format!("{to:?} is not an address: {e}")))?;
-    let message = lettre::Message::builder()
-        .from(inbox.from.clone())
-        .to(to)
-        .subject(subject)
-        .body(text)
-        .map_err(|e| StoreError::Task(format!("building the mail {subject:?}: {e}")))?;
-    Ok(message.formatted())
+/// A plain-text mail from the inbox's sender to one address (a sign-in
+/// link, a notice), rendered and ready for the outbox.
+pub(super) struct Note {
+    from: String,
+    to: String,
+    subject: &'static str,
+    message: Vec<u8>,
+}
+
+impl Note {
+    /// `text` from the inbox's sender to `to`, under `subject`.
+    pub(super) fn new(
+        inbox: &Inbox,
+        to: &str,
+        subject: &'static str,
+        text: String,
+    ) -> Result<Note, StoreError> {
+        let mailbox: Mailbox = to
+            .parse()
+            .map_err(|e| StoreError::Task(format!("{to:?} is not an address: {e}")))?;
+        let message = lettre::Message::builder()
+            .from(inbox.from.clone())
+            .to(mailbox)
+            .subject(subject)
+            .body(text)
+            .map_err(|e| StoreError::Task(format!("building the mail {subject:?}: {e}")))?;
+        Ok(Note {
+            from: inbox.from.email.to_string(),
+            to: to.to_string(),
+            subject,
+            message: message.formatted(),
+        })
+    }
+
+    /// Puts it in the outbox under `key`, as a mail of `kind`.
+    pub(super) fn queue(
+        &self,
+        tx: &Tx<'_>,
+        (key, kind): (&str, &str),
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mail = NewMail {
+            key,
+            kind,
+            from: &self.from,
+            to: std::slice::from_ref(&self.to),
+            subject: self.subject,
+            message: &self.message,
+        };
+        outbox::enqueue(tx, &mail, now)?;
+        Ok(())
+    }
 }
 
 fn link_gone(inbox: &Inbox) -> Response {

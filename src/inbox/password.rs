@@ -20,7 +20,6 @@ use tracing::{info, warn};
 use super::pages::{layout, Page};
 use super::{auth, failed, field, posted, signed_in, Inbox};
 use crate::people::Viewer;
-use crate::store::outbox::{self, NewMail};
 use crate::store::{self as db, web, StoreError};
 
 /// Shortest password taken, in characters.
@@ -329,7 +328,7 @@ pub(super) async fn change(
     }
     let set = new.is_some();
     let (email, base) = (viewer.email.clone(), inbox.settings.base_url.to_string());
-    let notice = super::login::plain_mail(
+    let notice = super::login::Note::new(
         &inbox,
         &email,
         "[Vigia] Your inbox password changed",
@@ -343,24 +342,13 @@ pub(super) async fn change(
         Ok(notice) => notice,
         Err(error) => return failed(&inbox, &error),
     };
-    let from = inbox.from.email.to_string();
     let changed = inbox
         .store
         .write(move |tx| {
             let now = db::now();
             web::set_password(tx, &email, new.as_deref(), now)?;
             web::end_other_sessions(tx, &email, &keep, now)?;
-            let to = [email.clone()];
-            let mail = NewMail {
-                key: &format!("password:{email}:{now}"),
-                kind: "notice",
-                from: &from,
-                to: &to,
-                subject: "[Vigia] Your inbox password changed",
-                message: &notice,
-            };
-            outbox::enqueue(tx, &mail, now)?;
-            Ok(())
+            notice.queue(tx, (&format!("password:{email}:{now}"), "notice"), now)
         })
         .await;
     match changed {
