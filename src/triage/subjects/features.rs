@@ -107,7 +107,7 @@ impl Extractor {
             }
             for listed in words {
                 // "=word" names the concept only as written: "connection"
-                // is #connectivity, "connected lamps" are not.
+                // is #network, "connected lamps" are not.
                 let (exact, word) = match listed.strip_prefix('=') {
                     Some(word) => (true, fold(word)),
                     None => (false, fold(listed)),
