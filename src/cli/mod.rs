@@ -11,6 +11,7 @@ mod outbox;
 mod output;
 mod poll;
 mod score;
+mod spikes;
 mod topics;
 mod try_source;
 mod users;
@@ -83,6 +84,9 @@ enum Command {
     /// People let into the web inbox beside the config's team recipients.
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Negative-spike detection: replay it over past mentions.
+    #[command(subcommand)]
+    Spikes(spikes::SpikesCommand),
 }
 
 /// Entry point of the binary.
@@ -128,6 +132,7 @@ fn prints_only(command: &Command) -> bool {
         | Command::Score(_)
         | Command::Man(_)
         | Command::Users(_)
+        | Command::Spikes(_)
         | Command::Completions(_) => true,
         Command::Run
         | Command::Poll(_)
@@ -167,6 +172,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Feeds(feeds::FeedsCommand::Import(args)) = &cli.command {
         return feeds::import(&cli.config, args).map(|()| ExitCode::SUCCESS);
     }
+    if let Command::Spikes(spikes::SpikesCommand::Backtest(args)) = &cli.command {
+        if let Some(path) = args.events_file() {
+            return spikes::file(&cli.config, cli.config_named, path, args)
+                .map(|()| ExitCode::SUCCESS);
+        }
+    }
     let config = load(&cli.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -184,6 +195,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Digest(args) => digest::run(config, args).await,
             Command::Feeds(feeds::FeedsCommand::Status(args)) => feeds::status(config, args).await,
             Command::Users(command) => users::run(config, command).await,
+            Command::Spikes(spikes::SpikesCommand::Backtest(args)) => {
+                spikes::store(config, args).await
+            }
             Command::Check
             | Command::Score(_)
             | Command::TrySource(_)

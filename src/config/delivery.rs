@@ -162,11 +162,31 @@ pub(super) fn spikes(check: &mut Checker<'_>, raw: &RawSpikes) -> SpikeRules {
         "spikes.min_count",
         d.min_count as usize,
     ) as u32;
+    let sustained = check.count(
+        raw.sustained.as_ref(),
+        "spikes.sustained",
+        d.sustained as usize,
+    ) as u32;
+    let sustained_ratio = check.number(
+        raw.sustained_ratio.as_ref(),
+        "spikes.sustained_ratio",
+        (1.0, 100.0),
+        d.sustained_ratio,
+    );
+    let sustained_p = check.number(
+        raw.sustained_p.as_ref(),
+        "spikes.sustained_p",
+        (1e-12, 0.5),
+        d.sustained_p,
+    );
     SpikeRules {
         negative,
         window: check.duration(raw.window.as_ref(), "spikes.window", d.window),
         min_count,
         p_value,
+        sustained,
+        sustained_ratio,
+        sustained_p,
         cooldown: check.duration(raw.cooldown.as_ref(), "spikes.cooldown", d.cooldown),
         ..d
     }

@@ -128,8 +128,14 @@ pub struct RawSpikes {
     pub window: Option<Text>,
     /// Fewest negatives in the window that can be a spike (default 5).
     pub min_count: Option<Spanned<i64>>,
-    /// Largest p-value that is a spike (default 3e-6).
+    /// Largest p-value that is a spike (default 1e-4).
     pub p_value: Option<Spanned<f64>>,
+    /// Windows in a row that make a slow build-up (default 3; 1: none).
+    pub sustained: Option<Spanned<i64>>,
+    /// How many times its usual count a build-up holds (default 3).
+    pub sustained_ratio: Option<Spanned<f64>>,
+    /// Largest p-value of a build-up (default 1e-4).
+    pub sustained_p: Option<Spanned<f64>>,
     /// Quiet time after an alert (default 6h).
     pub cooldown: Option<Text>,
 }

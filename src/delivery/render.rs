@@ -12,6 +12,10 @@ pub use crate::text::escape::{escape, plain};
 use super::words::{fill, Words};
 use lettre::Message;
 
+mod spike;
+
+pub use spike::SpikeView;
+
 /// A link to a URL from outside: only `http` and `https` URLs become
 /// links; anything else (`javascript:`, `data:`) is shown as inert text.
 pub fn link(url: &str, label: &str) -> String {
@@ -43,6 +47,8 @@ pub struct Heading {
     pub title: String,
     /// The fixed words of the mail's language.
     pub words: &'static Words,
+    /// A spike alert's subjects, sources, quotes and hours.
+    pub spike: Option<SpikeView>,
 }
 
 impl Heading {
@@ -69,6 +75,7 @@ impl Heading {
             subject,
             title: format!("{worst}: {}", many(items.len())),
             words,
+            spike: None,
         }
     }
 }
@@ -152,6 +159,9 @@ pub fn alert(
          <h2 style=\"margin:0 0 12px\">{}</h2>",
         escape(&heading.title)
     );
+    if let Some(view) = &heading.spike {
+        view.render(words, &mut text, &mut html);
+    }
     for i in items {
         let score = i
             .sentiment

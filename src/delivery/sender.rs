@@ -313,9 +313,11 @@ impl Sender {
     /// Looks for negative spikes; queues one alert per spike.
     async fn watch_spikes(&self) -> Result<usize, StoreError> {
         let (settings, policy, rules) = (self.settings.clone(), self.policy.clone(), self.spikes);
-        let ways = self.ways.clone();
+        let (ways, tz) = (self.ways.clone(), self.digest.tz);
         self.store
-            .write(move |tx| watch::detect(tx, (&settings, &ways), &policy, &rules, store::now()))
+            .write(move |tx| {
+                watch::detect(tx, (&settings, &ways), &policy, (&rules, tz), store::now())
+            })
             .await
     }
 

@@ -5,9 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::render::Heading;
+use chrono_tz::Tz;
+
+use super::render::{Heading, SpikeView};
 use super::sender::{queue_mail, Alert};
-use super::spikes::SpikeRules;
+use super::spikes::{Kind, Series, SpikeRules};
+use super::words::{self, fill};
 use super::{MailSettings, Ways};
 use crate::store::alerts::{self, AlertItem};
 use crate::store::spikes::{self, Spike};
@@ -22,7 +25,7 @@ pub fn detect(
     conn: &Tx<'_>,
     (settings, ways): (&MailSettings, &Ways),
     policy: &Policy,
-    rules: &SpikeRules,
+    (rules, tz): (&SpikeRules, Tz),
     now: i64,
 ) -> Result<usize, StoreError> {
     let window = rules.window.as_secs() as i64;
@@ -38,32 +41,19 @@ pub fn detect(
         if last.is_some_and(|t| now - t < rules.cooldown.as_secs() as i64) {
             continue;
         }
-        let count =
-            |from: i64, to: i64| spikes::count_negative(conn, &brand, rules.negative, from, to);
-        let current = count(now - window, now)?;
-        if current < rules.min_count {
+        let times =
+            spikes::negative_times(conn, &brand, rules.negative, now - rules.lookback(), now)?;
+        let series = Series {
+            times: &times,
+            since,
+        };
+        let Some(verdict) = rules.spike(&series, now) else {
             continue;
-        }
-        let (mut baseline, mut windows) = (0, 0);
-        let n = i64::from(rules.neighbours);
-        for d in 1..=i64::from(rules.baseline_days) {
-            for k in -n..=n {
-                let end = now - d * DAY + k * window;
-                if end - window >= since {
-                    baseline += count(end - window, end)?;
-                    windows += 1;
-                }
-            }
-        }
-        if windows == 0 {
-            continue;
-        }
-        let verdict = rules.judge(current, baseline, windows);
-        if !verdict.spike {
-            continue;
-        }
-        let items = alerts::negatives(conn, &brand, rules.negative, now - window)?;
-        let to = recipients(conn, policy, &items)?;
+        };
+        let span = verdict.span.as_secs() as i64;
+        let items = alerts::negatives(conn, &brand, rules.negative, now - span)?;
+        let teams = teams(conn, policy, &items)?;
+        let to = recipients(policy, &teams);
         let id = spikes::record(
             conn,
             &Spike {
@@ -74,14 +64,40 @@ pub fn detect(
                 p: verdict.p,
             },
         )?;
-        let minutes = window / 60;
+        // Portuguese when every team it goes to reads Portuguese.
+        let words = match teams.first() {
+            Some(first)
+                if teams
+                    .iter()
+                    .all(|t| words::for_team(policy, t) == words::for_team(policy, first)) =>
+            {
+                words::for_team(policy, first)
+            }
+            _ => &words::EN,
+        };
+        let kind = match verdict.kind {
+            Kind::Burst => words.spike_kinds[0],
+            Kind::Sustained => words.spike_kinds[1],
+        };
+        let values = [
+            ("n", verdict.count.to_string()),
+            ("brand", brand.clone()),
+            ("minutes", (span / 60).to_string()),
+            ("usual", words.number(verdict.expected, 1, false)),
+            ("p", format!("{:.1e}", verdict.p)),
+            ("kind", kind.to_string()),
+        ];
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let heading = Heading {
-            subject: format!("[Vigia] Negative spike: {} negative mentions of {brand} in {minutes} min", verdict.count),
-            title: format!(
-                "Negative spike: {} negative mentions of {brand} in the last {minutes} minutes; usually {:.1} (p = {:.1e})",
-                verdict.count, verdict.expected, verdict.p
-            ),
-            words: &crate::delivery::words::EN,
+            subject: fill(words.spike_subject, &values),
+            title: fill(words.spike_title, &values),
+            words,
+            spike: Some(SpikeView::of(
+                &items,
+                &rules.recent(&series, now),
+                tz,
+                words,
+            )),
         };
         let readers = readers(conn, policy, &items)?;
         let alert = Alert {
@@ -120,13 +136,8 @@ fn readers(
     Ok(out)
 }
 
-/// The recipients of the teams these mentions went to, and of the
-/// extremes team (management).
-fn recipients(
-    conn: &Tx<'_>,
-    policy: &Policy,
-    items: &[AlertItem],
-) -> Result<Vec<String>, StoreError> {
+/// The teams these mentions went to, and the extremes team (management).
+fn teams(conn: &Tx<'_>, policy: &Policy, items: &[AlertItem]) -> Result<Vec<String>, StoreError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let mut teams = alerts::teams_of(conn, &ids)?;
     if let Some(x) = &policy.settings.extremes {
@@ -134,10 +145,15 @@ fn recipients(
             teams.push(x.team.to_string());
         }
     }
+    Ok(teams)
+}
+
+/// The recipients of `teams`.
+fn recipients(policy: &Policy, teams: &[String]) -> Vec<String> {
     let mut to: Vec<String> = Vec::new();
     for team in teams {
         for r in policy
-            .team(&team)
+            .team(team)
             .map(|t| t.recipients.clone())
             .unwrap_or_default()
         {
@@ -146,5 +162,5 @@ fn recipients(
             }
         }
     }
-    Ok(to)
+    to
 }

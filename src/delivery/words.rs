@@ -79,6 +79,19 @@ pub struct Words {
     pub links_note: &'static str,
     /// How a reply acts.
     pub replies_note: &'static str,
+    /// A spike alert's blocks: its subjects, its sources, quotes, and the
+    /// per-hour bars with their note.
+    pub spike_blocks: [&'static str; 4],
+    /// Under the per-hour bars: what the colours mean.
+    pub spike_hours_note: &'static str,
+    /// A mention in no subject.
+    pub no_subject: &'static str,
+    /// A spike alert's subject: "{n}", "{brand}", "{minutes}".
+    pub spike_subject: &'static str,
+    /// Its first line: also "{usual}", "{p}" and "{kind}".
+    pub spike_title: &'static str,
+    /// The kinds of spike: a burst, a build-up.
+    pub spike_kinds: [&'static str; 2],
     /// "points" after a severity's total.
     pub points: &'static str,
     /// "alarm terms" before the terms found.
@@ -130,6 +143,12 @@ pub const EN: Words = Words {
     links_note:
         "Each link is for you alone and works once, for {days} days; it asks before it acts.",
     replies_note: "Or reply: write ack, resolve, ignore or reopen on the first line to do it to the mentions above (add #ID for one of them); the rest of the paragraph is your note.",
+    spike_blocks: ["Subjects", "Sources", "In their words", "Negative mentions per hour, last 48 hours"],
+    spike_hours_note: "Red: this hour; grey: its usual level (the same hour on the past 7 days).",
+    no_subject: "(no subject)",
+    spike_subject: "[Vigia] Negative spike: {n} negative mentions of {brand} in {minutes} min",
+    spike_title: "Negative spike: {n} negative mentions of {brand} in the last {minutes} minutes; usually {usual} (p = {p}, {kind})",
+    spike_kinds: ["a burst", "a build-up over several hours"],
     points: "points",
     alarm_terms: "alarm terms",
     subject_seen: "subject seen {n} times",
@@ -182,6 +201,12 @@ pub const PT: Words = Words {
     links_note:
         "Cada link é só seu e funciona uma vez, por {days} dias; ele pergunta antes de agir.",
     replies_note: "Ou responda: escreva ok, visto, resolvido, ignorar ou reabrir na primeira linha para aplicar às menções acima (acrescente #ID para uma delas); o resto do parágrafo é a sua nota.",
+    spike_blocks: ["Assuntos", "Fontes", "Nas palavras deles", "Menções negativas por hora, últimas 48 horas"],
+    spike_hours_note: "Vermelho: esta hora; cinza: o nível habitual (a mesma hora nos últimos 7 dias).",
+    no_subject: "(sem assunto)",
+    spike_subject: "[Vigia] Pico negativo: {n} menções negativas de {brand} em {minutes} min",
+    spike_title: "Pico negativo: {n} menções negativas de {brand} nos últimos {minutes} minutos; o habitual é {usual} (p = {p}, {kind})",
+    spike_kinds: ["uma rajada", "uma escalada ao longo de horas"],
     points: "pontos",
     alarm_terms: "termos de alerta",
     subject_seen: "assunto visto {n} vezes",
@@ -339,6 +364,8 @@ mod tests {
             (EN.published_earlier, PT.published_earlier),
             (EN.subject_seen, PT.subject_seen),
             (EN.subject_in_window, PT.subject_in_window),
+            (EN.spike_subject, PT.spike_subject),
+            (EN.spike_title, PT.spike_title),
         ] {
             let names = |t: &str| -> Vec<String> {
                 t.split('{')

@@ -23,21 +23,22 @@ pub fn last(conn: &Connection, brand: &str) -> Result<Option<i64>, StoreError> {
         .query_row([brand], |r| r.get(0))?)
 }
 
-/// The brand's mentions scored at or below `negative`, first seen in
-/// (`from`, `to`].
-pub fn count_negative(
+/// When the brand's mentions scored at or below `negative` were first
+/// seen, in (`from`, `to`], oldest first.
+pub fn negative_times(
     conn: &Connection,
     brand: &str,
     negative: f64,
     from: i64,
     to: i64,
-) -> Result<u32, StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM mentions WHERE brand = ?1 AND sentiment <= ?2
-             AND first_seen_at > ?3 AND first_seen_at <= ?4",
+            "SELECT first_seen_at FROM mentions WHERE brand = ?1 AND sentiment <= ?2
+             AND first_seen_at > ?3 AND first_seen_at <= ?4 ORDER BY first_seen_at",
         )?
-        .query_row(params![brand, negative, from, to], |r| r.get(0))?)
+        .query_map(params![brand, negative, from, to], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// A spike found.
@@ -69,4 +70,16 @@ pub fn set_outbox(conn: &Connection, id: i64, outbox_id: Option<i64>) -> Result<
     conn.prepare_cached("UPDATE spikes SET outbox_id = ?2 WHERE id = ?1")?
         .execute(params![id, outbox_id])?;
     Ok(())
+}
+
+/// Every mention first seen after `since`: brand, time, compound, for
+/// replaying the detector (`vigia spikes backtest`).
+pub fn history(conn: &Connection, since: i64) -> Result<Vec<(String, i64, f64)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT brand, first_seen_at, COALESCE(sentiment, 0) FROM mentions
+             WHERE first_seen_at > ?1",
+        )?
+        .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
 }

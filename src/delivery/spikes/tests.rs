@@ -1,188 +1,299 @@
-//! The detector on synthetic series: hand-checked tails, injected spikes
-//! found, flat and slowly rising traffic silent, the cool-down respected,
-//! and the defaults on simulated months of traffic.
+//! The detector on synthetic months: injected bursts and slow build-ups
+//! found, ordinary traffic silent whether negatives come one by one or in
+//! clusters, the cool-down respected. Tuned on seeds 1000 and up, checked
+//! here on seeds 2000 and up.
 
 use super::*;
 
-#[test]
-fn binomial_tails_by_hand() {
-    // P(X ≥ 1 | n=3, p=0.5) = 7/8; P(X ≥ 3) = 1/8.
-    assert!((binomial_tail(3, 0.5, 1) - 0.875).abs() < 1e-12);
-    assert!((binomial_tail(3, 0.5, 3) - 0.125).abs() < 1e-12);
-    assert_eq!(binomial_tail(3, 0.5, 0), 1.0);
-    assert_eq!(binomial_tail(3, 0.5, 4), 0.0);
-    // A quiet brand: 5 negatives now, none in 7 earlier windows: (1/8)^5.
-    assert!((binomial_tail(5, 0.125, 5) - 0.125f64.powi(5)).abs() < 1e-15);
-    // Large n: P(X ≥ 20 | n=62, p=1/8) = 4.06e-5 (summed exactly in Python).
-    let v = binomial_tail(62, 0.125, 20);
-    assert!((v - 4.0595e-5).abs() < 1e-8, "{v}");
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3600;
+
+/// What a simulated month holds.
+#[derive(Debug, Clone, Copy)]
+struct Month {
+    /// Negatives per hour at the daily peak.
+    peak: f64,
+    /// Mean size of a cluster of negatives (geometric sizes; 1: Poisson).
+    cluster: f64,
+    /// The brand in the news for a week: its level 1.5 times higher from
+    /// day 15 to day 22, ramping over a day each way, and drifting ±10%
+    /// from day to day throughout.
+    drift: bool,
+    /// Bursts of extra negatives within 45 minutes, and how many each.
+    bursts: (usize, u32),
+    /// Slow build-ups: three hours at three times the usual level.
+    buildups: usize,
 }
 
-/// Negative mentions of one brand: minute timestamps of a month.
+/// A simulated month: times of the negatives, and when each injected
+/// burst and build-up starts.
 struct Traffic {
-    events: Vec<u32>,
-    spikes: Vec<u32>,
+    times: Vec<i64>,
+    bursts: Vec<i64>,
+    buildups: Vec<i64>,
 }
 
-const DAY: u32 = 1440;
+/// The usual level at second `t` as a share of the peak: quiet nights,
+/// busy afternoons (peak at 15:00), quieter weekends.
+fn shape(t: i64) -> f64 {
+    let hour = (t % DAY) as f64 / 3600.0;
+    let daily = 0.15 + 0.85 * (0.5 - 0.5 * ((hour - 3.0) / 24.0 * std::f64::consts::TAU).cos());
+    let weekend = if (t / DAY) % 7 >= 5 { 0.7 } else { 1.0 };
+    daily * weekend
+}
 
-/// A month of minutes: a daily cycle (quiet nights, busy afternoons),
-/// quieter weekends, `rise` times more traffic at the end than at the
-/// start, and `spikes` bursts of `burst` extra negatives within 45 minutes.
-fn month(seed: u64, per_hour: f64, rise: f64, spikes: usize, burst: u32) -> Traffic {
+fn simulate(seed: u64, m: Month) -> Traffic {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let minutes = 30 * DAY;
-    let mut events = Vec::new();
-    for m in 0..minutes {
-        let hour = f64::from(m % DAY) / 60.0;
-        let daily = 0.3 + 1.7 * (0.5 - 0.5 * ((hour - 3.0) / 24.0 * std::f64::consts::TAU).cos());
-        let weekly = if (m / DAY) % 7 >= 5 { 0.7 } else { 1.0 };
-        let trend = 1.0 + (rise - 1.0) * f64::from(m) / f64::from(minutes);
-        if rng.f64() < per_hour * daily * weekly * trend / 60.0 {
-            events.push(m);
+    let end = 30 * DAY;
+    let mut level = 1.0f64;
+    let mut levels = Vec::new();
+    for day in 0..30 {
+        if m.drift {
+            level = (level * (1.0 + 0.1 * (rng.f64() * 2.0 - 1.0))).clamp(0.7, 1.4);
         }
-    }
-    let mut starts = Vec::new();
-    for _ in 0..spikes {
-        // After the first week (a baseline), away from the other spikes.
-        let start = loop {
-            let s = 8 * DAY + rng.u32(..21 * DAY);
-            if starts.iter().all(|o: &u32| o.abs_diff(s) > DAY) {
-                break s;
-            }
+        let news = if m.drift {
+            let d = f64::from(day);
+            ((d - 14.0).clamp(0.0, 1.0) * (22.0 - d).clamp(0.0, 1.0)) * 0.5
+        } else {
+            0.0
         };
-        starts.push(start);
-        for _ in 0..burst {
-            events.push(start + rng.u32(..45));
+        levels.push(level * (1.0 + news));
+    }
+    let geometric = |rng: &mut fastrand::Rng| {
+        let mut size = 1;
+        while rng.f64() > 1.0 / m.cluster {
+            size += 1;
         }
-    }
-    events.sort_unstable();
-    starts.sort_unstable();
-    Traffic {
-        events,
-        spikes: starts,
-    }
-}
-
-/// The baseline as the daemon counts it: the window and its neighbours
-/// on each earlier day.
-fn baseline_counts(
-    rules: &SpikeRules,
-    now: u32,
-    window: u32,
-    count: &impl Fn(u32, u32) -> u32,
-) -> (u32, u32) {
-    let mut total = 0;
-    let mut windows = 0;
-    for d in 1..=rules.baseline_days {
-        for k in -(rules.neighbours as i64)..=rules.neighbours as i64 {
-            let end = (i64::from(now) - i64::from(d * DAY) + k * i64::from(window)) as u32;
-            total += count(end - window, end);
-            windows += 1;
-        }
-    }
-    (total, windows)
-}
-
-/// Runs the detector every 10 minutes from day 8; returns alert times.
-fn alerts(rules: &SpikeRules, events: &[u32]) -> Vec<u32> {
-    let window = (rules.window.as_secs() / 60) as u32;
-    let cooldown = (rules.cooldown.as_secs() / 60) as u32;
-    // Events are sorted: count by binary search (debug builds run this too).
-    let count = |from: u32, to: u32| {
-        (events.partition_point(|&e| e <= to) - events.partition_point(|&e| e <= from)) as u32
+        size
     };
-    let mut out: Vec<u32> = Vec::new();
+    let mut times = Vec::new();
+    let mut t = 0;
+    while t < end {
+        // Cluster starts in this minute, each bringing its members over
+        // the next half hour.
+        let rate = m.peak * shape(t) * levels[(t / DAY) as usize] / m.cluster / 60.0;
+        if rng.f64() < rate {
+            for k in 0..geometric(&mut rng) {
+                let delay = if k == 0 { 0 } else { rng.i64(0..30 * MINUTE) };
+                times.push(t + rng.i64(0..MINUTE) + delay);
+            }
+        }
+        t += MINUTE;
+    }
+    // Injections after the first eight days (the baseline), a day apart.
+    let mut starts: Vec<i64> = Vec::new();
+    let mut pick = |rng: &mut fastrand::Rng| loop {
+        let s = 8 * DAY + rng.i64(0..21 * DAY);
+        if starts.iter().all(|o| (o - s).abs() > DAY) {
+            starts.push(s);
+            return s;
+        }
+    };
+    let mut bursts = Vec::new();
+    for _ in 0..m.bursts.0 {
+        let s = pick(&mut rng);
+        bursts.push(s);
+        for _ in 0..m.bursts.1 {
+            times.push(s + rng.i64(0..45 * MINUTE));
+        }
+    }
+    let mut buildups = Vec::new();
+    for _ in 0..m.buildups {
+        // In the working day, when a crisis is seen.
+        let s = pick(&mut rng) / DAY * DAY + 9 * HOUR + rng.i64(0..8 * HOUR);
+        buildups.push(s);
+        // Twice the usual again, so three times in all.
+        let mut t = s;
+        while t < s + 3 * HOUR {
+            let rate = 2.0 * m.peak * shape(t) * levels[(t / DAY) as usize] / 60.0;
+            if rng.f64() < rate {
+                times.push(t + rng.i64(0..MINUTE));
+            }
+            t += MINUTE;
+        }
+    }
+    times.sort_unstable();
+    bursts.sort_unstable();
+    buildups.sort_unstable();
+    Traffic {
+        times,
+        bursts,
+        buildups,
+    }
+}
+
+/// Runs the detector every `step` from day 8 to day 30, with the
+/// cool-down; returns alert times.
+fn alerts(rules: &SpikeRules, times: &[i64], step: i64) -> Vec<i64> {
+    let series = Series { times, since: 0 };
+    let cooldown = rules.cooldown.as_secs() as i64;
+    let mut out: Vec<i64> = Vec::new();
     let mut now = 8 * DAY;
     while now < 30 * DAY {
         let quiet = out.last().is_some_and(|&a| now < a + cooldown);
-        if !quiet {
-            let current = count(now - window, now);
-            let (baseline, windows) = baseline_counts(rules, now, window, &count);
-            if rules.judge(current, baseline, windows).spike {
-                out.push(now);
-            }
+        if !quiet && rules.spike(&series, now).is_some() {
+            out.push(now);
         }
-        now += 10;
+        now += step;
     }
     out
 }
 
+/// Found, injected and false alerts over `seeds` months like `m`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Score {
+    months: usize,
+    bursts: (usize, usize),
+    buildups: (usize, usize),
+    false_alerts: usize,
+}
+
+fn score(rules: &SpikeRules, seeds: std::ops::Range<u64>, m: Month) -> Score {
+    let mut s = Score::default();
+    for seed in seeds {
+        let t = simulate(seed, m);
+        let fired = alerts(rules, &t.times, 5 * MINUTE);
+        let near =
+            |start: i64, within: i64| fired.iter().any(|&a| a >= start && a <= start + within);
+        s.months += 1;
+        s.bursts.1 += t.bursts.len();
+        s.bursts.0 += t.bursts.iter().filter(|&&b| near(b, HOUR)).count();
+        s.buildups.1 += t.buildups.len();
+        s.buildups.0 += t.buildups.iter().filter(|&&b| near(b, 3 * HOUR)).count();
+        s.false_alerts += fired
+            .iter()
+            .filter(|&&a| {
+                !t.bursts.iter().any(|&b| a >= b && a <= b + HOUR)
+                    && !t.buildups.iter().any(|&b| a >= b && a <= b + 3 * HOUR)
+            })
+            .count();
+    }
+    s
+}
+
 #[test]
-fn injected_spikes_are_found_once_each() {
+fn injected_bursts_are_found_once_each() {
     let rules = SpikeRules::default();
-    let t = month(7, 1.0, 1.0, 4, 15);
-    let fired = alerts(&rules, &t.events);
-    for s in &t.spikes {
+    let m = Month {
+        peak: 2.0,
+        cluster: 1.0,
+        drift: false,
+        bursts: (4, 15),
+        buildups: 0,
+    };
+    let t = simulate(7, m);
+    let fired = alerts(&rules, &t.times, MINUTE);
+    for s in &t.bursts {
         assert!(
-            fired.iter().any(|&a| a >= *s && a <= s + 60),
-            "spike at minute {s} missed; alerts {fired:?}"
+            fired.iter().any(|&a| a >= *s && a <= s + HOUR),
+            "burst at {s} missed; alerts {fired:?}"
         );
     }
     assert_eq!(
         fired.len(),
-        t.spikes.len(),
-        "one alert per spike: {fired:?} for {:?}",
-        t.spikes
+        t.bursts.len(),
+        "one alert per burst: {fired:?} for {:?}",
+        t.bursts
     );
-}
-
-#[test]
-fn flat_and_slowly_rising_traffic_is_silent() {
-    let rules = SpikeRules::default();
-    for seed in 0..5 {
-        let flat = month(seed, 1.0, 1.0, 0, 0);
-        assert!(alerts(&rules, &flat.events).is_empty(), "flat, seed {seed}");
-        let rising = month(100 + seed, 1.0, 3.0, 0, 0);
-        assert!(
-            alerts(&rules, &rising.events).is_empty(),
-            "tripling over the month, seed {seed}"
-        );
-    }
 }
 
 #[test]
 fn the_cooldown_makes_a_long_spike_one_alert() {
     let rules = SpikeRules::default();
     // Six hours of heavy criticism on a quiet brand.
-    let events: Vec<u32> = (0..60).map(|i| 10 * DAY + i * 6).collect();
-    let fired = alerts(&rules, &events);
+    let times: Vec<i64> = (0..60).map(|i| 10 * DAY + i * 6 * MINUTE).collect();
+    let fired = alerts(&rules, &times, MINUTE);
     assert_eq!(fired.len(), 1, "{fired:?}");
     // Without the cool-down it would have fired again and again.
     let eager = SpikeRules {
         cooldown: Duration::ZERO,
         ..rules
     };
-    assert!(alerts(&eager, &events).len() > 10);
+    assert!(alerts(&eager, &times, MINUTE).len() > 10);
 }
 
-/// The defaults on simulated months of traffic: every injected spike
-/// (10 extra negatives in 45 minutes at a quiet brand, 5 more for each
-/// negative an hour it usually gets) found within the hour, no alert on
-/// noise, at a quiet brand (0.3 negatives an hour), an average one (1) and
-/// a busy one (3), with traffic growing by half over the month. The
-/// defaults were chosen on seeds 1000–1019; these are others.
+#[test]
+fn a_brand_that_complains_in_clusters_measures_as_dispersed() {
+    let rules = SpikeRules::default();
+    let at = |cluster: f64| {
+        let m = Month {
+            peak: 20.0,
+            cluster,
+            drift: false,
+            bursts: (0, 0),
+            buildups: 0,
+        };
+        let t = simulate(3, m);
+        rules.dispersion(
+            &Series {
+                times: &t.times,
+                since: 0,
+            },
+            20 * DAY,
+        )
+    };
+    // Geometric clusters of mean m: variance over mean about 2m - 1.
+    let (one, three) = (at(1.0), at(3.0));
+    assert!(one < 1.3, "Poisson traffic: {one}");
+    assert!((3.5..7.0).contains(&three), "clusters of 3: {three}");
+}
+
+/// The defaults on months they were not chosen on (seeds 2000 and up; they
+/// were chosen on 1000 and up), at a quiet, an average and a busy brand
+/// (0.5, 3 and 20 negatives in the peak hour), with negatives one by one
+/// and in clusters of mean 2, 3 and 4: ordinary months (drifting ±10% a
+/// day, a week in the news at 1.5 times) for false alerts; bursts of six
+/// times the peak rate within 45 minutes, to be found within the hour;
+/// three hours at three times the usual, to be found within three. Prints
+/// the table; holds what it meets.
 #[test]
 fn the_defaults_on_simulated_months() {
     let rules = SpikeRules::default();
-    let (mut found, mut injected, mut false_alarms) = (0, 0, 0);
-    for seed in 0..20 {
-        for per_hour in [0.3, 1.0, 3.0] {
-            let t = month(2000 + seed, per_hour, 1.5, 3, 10 + (per_hour * 5.0) as u32);
-            let fired = alerts(&rules, &t.events);
-            injected += t.spikes.len();
-            found += t
-                .spikes
-                .iter()
-                .filter(|s| fired.iter().any(|&a| a >= **s && a <= **s + 60))
-                .count();
-            false_alarms += fired
-                .iter()
-                .filter(|&&a| !t.spikes.iter().any(|&s| a >= s && a <= s + 60))
-                .count();
+    println!("peak/h cluster | false alerts/month | 6x bursts found | 3x3h build-ups found");
+    for peak in [0.5f64, 3.0, 20.0] {
+        for cluster in [1.0, 2.0, 3.0, 4.0] {
+            let month = Month {
+                peak,
+                cluster,
+                drift: true,
+                bursts: (0, 0),
+                buildups: 0,
+            };
+            let clean = score(&rules, 2000..2010, month);
+            let burst = (6.0 * peak).round() as u32;
+            let month = Month {
+                drift: false,
+                bursts: (3, burst),
+                ..month
+            };
+            let bursts = score(&rules, 2100..2104, month);
+            let month = Month {
+                bursts: (0, 0),
+                buildups: 3,
+                ..month
+            };
+            let buildups = score(&rules, 2200..2204, month);
+            let per_month = clean.false_alerts as f64 / clean.months as f64;
+            println!(
+                "{peak:>6} {cluster:>7} | {per_month:>18.2} | {:>9}/{} of {burst:>3} | {:>17}/{}",
+                bursts.bursts.0, bursts.bursts.1, buildups.buildups.0, buildups.buildups.1
+            );
+            assert!(
+                per_month <= 1.0,
+                "{peak}/h, clusters of {cluster}: {per_month} false alerts a month"
+            );
+            if peak >= 20.0 || cluster == 1.0 && peak >= 3.0 {
+                assert!(
+                    bursts.bursts.0 * 100 >= bursts.bursts.1 * 95,
+                    "{peak}/h, clusters of {cluster}: {bursts:?}"
+                );
+            }
+            if peak >= 20.0 && cluster == 1.0 {
+                assert!(
+                    buildups.buildups.0 * 10 >= buildups.buildups.1 * 9,
+                    "{peak}/h: {buildups:?}"
+                );
+            }
         }
     }
-    println!("simulated: {injected} spikes injected, {found} found, {false_alarms} false alarms in 60 months");
-    assert_eq!(found, injected);
-    assert_eq!(false_alarms, 0);
 }
