@@ -10,7 +10,7 @@
 # there). Prints the PNG's path; the HTML is written beside it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$root/var/spike.png}
+out=$(realpath -m "${1:-$root/var/spike.png}")
 . "$root/scripts/vigia-bin.sh"
 cd "$root"
 
@@ -64,5 +64,5 @@ from email import policy
 message = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
 open(sys.argv[2], "w").write(message.get_body(preferencelist=("html",)).get_content())
 PY
-shoot "$html" "$out" 820,1400
+shoot "$html" "$out" 820,760
 echo "$out"

@@ -24,6 +24,10 @@ pub struct BacktestArgs {
     /// How far back in the store to replay (e.g. 90d).
     #[arg(long, default_value = "90d", conflicts_with = "events")]
     since: String,
+    /// Replay the store by publication date instead of when Vigia first saw
+    /// each mention (a fresh install saw its whole backlog at once).
+    #[arg(long, conflicts_with = "events")]
+    published: bool,
     /// Replay an events file instead: CSV `time,brand,compound`, time in RFC 3339.
     #[arg(long)]
     events: Option<PathBuf>,
@@ -112,8 +116,9 @@ pub async fn store(config: Config, args: BacktestArgs) -> anyhow::Result<()> {
     let store = Store::open(&config.storage_path)
         .with_context(|| format!("opening {}", config.storage_path.display()))?;
     let from = db::now() - since.as_secs() as i64;
+    let published = args.published;
     let rows = store
-        .call(move |c| crate::store::spikes::history(c, from))
+        .call(move |c| crate::store::spikes::history(c, from, published))
         .await?;
     let events: Vec<Event> = rows
         .into_iter()

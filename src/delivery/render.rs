@@ -14,7 +14,7 @@ use lettre::Message;
 
 mod spike;
 
-pub use spike::SpikeView;
+pub use spike::{SpikeView, TOP};
 
 /// A link to a URL from outside: only `http` and `https` URLs become
 /// links; anything else (`javascript:`, `data:`) is shown as inert text.

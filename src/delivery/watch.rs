@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono_tz::Tz;
 
-use super::render::{Heading, SpikeView};
+use super::render::{self, Heading, SpikeView};
 use super::sender::{queue_mail, Alert};
 use super::spikes::{Kind, Series, SpikeRules};
 use super::words::{self, fill};
@@ -93,10 +93,10 @@ pub fn detect(
             title: fill(words.spike_title, &values),
             words,
             spike: Some(SpikeView::of(
+                spikes::drivers(conn, (&brand, rules.negative, now - span), render::TOP)?,
                 &items,
                 &rules.recent(&series, now),
-                tz,
-                words,
+                (tz, words),
             )),
         };
         let readers = readers(conn, policy, &items)?;

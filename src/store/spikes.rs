@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection};
 
 use super::StoreError;
+use crate::triage::subjects::Profile;
 
 /// Brands with a mention since `since`, each with its first mention's time.
 pub fn active_brands(conn: &Connection, since: i64) -> Result<Vec<(String, i64)>, StoreError> {
@@ -72,14 +73,67 @@ pub fn set_outbox(conn: &Connection, id: i64, outbox_id: Option<i64>) -> Result<
     Ok(())
 }
 
-/// Every mention first seen after `since`: brand, time, compound, for
-/// replaying the detector (`vigia spikes backtest`).
-pub fn history(conn: &Connection, since: i64) -> Result<Vec<(String, i64, f64)>, StoreError> {
+/// Every mention first seen (or, with `published`, published: first
+/// seen when it has no date) after `since`: brand, that time, compound,
+/// for replaying the detector (`vigia spikes backtest`).
+pub fn history(
+    conn: &Connection,
+    since: i64,
+    published: bool,
+) -> Result<Vec<(String, i64, f64)>, StoreError> {
+    let sql = if published {
+        "SELECT brand, COALESCE(published_at, first_seen_at) AS t, COALESCE(sentiment, 0)
+         FROM mentions WHERE COALESCE(published_at, first_seen_at) > ?1"
+    } else {
+        "SELECT brand, first_seen_at, COALESCE(sentiment, 0) FROM mentions
+         WHERE first_seen_at > ?1"
+    };
     Ok(conn
-        .prepare_cached(
-            "SELECT brand, first_seen_at, COALESCE(sentiment, 0) FROM mentions
-             WHERE first_seen_at > ?1",
-        )?
+        .prepare_cached(sql)?
         .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?)
+}
+
+/// What drives a spike: the subjects and sources with most of its
+/// mentions, most first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Drivers {
+    /// Subject labels (`None`: mentions in no subject) and counts.
+    pub subjects: Vec<(Option<String>, u32)>,
+    /// Source names and counts.
+    pub sources: Vec<(String, u32)>,
+}
+
+/// What drives a spike: of the brand's negative mentions first seen after
+/// `from`, the `top` subjects and sources.
+pub fn drivers(
+    conn: &Connection,
+    (brand, negative, from): (&str, f64, i64),
+    top: usize,
+) -> Result<Drivers, StoreError> {
+    let subjects = conn
+        .prepare_cached(
+            "SELECT (SELECT profile FROM subjects s WHERE s.id = m.subject_id), COUNT(*) AS n
+             FROM mentions m WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
+             GROUP BY subject_id ORDER BY n DESC, subject_id LIMIT ?4",
+        )?
+        .query_map(params![brand, negative, from, top as i64], |r| {
+            let profile: Option<String> = r.get(0)?;
+            let label = profile
+                .and_then(|p| serde_json::from_str::<Profile>(&p).ok())
+                .map(|p| p.label());
+            Ok((label, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let sources = conn
+        .prepare_cached(
+            "SELECT source_id, COUNT(*) AS n
+             FROM mentions WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
+             GROUP BY source_id ORDER BY n DESC, source_id LIMIT ?4",
+        )?
+        .query_map(params![brand, negative, from, top as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Drivers { subjects, sources })
 }

@@ -85,4 +85,34 @@ fn the_demo_prints_what_the_readme_shows() {
         })
         .count();
     assert_eq!(rows, listed.len(), "the README's table has {rows} rows");
+
+    // The README's backtests of the demo's history, as printed (the days
+    // replayed aside: an undated page item counts from today).
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
+    let days = |line: &str| line.split(" in ").next().unwrap_or_default().to_string();
+    for command in readme.lines().filter_map(|l| {
+        l.trim()
+            .strip_prefix("$ vigia --config config/demo.toml spikes backtest ")
+    }) {
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let printed = run(&[&["spikes", "backtest"], &args[..]].concat());
+        let shown: Vec<&str> = readme
+            .split(command)
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .take_while(|l| !l.starts_with('$') && !l.starts_with("```"))
+            .collect();
+        let printed: Vec<&str> = printed.lines().collect();
+        assert_eq!(
+            printed.len(),
+            shown.len(),
+            "{command}: {printed:?} / {shown:?}"
+        );
+        for (p, s) in printed.iter().zip(&shown) {
+            assert_eq!(days(p), days(s), "{command}");
+        }
+    }
 }

@@ -8,9 +8,10 @@ use chrono_tz::Tz;
 
 use super::{escape, plain, AlertItem, Words};
 use crate::delivery::spikes::Recent;
+use crate::store::spikes::Drivers;
 
 /// Subjects and sources shown, and quotes.
-const TOP: usize = 3;
+pub const TOP: usize = 3;
 /// Height of the tallest bar, in pixels.
 const BAR_HEIGHT: u32 = 60;
 
@@ -28,28 +29,22 @@ pub struct SpikeView {
     pub hours: Vec<(String, u32, f64)>,
 }
 
-/// The `TOP` most frequent of `names`, most first (ties by name).
-fn top(names: impl Iterator<Item = String>) -> Vec<(String, u32)> {
-    let mut counts = std::collections::BTreeMap::new();
-    for name in names {
-        *counts.entry(name).or_insert(0u32) += 1;
-    }
-    let mut ranked: Vec<(String, u32)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked.truncate(TOP);
-    ranked
-}
-
 impl SpikeView {
-    /// The view of a spike of `items` (its negative mentions), with the
-    /// brand's `recent` windows, hours labelled in `tz`.
-    pub fn of(items: &[AlertItem], recent: &[Recent], tz: Tz, words: &Words) -> SpikeView {
-        let subjects = top(items.iter().map(|i| {
-            i.subject
-                .as_ref()
-                .map_or_else(|| words.no_subject.to_string(), |(label, _)| label.clone())
-        }));
-        let sources = top(items.iter().map(|i| i.source.clone()));
+    /// The view of a spike: what `drivers` it (a subject without a label
+    /// is no subject), the quotes of its most negative `items`, the
+    /// brand's `recent` windows with hours labelled in `tz`.
+    pub fn of(
+        drivers: Drivers,
+        items: &[AlertItem],
+        recent: &[Recent],
+        (tz, words): (Tz, &Words),
+    ) -> SpikeView {
+        let sources = drivers.sources;
+        let subjects = drivers
+            .subjects
+            .into_iter()
+            .map(|(label, n)| (label.unwrap_or_else(|| words.no_subject.to_string()), n))
+            .collect();
         let mut worst: Vec<&AlertItem> = items.iter().filter(|i| !i.snippet.is_empty()).collect();
         worst.sort_by(|a, b| {
             a.sentiment
