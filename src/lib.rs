@@ -53,6 +53,7 @@ pub mod config;
 pub mod daemon;
 pub mod delivery;
 pub mod inbox;
+pub mod limits;
 pub mod links;
 pub mod name;
 pub mod people;

@@ -213,7 +213,10 @@ fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     if let Some(hint) = missing_config(path) {
         anyhow::bail!("{hint}");
     }
-    Config::load(path).map_err(|errors| anyhow::anyhow!("invalid config:\n{errors}"))
+    let config =
+        Config::load(path).map_err(|errors| anyhow::anyhow!("invalid config:\n{errors}"))?;
+    crate::limits::set(&config.limits);
+    Ok(config)
 }
 
 /// When there is no file at `path`: what to do about it.

@@ -14,6 +14,7 @@ use url::Url;
 use super::error::SourceFile;
 use super::raw::Text;
 use super::ConfigError;
+use crate::limits::{Limit, Limits};
 use crate::name::SourceId;
 use crate::secret::PasswordSource;
 use crate::tls::TlsMode;
@@ -113,6 +114,44 @@ impl Checker<'_> {
                 default
             }
         }
+    }
+}
+
+/// `[limits]`: each bound within its range, the default where not given.
+pub(super) fn limits(check: &mut Checker<'_>, raw: &super::raw::RawLimits) -> Limits {
+    let d = Limits::default();
+    let fields = [
+        (&raw.title_chars, Limit::TitleChars, (40, 100_000)),
+        (&raw.quote_chars, Limit::QuoteChars, (40, 10_000)),
+        (&raw.url_bytes, Limit::UrlBytes, (256, 65_536)),
+        (&raw.html_depth, Limit::HtmlDepth, (16, 4_096)),
+        (&raw.items_per_poll, Limit::ItemsPerPoll, (10, 1_000_000)),
+        (&raw.alert_items, Limit::AlertItems, (1, 1_000)),
+        (&raw.alert_bytes, Limit::AlertBytes, (65_536, 100 << 20)),
+    ];
+    let mut values = Limit::ALL.map(|l| d.of(l));
+    for (value, limit, (low, high)) in fields {
+        let Some(v) = value else { continue };
+        let key = format!("limits.{}", limit.key());
+        match usize::try_from(*v.get_ref()) {
+            Ok(n) if (low..=high).contains(&n) => values[limit as usize] = n,
+            _ => check.push(
+                Some(v.span()),
+                &key,
+                format!("{} is out of range (expected {low} to {high})", v.get_ref()),
+            ),
+        }
+    }
+    let [title_chars, quote_chars, url_bytes, html_depth, items_per_poll, alert_items, alert_bytes] =
+        values;
+    Limits {
+        title_chars,
+        quote_chars,
+        url_bytes,
+        html_depth,
+        items_per_poll,
+        alert_items,
+        alert_bytes,
     }
 }
 

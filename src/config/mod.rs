@@ -76,6 +76,8 @@ pub struct Config {
     pub mail: MailSettings,
     /// Negative-spike alerts.
     pub spikes: SpikeRules,
+    /// Bounds on what input can cost.
+    pub limits: crate::limits::Limits,
     /// When digests go out.
     pub digest: DigestSettings,
     /// Where `/healthz` and `/metrics` are served, when they are.

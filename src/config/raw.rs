@@ -57,6 +57,9 @@ pub struct RawConfig {
     /// `[mail]`
     #[serde(default)]
     pub mail: RawMail,
+    /// `[limits]`
+    #[serde(default)]
+    pub limits: RawLimits,
     /// `[spikes]`
     #[serde(default)]
     pub spikes: RawSpikes,
@@ -116,6 +119,26 @@ pub struct RawDigest {
     pub empty: Option<Text>,
     /// List routed mentions still open after this long (default 2d).
     pub open_after: Option<Text>,
+}
+
+/// `[limits]`: bounds on what input can cost (see [`crate::limits`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Longest title, in characters (default 500).
+    pub title_chars: Option<Spanned<i64>>,
+    /// Longest quote, in characters (default 300).
+    pub quote_chars: Option<Spanned<i64>>,
+    /// Longest link, in bytes (default 4096).
+    pub url_bytes: Option<Spanned<i64>>,
+    /// Deepest HTML nesting read (default 256).
+    pub html_depth: Option<Spanned<i64>>,
+    /// Most items read from one feed in one poll (default 10000).
+    pub items_per_poll: Option<Spanned<i64>>,
+    /// Most mentions in one alert mail (default 50).
+    pub alert_items: Option<Spanned<i64>>,
+    /// Largest alert mail, in bytes (default 1048576).
+    pub alert_bytes: Option<Spanned<i64>>,
 }
 
 /// `[spikes]`: negative-spike alerts.

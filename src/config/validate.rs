@@ -149,6 +149,7 @@ pub(super) fn from_raw(
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
     super::mail_sources::replies_read(&mut check, &raw, mail.reply_to.is_some());
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
+    let limits = super::check::limits(&mut check, &raw.limits);
     let digest = super::delivery::digest(&mut check, &raw.digest);
     let status_listen = super::status::listen(&mut check, &raw.status);
     let web = super::status::web(&mut check, &raw.web, (&dir, &state_dir));
@@ -190,6 +191,7 @@ pub(super) fn from_raw(
         policy,
         mail,
         spikes,
+        limits,
         digest,
         status_listen,
         web,

@@ -257,7 +257,9 @@ impl Daemon {
             inbox.reload(&config);
         }
         log_warnings(&config);
-        Ok(running.successor(&config)?)
+        let next = running.successor(&config)?;
+        crate::limits::set(&config.limits);
+        Ok(next)
     }
 }
 

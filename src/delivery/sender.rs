@@ -15,18 +15,15 @@ use super::spikes::SpikeRules;
 use super::watch;
 use super::{Failure, MailSettings, Transport, Ways};
 use crate::backoff::Backoff;
+use crate::limits::{self, Limit};
+use crate::store::alerts::AlertItem;
 use crate::store::{self, Store, StoreError};
 use crate::store::{alerts, outbox};
 use crate::triage::Policy;
-use alert_mail::queue_alert;
+use alert_mail::{fits, queue_alert};
 pub(super) use alert_mail::{queue_mail, Alert};
 
 mod alert_mail;
-
-/// Most mentions one alert mail lists: each is at most a 500-character
-/// title and a 300-character quote, so a mail stays well under any
-/// server's size limit (about 60 KB).
-pub const ALERT_ITEMS: usize = 50;
 
 /// How often the sender looks for new alerts and due mail.
 pub const TICK: Duration = Duration::from_secs(5);
@@ -253,13 +250,28 @@ impl Sender {
                 let now = store::now();
                 let window = now - policy.settings.subject_window.as_secs() as i64;
                 let mut queued = 0;
+                let per_mail = limits::get(Limit::AlertItems);
                 for (team, rows) in alerts::pending(tx, window)? {
                     // A burst (a first poll, an outage) is several mails,
-                    // each one a person reads and a server takes.
-                    for rows in rows.chunks(ALERT_ITEMS) {
-                        let ids: Vec<i64> = rows.iter().map(|(q, _)| *q).collect();
+                    // each one a person reads and a server takes: at most
+                    // `[limits] alert_items` mentions and `alert_bytes`
+                    // bytes each (a batch too large is halved until it
+                    // fits).
+                    if rows.len() > per_mail {
+                        limits::applied(Limit::AlertItems);
+                    }
+                    let mut batches: Vec<&[(i64, AlertItem)]> =
+                        rows.chunks(per_mail).rev().collect();
+                    while let Some(batch) = batches.pop() {
                         let mail = (&settings, &*ways);
-                        let outbox_id = queue_alert(tx, mail, &policy, (&team, rows), now)?;
+                        if batch.len() > 1 && !fits(&settings, &policy, (&team, batch)) {
+                            limits::applied(Limit::AlertBytes);
+                            let (first, second) = batch.split_at(batch.len() / 2);
+                            batches.extend([second, first]);
+                            continue;
+                        }
+                        let ids: Vec<i64> = batch.iter().map(|(q, _)| *q).collect();
+                        let outbox_id = queue_alert(tx, mail, &policy, (&team, batch), now)?;
                         queued += usize::from(outbox_id.is_some());
                         alerts::attach(tx, &ids, outbox_id, now)?;
                     }

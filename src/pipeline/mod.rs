@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::limits::{self, Limit};
 use crate::name::{BrandName, SourceId};
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
@@ -199,12 +200,6 @@ impl Pipeline {
     }
 }
 
-/// Longest title kept, in characters. A longer one (a feed that puts a
-/// whole article, or megabytes of junk, in its title) is cut at a word,
-/// and its whole is kept at the head of the text, where search and
-/// matching still find it.
-pub const TITLE_CHARS: usize = 500;
-
 /// Normalizes a raw item: text from HTML, canonical URL, stable key.
 pub fn normalize(item: &RawItem) -> Document {
     let title = item
@@ -218,16 +213,29 @@ pub fn normalize(item: &RawItem) -> Document {
         .or(item.summary.as_deref())
         .unwrap_or_default();
     let mut text = crate::text::normalize::html_to_text(body);
-    let title = if title.chars().count() > TITLE_CHARS {
+    // A longer title (a feed that puts a whole article, or megabytes of
+    // junk, in its title) is cut at a word, and its whole is kept at the
+    // head of the text, where search and matching still find it.
+    let most = limits::get(Limit::TitleChars);
+    let title = if title.chars().count() > most {
+        limits::applied(Limit::TitleChars);
         text = format!("{title}\n{text}");
-        snippet::cut(&title, TITLE_CHARS)
+        snippet::cut(&title, most)
     } else {
         title
     };
+    // A link longer than any real one is dropped; the mention stays.
     let url = item
         .url
         .as_deref()
-        .and_then(|u| crate::text::normalize::canonical_url(u, None));
+        .and_then(|u| crate::text::normalize::canonical_url(u, None))
+        .filter(|u| {
+            let fits = u.as_str().len() <= limits::get(Limit::UrlBytes);
+            if !fits {
+                limits::applied(Limit::UrlBytes);
+            }
+            fits
+        });
     let key_material = match (&item.guid, &url) {
         (Some(guid), _) if !guid.trim().is_empty() => format!("guid:{}", guid.trim()),
         (_, Some(url)) => format!("url:{url}"),
@@ -258,6 +266,7 @@ fn clean_field(value: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::Limits;
     use crate::query::matcher::BrandSpec;
 
     fn pipeline() -> Pipeline {
@@ -306,11 +315,11 @@ mod tests {
             "the brand at the end of the title still counts"
         );
         let document = &out[0].document;
-        assert!(document.title.chars().count() <= TITLE_CHARS + 1);
+        assert!(document.title.chars().count() <= Limits::default().title_chars + 1);
         assert!(document.title.ends_with('…'), "{}", &document.title[..40]);
         assert!(document.text.starts_with("filler words"));
         assert!(document.text.ends_with("the end names Acme\nA short body."));
-        assert!(out[0].snippet.chars().count() <= snippet::MAX_CHARS + 2);
+        assert!(out[0].snippet.chars().count() <= snippet::max_chars() + 2);
     }
 
     #[test]

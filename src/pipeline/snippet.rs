@@ -1,8 +1,13 @@
 //! The quote a mention keeps: the sentence around the first hit, or about
-//! 300 characters around it when the sentence is longer.
+//! `[limits] quote_chars` characters (300 by default) around it when the
+//! sentence is longer.
 
-/// Longest quote, in characters.
-pub const MAX_CHARS: usize = 300;
+use crate::limits::{self, Limit};
+
+/// Longest quote, in characters (`[limits] quote_chars`).
+pub fn max_chars() -> usize {
+    limits::get(Limit::QuoteChars)
+}
 
 /// How far a cut may move to land on white space.
 const SNAP_BYTES: usize = 60;
@@ -20,13 +25,14 @@ const SNAP_BYTES: usize = 60;
 pub fn quote(text: &str, start: usize, end: usize) -> String {
     let (s, e) = sentence_around(text, start, end);
     let sentence = text[s..e].trim();
-    if sentence.chars().count() <= MAX_CHARS {
+    if sentence.chars().count() <= max_chars() {
         return sentence.to_string();
     }
+    limits::applied(Limit::QuoteChars);
     window(text, start, end)
 }
 
-/// The first `MAX_CHARS` characters of `text`, cut at a word.
+/// The first [`max_chars`] characters of `text`, cut at a word.
 pub fn lead(text: &str) -> String {
     window(text, 0, 0)
 }
@@ -60,19 +66,20 @@ fn followed_by_space(text: &str, at: usize) -> bool {
     text[at..].chars().next().is_none_or(char::is_whitespace)
 }
 
-/// About `MAX_CHARS` characters centred on the hit, cut at white space, with
-/// an ellipsis where text was cut.
+/// About [`max_chars`] characters centred on the hit, cut at white space,
+/// with an ellipsis where text was cut.
 fn window(text: &str, start: usize, end: usize) -> String {
+    let max = max_chars();
     let hit_chars = text[start..end].chars().count();
-    if hit_chars >= MAX_CHARS {
+    if hit_chars >= max {
         // A "hit" this long is mostly filler (marks, punctuation between
         // the words of a phrase): quote its start.
-        let cut = forward_chars(text, start, MAX_CHARS);
+        let cut = forward_chars(text, start, max);
         return format!("{}…", &text[start..cut]);
     }
-    let side = (MAX_CHARS - hit_chars) / 2;
+    let side = (max - hit_chars) / 2;
     let mut from = back_chars(text, start, side);
-    let budget = (MAX_CHARS - hit_chars).saturating_sub(chars_between(text, from, start));
+    let budget = (max - hit_chars).saturating_sub(chars_between(text, from, start));
     let mut to = forward_chars(text, end, budget);
     // Cut at a word, unless that would throw away much of the context.
     if from > 0 {
@@ -177,12 +184,12 @@ mod tests {
         assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
         assert!(out.contains("Acme"));
         assert!(
-            out.chars().count() <= MAX_CHARS + 2,
+            out.chars().count() <= max_chars() + 2,
             "{}",
             out.chars().count()
         );
         assert!(
-            out.chars().count() > MAX_CHARS - 20,
+            out.chars().count() > max_chars() - 20,
             "{}",
             out.chars().count()
         );
@@ -191,7 +198,7 @@ mod tests {
     #[test]
     fn hostile_hits_never_panic() {
         let marks = format!("Acme{} corp", "\u{301}".repeat(400));
-        assert!(quote(&marks, 0, marks.len()).chars().count() <= MAX_CHARS + 1);
+        assert!(quote(&marks, 0, marks.len()).chars().count() <= max_chars() + 1);
         let hyphens = format!("acme{}corp and more", "-".repeat(400));
         let out = quote(&hyphens, 0, 408);
         assert!(out.starts_with("acme---") && out.ends_with('…'), "{out}");

@@ -16,11 +16,15 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::limits::{self, Limit};
 use crate::pipeline::Pipeline;
 use crate::replies::{Desk, Outcome};
 use crate::source::{Fetched, Source, SourceError};
 use crate::store::mentions::{self, Recorded};
 use crate::store::{self, sources, triage, Store, StoreError};
+use backlog::Backlog;
+
+mod backlog;
 
 /// The longest one fetch may take, whatever the source: a server that
 /// stops answering mid-conversation fails the poll instead of holding it.
@@ -202,7 +206,10 @@ impl Poller {
             // A result that cannot be stored (a bug on some input, a full
             // disk) counts as a failure of the source: logged, shown in
             // `feeds status`, retried with backoff.
-            Ok(fetched) => match self.store_fetched(source, fetched, slot).await {
+            Ok(fetched) => match self
+                .store_fetched(source, (fetched, cursor.position.as_deref()), slot)
+                .await
+            {
                 Ok(report) => Ok(Some(report)),
                 Err(error) => {
                     let error = SourceError::transient(format!(
@@ -225,13 +232,36 @@ impl Poller {
     async fn store_fetched(
         &self,
         source: &dyn Source,
-        fetched: Fetched,
+        (mut fetched, position): (Fetched, Option<&str>),
         slot: Option<SemaphorePermit<'_>>,
     ) -> Result<PollReport, StoreError> {
         let id = source.id().clone();
-        let delay = source
+        let mut delay = source
             .interval()
             .max(fetched.not_before.unwrap_or_default().min(self.backoff.max));
+        // A feed with more items than a poll reads: the newest now, the
+        // rest by the next polls, which come sooner and fetch the whole
+        // feed again (no validators: an unchanged feed still has a
+        // backlog).
+        if source.kind() == "rss" && !fetched.items.is_empty() {
+            let cap = limits::get(Limit::ItemsPerPoll);
+            let (items, left) = backlog::take(
+                std::mem::take(&mut fetched.items),
+                Backlog::parse(position),
+                cap,
+            );
+            fetched.items = items;
+            fetched.cursor.position = left.as_ref().map(Backlog::encode);
+            if left.is_some() {
+                limits::applied(Limit::ItemsPerPoll);
+                fetched.cursor.etag = None;
+                fetched.cursor.last_modified = None;
+                delay = delay.min(BACKLOG_DELAY);
+            }
+        } else if source.kind() == "rss" {
+            // Unchanged (HTTP 304): the backlog, if any, waits as it was.
+            fetched.cursor.position = position.map(str::to_string);
+        }
         // Normalize and match off the executor and before taking the
         // store: the single writer only waits for SQL.
         let (pipeline, key) = (self.pipeline.clone(), id.clone());
@@ -442,3 +472,6 @@ pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop
 
 #[cfg(test)]
 mod tests;
+
+/// How soon a feed with items left over is polled again.
+const BACKLOG_DELAY: Duration = Duration::from_secs(60);

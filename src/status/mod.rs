@@ -237,6 +237,7 @@ impl Status {
                 ("applied", self.reloads_applied.load(Ordering::Relaxed)),
                 ("refused", self.reloads_refused.load(Ordering::Relaxed)),
             ],
+            limits: crate::limits::counts(),
             now: store::now(),
         };
         Ok(figures.render())

@@ -3,6 +3,7 @@
 
 use std::fmt::{Display, Write};
 
+use crate::limits::Limit;
 use crate::store::metrics::Snapshot;
 
 /// The `Content-Type` of the exposition.
@@ -18,6 +19,8 @@ pub struct Figures<'a> {
     pub healthy: bool,
     /// Config reloads by outcome.
     pub reloads: [(&'static str, u64); 2],
+    /// How often each `[limits]` bound applied since start.
+    pub limits: [(Limit, u64); 7],
     /// Unix seconds now.
     pub now: i64,
 }
@@ -48,6 +51,18 @@ impl Figures<'_> {
         );
         for (result, count) in self.reloads {
             out.sample("vigia_config_reloads_total", &[("result", result)], count);
+        }
+        out.family(
+            "vigia_limit_applied_total",
+            "counter",
+            "Times a [limits] bound applied since start (a title or quote cut, a link dropped, deep HTML flattened, a feed's items left for the next poll, an alert batch split), by its key.",
+        );
+        for (limit, count) in self.limits {
+            out.sample(
+                "vigia_limit_applied_total",
+                &[("limit", limit.key())],
+                count,
+            );
         }
         let sources: Vec<_> = snap
             .schedule
@@ -263,6 +278,7 @@ mod tests {
             configured: &configured,
             healthy: true,
             reloads: [("applied", 1), ("refused", 0)],
+            limits: Limit::ALL.map(|l| (l, u64::from(l == Limit::ItemsPerPoll) * 3)),
             now: 100,
         }
         .render();
@@ -280,6 +296,8 @@ mod tests {
             r#"vigia_outbox_messages{state="pending"} 2"#,
             r#"vigia_config_reloads_total{result="applied"} 1"#,
             "vigia_last_digest_timestamp_seconds 77",
+            r#"vigia_limit_applied_total{limit="items_per_poll"} 3"#,
+            r#"vigia_limit_applied_total{limit="title_chars"} 0"#,
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }

@@ -4,13 +4,18 @@
 //! page of 100,000 nested `<div>`s costs it quadratic time (35 s); a
 //! hostile feed at the body-size cap could hold a core for most of an
 //! hour. [`shallow`] drops the tags that would open elements deeper than
-//! [`MAX_DEPTH`] (and their closing tags), keeping every piece of text:
+//! [`max_depth`] (and their closing tags), keeping every piece of text:
 //! what is read is the same words, in the same order, in fewer boxes.
 
 use std::borrow::Cow;
 
-/// Deepest nesting of elements kept: real pages stay well under 100.
-pub const MAX_DEPTH: usize = 256;
+use crate::limits::{self, Limit};
+
+/// Deepest nesting of elements kept (`[limits] html_depth`, 256 by
+/// default): real pages stay well under 100.
+pub fn max_depth() -> usize {
+    limits::get(Limit::HtmlDepth)
+}
 
 /// Elements that never hold others: no closing tag follows them.
 const VOID: &[&str] = &[
@@ -64,12 +69,14 @@ impl Open {
     }
 }
 
-/// `html` with no element nested deeper than [`MAX_DEPTH`]; borrowed when
+/// `html` with no element nested deeper than [`max_depth`]; borrowed when
 /// it has too few tags to nest that deep (the common case costs a count).
 pub fn shallow(html: &str) -> Cow<'_, str> {
-    if html.bytes().filter(|&b| b == b'<').count() <= MAX_DEPTH {
+    let max = max_depth();
+    if html.bytes().filter(|&b| b == b'<').count() <= max {
         return Cow::Borrowed(html);
     }
+    let mut flattened = false;
     let mut out = String::with_capacity(html.len());
     let mut open = Open::default();
     let mut rest = html;
@@ -93,7 +100,8 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
                 if IMPLIED.contains(&name.as_str()) {
                     open.close(&name);
                 }
-                let kept = open.stack.len() < MAX_DEPTH;
+                let kept = open.stack.len() < max;
+                flattened |= !kept;
                 if kept {
                     out.push_str(markup);
                 }
@@ -115,6 +123,9 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
         }
     }
     out.push_str(rest);
+    if flattened {
+        limits::applied(Limit::HtmlDepth);
+    }
     Cow::Owned(out)
 }
 
@@ -226,7 +237,7 @@ mod tests {
             "</div>".repeat(n)
         );
         let flat = shallow(&html);
-        assert!(deepest(&flat) <= MAX_DEPTH + 4, "{}", deepest(&flat));
+        assert!(deepest(&flat) <= max_depth() + 4, "{}", deepest(&flat));
         let text = crate::text::normalize::html_to_text(&html);
         assert_eq!(text, "Lumora lamps 3 < 4\nafter");
     }
@@ -235,7 +246,7 @@ mod tests {
     fn self_closed_divs_and_stray_end_tags_nest_no_deeper() {
         // `<div/>` opens a div in HTML; `</x>` closes nothing.
         for html in ["<div/>x".repeat(20_000), "<div></x>y".repeat(20_000)] {
-            assert!(deepest(&shallow(&html)) <= MAX_DEPTH + 4);
+            assert!(deepest(&shallow(&html)) <= max_depth() + 4);
         }
     }
 

@@ -15,6 +15,7 @@ mod feed_repairs;
 mod helpers;
 mod imap;
 mod inbox;
+mod limits;
 mod links;
 mod maildir;
 mod merges;

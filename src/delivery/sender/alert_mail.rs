@@ -40,6 +40,41 @@ pub(super) fn queue_alert(
     queue_mail(conn, (settings, ways), &alert, now)
 }
 
+/// Room left in an alert's size for each mention's one-click links and
+/// reply token, which the estimate in [`fits`] renders without.
+const LINK_BYTES: usize = 2_048;
+
+/// Whether `team`'s alert mail of `rows` stays within `[limits]
+/// alert_bytes`, as rendered (links and reply aside, with room for them).
+pub(super) fn fits(
+    settings: &MailSettings,
+    policy: &Policy,
+    (team, rows): (&str, &[(i64, AlertItem)]),
+) -> bool {
+    let items: Vec<AlertItem> = rows.iter().map(|(_, i)| i.clone()).collect();
+    let heading =
+        render::Heading::team(team, &items, crate::delivery::words::for_team(policy, team));
+    let recipients = policy
+        .team(team)
+        .map(|t| t.recipients.clone())
+        .unwrap_or_default();
+    // No recipient, no mail: nothing to bound.
+    let Some((from, to)) = settings.addresses(&recipients) else {
+        return true;
+    };
+    let limit = crate::limits::get(crate::limits::Limit::AlertBytes);
+    render::alert(
+        (&from, &to, "<estimate@vigia>"),
+        &heading,
+        &items,
+        None,
+        None,
+    )
+    .map_or(true, |m| {
+        m.formatted().len() + items.len() * LINK_BYTES <= limit
+    })
+}
+
 /// An alert mail to queue.
 pub(in crate::delivery) struct Alert<'a> {
     /// Its recipients (`[mail] to` when none).
