@@ -60,12 +60,7 @@ fn decoded(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom..]);
         return (text.into_owned(), encoding.name());
     }
-    // UTF-16 without a byte-order mark, known by its "<?" (XML 1.0, F.1).
-    let sixteen = match body {
-        [0, b'<', 0, b'?', ..] => Some(UTF_16BE),
-        [b'<', 0, b'?', 0, ..] => Some(UTF_16LE),
-        _ => None,
-    };
+    let sixteen = utf16_without_bom(body);
     // A label read from ASCII-compatible bytes cannot be UTF-16 (nor the
     // "replacement" encoding, which would make the feed one character).
     let usable =
@@ -154,6 +149,27 @@ fn without_declaration(text: &str) -> &str {
     text
 }
 
+/// UTF-16 without a byte-order mark, known by how it starts: white space,
+/// then `<` and a letter, `?` or `!`, each an ASCII character with a zero
+/// byte beside it (XML 1.0, F.1, says `<?`; feeds without a declaration
+/// start with `<rss`).
+fn utf16_without_bom(body: &[u8]) -> Option<&'static Encoding> {
+    [(UTF_16LE, 0), (UTF_16BE, 1)]
+        .into_iter()
+        .find(|&(_, low)| {
+            let mut units = body.chunks_exact(2).take(64).map(|pair| {
+                let (ascii, zero) = (pair[low], pair[1 - low]);
+                (zero == 0 && ascii.is_ascii()).then_some(ascii)
+            });
+            let first = units.find(|u| !matches!(u, Some(b' ' | b'\t' | b'\r' | b'\n')));
+            matches!(
+                (first, units.next()),
+                (Some(Some(b'<')), Some(Some(b'?' | b'!' | b'a'..=b'z' | b'A'..=b'Z')))
+            )
+        })
+        .map(|(encoding, _)| encoding)
+}
+
 /// Whether XML 1.0 allows character `c` in a document.
 fn allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
@@ -171,6 +187,7 @@ fn valid_xml_chars(text: &str) -> (String, usize) {
                 if !char::from_u32(value).is_some_and(allowed) {
                     removed += 1;
                     rest = &rest[len..];
+                    defuse(&mut out);
                     continue;
                 }
             }
@@ -183,6 +200,24 @@ fn valid_xml_chars(text: &str) -> (String, usize) {
         rest = &rest[c.len_utf8()..];
     }
     (out, removed)
+}
+
+/// After a removed reference: a reference left unfinished just before it
+/// (`&#` of `&#&#0;0;`) would be finished by what follows it into a
+/// forbidden one again (`&#0;`), so its `&` becomes text (`&amp;`).
+fn defuse(out: &mut String) {
+    let tail = out.len().saturating_sub(12);
+    let Some(at) = out.get(tail..).and_then(|t| t.rfind('&')).map(|i| tail + i) else {
+        return;
+    };
+    let open = &out[at + 1..];
+    let unfinished = open.strip_prefix('#').is_some_and(|digits| {
+        let digits = digits.strip_prefix(['x', 'X']).unwrap_or(digits);
+        digits.bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    if unfinished {
+        out.insert_str(at + 1, "amp;");
+    }
 }
 
 /// The value and length of a numeric character reference at the start of

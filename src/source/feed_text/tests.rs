@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::prepare;
+use super::{decoded, prepare, valid_xml_chars};
 use crate::source::rss::parse;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -93,6 +93,37 @@ fn a_bad_byte_or_a_nul_costs_a_character_not_the_feed() {
     let (items, repairs) = read("nul-in-title.xml", None);
     assert_eq!(items[0].0, "Lumora outage today");
     assert!(repairs.iter().any(|r| r.contains("removed")), "{repairs:?}");
+    // A forbidden reference inside an unfinished one does not rebuild a
+    // forbidden one when it goes: the rest is text.
+    for (dirty, clean) in [
+        ("a&#&#0;0;b", "a&amp;#0;b"),
+        ("a&#x&#0;1B;b", "a&amp;#x1B;b"),
+        ("a&#&#&#0;0;0;b", "a&#&amp;#0;0;b"),
+        ("a&amp;&#0;b", "a&amp;b"),
+    ] {
+        assert_eq!(valid_xml_chars(dirty).0, clean, "{dirty}");
+    }
+}
+
+#[test]
+fn utf_16_without_a_mark_or_a_declaration_is_read() {
+    let xml = "\n<rss><channel><item><title>Lumora é boa</title></item></channel></rss>";
+    for big_endian in [false, true] {
+        let body: Vec<u8> = xml
+            .encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect();
+        let (text, name) = decoded(&body, None);
+        assert_eq!(text, xml, "{name}");
+    }
+    // Nor is an ASCII feed taken for UTF-16.
+    assert_eq!(decoded(b"<rss/>", None).1, "UTF-8");
 }
 
 #[test]
