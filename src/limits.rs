@@ -1,5 +1,5 @@
 //! Limits that bound what hostile or runaway input can cost: title and
-//! quote lengths, URL length and HTML nesting at ingestion, items taken
+//! quote lengths, URL length, HTML nesting and size at ingestion, items taken
 //! from one feed in one poll, mentions and bytes in one alert mail. Set
 //! from `[limits]` when a config is loaded (and again on reload); each
 //! time one applies it is counted, and `/metrics` reports the counts as
@@ -21,6 +21,9 @@ pub struct Limits {
     /// Deepest HTML nesting read; deeper elements are flattened into their
     /// parent, their text kept.
     pub html_depth: usize,
+    /// Most HTML elements read in one text; the tags beyond are dropped,
+    /// their text kept.
+    pub html_elements: usize,
     /// Most items read from one feed in one poll, newest first; the rest
     /// are read by the next polls.
     pub items_per_poll: usize,
@@ -37,6 +40,7 @@ impl Default for Limits {
             quote_chars: 300,
             url_bytes: 4_096,
             html_depth: 256,
+            html_elements: 50_000,
             items_per_poll: 10_000,
             alert_items: 50,
             alert_bytes: 1 << 20,
@@ -52,6 +56,7 @@ impl Limits {
             Limit::QuoteChars => self.quote_chars,
             Limit::UrlBytes => self.url_bytes,
             Limit::HtmlDepth => self.html_depth,
+            Limit::HtmlElements => self.html_elements,
             Limit::ItemsPerPoll => self.items_per_poll,
             Limit::AlertItems => self.alert_items,
             Limit::AlertBytes => self.alert_bytes,
@@ -70,6 +75,8 @@ pub enum Limit {
     UrlBytes,
     /// HTML nested too deep was flattened.
     HtmlDepth,
+    /// HTML with too many elements lost the tags beyond.
+    HtmlElements,
     /// A feed had more new items than one poll reads.
     ItemsPerPoll,
     /// An alert batch had more mentions than one mail lists.
@@ -80,11 +87,12 @@ pub enum Limit {
 
 impl Limit {
     /// Every limit, in `/metrics` order.
-    pub const ALL: [Limit; 7] = [
+    pub const ALL: [Limit; 8] = [
         Limit::TitleChars,
         Limit::QuoteChars,
         Limit::UrlBytes,
         Limit::HtmlDepth,
+        Limit::HtmlElements,
         Limit::ItemsPerPoll,
         Limit::AlertItems,
         Limit::AlertBytes,
@@ -97,6 +105,7 @@ impl Limit {
             Limit::QuoteChars => "quote_chars",
             Limit::UrlBytes => "url_bytes",
             Limit::HtmlDepth => "html_depth",
+            Limit::HtmlElements => "html_elements",
             Limit::ItemsPerPoll => "items_per_poll",
             Limit::AlertItems => "alert_items",
             Limit::AlertBytes => "alert_bytes",
@@ -109,9 +118,9 @@ impl Limit {
 }
 
 /// The current limits, by [`Limit`] index; 0 until set (the default).
-static VALUES: [AtomicUsize; 7] = [const { AtomicUsize::new(0) }; 7];
+static VALUES: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 /// How often each limit applied since the process started.
-static APPLIED: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static APPLIED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 /// Makes `limits` the process's limits.
 pub fn set(limits: &Limits) {
@@ -134,6 +143,6 @@ pub fn applied(limit: Limit) {
 }
 
 /// How often each limit applied since the process started.
-pub fn counts() -> [(Limit, u64); 7] {
+pub fn counts() -> [(Limit, u64); 8] {
     Limit::ALL.map(|l| (l, APPLIED[l.index()].load(Ordering::Relaxed)))
 }

@@ -125,6 +125,7 @@ pub(super) fn limits(check: &mut Checker<'_>, raw: &super::raw::RawLimits) -> Li
         (&raw.quote_chars, Limit::QuoteChars, (40, 10_000)),
         (&raw.url_bytes, Limit::UrlBytes, (256, 65_536)),
         (&raw.html_depth, Limit::HtmlDepth, (16, 4_096)),
+        (&raw.html_elements, Limit::HtmlElements, (1_000, 10_000_000)),
         (&raw.items_per_poll, Limit::ItemsPerPoll, (10, 1_000_000)),
         (&raw.alert_items, Limit::AlertItems, (1, 1_000)),
         (&raw.alert_bytes, Limit::AlertBytes, (65_536, 100 << 20)),
@@ -142,13 +143,14 @@ pub(super) fn limits(check: &mut Checker<'_>, raw: &super::raw::RawLimits) -> Li
             ),
         }
     }
-    let [title_chars, quote_chars, url_bytes, html_depth, items_per_poll, alert_items, alert_bytes] =
+    let [title_chars, quote_chars, url_bytes, html_depth, html_elements, items_per_poll, alert_items, alert_bytes] =
         values;
     Limits {
         title_chars,
         quote_chars,
         url_bytes,
         html_depth,
+        html_elements,
         items_per_poll,
         alert_items,
         alert_bytes,

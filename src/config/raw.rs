@@ -133,6 +133,8 @@ pub struct RawLimits {
     pub url_bytes: Option<Spanned<i64>>,
     /// Deepest HTML nesting read (default 256).
     pub html_depth: Option<Spanned<i64>>,
+    /// Most HTML elements read in one text (default 50000).
+    pub html_elements: Option<Spanned<i64>>,
     /// Most items read from one feed in one poll (default 10000).
     pub items_per_poll: Option<Spanned<i64>>,
     /// Most mentions in one alert mail (default 50).

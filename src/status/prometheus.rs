@@ -20,7 +20,7 @@ pub struct Figures<'a> {
     /// Config reloads by outcome.
     pub reloads: [(&'static str, u64); 2],
     /// How often each `[limits]` bound applied since start.
-    pub limits: [(Limit, u64); 7],
+    pub limits: [(Limit, u64); 8],
     /// Unix seconds now.
     pub now: i64,
 }
@@ -55,7 +55,7 @@ impl Figures<'_> {
         out.family(
             "vigia_limit_applied_total",
             "counter",
-            "Times a [limits] bound applied since start (a title or quote cut, a link dropped, deep HTML flattened, a feed's items left for the next poll, an alert batch split), by its key.",
+            "Times a [limits] bound applied since start (a title or quote cut, a link dropped, deep or huge HTML flattened, a feed's items left for the next poll, an alert batch split), by its key.",
         );
         for (limit, count) in self.limits {
             out.sample(

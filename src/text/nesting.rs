@@ -72,11 +72,14 @@ impl Open {
 /// `html` with no element nested deeper than [`max_depth`]; borrowed when
 /// it has too few tags to nest that deep (the common case costs a count).
 pub fn shallow(html: &str) -> Cow<'_, str> {
-    let max = max_depth();
-    if html.bytes().filter(|&b| b == b'<').count() <= max {
+    let (max, most) = (max_depth(), limits::get(Limit::HtmlElements));
+    if html.bytes().filter(|&b| b == b'<').count() <= max.min(most) {
         return Cow::Borrowed(html);
     }
-    let mut flattened = false;
+    // Elements (and comments) kept so far: past `most`, every tag goes,
+    // so that a megabyte of `<i>` does not become a million nodes.
+    let mut elements = 0usize;
+    let (mut flattened, mut crowded) = (false, false);
     let mut out = String::with_capacity(html.len());
     let mut open = Open::default();
     let mut rest = html;
@@ -91,18 +94,35 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
         };
         let (markup, after) = rest.split_at(tag.len);
         rest = after;
+        let room = elements < most;
+        crowded |= !room && !matches!(tag.kind, Kind::Close { .. });
+        let leaf = match &tag.kind {
+            Kind::Other => true,
+            Kind::Open { name } => VOID.contains(&name.as_str()),
+            Kind::Close { .. } => false,
+        };
+        if leaf {
+            // A comment, a doctype, an element with no content (`<br>`).
+            if room {
+                elements += 1;
+                out.push_str(markup);
+            }
+            continue;
+        }
         match tag.kind {
-            Kind::Other => out.push_str(markup),
-            Kind::Open { name, .. } if VOID.contains(&name.as_str()) => out.push_str(markup),
+            // Leaves went above.
+            Kind::Other => {}
             // `<div/>` opens a div in HTML: only void elements close
             // themselves.
             Kind::Open { name, .. } => {
                 if IMPLIED.contains(&name.as_str()) {
                     open.close(&name);
                 }
-                let kept = open.stack.len() < max;
-                flattened |= !kept;
+                let deep = open.stack.len() >= max;
+                flattened |= deep;
+                let kept = !deep && room;
                 if kept {
+                    elements += 1;
                     out.push_str(markup);
                 }
                 if RAW.contains(&name.as_str()) {
@@ -125,6 +145,9 @@ pub fn shallow(html: &str) -> Cow<'_, str> {
     out.push_str(rest);
     if flattened {
         limits::applied(Limit::HtmlDepth);
+    }
+    if crowded {
+        limits::applied(Limit::HtmlElements);
     }
     Cow::Owned(out)
 }
@@ -247,6 +270,25 @@ mod tests {
         // `<div/>` opens a div in HTML; `</x>` closes nothing.
         for html in ["<div/>x".repeat(20_000), "<div></x>y".repeat(20_000)] {
             assert!(deepest(&shallow(&html)) <= max_depth() + 4);
+        }
+    }
+
+    #[test]
+    fn a_flood_of_elements_keeps_its_words_in_fewer_elements() {
+        let most = limits::get(Limit::HtmlElements);
+        for unit in ["<i>w</i>", "<br>w", "<!--c-->w"] {
+            let html = unit.repeat(most * 2);
+            let flat = shallow(&html);
+            assert_eq!(
+                flat.matches('w').count(),
+                most * 2,
+                "{unit}: every word kept"
+            );
+            assert!(flat.matches('<').count() <= most * 2, "{unit}");
+            let kept = flat.matches("<i>").count()
+                + flat.matches("<br>").count()
+                + flat.matches("<!--").count();
+            assert_eq!(kept, most, "{unit}");
         }
     }
 
