@@ -28,7 +28,7 @@ pub struct BacktestArgs {
     /// each mention (a fresh install saw its whole backlog at once).
     #[arg(long, conflicts_with = "events")]
     published: bool,
-    /// Replay an events file instead: CSV `time,brand,compound`, time in RFC 3339.
+    /// Replay an events file instead: CSV `time,brand,compound` (and `story`, optional), time in RFC 3339.
     #[arg(long)]
     events: Option<PathBuf>,
     /// Output: a table, or one JSON object per alert per line.
@@ -122,10 +122,11 @@ pub async fn store(config: Config, args: BacktestArgs) -> anyhow::Result<()> {
         .await?;
     let events: Vec<Event> = rows
         .into_iter()
-        .map(|(brand, time, compound)| Event {
-            brand,
-            time,
-            compound,
+        .map(|p| Event {
+            brand: p.brand,
+            time: p.time,
+            compound: p.compound,
+            story: p.subject,
         })
         .collect();
     print(&rules, &events, args.format);
@@ -146,11 +147,12 @@ fn print(rules: &SpikeRules, events: &[Event], format: TableOrJson) {
             for a in &alerts {
                 let v = &a.verdict;
                 println!(
-                    "{}  {}  {}: {} negatives in {} min, usually {:.1} (p = {:.1e}, dispersion {:.1})",
+                    "{}  {}  {}: {} negative {} in {} min, usually {:.1} (p = {:.1e}, dispersion {:.1})",
                     rfc3339(a.time),
                     a.brand,
                     kind(v.kind),
                     v.count,
+                    if v.stories { "stories" } else { "mentions" },
                     v.span.as_secs() / 60,
                     v.expected,
                     v.p,
@@ -186,6 +188,7 @@ fn json(a: &Replayed) -> serde_json::Value {
         "p": v.p,
         "dispersion": v.dispersion,
         "kind": kind(v.kind),
+        "counted": if v.stories { "stories" } else { "mentions" },
         "minutes": v.span.as_secs() / 60,
     })
 }

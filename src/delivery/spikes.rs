@@ -30,7 +30,9 @@
 //! `p_value`; or, for a slow build-up, the last `sustained` windows
 //! together holding at least `sustained_ratio` times their usual count
 //! (the same span of each baseline day) with a p-value below
-//! `sustained_p`. Under a day of history there is no baseline. After an
+//! `sustained_p`. The same tests run on stories ([`Negatives`]): many
+//! separate complaints at once are a spike even at a brand whose usual
+//! clusters make their count unremarkable. Under a day of history there is no baseline. After an
 //! alert the brand is quiet for `cooldown`, so one spike is one alert. The
 //! defaults were chosen on simulated months (see the tests) and are
 //! checked on others.
@@ -128,6 +130,9 @@ pub struct Verdict {
     pub span: Duration,
     /// The rule that found it.
     pub kind: Kind,
+    /// Whether it counted stories (a story's first negative in a window)
+    /// rather than mentions.
+    pub stories: bool,
 }
 
 /// One brand's negative mentions: their times (Unix seconds, sorted) and
@@ -149,7 +154,69 @@ impl Series<'_> {
     }
 }
 
+/// A brand's negative mentions as the detector reads them: their times,
+/// and the times of those that begin a story, sorted.
+///
+/// A story (a subject) that brings several negatives together (a thread
+/// and its replies, several customers hit by one outage) is one onset per
+/// window: its first negative after a window without one. Counting onsets
+/// as well as mentions tells many separate complaints at once (a spike)
+/// from one story told many times (which the mention count judges, at the
+/// brand's burstiness).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Negatives {
+    /// Every negative mention.
+    pub times: Vec<i64>,
+    /// The negatives that begin a story.
+    pub onsets: Vec<i64>,
+}
+
+impl Negatives {
+    /// From (time, story) pairs in any order; a mention in no story is a
+    /// story of its own.
+    pub fn new(mut events: Vec<(i64, Option<i64>)>, window: Duration) -> Negatives {
+        events.sort_unstable();
+        let w = window.as_secs() as i64;
+        let mut last: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        let mut onsets = Vec::new();
+        for &(time, story) in &events {
+            let onset =
+                story.is_none_or(|s| last.insert(s, time).is_none_or(|before| time - before > w));
+            if onset {
+                onsets.push(time);
+            }
+        }
+        Negatives {
+            times: events.into_iter().map(|(t, _)| t).collect(),
+            onsets,
+        }
+    }
+}
+
 impl SpikeRules {
+    /// Judges a brand's negatives at `now`, `since` its first mention:
+    /// its mentions ([`SpikeRules::spike`]), then, when stories group
+    /// them, its story onsets the same way.
+    pub fn detect(&self, negatives: &Negatives, since: i64, now: i64) -> Option<Verdict> {
+        let mentions = Series {
+            times: &negatives.times,
+            since,
+        };
+        if let Some(verdict) = self.spike(&mentions, now) {
+            return Some(verdict);
+        }
+        if negatives.onsets.len() == negatives.times.len() {
+            // Every negative its own story: the same series, the same answer.
+            return None;
+        }
+        let stories = Series {
+            times: &negatives.onsets,
+            since,
+        };
+        self.spike(&stories, now)
+            .map(|v| Verdict { stories: true, ..v })
+    }
+
     fn window_secs(&self) -> i64 {
         (self.window.as_secs() as i64).max(60)
     }
@@ -270,6 +337,7 @@ impl SpikeRules {
                 dispersion,
                 span: self.window,
                 kind: Kind::Burst,
+                stories: false,
             });
         }
         if self.sustained < 2 || total < self.min_count {
@@ -298,6 +366,7 @@ impl SpikeRules {
             dispersion,
             span: self.window * self.sustained,
             kind: Kind::Sustained,
+            stories: false,
         })
     }
 }

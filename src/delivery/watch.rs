@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 use super::render::{self, Heading, SpikeView};
 use super::sender::{queue_mail, Alert};
-use super::spikes::{Kind, Series, SpikeRules};
+use super::spikes::{Kind, Negatives, Series, SpikeRules};
 use super::words::{self, fill};
 use super::{MailSettings, Ways};
 use crate::store::alerts::{self, AlertItem};
@@ -41,13 +41,12 @@ pub fn detect(
         if last.is_some_and(|t| now - t < rules.cooldown.as_secs() as i64) {
             continue;
         }
-        let times =
-            spikes::negative_times(conn, &brand, rules.negative, now - rules.lookback(), now)?;
-        let series = Series {
-            times: &times,
-            since,
-        };
-        let Some(verdict) = rules.spike(&series, now) else {
+        let window = (now - rules.lookback(), now);
+        let negatives = Negatives::new(
+            spikes::negatives(conn, &brand, rules.negative, window)?,
+            rules.window,
+        );
+        let Some(verdict) = rules.detect(&negatives, since, now) else {
             continue;
         };
         let span = verdict.span.as_secs() as i64;
@@ -88,9 +87,18 @@ pub fn detect(
             ("kind", kind.to_string()),
         ];
         let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (subject, title) = if verdict.stories {
+            (words.spike_stories_subject, words.spike_stories_title)
+        } else {
+            (words.spike_subject, words.spike_title)
+        };
+        let series = Series {
+            times: &negatives.times,
+            since,
+        };
         let heading = Heading {
-            subject: fill(words.spike_subject, &values),
-            title: fill(words.spike_title, &values),
+            subject: fill(subject, &values),
+            title: fill(title, &values),
             words,
             spike: Some(SpikeView::of(
                 spikes::drivers(conn, (&brand, rules.negative, now - span), render::TOP)?,

@@ -92,6 +92,10 @@ pub struct Words {
     pub spike_title: &'static str,
     /// The kinds of spike: a burst, a build-up.
     pub spike_kinds: [&'static str; 2],
+    /// A spike of separate stories: subject, as `spike_subject`.
+    pub spike_stories_subject: &'static str,
+    /// Its first line, as `spike_title`.
+    pub spike_stories_title: &'static str,
     /// "points" after a severity's total.
     pub points: &'static str,
     /// "alarm terms" before the terms found.
@@ -149,6 +153,8 @@ pub const EN: Words = Words {
     spike_subject: "[Vigia] Negative spike: {n} negative mentions of {brand} in {minutes} min",
     spike_title: "Negative spike: {n} negative mentions of {brand} in the last {minutes} minutes; usually {usual} (p = {p}, {kind})",
     spike_kinds: ["a burst", "a build-up over several hours"],
+    spike_stories_subject: "[Vigia] Negative spike: {n} separate negative stories about {brand} in {minutes} min",
+    spike_stories_title: "Negative spike: {n} separate negative stories about {brand} in the last {minutes} minutes; usually {usual} (p = {p}, {kind})",
     points: "points",
     alarm_terms: "alarm terms",
     subject_seen: "subject seen {n} times",
@@ -207,6 +213,8 @@ pub const PT: Words = Words {
     spike_subject: "[Vigia] Pico negativo: {n} menções negativas de {brand} em {minutes} min",
     spike_title: "Pico negativo: {n} menções negativas de {brand} nos últimos {minutes} minutos; o habitual é {usual} (p = {p}, {kind})",
     spike_kinds: ["uma rajada", "uma escalada ao longo de horas"],
+    spike_stories_subject: "[Vigia] Pico negativo: {n} histórias negativas distintas sobre {brand} em {minutes} min",
+    spike_stories_title: "Pico negativo: {n} histórias negativas distintas sobre {brand} nos últimos {minutes} minutos; o habitual é {usual} (p = {p}, {kind})",
     points: "pontos",
     alarm_terms: "termos de alerta",
     subject_seen: "assunto visto {n} vezes",
@@ -366,6 +374,8 @@ mod tests {
             (EN.subject_in_window, PT.subject_in_window),
             (EN.spike_subject, PT.spike_subject),
             (EN.spike_title, PT.spike_title),
+            (EN.spike_stories_subject, PT.spike_stories_subject),
+            (EN.spike_stories_title, PT.spike_stories_title),
         ] {
             let names = |t: &str| -> Vec<String> {
                 t.split('{')

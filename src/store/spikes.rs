@@ -24,21 +24,22 @@ pub fn last(conn: &Connection, brand: &str) -> Result<Option<i64>, StoreError> {
         .query_row([brand], |r| r.get(0))?)
 }
 
-/// When the brand's mentions scored at or below `negative` were first
-/// seen, in (`from`, `to`], oldest first.
-pub fn negative_times(
+/// The brand's mentions scored at or below `negative` first seen in
+/// (`from`, `to`]: when, and their subject (their story), oldest first.
+pub fn negatives(
     conn: &Connection,
     brand: &str,
     negative: f64,
-    from: i64,
-    to: i64,
-) -> Result<Vec<i64>, StoreError> {
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT first_seen_at FROM mentions WHERE brand = ?1 AND sentiment <= ?2
+            "SELECT first_seen_at, subject_id FROM mentions WHERE brand = ?1 AND sentiment <= ?2
              AND first_seen_at > ?3 AND first_seen_at <= ?4 ORDER BY first_seen_at",
         )?
-        .query_map(params![brand, negative, from, to], |r| r.get(0))?
+        .query_map(params![brand, negative, from, to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?)
 }
 
@@ -73,24 +74,40 @@ pub fn set_outbox(conn: &Connection, id: i64, outbox_id: Option<i64>) -> Result<
     Ok(())
 }
 
+/// A mention as the spike backtest replays it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Past {
+    /// Its brand.
+    pub brand: String,
+    /// When it was first seen (or published).
+    pub time: i64,
+    /// Its compound (0 when unscored).
+    pub compound: f64,
+    /// Its subject, when it has one.
+    pub subject: Option<i64>,
+}
+
 /// Every mention first seen (or, with `published`, published: first
-/// seen when it has no date) after `since`: brand, that time, compound,
-/// for replaying the detector (`vigia spikes backtest`).
-pub fn history(
-    conn: &Connection,
-    since: i64,
-    published: bool,
-) -> Result<Vec<(String, i64, f64)>, StoreError> {
+/// seen when it has no date) after `since`, for replaying the detector
+/// (`vigia spikes backtest`).
+pub fn history(conn: &Connection, since: i64, published: bool) -> Result<Vec<Past>, StoreError> {
     let sql = if published {
-        "SELECT brand, COALESCE(published_at, first_seen_at) AS t, COALESCE(sentiment, 0)
+        "SELECT brand, COALESCE(published_at, first_seen_at) AS t, COALESCE(sentiment, 0), subject_id
          FROM mentions WHERE COALESCE(published_at, first_seen_at) > ?1"
     } else {
-        "SELECT brand, first_seen_at, COALESCE(sentiment, 0) FROM mentions
+        "SELECT brand, first_seen_at, COALESCE(sentiment, 0), subject_id FROM mentions
          WHERE first_seen_at > ?1"
     };
     Ok(conn
         .prepare_cached(sql)?
-        .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([since], |r| {
+            Ok(Past {
+                brand: r.get(0)?,
+                time: r.get(1)?,
+                compound: r.get(2)?,
+                subject: r.get(3)?,
+            })
+        })?
         .collect::<Result<_, _>>()?)
 }
 

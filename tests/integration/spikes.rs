@@ -144,7 +144,9 @@ async fn a_burst_of_negative_mentions_is_one_spike_alert() {
     // The backtest over the store's history finds the same burst, once.
     let replay = stdout(&setup.vigia(&["spikes", "backtest", "--since", "30d"]));
     assert_eq!(
-        replay.matches(" Lumora  burst: 7 negatives").count(),
+        replay
+            .matches(" Lumora  burst: 7 negative mentions")
+            .count(),
         1,
         "{replay}"
     );

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Series, SpikeRules, Verdict, DAY};
+use super::{Negatives, SpikeRules, Verdict, DAY};
 
 /// One past mention: its brand, when it was seen, its compound.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,8 @@ pub struct Event {
     pub time: i64,
     /// Sentiment compound.
     pub compound: f64,
+    /// The story (subject) it belongs to, when known.
+    pub story: Option<i64>,
 }
 
 /// An alert the detector would have sent.
@@ -54,7 +56,8 @@ const STEP: i64 = 60;
 /// Replays `rules` over `events` (any order): the alerts in time order per
 /// brand, and a summary per brand.
 pub fn replay(rules: &SpikeRules, events: &[Event]) -> (Vec<Replayed>, BTreeMap<String, Summary>) {
-    let mut brands: BTreeMap<&str, (i64, i64, Vec<i64>)> = BTreeMap::new();
+    type Brand = (i64, i64, Vec<(i64, Option<i64>)>);
+    let mut brands: BTreeMap<&str, Brand> = BTreeMap::new();
     for e in events {
         let entry = brands
             .entry(e.brand.as_str())
@@ -62,18 +65,14 @@ pub fn replay(rules: &SpikeRules, events: &[Event]) -> (Vec<Replayed>, BTreeMap<
         entry.0 = entry.0.min(e.time);
         entry.1 = entry.1.max(e.time);
         if e.compound <= rules.negative {
-            entry.2.push(e.time);
+            entry.2.push((e.time, e.story));
         }
     }
     let cooldown = rules.cooldown.as_secs() as i64;
     let mut out = Vec::new();
     let mut summaries = BTreeMap::new();
-    for (brand, (first, last, mut times)) in brands {
-        times.sort_unstable();
-        let series = Series {
-            times: &times,
-            since: first,
-        };
+    for (brand, (first, last, negatives)) in brands {
+        let negatives = Negatives::new(negatives, rules.window);
         let start = first + DAY;
         let mut summary = Summary {
             alerts: 0,
@@ -83,7 +82,7 @@ pub fn replay(rules: &SpikeRules, events: &[Event]) -> (Vec<Replayed>, BTreeMap<
         let mut now = start;
         while now < last + STEP {
             if now >= quiet_until {
-                if let Some(verdict) = rules.spike(&series, now) {
+                if let Some(verdict) = rules.detect(&negatives, first, now) {
                     out.push(Replayed {
                         brand: brand.to_string(),
                         time: now,
@@ -101,8 +100,9 @@ pub fn replay(rules: &SpikeRules, events: &[Event]) -> (Vec<Replayed>, BTreeMap<
 }
 
 /// Reads an events file: CSV with the header `time,brand,compound`,
-/// `time` in RFC 3339, one row per mention, any order. Errors name the
-/// line.
+/// `time` in RFC 3339, one row per mention, any order; an optional
+/// `story` column names the story (subject, thread) each belongs to.
+/// Errors name the line.
 pub fn read_events(reader: impl std::io::Read) -> Result<Vec<Event>, String> {
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -115,6 +115,7 @@ pub fn read_events(reader: impl std::io::Read) -> Result<Vec<Event>, String> {
             .ok_or_else(|| format!("the header has no '{name}' column (want time,brand,compound)"))
     };
     let (time, brand, compound) = (column("time")?, column("brand")?, column("compound")?);
+    let story = headers.iter().position(|h| h == "story");
     let mut out = Vec::new();
     for (i, record) in csv.records().enumerate() {
         let line = i + 2;
@@ -135,6 +136,10 @@ pub fn read_events(reader: impl std::io::Read) -> Result<Vec<Event>, String> {
             brand: field(brand).to_string(),
             time: at.timestamp(),
             compound: value,
+            story: story
+                .map(field)
+                .filter(|s| !s.is_empty())
+                .map(|s| xxhash_rust::xxh3::xxh3_64(s.as_bytes()) as i64),
         });
     }
     Ok(out)
@@ -149,6 +154,7 @@ mod tests {
             brand: brand.to_string(),
             time,
             compound,
+            story: None,
         }
     }
 
@@ -183,12 +189,47 @@ mod tests {
     }
 
     #[test]
+    fn many_separate_stories_are_a_spike_where_one_story_told_many_times_is_not() {
+        let rules = SpikeRules::default();
+        let mut events = Vec::new();
+        // Ten days of threads: every two hours, one story of six negatives
+        // within twenty minutes.
+        for h in (0..240).step_by(2) {
+            for k in 0..6 {
+                events.push(Event {
+                    story: Some(h),
+                    ..event("thready", h * 3600 + k * 200, -0.7)
+                });
+            }
+        }
+        let (alerts, _) = replay(&rules, &events);
+        assert!(alerts.is_empty(), "its threads are its usual: {alerts:?}");
+        // Then seven separate complaints within half an hour, on day 9.
+        let at = 9 * DAY + 11 * 3600;
+        for k in 0..7 {
+            events.push(Event {
+                story: Some(10_000 + k),
+                ..event("thready", at + k * 240, -0.8)
+            });
+        }
+        let (alerts, _) = replay(&rules, &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert!(alerts[0].verdict.stories, "{alerts:?}");
+        assert!((0..3600).contains(&(alerts[0].time - at)), "{alerts:?}");
+    }
+
+    #[test]
     fn events_files_are_read_in_any_column_order_and_errors_name_the_line() {
         let text = "brand,compound,time\nacme,-0.6,2026-11-02T10:00:00Z\n\"Acme, Inc\",0.1,2026-11-02T09:00:00-03:00\n";
         let events = read_events(text.as_bytes()).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[1].brand, "Acme, Inc");
         assert_eq!(events[1].time - events[0].time, 2 * 3600);
+        assert_eq!(events[0].story, None);
+        let text = "time,brand,compound,story\n2026-11-02T10:00:00Z,acme,-0.6,t1\n2026-11-02T10:05:00Z,acme,-0.6,t1\n2026-11-02T10:06:00Z,acme,-0.6,\n";
+        let events = read_events(text.as_bytes()).unwrap();
+        assert!(events[0].story.is_some() && events[0].story == events[1].story);
+        assert_eq!(events[2].story, None, "an empty story is none");
         let bad = "time,brand,compound\n2026-11-02T10:00:00Z,acme,x\n";
         let error = read_events(bad.as_bytes()).unwrap_err();
         assert!(

@@ -25,10 +25,11 @@ struct Month {
     buildups: usize,
 }
 
-/// A simulated month: times of the negatives, and when each injected
+/// A simulated month: the negatives (time, story: a cluster is one
+/// story, an injected negative a story of its own), and when each injected
 /// burst and build-up starts.
 struct Traffic {
-    times: Vec<i64>,
+    times: Vec<(i64, Option<i64>)>,
     bursts: Vec<i64>,
     buildups: Vec<i64>,
 }
@@ -73,9 +74,10 @@ fn simulate(seed: u64, m: Month) -> Traffic {
         // the next half hour.
         let rate = m.peak * shape(t) * levels[(t / DAY) as usize] / m.cluster / 60.0;
         if rng.f64() < rate {
+            let story = Some(t);
             for k in 0..geometric(&mut rng) {
                 let delay = if k == 0 { 0 } else { rng.i64(0..30 * MINUTE) };
-                times.push(t + rng.i64(0..MINUTE) + delay);
+                times.push((t + rng.i64(0..MINUTE) + delay, story));
             }
         }
         t += MINUTE;
@@ -94,7 +96,7 @@ fn simulate(seed: u64, m: Month) -> Traffic {
         let s = pick(&mut rng);
         bursts.push(s);
         for _ in 0..m.bursts.1 {
-            times.push(s + rng.i64(0..45 * MINUTE));
+            times.push((s + rng.i64(0..45 * MINUTE), None));
         }
     }
     let mut buildups = Vec::new();
@@ -107,7 +109,7 @@ fn simulate(seed: u64, m: Month) -> Traffic {
         while t < s + 3 * HOUR {
             let rate = 2.0 * m.peak * shape(t) * levels[(t / DAY) as usize] / 60.0;
             if rng.f64() < rate {
-                times.push(t + rng.i64(0..MINUTE));
+                times.push((t + rng.i64(0..MINUTE), None));
             }
             t += MINUTE;
         }
@@ -124,14 +126,14 @@ fn simulate(seed: u64, m: Month) -> Traffic {
 
 /// Runs the detector every `step` from day 8 to day 30, with the
 /// cool-down; returns alert times.
-fn alerts(rules: &SpikeRules, times: &[i64], step: i64) -> Vec<i64> {
-    let series = Series { times, since: 0 };
+fn alerts(rules: &SpikeRules, times: &[(i64, Option<i64>)], step: i64) -> Vec<i64> {
+    let negatives = Negatives::new(times.to_vec(), rules.window);
     let cooldown = rules.cooldown.as_secs() as i64;
     let mut out: Vec<i64> = Vec::new();
     let mut now = 8 * DAY;
     while now < 30 * DAY {
         let quiet = out.last().is_some_and(|&a| now < a + cooldown);
-        if !quiet && rules.spike(&series, now).is_some() {
+        if !quiet && rules.detect(&negatives, 0, now).is_some() {
             out.push(now);
         }
         now += step;
@@ -201,7 +203,8 @@ fn injected_bursts_are_found_once_each() {
 fn the_cooldown_makes_a_long_spike_one_alert() {
     let rules = SpikeRules::default();
     // Six hours of heavy criticism on a quiet brand.
-    let times: Vec<i64> = (0..60).map(|i| 10 * DAY + i * 6 * MINUTE).collect();
+    let times: Vec<(i64, Option<i64>)> =
+        (0..60).map(|i| (10 * DAY + i * 6 * MINUTE, None)).collect();
     let fired = alerts(&rules, &times, MINUTE);
     assert_eq!(fired.len(), 1, "{fired:?}");
     // Without the cool-down it would have fired again and again.
@@ -224,9 +227,10 @@ fn a_brand_that_complains_in_clusters_measures_as_dispersed() {
             buildups: 0,
         };
         let t = simulate(3, m);
+        let times: Vec<i64> = t.times.iter().map(|&(t, _)| t).collect();
         rules.dispersion(
             &Series {
-                times: &t.times,
+                times: &times,
                 since: 0,
             },
             20 * DAY,
@@ -241,11 +245,12 @@ fn a_brand_that_complains_in_clusters_measures_as_dispersed() {
 /// The defaults on months they were not chosen on (seeds 2000 and up; they
 /// were chosen on 1000 and up), at a quiet, an average and a busy brand
 /// (0.5, 3 and 20 negatives in the peak hour), with negatives one by one
-/// and in clusters of mean 2, 3 and 4: ordinary months (drifting ±10% a
-/// day, a week in the news at 1.5 times) for false alerts; bursts of six
-/// times the peak rate within 45 minutes, to be found within the hour;
-/// three hours at three times the usual, to be found within three. Prints
-/// the table; holds what it meets.
+/// and in clusters (one story each) of mean 2, 3 and 4: ordinary months
+/// (drifting ±10% a day, a week in the news at 1.5 times) for false
+/// alerts; bursts of six times the peak rate within 45 minutes (separate
+/// complaints), to be found within the hour; three hours at three times
+/// the usual, to be found within three. Prints the table; holds what it
+/// meets.
 #[test]
 fn the_defaults_on_simulated_months() {
     let rules = SpikeRules::default();
@@ -282,16 +287,18 @@ fn the_defaults_on_simulated_months() {
                 per_month <= 1.0,
                 "{peak}/h, clusters of {cluster}: {per_month} false alerts a month"
             );
-            if peak >= 20.0 || cluster == 1.0 && peak >= 3.0 {
+            // Bursts are separate stories: found at every clustering,
+            // where they outnumber what a quiet brand's clusters bring.
+            if peak >= 3.0 {
                 assert!(
                     bursts.bursts.0 * 100 >= bursts.bursts.1 * 95,
                     "{peak}/h, clusters of {cluster}: {bursts:?}"
                 );
             }
-            if peak >= 20.0 && cluster == 1.0 {
+            if peak >= 20.0 {
                 assert!(
                     buildups.buildups.0 * 10 >= buildups.buildups.1 * 9,
-                    "{peak}/h: {buildups:?}"
+                    "{peak}/h, clusters of {cluster}: {buildups:?}"
                 );
             }
         }
