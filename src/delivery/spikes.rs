@@ -195,25 +195,32 @@ impl Negatives {
 
 impl SpikeRules {
     /// Judges a brand's negatives at `now`, `since` its first mention:
-    /// its mentions ([`SpikeRules::spike`]), then, when stories group
-    /// them, its story onsets the same way.
+    /// its mentions, then, when stories group them, its story onsets the
+    /// same way.
     pub fn detect(&self, negatives: &Negatives, since: i64, now: i64) -> Option<Verdict> {
         let mentions = Series {
             times: &negatives.times,
             since,
         };
-        if let Some(verdict) = self.spike(&mentions, now) {
-            return Some(verdict);
-        }
         if negatives.onsets.len() == negatives.times.len() {
-            // Every negative its own story: the same series, the same answer.
-            return None;
+            // Every negative its own story: one series, one answer.
+            return self.spike(&mentions, now, 1.0);
         }
         let stories = Series {
             times: &negatives.onsets,
             since,
         };
-        self.spike(&stories, now)
+        // How many negatives a story brings, over the baseline days: a
+        // floor under the mentions' dispersion (geometric clusters of mean
+        // m have a dispersion of 2m - 1), steadier than the window counts
+        // of a quiet brand.
+        let from = (now - i64::from(self.baseline_days) * DAY).max(since);
+        let per_story = f64::from(mentions.count(from, now - self.window_secs()))
+            / f64::from(stories.count(from, now - self.window_secs()).max(1));
+        if let Some(verdict) = self.spike(&mentions, now, 2.0 * per_story - 1.0) {
+            return Some(verdict);
+        }
+        self.spike(&stories, now, 1.0)
             .map(|v| Verdict { stories: true, ..v })
     }
 
@@ -221,7 +228,7 @@ impl SpikeRules {
         (self.window.as_secs() as i64).max(60)
     }
 
-    /// How far before `now` [`SpikeRules::spike`] and [`SpikeRules::recent`] read.
+    /// How far before `now` [`SpikeRules::detect`] and [`SpikeRules::recent`] read.
     pub fn lookback(&self) -> i64 {
         let w = self.window_secs();
         i64::from(self.baseline_days) * DAY
@@ -303,10 +310,10 @@ impl SpikeRules {
             .collect()
     }
 
-    /// Judges the brand's negatives at `now`: the last window against its
-    /// baseline, then the last `sustained` windows against theirs, at the
-    /// brand's dispersion. The spike found, if any.
-    pub fn spike(&self, series: &Series<'_>, now: i64) -> Option<Verdict> {
+    /// Judges a series at `now`: the last window against its baseline,
+    /// then the last `sustained` windows against theirs, at the series'
+    /// dispersion (`floor` at least). The spike found, if any.
+    fn spike(&self, series: &Series<'_>, now: i64, floor: f64) -> Option<Verdict> {
         let w = self.window_secs();
         let span = i64::from(self.sustained.max(1)) * w;
         // Fewer than `min_count` in the window and in the build-up span:
@@ -316,7 +323,7 @@ impl SpikeRules {
         if count < self.min_count && (self.sustained < 2 || total < self.min_count) {
             return None;
         }
-        let dispersion = self.dispersion(series, now);
+        let dispersion = self.dispersion(series, now).max(floor);
         // The usual count: the baseline's mean, the current count pooled
         // in, so that a brand with no negatives at all in its baseline is
         // not infinitely surprised.
