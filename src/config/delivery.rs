@@ -179,9 +179,38 @@ pub(super) fn spikes(check: &mut Checker<'_>, raw: &RawSpikes) -> SpikeRules {
         (1e-12, 0.5),
         d.sustained_p,
     );
+    let window = check.duration(raw.window.as_ref(), "spikes.window", d.window);
+    // Windows tile the day (the baseline is the same window of earlier
+    // days), and a build-up spans less than one (its baseline is the same
+    // span of earlier days).
+    let secs = window.as_secs();
+    if let Some(w) = &raw.window {
+        if secs < 60 || 86_400 % secs != 0 {
+            check.push(
+                Some(w.span()),
+                "spikes.window",
+                format!(
+                    "{:?} does not divide a day into whole windows of a minute or more (e.g. \"15m\", \"1h\", \"2h\")",
+                    w.get_ref()
+                ),
+            );
+        }
+    }
+    if u64::from(sustained) * secs.max(60) >= 86_400 {
+        let span = raw
+            .sustained
+            .as_ref()
+            .map(|s| s.span())
+            .or_else(|| raw.window.as_ref().map(|w| w.span()));
+        check.push(
+            span,
+            "spikes.sustained",
+            format!("{sustained} windows of {secs} s make a day or more: a build-up must span less than a day"),
+        );
+    }
     SpikeRules {
         negative,
-        window: check.duration(raw.window.as_ref(), "spikes.window", d.window),
+        window,
         min_count,
         p_value,
         sustained,

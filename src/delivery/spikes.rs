@@ -254,18 +254,20 @@ impl SpikeRules {
     }
 
     /// The brand's dispersion: Pearson's statistic of its window counts
-    /// over the baseline days (the windows before the current one, each
-    /// against the mean of its clock window over those days) per degree of
-    /// freedom; 1 when negatives arrive one by one, and while there are
-    /// too few windows to tell.
+    /// over the baseline days (the windows before the current `sustained`
+    /// ones, each against the mean of its clock window over those days)
+    /// per degree of freedom; 1 when negatives arrive one by one, and while
+    /// there are too few windows to tell.
     pub fn dispersion(&self, series: &Series<'_>, now: i64) -> f64 {
         let w = self.window_secs();
         let slots = (DAY / w).max(1) as usize;
         let days = self.baseline_days as usize;
-        // counts[slot] holds that clock window's counts, one per day.
+        // counts[slot] holds that clock window's counts, one per day; the
+        // windows a build-up is judged on are not its own baseline.
+        let skip = i64::from(self.sustained.max(1));
         let mut counts: Vec<Vec<u32>> = vec![Vec::with_capacity(days); slots];
         for j in 0..(slots * days) as i64 {
-            let end = now - w * (j + 1);
+            let end = now - w * (j + skip);
             if end - w < series.since {
                 break;
             }

@@ -41,6 +41,13 @@ pub fn detect(
         if last.is_some_and(|t| now - t < rules.cooldown.as_secs() as i64) {
             continue;
         }
+        // Fewer negatives in the span a spike is judged on than can be one:
+        // the week of them is not read (most brands, most ticks).
+        let span = rules.window * rules.sustained.max(1);
+        let recent = (now - span.as_secs() as i64, now);
+        if spikes::count_negative(conn, &brand, rules.negative, recent)? < rules.min_count {
+            continue;
+        }
         let window = (now - rules.lookback(), now);
         let negatives = Negatives::new(
             spikes::negatives(conn, &brand, rules.negative, window)?,

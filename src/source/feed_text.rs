@@ -196,6 +196,7 @@ fn valid_xml_chars(text: &str) -> (String, usize) {
             out.push(c);
         } else {
             removed += 1;
+            defuse(&mut out);
         }
         rest = &rest[c.len_utf8()..];
     }
@@ -206,8 +207,13 @@ fn valid_xml_chars(text: &str) -> (String, usize) {
 /// (`&#` of `&#&#0;0;`) would be finished by what follows it into a
 /// forbidden one again (`&#0;`), so its `&` becomes text (`&amp;`).
 fn defuse(out: &mut String) {
+    // Bytes, not characters: the tail may start inside one.
     let tail = out.len().saturating_sub(12);
-    let Some(at) = out.get(tail..).and_then(|t| t.rfind('&')).map(|i| tail + i) else {
+    let Some(at) = out.as_bytes()[tail..]
+        .iter()
+        .rposition(|&b| b == b'&')
+        .map(|i| tail + i)
+    else {
         return;
     };
     let open = &out[at + 1..];
@@ -223,13 +229,20 @@ fn defuse(out: &mut String) {
 /// The value and length of a numeric character reference at the start of
 /// `text` (`&#65;`, `&#x41;`).
 fn char_reference(text: &str) -> Option<(u32, usize)> {
-    let body = text.strip_prefix("&#")?;
-    // Within a few bytes: a reference is short, and the scan stays linear.
-    let end = body.bytes().take(11).position(|b| b == b';')?;
-    let digits = &body[..end];
-    let value = match digits.strip_prefix(['x', 'X']) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-        None => digits.parse().ok()?,
+    let body = text.strip_prefix("&#")?.as_bytes();
+    let hex = matches!(body.first(), Some(b'x' | b'X'));
+    let start = usize::from(hex);
+    // Leading zeros, however many, then a few digits: a reference is
+    // short, and each scan stops at its first other byte (linear).
+    let zeros = body[start..].iter().take_while(|&&b| b == b'0').count();
+    let from = start + zeros;
+    let end = from + body[from..].iter().take(9).position(|&b| b == b';')?;
+    let digits = std::str::from_utf8(&body[from..end]).ok()?;
+    let value = match (hex, digits.is_empty()) {
+        (_, true) if zeros > 0 => 0,
+        (_, true) => return None,
+        (true, false) => u32::from_str_radix(digits, 16).ok()?,
+        (false, false) => digits.parse().ok()?,
     };
     Some((value, 2 + end + 1))
 }

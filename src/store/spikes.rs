@@ -24,6 +24,22 @@ pub fn last(conn: &Connection, brand: &str) -> Result<Option<i64>, StoreError> {
         .query_row([brand], |r| r.get(0))?)
 }
 
+/// How many of the brand's mentions scored at or below `negative` were
+/// first seen in (`from`, `to`].
+pub fn count_negative(
+    conn: &Connection,
+    brand: &str,
+    negative: f64,
+    (from, to): (i64, i64),
+) -> Result<u32, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM mentions WHERE brand = ?1 AND sentiment <= ?2
+             AND first_seen_at > ?3 AND first_seen_at <= ?4",
+        )?
+        .query_row(params![brand, negative, from, to], |r| r.get(0))?)
+}
+
 /// The brand's mentions scored at or below `negative` first seen in
 /// (`from`, `to`]: when, and their subject (their story), oldest first.
 pub fn negatives(
@@ -88,12 +104,14 @@ pub struct Past {
 }
 
 /// Every mention first seen (or, with `published`, published: first
-/// seen when it has no date) after `since`, for replaying the detector
-/// (`vigia spikes backtest`).
+/// seen when it has no date, or a date after it, as nothing is published
+/// after it was seen) after `since`, for replaying the detector (`vigia
+/// spikes backtest`).
 pub fn history(conn: &Connection, since: i64, published: bool) -> Result<Vec<Past>, StoreError> {
     let sql = if published {
-        "SELECT brand, COALESCE(published_at, first_seen_at) AS t, COALESCE(sentiment, 0), subject_id
-         FROM mentions WHERE COALESCE(published_at, first_seen_at) > ?1"
+        "SELECT brand, MIN(COALESCE(published_at, first_seen_at), first_seen_at) AS t,
+                COALESCE(sentiment, 0), subject_id
+         FROM mentions WHERE MIN(COALESCE(published_at, first_seen_at), first_seen_at) > ?1"
     } else {
         "SELECT brand, first_seen_at, COALESCE(sentiment, 0), subject_id FROM mentions
          WHERE first_seen_at > ?1"

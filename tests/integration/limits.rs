@@ -112,3 +112,26 @@ fn a_limit_out_of_range_names_its_key_and_file() {
         "{said}"
     );
 }
+
+#[test]
+fn spike_windows_must_tile_the_day_and_a_build_up_span_less() {
+    for (extra, key, says) in [
+        (
+            "[spikes]\nwindow = \"7m\"\n",
+            "spikes.window",
+            "divide a day",
+        ),
+        (
+            "[spikes]\nsustained = 30\n",
+            "spikes.sustained",
+            "less than a day",
+        ),
+    ] {
+        let setup = setup_with(&[], extra);
+        let out = setup.vigia(&["check"]);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{said}");
+        assert!(said.contains(key) && said.contains(says), "{said}");
+    }
+}

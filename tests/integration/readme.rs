@@ -89,7 +89,10 @@ fn the_demo_prints_what_the_readme_shows() {
     // The README's backtests of the demo's history, as printed (the days
     // replayed aside: an undated page item counts from today).
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
-    let days = |line: &str| line.split(" in ").next().unwrap_or_default().to_string();
+    let days = |line: &str| match line.strip_prefix("Alerts:") {
+        Some(rest) => rest.split(" in ").next().unwrap_or_default().to_string(),
+        None => line.to_string(),
+    };
     for command in readme.lines().filter_map(|l| {
         l.trim()
             .strip_prefix("$ vigia --config config/demo.toml spikes backtest ")

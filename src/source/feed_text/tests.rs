@@ -100,6 +100,12 @@ fn a_bad_byte_or_a_nul_costs_a_character_not_the_feed() {
         ("a&#x&#0;1B;b", "a&amp;#x1B;b"),
         ("a&#&#&#0;0;0;b", "a&#&amp;#0;0;b"),
         ("a&amp;&#0;b", "a&amp;b"),
+        // A raw forbidden character as the wedge, multibyte text before,
+        // leading zeros.
+        ("a&#\u{0}1;b", "a&amp;#1;b"),
+        ("€€€€&#&#0;1;", "€€€€&amp;#1;"),
+        ("a&#0000000000001;b", "ab"),
+        ("a&#x0000000000041;b", "a&#x0000000000041;b"),
     ] {
         assert_eq!(valid_xml_chars(dirty).0, clean, "{dirty}");
     }
