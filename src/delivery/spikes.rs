@@ -46,11 +46,12 @@ pub use stats::clustered_tail;
 
 const DAY: i64 = 86_400;
 
-/// Windows a spike alert draws, most recent last (48 hours of hourly
-/// windows).
+/// Hours a spike alert draws, most recent last, whatever the window.
 pub const RECENT: usize = 48;
 
-/// One recent window of a brand's negatives against its usual count.
+const HOUR: i64 = 3_600;
+
+/// One recent hour of a brand's negatives against its usual count.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Recent {
     /// Its end (Unix seconds).
@@ -232,7 +233,8 @@ impl SpikeRules {
     pub fn lookback(&self) -> i64 {
         let w = self.window_secs();
         i64::from(self.baseline_days) * DAY
-            + (i64::from(self.neighbours) + i64::from(self.sustained) + RECENT as i64 + 1) * w
+            + (i64::from(self.neighbours) + i64::from(self.sustained) + 1) * w
+            + RECENT as i64 * HOUR
     }
 
     /// The baseline of the window ending at `end`: negatives in the same
@@ -290,22 +292,26 @@ impl SpikeRules {
         (statistic / df as f64).max(1.0)
     }
 
-    /// The [`RECENT`] windows before `now`, oldest first, each with its
-    /// usual count: what a spike alert draws.
+    /// The [`RECENT`] hours before `now`, oldest first, each with its usual
+    /// count (the mean of the same hour on the baseline days the brand was
+    /// watched): what a spike alert draws.
     pub fn recent(&self, series: &Series<'_>, now: i64) -> Vec<Recent> {
-        let w = self.window_secs();
         (0..RECENT as i64)
             .rev()
             .map(|j| {
-                let end = now - j * w;
-                let (baseline, windows) = self.baseline(series, end);
+                let end = now - j * HOUR;
+                let earlier: Vec<u32> = (1..=i64::from(self.baseline_days))
+                    .map(|d| end - d * DAY)
+                    .filter(|e| e - HOUR >= series.since)
+                    .map(|e| series.count(e - HOUR, e))
+                    .collect();
                 Recent {
                     end,
-                    count: series.count(end - w, end),
-                    usual: if windows == 0 {
+                    count: series.count(end - HOUR, end),
+                    usual: if earlier.is_empty() {
                         0.0
                     } else {
-                        f64::from(baseline) / f64::from(windows)
+                        f64::from(earlier.iter().sum::<u32>()) / earlier.len() as f64
                     },
                 }
             })

@@ -304,3 +304,30 @@ fn the_defaults_on_simulated_months() {
         }
     }
 }
+
+#[test]
+fn the_alert_draws_48_hours_against_the_same_hours_before_whatever_the_window() {
+    // One negative every hour for nine days, then six more in the last.
+    let now = 9 * DAY;
+    let mut times: Vec<i64> = (0..9 * 24).map(|h| h * HOUR + 600).collect();
+    times.extend((0..6).map(|k| now - 1_800 + k * 60));
+    times.sort_unstable();
+    let series = Series {
+        times: &times,
+        since: 0,
+    };
+    for window in [HOUR, 15 * MINUTE] {
+        let rules = SpikeRules {
+            window: Duration::from_secs(window as u64),
+            ..SpikeRules::default()
+        };
+        let recent = rules.recent(&series, now);
+        assert_eq!(recent.len(), RECENT);
+        assert_eq!(recent.last().map(|r| (r.end, r.count)), Some((now, 7)));
+        assert!(
+            recent.iter().all(|r| (r.usual - 1.0).abs() < 1e-9),
+            "{recent:?}"
+        );
+        assert!(recent[..RECENT - 1].iter().all(|r| r.count == 1));
+    }
+}
