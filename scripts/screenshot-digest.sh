@@ -17,13 +17,7 @@ team=${2:-customer-service}
 . "$root/scripts/vigia-bin.sh"
 cd "$root"
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-# The demo's database in the scratch folder, so that the digest shows
-# today's poll whatever ran before.
-demo_config "$scratch"
-vigia() { "$bin" --config "$scratch/demo.toml" "$@"; }
-vigia poll --once --quiet >/dev/null
+demo_polled
 mkdir -p "$(dirname "$out")"
 html="${out%.png}.html"
 vigia digest --period today --team "$team" --dry-run --html --output "$html"

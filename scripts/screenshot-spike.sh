@@ -14,11 +14,7 @@ out=$(realpath -m "${1:-$root/var/spike.png}")
 . "$root/scripts/vigia-bin.sh"
 cd "$root"
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-demo_config "$scratch"
-vigia() { "$bin" --config "$scratch/demo.toml" "$@"; }
-vigia poll --once --quiet >/dev/null
+demo_polled
 python3 - "$scratch/demo.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

@@ -28,6 +28,17 @@ demo_config() {
     "$root/config/demo.toml" > "$1/demo.toml"
 }
 
+# demo_polled: the demo config in a fresh scratch folder ($scratch, removed
+# on exit), polled once, so what is rendered is today's poll whatever ran
+# before; `vigia ARGS` runs the binary on it.
+demo_polled() {
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  demo_config "$scratch"
+  vigia() { "$bin" --config "$scratch/demo.toml" "$@"; }
+  vigia poll --once --quiet >/dev/null
+}
+
 # shoot HTML PNG WIDTHxHEIGHT: a headless Chromium screenshot of a file.
 shoot() {
   chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \

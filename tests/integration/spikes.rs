@@ -189,12 +189,7 @@ fn a_backtest_replays_an_events_file() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        let lines: Vec<serde_json::Value> = stdout(&out)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
             .collect();
