@@ -383,12 +383,13 @@ pub fn nearest(
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
-        let close = distance <= MAX_DISTANCE && titles_agree(&m.title, title);
-        let retitled = key.is_some() && title_key(&m.title) == key;
+        // Cheapest test first: most of those weighed are none of these.
+        let close = || distance <= MAX_DISTANCE && titles_agree(&m.title, title);
+        let retitled = || key.is_some() && title_key(&m.title) == key;
         let same_lead =
-            opening.is_some() && lead_key(&m.text) == opening && titles_agree(&m.title, title);
-        if (close || retitled || same_lead)
-            && best.is_none_or(|(d, _)| distance < d)
+            || opening.is_some() && titles_agree(&m.title, title) && lead_key(&m.text) == opening;
+        if best.is_none_or(|(d, _)| distance < d)
+            && (close() || retitled() || same_lead())
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))
             && texts_agree(&mine, &words(&m.text))
         {

@@ -3,8 +3,13 @@
 //! (acknowledge, resolve, ignore, reopen), with its history; and the
 //! recurring subjects as `vigia topics` lists them.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_128;
 
 use super::StoreError;
 use crate::triage::subjects::{may_admit, place as place_among, Placement, Profile};
@@ -148,8 +153,6 @@ pub fn triage_new(
         (None, 1)
     } else {
         let subject = place(conn, brand, a, since, now)?;
-        conn.prepare_cached("UPDATE mentions SET subject_id = ?1 WHERE id = ?2")?
-            .execute(params![subject, id])?;
         conn.prepare_cached(
             "INSERT INTO subject_hours (subject_id, hour, mentions) VALUES (?1, ?2, 1)
              ON CONFLICT (subject_id, hour) DO UPDATE SET mentions = mentions + 1",
@@ -189,9 +192,10 @@ pub fn triage_new(
             message: e.to_string(),
         })?;
     conn.prepare_cached(
-        "UPDATE mentions SET severity = ?1, severity_reason = ?3, status = 'routed' WHERE id = ?2",
+        "UPDATE mentions SET subject_id = ?4, severity = ?1, severity_reason = ?3, status = 'routed'
+         WHERE id = ?2",
     )?
-    .execute(params![severity.name(), id, reasons])?;
+    .execute(params![severity.name(), id, reasons, subject_id])?;
     for team in &a.teams {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO mention_teams (mention_id, team) VALUES (?1, ?2)",
@@ -234,6 +238,11 @@ const PLACE_CANDIDATES: usize = 64;
 /// rare word's few.
 const PER_FEATURE: usize = 32;
 
+/// How stale the last sighting a subject's features are filed with may
+/// be, in seconds: an hour. Lookups reach back that much further, and
+/// the subject's own last sighting decides.
+const FILED_SIGHTING_STEP: i64 = 3600;
+
 /// The subject a mention joins (its profile updated), or a new one.
 fn place(
     conn: &Connection,
@@ -254,7 +263,8 @@ fn place(
          ORDER BY last_seen_at DESC LIMIT {PER_FEATURE}"
     ))?;
     for f in &a.features {
-        for id in recent.query_map(params![brand, f.key, since], |r| r.get::<_, i64>(0))? {
+        let filed_since = since - FILED_SIGHTING_STEP;
+        for id in recent.query_map(params![brand, f.key, filed_since], |r| r.get::<_, i64>(0))? {
             *shared.entry(id?).or_default() += f.weight;
         }
     }
@@ -267,50 +277,120 @@ fn place(
     ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     ranked.truncate(PLACE_CANDIDATES);
     let ids: std::collections::BTreeSet<i64> = ranked.into_iter().map(|(id, _)| id).collect();
-    let mut stmt = conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1")?;
+    // Features carry their subject's sighting to the hour: the subject's
+    // own says whether it is in the window.
+    let mut stmt =
+        conn.prepare_cached("SELECT profile FROM subjects WHERE id = ?1 AND last_seen_at >= ?2")?;
     let mut candidates = Vec::new();
     for id in ids {
-        let json: String = stmt.query_row([id], |r| r.get(0))?;
-        candidates.push((id, profile(&json)?));
+        let parsed = stmt
+            .query_row(params![id, since], |r| {
+                let json = r.get_ref(0)?.as_str()?;
+                Ok(PARSED.with_borrow_mut(|parsed| parsed.get(id, json)))
+            })
+            .optional()?;
+        if let Some(parsed) = parsed {
+            candidates.push((id, parsed?));
+        }
     }
-    let (id, profile) = match place_among(&a.features, a.tone, a.language, candidates) {
+    let weighed = candidates.clone();
+    let (id, before, profile) = match place_among(&a.features, a.tone, a.language, candidates) {
         Placement::Join(id, profile) => {
+            let json = to_json(&profile)?;
             conn.prepare_cached(
                 "UPDATE subjects SET profile = ?1, last_seen_at = ?2 WHERE id = ?3",
             )?
-            .execute(params![to_json(&profile)?, now, id])?;
-            (id, profile)
+            .execute(params![json, now, id])?;
+            let before = weighed.into_iter().find(|(w, _)| *w == id).map(|(_, p)| p);
+            let profile = PARSED.with_borrow_mut(|parsed| parsed.put(id, &json, profile));
+            (id, before, profile)
         }
         Placement::New(profile) => {
+            let json = to_json(&profile)?;
             conn.prepare_cached(
                 "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
                  VALUES (?1, ?2, ?3, ?3)",
             )?
-            .execute(params![brand, to_json(&profile)?, now])?;
-            (conn.last_insert_rowid(), profile)
+            .execute(params![brand, json, now])?;
+            let id = conn.last_insert_rowid();
+            let profile = PARSED.with_borrow_mut(|parsed| parsed.put(id, &json, profile));
+            (id, None, profile)
         }
     };
     // The subject is filed under exactly its profile's keys (a bounded
-    // number: a large subject forgets stray words), each last seen now.
-    let keys =
-        serde_json::to_string(&profile.features.keys().collect::<Vec<_>>()).map_err(|e| {
-            StoreError::Corrupt {
-                column: "subjects.profile",
-                message: e.to_string(),
+    // number: a large subject forgets stray words): the keys it just
+    // learned are filed, those it forgot unfiled, and all carry its last
+    // sighting, to the hour. Rewriting every key's row for every mention
+    // was a fifth of a busy subject's cost.
+    let known = |key: &String| {
+        before
+            .as_ref()
+            .is_some_and(|b| b.features.contains_key(key))
+    };
+    if let Some(before) = &before {
+        let mut unfile =
+            conn.prepare_cached("DELETE FROM subject_features WHERE subject_id = ?1 AND key = ?2")?;
+        for key in before.features.keys() {
+            if !profile.features.contains_key(key) {
+                unfile.execute(params![id, key])?;
             }
-        })?;
-    conn.prepare_cached(
-        "DELETE FROM subject_features
-         WHERE subject_id = ?1 AND key NOT IN (SELECT value FROM json_each(?2))",
-    )?
-    .execute(params![id, keys])?;
-    conn.prepare_cached(
+        }
+    }
+    let mut file = conn.prepare_cached(
         "INSERT INTO subject_features (subject_id, brand, key, last_seen_at)
-         SELECT ?1, ?2, value, ?3 FROM json_each(?4) WHERE true
+         VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (subject_id, key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )?;
+    for key in profile.features.keys().filter(|key| !known(key)) {
+        file.execute(params![id, brand, key, now])?;
+    }
+    conn.prepare_cached(
+        "UPDATE subject_features SET last_seen_at = ?2 WHERE subject_id = ?1 AND last_seen_at < ?3",
     )?
-    .execute(params![id, brand, now, keys])?;
+    .execute(params![id, now, now - FILED_SIGHTING_STEP])?;
     Ok(id)
+}
+
+/// Subject profiles parsed lately, by subject, each with a hash of the
+/// JSON it was parsed from: a subject weighed for many mentions in a row
+/// is parsed once (parsing was a tenth of a first poll's CPU), and a
+/// profile changed by anyone else (another process, a merge) no longer
+/// matches its hash and is parsed again.
+#[derive(Default)]
+struct Parsed {
+    profiles: HashMap<i64, (u128, Rc<Profile>)>,
+}
+
+/// Profiles [`Parsed`] keeps: the subjects of a busy hour, a few MiB.
+const PARSED_PROFILES: usize = 1024;
+
+thread_local! {
+    static PARSED: RefCell<Parsed> = RefCell::new(Parsed::default());
+}
+
+impl Parsed {
+    /// The profile stored as `json` for subject `id`.
+    fn get(&mut self, id: i64, json: &str) -> Result<Rc<Profile>, StoreError> {
+        let hash = xxh3_128(json.as_bytes());
+        match self.profiles.get(&id) {
+            Some((known, parsed)) if *known == hash => Ok(Rc::clone(parsed)),
+            _ => Ok(self.keep(id, hash, profile(json)?)),
+        }
+    }
+
+    /// Keeps `profile`, just stored as `json` for subject `id`.
+    fn put(&mut self, id: i64, json: &str, profile: Profile) -> Rc<Profile> {
+        self.keep(id, xxh3_128(json.as_bytes()), profile)
+    }
+
+    fn keep(&mut self, id: i64, hash: u128, profile: Profile) -> Rc<Profile> {
+        if self.profiles.len() >= PARSED_PROFILES && !self.profiles.contains_key(&id) {
+            self.profiles.clear();
+        }
+        let profile = Rc::new(profile);
+        self.profiles.insert(id, (hash, Rc::clone(&profile)));
+        profile
+    }
 }
 
 pub(super) fn profile(json: &str) -> Result<Profile, StoreError> {

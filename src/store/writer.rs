@@ -11,12 +11,14 @@
 //! Writes are committed in groups: the thread opens one IMMEDIATE
 //! transaction, runs the write that woke it and then every write already
 //! queued (up to [`MAX_BATCH`] of them, or [`MAX_BATCH_TIME`] of work),
-//! each inside its own savepoint, and commits once. A write that fails is
+//! each inside its own savepoint, and commits once; calls queued among
+//! those writes wait for the commit. A write that fails is
 //! rolled back to its savepoint alone; its neighbours are kept. No write
 //! waits for a batch to fill: a lone write commits at once. A write's
 //! result reaches its caller only after the commit, so "written" still
 //! means on disk.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
@@ -116,24 +118,24 @@ pub(super) fn stopped() -> StoreError {
 }
 
 fn run(conn: &Mutex<Connection>, mut queue: mpsc::Receiver<Job>, turn: &Turn) {
-    let mut next = queue.blocking_recv();
-    while let Some(job) = next.take() {
-        next = run_one(conn, job, &mut queue, turn);
-        if next.is_none() {
-            next = queue.blocking_recv();
-        }
+    let mut next = VecDeque::new();
+    loop {
+        let Some(job) = next.pop_front().or_else(|| queue.blocking_recv()) else {
+            break;
+        };
+        next.extend(run_one(conn, job, &mut queue, turn));
     }
 }
 
 /// Runs `job` (a call, or a batch of writes starting with it) holding the
 /// connection and the turn, both let go before waiting for more work.
-/// Returns a job taken from the queue that could not join the batch.
+/// Returns the calls taken from the queue while batching, to run next.
 fn run_one(
     conn: &Mutex<Connection>,
     job: Job,
     queue: &mut mpsc::Receiver<Job>,
     turn: &Turn,
-) -> Option<Job> {
+) -> Vec<Job> {
     let _turn = turn.before_use();
     let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     match job {
@@ -141,27 +143,31 @@ fn run_one(
             // A panic drops the call's reply sender: its caller gets an
             // error, and the thread goes on.
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| call(&mut conn)));
-            None
+            Vec::new()
         }
         Job::Write(first) => batch(&mut conn, first, queue),
     }
 }
 
 /// Runs `first` and the writes queued behind it in one transaction.
-/// Returns a job taken from the queue that could not join the batch.
-fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>) -> Option<Job> {
+/// Calls queued among them (a poll reads each feed's state before
+/// fetching it, so they come between every two writes) are set aside
+/// until the commit and returned, in their order: ending the batch at
+/// each, as before, committed a 2,000-feed first poll feed by feed, and
+/// its log took 650 MB for a 16 MB database.
+fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
     let behavior = rusqlite::TransactionBehavior::Immediate;
     let transaction = match conn.transaction_with_behavior(behavior) {
         Ok(transaction) => transaction,
         Err(error) => {
             (first(Err(&StoreError::from(error))).deliver)(Ok(()));
-            return None;
+            return Vec::new();
         }
     };
     let started = Instant::now();
     let mut delivered: Vec<Deliver> = Vec::new();
     let mut outcome = Ok(());
-    let mut left = None;
+    let mut calls = Vec::new();
     let mut job = Some(first);
     while let Some(write) = job.take() {
         let (deliver, broken) = in_savepoint(&transaction, write);
@@ -173,10 +179,14 @@ fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>
         if delivered.len() >= MAX_BATCH || started.elapsed() >= MAX_BATCH_TIME {
             break;
         }
-        match queue.try_recv() {
-            Ok(Job::Write(write)) => job = Some(write),
-            Ok(call) => left = Some(call),
-            Err(_) => {}
+        while let Ok(next) = queue.try_recv() {
+            match next {
+                Job::Write(write) => {
+                    job = Some(write);
+                    break;
+                }
+                call => calls.push(call),
+            }
         }
     }
     let outcome = outcome
@@ -185,7 +195,7 @@ fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>
     for deliver in delivered {
         deliver(outcome.as_ref().map(|_| ()));
     }
-    left
+    calls
 }
 
 /// A write job: given the batch's transaction (or why there is none),

@@ -12,6 +12,7 @@
 //! 2) and something else, or three plain words.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -302,11 +303,12 @@ pub fn place(
     features: &[Feature],
     tone: Label,
     language: Language,
-    subjects: Vec<(i64, Profile)>,
+    subjects: Vec<(i64, Rc<Profile>)>,
 ) -> Placement {
-    let best = best_subject(features, tone, subjects.iter().map(|(id, p)| (*id, p)));
+    let best = best_subject(features, tone, subjects.iter().map(|(id, p)| (*id, &**p)));
     match best.and_then(|id| subjects.into_iter().find(|(s, _)| *s == id)) {
-        Some((id, mut profile)) => {
+        Some((id, profile)) => {
+            let mut profile = Rc::unwrap_or_clone(profile);
             profile.add(features, tone);
             Placement::Join(id, profile)
         }

@@ -262,7 +262,7 @@ fn placement_is_decided_without_a_database() {
         &again,
         Label::Negative,
         Language::En,
-        vec![(7, subject.clone())],
+        vec![(7, Rc::new(subject.clone()))],
     ) {
         Placement::Join(7, profile) => assert_eq!(profile.members, 2),
         other => panic!("{other:?}"),
@@ -272,7 +272,12 @@ fn placement_is_decided_without_a_database() {
         "Lumora delivery arrived early, great service, thank you!",
         Language::En,
     );
-    match place(&praise, Label::Positive, Language::Pt, vec![(7, subject)]) {
+    match place(
+        &praise,
+        Label::Positive,
+        Language::Pt,
+        vec![(7, Rc::new(subject))],
+    ) {
         Placement::New(profile) => {
             assert_eq!(profile.members, 1);
             assert_eq!(profile.language.as_deref(), Some("pt"));
