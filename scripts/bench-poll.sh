@@ -329,10 +329,22 @@ def cmd_gen(outdir, n, items, seed):
     os.makedirs(outdir, exist_ok=True)
     rate = float(os.environ.get("MENTION_RATE", "0.05"))
     total_mentions = max(1, round(n * items * rate))
+    # Two distinct stories never have the same text: the templates and
+    # filler are few, and a story drawn twice word for word would be one
+    # story to any reader, yet counted as two in the truth.
+    told = set()
+
+    def new_story(pt):
+        while True:
+            title, sents = lumora_story(rng, pt)
+            if (title, tuple(sents)) not in told:
+                told.add((title, tuple(sents)))
+                return title, sents
+
     pool = []  # syndicated stories: (pt, title, sents)
     for _ in range(max(3, total_mentions // 6)):
         pt = rng.random() < 0.4
-        pool.append((pt,) + lumora_story(rng, pt))
+        pool.append((pt,) + new_story(pt))
     index, stats = {}, dict(feeds=n, items=0, brand_items=0, syndicated_copies=0,
                             unique_brand_stories=0, decoys=0)
     used_pool = set()
@@ -369,7 +381,7 @@ def cmd_gen(outdir, n, items, seed):
                     title = L_item["upd"] + title
             elif r < rate:
                 pt = L_item is PT
-                title, sents = lumora_story(rng, pt)
+                title, sents = new_story(pt)
                 stats["unique_brand_stories"] += 1
                 story = f"{name}-{i}"
             else:

@@ -8,7 +8,7 @@
 //! unrelated texts about 32 bits apart. The threshold below is checked by
 //! the tests in this module against a corpus of real feed items.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -281,6 +281,107 @@ fn numbers_agree(a: &HashSet<String>, b: &HashSet<String>) -> bool {
     a.is_subset(b) || b.is_subset(a)
 }
 
+/// Months in English and Portuguese, whole and cut to three letters: a
+/// figure beside one is a date.
+const MONTHS: [&str; 43] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "fev",
+    "abr",
+    "mai",
+    "ago",
+    "set",
+    "out",
+    "dez",
+];
+
+/// The quantities of a whole text by their place: the words around each
+/// ("costs 32 dollars": `costs _ dollars` → 32), lower-cased. Times,
+/// dates and years are left out: they say when a copy was posted
+/// ("Posted 10:31", "30 Nov 2026"), not what the story says.
+fn figures_in_place(text: &str) -> HashMap<(String, String), HashSet<String>> {
+    let tokens: Vec<String> = head(text, HEAD_BYTES)
+        .split(|c: char| c.is_whitespace())
+        .map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let figure = |t: &str| t.chars().any(|c| c.is_ascii_digit());
+    let quantity = |t: &str| {
+        t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+            && !(t.len() == 4 && (t.starts_with("19") || t.starts_with("20")))
+    };
+    let month = |t: &str| MONTHS.contains(&t);
+    let mut out: HashMap<(String, String), HashSet<String>> = HashMap::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if !figure(token) || !quantity(token) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| &tokens[j]);
+        let (Some(before), Some(after)) = (before, tokens.get(i + 1)) else {
+            continue;
+        };
+        if figure(before) || figure(after) || month(before) || month(after) {
+            continue;
+        }
+        let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+        out.entry((before.clone(), after.clone()))
+            .or_default()
+            .insert(digits);
+    }
+    out
+}
+
+/// Whether two texts' figures agree wherever both give one in the same
+/// place: stories told from one template with another price in their
+/// last sentence ("costs 32 dollars", "costs 83 dollars") are two, while
+/// a copy's own footer ("© 2026", "posted 10:30") is in no place the
+/// other text has.
+fn figures_agree(
+    a: &HashMap<(String, String), HashSet<String>>,
+    b: &HashMap<(String, String), HashSet<String>>,
+) -> bool {
+    a.iter()
+        .all(|(place, figures)| b.get(place).is_none_or(|other| !figures.is_disjoint(other)))
+}
+
 /// Bit widths of the bands a fingerprint is cut into for lookup: five
 /// bands over the 64 bits. Two fingerprints within [`FOUND_WITHIN`] bits
 /// share at least one band whole (four differences cannot touch all
@@ -361,7 +462,8 @@ pub struct Recent {
 
 /// The nearest recent mention by content (within [`MAX_DISTANCE`], or
 /// under the same title with most of its text) whose title and figures do
-/// not contradict the candidate's (`title`, `text`): two stories that
+/// not contradict the candidate's (`title`, `text`), in its lead or in the
+/// same place anywhere in its text: two stories that
 /// share a long footer are close by content alone, and two stories told
 /// from one template (a recall of 12,000 bulbs, a recall of 40,000 lamps)
 /// differ only in their figures. None for a text too short to fingerprint.
@@ -380,6 +482,7 @@ pub fn nearest(
     let figures = numbers(&[title, lead(text)]);
     let (key, opening) = (title_key(title), lead_key(text));
     let mine = words(text);
+    let places = figures_in_place(text);
     let mut best: Option<(u32, i64)> = None;
     for m in recent {
         let distance = candidate.distance(m.hash);
@@ -392,6 +495,7 @@ pub fn nearest(
             && (close() || retitled() || same_lead())
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))
             && texts_agree(&mine, &words(&m.text))
+            && figures_agree(&places, &figures_in_place(&m.text))
         {
             best = Some((distance, m.id));
         }

@@ -185,6 +185,35 @@ fn figures_tell_stories_of_one_template_apart() {
 }
 
 #[test]
+fn a_figure_in_the_same_place_tells_stories_apart_anywhere() {
+    let review = |price: &str, footer: &str| {
+        format!(
+            "If you already own a Halo A19, the Mini pairs in seconds. The city council \
+             approved a study on sleep and screen time in a surprise move. The Halo Mini \
+             is Lumora's smallest lamp yet and costs {price} dollars. {footer}"
+        )
+    };
+    let title = "Review: Lumora's Halo Mini is bright, cheap and a little fussy";
+    let first = review("32", "");
+    let recent = Recent {
+        id: 1,
+        hash: fp(&first).hash,
+        title: title.into(),
+        text: first.clone(),
+    };
+    // Another price in the last sentence: another review.
+    let other = review("83", "");
+    assert_eq!(nearest(&fp(&other), title, &other, [recent.clone()]), None);
+    // A copy whose footer has figures of its own is the same review.
+    let copy = review("32", "Posted 30 Nov 2026, 10:30 by the Wire.");
+    assert_eq!(nearest(&fp(&copy), title, &copy, [recent]), Some(1));
+    assert!(figures_agree(
+        &figures_in_place("sold 12,000 bulbs"),
+        &figures_in_place("sold 12.000 bulbs in May")
+    ));
+}
+
+#[test]
 fn copies_under_one_title_are_found_whatever_their_footers() {
     let title = "Customers complain about slow Lumora support";
     assert_eq!(title_key(&format!("Update: {title}")), title_key(title));
