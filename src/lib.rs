@@ -44,7 +44,7 @@
 //!   type.
 //! - [`backoff`]: retrying after failures, for sources and mail;
 //!   [`secret`]: reading passwords; [`tls`]: how mail connections are
-//!   secured.
+//!   secured; [`memory`]: handing freed memory back to the system.
 //! - [`cli`]: the `vigia` command line.
 
 pub mod backoff;
@@ -55,6 +55,7 @@ pub mod delivery;
 pub mod inbox;
 pub mod limits;
 pub mod links;
+pub mod memory;
 pub mod name;
 pub mod people;
 pub mod pipeline;

@@ -251,6 +251,8 @@ impl Runtime {
             tasks.spawn(run_source(poller, source, stop.clone()));
         }
         tasks.spawn(self.sender.clone().run(stop.finish.clone()));
+        let (poller, finish) = (self.poller.clone(), stop.finish.clone());
+        tasks.spawn(async move { poller.release_when_idle(finish).await });
         loop {
             tokio::select! {
                 () = stop.finish.cancelled() => break,

@@ -63,14 +63,14 @@ impl Portuguese {
 
     /// This scorer with some lexicon entries set; an entry of several
     /// words becomes an expression.
-    pub fn with_overrides(&self, entries: &[(String, f64)]) -> Portuguese {
+    pub fn with_overrides(self, entries: &[(String, f64)]) -> Portuguese {
         let joined: Vec<(String, f64)> = entries
             .iter()
             .map(|(w, v)| (phrase_key(&fold(w)), *v))
             .collect();
         let mut changed = Portuguese {
             vader: self.vader.with_overrides(&joined),
-            phrases: self.phrases.clone(),
+            phrases: self.phrases,
         };
         changed.add_phrases(
             entries

@@ -203,17 +203,16 @@ impl Vader {
     }
 
     /// This scorer with some lexicon entries set (added or replaced).
-    pub fn with_overrides(&self, entries: &[(String, f64)]) -> Vader {
-        let mut changed = self.clone();
+    pub fn with_overrides(mut self, entries: &[(String, f64)]) -> Vader {
         for (word, valence) in entries {
             let key = if self.rules.fold {
                 fold(word)
             } else {
                 word.to_lowercase()
             };
-            changed.words.entry(&key).lex = Some(*valence);
+            self.words.entry(&key).lex = Some(*valence);
         }
-        changed
+        self
     }
 
     /// Whether the lexicon has a valence for `word` (lower case; folded

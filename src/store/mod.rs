@@ -155,6 +155,27 @@ impl Store {
             .await
     }
 
+    /// Empties SQLite's page caches, the writer's and the reader's: what
+    /// a burst of polls filled (17.9 MB after a first cycle of 2,000
+    /// feeds) is read again from the file as it is needed. SQLite frees it
+    /// to the C allocator, which keeps it until [`crate::memory::trim`].
+    pub async fn release_memory(&self) -> Result<(), StoreError> {
+        self.call(|c| Ok(c.execute_batch("PRAGMA shrink_memory")?))
+            .await?;
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let slot = reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match slot.as_ref() {
+                Some(conn) => Ok(conn.execute_batch("PRAGMA shrink_memory")?),
+                None => Ok(()),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -109,6 +109,25 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
     assert_eq!(search("reclamacao"), 1);
 }
 
+#[tokio::test]
+async fn releasing_memory_keeps_both_connections_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let count = |c: &Connection| -> Result<i64, StoreError> {
+        Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
+    };
+    // Before the reader is opened, then with it open.
+    store.release_memory().await.unwrap();
+    store
+        .call(|c| Ok(c.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", [])?))
+        .await
+        .unwrap();
+    assert_eq!(store.read(count).await.unwrap(), 1);
+    store.release_memory().await.unwrap();
+    assert_eq!(store.read(count).await.unwrap(), 1);
+    assert_eq!(store.call(move |c| count(c)).await.unwrap(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_go_on_while_the_writer_is_in_a_transaction() {
     let dir = tempfile::tempdir().unwrap();
