@@ -1,6 +1,7 @@
 //! The store at scale: storing one new mention (the dedupe decision and
 //! the insert) into a store that already holds many mentions of the same
-//! brand over the near-duplicate window, and the web inbox's reads over
+//! brand over the near-duplicate window, alone in its transaction and as
+//! one of a batch written together, and the web inbox's reads over
 //! it (a team's first page, most severe first; a full-text search). Run
 //! with `cargo bench --bench store`; `VIGIA_BENCH_MENTIONS` sets the
 //! store's size (default 1,000,000). Each figure is one core's.
@@ -15,7 +16,7 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use vigia::pipeline::dedupe::{bands, title_key};
@@ -44,7 +45,7 @@ fn store(n: usize) -> Store {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
     std::fs::create_dir_all(&dir).unwrap();
     // Named by what it holds: a store built by an older bench is rebuilt.
-    let path = dir.join(format!("{n}-v3.db"));
+    let path = dir.join(format!("{n}-v4.db"));
     let store = Store::open(&path).unwrap();
     let have: usize = store
         .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?))
@@ -156,8 +157,41 @@ fn record(c: &mut Criterion) {
             BatchSize::SmallInput,
         );
     });
+    // As the daemon stores them: a poll's writes share a transaction on
+    // the store's thread, so a mention pays its own statements and not a
+    // transaction or a trip to the thread. Timed per mention.
+    group.bench_function(
+        format!("record one of {TOGETHER} new mentions written together among {n}"),
+        |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let k = left.min(TOGETHER);
+                    let batch: Vec<MentionCandidate> = (0..k).map(|_| fresh()).collect();
+                    spent += store
+                        .call_blocking(move |c| {
+                            let tx = c.transaction()?;
+                            let start = Instant::now();
+                            for candidate in &batch {
+                                let now = vigia::store::now();
+                                let recorded = mentions::record(&tx, candidate, now)?;
+                                assert!(matches!(recorded, Recorded::New(_)));
+                            }
+                            Ok(start.elapsed())
+                        })
+                        .unwrap();
+                    left -= k;
+                }
+                spent
+            });
+        },
+    );
     group.finish();
 }
+
+/// Mentions recorded in one transaction by the batched bench.
+const TOGETHER: u64 = 64;
 
 fn inbox(c: &mut Criterion) {
     let n: usize = std::env::var("VIGIA_BENCH_MENTIONS")

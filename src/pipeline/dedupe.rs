@@ -382,26 +382,29 @@ fn figures_agree(
         .all(|(place, figures)| b.get(place).is_none_or(|other| !figures.is_disjoint(other)))
 }
 
-/// Bit widths of the bands a fingerprint is cut into for lookup: five
-/// bands over the 64 bits. Two fingerprints within [`FOUND_WITHIN`] bits
-/// share at least one band whole (four differences cannot touch all
-/// five), so looking up each band's value finds every such near
-/// duplicate among the few mentions filed under a 12- or 13-bit value (a
-/// fraction 1/1,600 of the brand's window), not among all of them.
-pub const BAND_BITS: [u32; 5] = [13, 13, 13, 13, 12];
+/// Bit widths of the bands a fingerprint is cut into for lookup: four
+/// bands of 16 bits. Two fingerprints within [`FOUND_WITHIN`] bits share
+/// at least one band whole (three differences cannot touch all four), so
+/// looking up each band's value finds every such near duplicate among the
+/// few mentions filed under it (a fraction 1/65,536 of the brand's
+/// window), not among all of them. Five bands of 12 and 13 bits found
+/// every one within 4 bits but read 16 times as many rows: at 1,000,000
+/// mentions of a brand, reading them was half the cost of storing one.
+pub const BAND_BITS: [u32; BANDS] = [16, 16, 16, 16];
+
+/// How many bands a fingerprint is filed under.
+pub const BANDS: usize = 4;
 
 /// Distance within which the bands find every stored fingerprint.
 /// Copies differ by 0 to 3 bits (a prefix, a footer, a changed word: see
 /// the tests); those further apart, to [`MAX_DISTANCE`], are found when
-/// they share a band (most do), and copies whose footer moves a short
-/// text further are found by their title or opening instead. Probing
-/// every one-bit variant too, as for all of [`MAX_DISTANCE`], read 14
-/// times as many rows: 1.1 ms a mention at 1,000,000 stored.
-pub const FOUND_WITHIN: u32 = 4;
+/// they share a band, and copies whose footer moves a short text further
+/// are found by their title or opening instead.
+pub const FOUND_WITHIN: u32 = 3;
 
 /// The value of each band of `hash`, lowest bits first.
-pub fn bands(hash: u64) -> [u16; 5] {
-    let mut out = [0u16; 5];
+pub fn bands(hash: u64) -> [u16; BANDS] {
+    let mut out = [0u16; BANDS];
     let mut shift = 0;
     for (slot, bits) in out.iter_mut().zip(BAND_BITS) {
         *slot = ((hash >> shift) & ((1u64 << bits) - 1)) as u16;

@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0028_web_passwords.sql"),
     include_str!("migrations/0029_lead_keys.sql"),
     include_str!("migrations/0030_negative_times.sql"),
+    include_str!("migrations/0031_wider_bands.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the

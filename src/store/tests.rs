@@ -169,21 +169,48 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
 #[test]
 fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let path = dir.path().join("v.db");
     // The top bit set: a negative integer in SQLite, whose >> is arithmetic.
     let hash: u64 = 0xF0F0_1234_89AB_CDEF;
-    let by_sql: Vec<u16> = store
-        .call_blocking(move |c| {
-            let h = hash as i64;
-            Ok(c.query_row(
-                "SELECT ?1 & 8191, (?1 >> 13) & 8191, (?1 >> 26) & 8191,
-                        (?1 >> 39) & 8191, (?1 >> 52) & 4095",
-                [h],
-                |r| Ok(vec![r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
-            )?)
+    // A mention filed under the five narrower bands of migration 17.
+    {
+        let c = Connection::open(&path).unwrap();
+        for sql in &super::MIGRATIONS[..30] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch("PRAGMA user_version = 30").unwrap();
+        c.execute(
+            "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
+                                   source_id, first_seen_at)
+             VALUES (7, 'Lumora', 't', 's', '[]', ?1, 20, 'f', 1)",
+            [hash as i64],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
+             VALUES ('Lumora', 4, 3855, 1, ?1, 7)",
+            [hash as i64],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let filed: Vec<(i64, u16)> = store
+        .call_blocking(|c| {
+            let mut stmt = c.prepare(
+                "SELECT band, value FROM mention_bands WHERE mention_id = 7 ORDER BY band",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
         })
         .unwrap();
-    assert_eq!(by_sql, crate::pipeline::dedupe::bands(hash));
+    let expected: Vec<(i64, u16)> = crate::pipeline::dedupe::bands(hash)
+        .into_iter()
+        .enumerate()
+        .map(|(band, value)| (band as i64, value))
+        .collect();
+    assert_eq!(filed, expected);
 }
 
 #[test]
