@@ -25,6 +25,7 @@ use crate::store::{self, sources, triage, Store, StoreError};
 use backlog::Backlog;
 
 mod backlog;
+mod idle;
 
 /// The longest one fetch may take, whatever the source: a server that
 /// stops answering mid-conversation fails the poll instead of holding it.
@@ -32,11 +33,6 @@ pub const FETCH_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 /// The longest wait between two readings of a source's schedule.
 const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
-
-/// How long no poll must have been in progress before the memory a burst
-/// of polls used is handed back ([`Poller::release_when_idle`]): long
-/// enough that a steady trickle of polls keeps SQLite's cache.
-const IDLE_AFTER: Duration = Duration::from_secs(5);
 
 /// What one poll of one source did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -411,41 +407,6 @@ impl Poller {
             next_in_secs: secs,
             ..PollReport::default()
         })
-    }
-
-    /// Until `stop`, hands back the memory a burst of polls used once none
-    /// has been in progress for five seconds (`IDLE_AFTER`): SQLite's page cache
-    /// ([`Store::release_memory`]) and the pages the allocator holds free
-    /// ([`crate::memory::trim`]). After a first cycle of 2,000 feeds the
-    /// idle daemon's anonymous memory (RssAnon) fell from 52.7 to 31.5 MiB
-    /// with this alone (measured).
-    pub async fn release_when_idle(&self, stop: CancellationToken) {
-        let mut idle = self.idle.subscribe();
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                changed = idle.changed() => if changed.is_err() { return },
-            }
-            // Each burst that ends meanwhile starts the wait again.
-            loop {
-                idle.borrow_and_update();
-                tokio::select! {
-                    () = stop.cancelled() => return,
-                    () = tokio::time::sleep(IDLE_AFTER) => {}
-                }
-                if !idle.has_changed().unwrap_or(false) {
-                    break;
-                }
-            }
-            // Busy again: the end of that burst calls again.
-            if !self.polling.lock().map(|p| p.is_empty()).unwrap_or(false) {
-                continue;
-            }
-            if let Err(error) = self.store.release_memory().await {
-                warn!(%error, "Cannot empty the database cache.");
-            }
-            let _ = tokio::task::spawn_blocking(crate::memory::trim).await;
-        }
     }
 
     /// Seconds until `source` is due, from its stored schedule.
