@@ -40,6 +40,18 @@ fn text(rng: &mut fastrand::Rng, n: usize) -> String {
         .join(" ")
 }
 
+/// How many mentions the store holds: `VIGIA_BENCH_MENTIONS`, else
+/// 1,000,000 under `cargo bench` and 10,000 when the test suite runs each
+/// bench once (`cargo test --all-targets`), where building a million
+/// mentions without optimisations would take most of CI's time.
+fn size() -> usize {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    std::env::var("VIGIA_BENCH_MENTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if measuring { 1_000_000 } else { 10_000 })
+}
+
 /// The store of `n` mentions of Lumora, first seen over the last 30 days.
 fn store(n: usize) -> Store {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
@@ -113,10 +125,7 @@ fn store(n: usize) -> Store {
 }
 
 fn record(c: &mut Criterion) {
-    let n: usize = std::env::var("VIGIA_BENCH_MENTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = size();
     let store = store(n);
     let brands = [BrandSpec {
         name: "Lumora".into(),
@@ -194,10 +203,7 @@ fn record(c: &mut Criterion) {
 const TOGETHER: u64 = 64;
 
 fn inbox(c: &mut Criterion) {
-    let n: usize = std::env::var("VIGIA_BENCH_MENTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = size();
     let store = store(n);
     // As the inbox asks: a team's open mentions, most severe first; a
     // search there, or over every status.

@@ -15,7 +15,7 @@ use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::people::People;
 use crate::pipeline::Pipeline;
-use crate::poll::{run_source, PollReport, Poller, Stop};
+use crate::poll::{run_sources, PollReport, Poller, Stop};
 use crate::replies::Desk;
 use crate::sentiment::Scorers;
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
@@ -246,10 +246,8 @@ impl Runtime {
     /// whatever runs next fetches it again: nothing is lost.
     pub async fn run(self: Arc<Self>, stop: Stop) {
         let mut tasks = JoinSet::new();
-        for source in &self.sources {
-            let (poller, source) = (self.poller.clone(), source.clone());
-            tasks.spawn(run_source(poller, source, stop.clone()));
-        }
+        let (poller, sources) = (self.poller.clone(), self.sources.clone());
+        tasks.spawn(run_sources(poller, sources, stop.clone()));
         tasks.spawn(self.sender.clone().run(stop.finish.clone()));
         let (poller, finish) = (self.poller.clone(), stop.finish.clone());
         tasks.spawn(async move { poller.release_when_idle(finish).await });

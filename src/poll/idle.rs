@@ -37,8 +37,13 @@ impl Poller {
                     break;
                 }
             }
-            // Busy again: the end of that burst calls again.
-            if !self.polling.lock().map(|p| p.is_empty()).unwrap_or(false) {
+            // Busy again: the end of that burst calls again. Idle, the
+            // table of polls in progress lets go of its burst-sized room.
+            let idle = self.polling.lock().map(|mut polling| {
+                polling.shrink_to_fit();
+                polling.is_empty()
+            });
+            if !idle.unwrap_or(false) {
                 continue;
             }
             if let Err(error) = self.store.release_memory().await {

@@ -14,7 +14,7 @@ use crate::name::SourceId;
 use futures_util::FutureExt;
 use tokio::sync::{watch, Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use crate::limits::{self, Limit};
 use crate::pipeline::Pipeline;
@@ -26,13 +26,13 @@ use backlog::Backlog;
 
 mod backlog;
 mod idle;
+mod schedule;
+
+pub use schedule::run_sources;
 
 /// The longest one fetch may take, whatever the source: a server that
 /// stops answering mid-conversation fails the poll instead of holding it.
 pub const FETCH_LIMIT: Duration = Duration::from_secs(30 * 60);
-
-/// The longest wait between two readings of a source's schedule.
-const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 
 /// What one poll of one source did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -435,50 +435,6 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> SourceError {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".into());
     SourceError::transient(format!("the fetch panicked (a bug in Vigia): {message}"))
-}
-
-/// Runs one source until `stop`: wait until due, poll, repeat. A long
-/// wait is taken in steps of at most `MAX_WAIT`, the schedule read
-/// again after each: timers run on the monotonic clock, which stands still
-/// while the machine sleeps, and the schedule is wall-clock time.
-pub async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
-    loop {
-        let wait = match poller.due_in(source.as_ref()).await {
-            Ok(wait) => wait,
-            Err(error) => {
-                warn!(source = %source.id(), %error, "Cannot read source state; retrying in a minute.");
-                Duration::from_secs(60)
-            }
-        };
-        debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
-        let step = wait.min(MAX_WAIT);
-        let began = tokio::time::Instant::now();
-        tokio::select! {
-            () = stop.finish.cancelled() => break,
-            () = source.wait_for_change(step), if !step.is_zero() => {}
-            () = std::future::ready(()), if step.is_zero() => {}
-        }
-        // A step that ran its course short of the due time: wait on. One
-        // that ended early (IMAP IDLE saw new mail) polls now.
-        if wait > step && began.elapsed() >= step {
-            continue;
-        }
-        // Boxed: each source's task lives as long as the daemon, mostly
-        // waiting, and a poll's state inline made each task 2.2 KB (4.4
-        // MB at 2,000 feeds, measured); boxed, it exists while it runs.
-        match Box::pin(poller.poll_once(source.as_ref(), &stop)).await {
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(error) => {
-                warn!(source = %source.id(), %error, "Cannot store poll result; retrying in a minute.");
-                tokio::select! {
-                    () = stop.finish.cancelled() => break,
-                    () = tokio::time::sleep(Duration::from_secs(60)) => {}
-                }
-            }
-        }
-    }
-    debug!(source = %source.id(), "Source stopped.");
 }
 
 #[cfg(test)]

@@ -155,6 +155,13 @@ pub trait Source: Send + Sync {
     async fn wait_for_change(&self, timeout: Duration) {
         tokio::time::sleep(timeout).await;
     }
+
+    /// Whether [`Source::wait_for_change`] can end before its timeout:
+    /// such a source is run by a task of its own, the rest wait in one
+    /// queue ([`crate::poll::run_sources`]).
+    fn can_wake(&self) -> bool {
+        false
+    }
 }
 
 impl From<HttpError> for SourceError {

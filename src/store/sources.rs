@@ -81,6 +81,13 @@ pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
     Ok(out)
 }
 
+/// When each source is due next (Unix seconds), by id.
+pub fn schedule(conn: &Connection) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, next_check_at FROM sources")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// What a successful poll leaves behind.
 #[derive(Debug, Clone, Copy)]
 pub struct Success<'a> {

@@ -395,6 +395,10 @@ impl Source for ImapSource {
         Ok(fetched)
     }
 
+    fn can_wake(&self) -> bool {
+        true
+    }
+
     async fn wait_for_change(&self, timeout: Duration) {
         let started = Instant::now();
         let mut slot = self.session.lock().await;
