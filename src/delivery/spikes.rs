@@ -29,7 +29,8 @@
 //! A spike is a count of at least `min_count` with a p-value below
 //! `p_value`; or, for a slow build-up, the last `sustained` windows
 //! together holding at least `sustained_ratio` times their usual count
-//! (the same span of each baseline day) with a p-value below
+//! (the same span of each baseline day, and the spans `neighbours`
+//! windows either side) with a p-value below
 //! `sustained_p`. The same tests run on stories ([`Negatives`]): many
 //! separate complaints at once are a spike even at a brand whose usual
 //! clusters make their count unremarkable. Under a day of history there is no baseline. After an
@@ -359,20 +360,25 @@ impl SpikeRules {
             return None;
         }
         // A slow build-up: the last `sustained` windows together against
-        // the same span of each earlier day.
-        let (mut base_total, mut days) = (0, 0);
+        // the same span of each earlier day, and the spans `neighbours`
+        // windows either side, as for a burst: 21 spans by default, so
+        // that the current one, pooled in, weighs little.
+        let n = i64::from(self.neighbours);
+        let (mut base_total, mut spans) = (0, 0);
         for d in 1..=i64::from(self.baseline_days) {
-            let end = now - d * DAY;
-            if end - span >= series.since {
-                base_total += series.count(end - span, end);
-                days += 1;
+            for k in -n..=n {
+                let end = now - d * DAY + k * w;
+                if end - span >= series.since {
+                    base_total += series.count(end - span, end);
+                    spans += 1;
+                }
             }
         }
-        if days == 0 {
+        if spans == 0 {
             return None;
         }
-        let expected = f64::from(base_total) / f64::from(days);
-        let p = test(total, base_total, days);
+        let expected = f64::from(base_total) / f64::from(spans);
+        let p = test(total, base_total, spans);
         let holds = f64::from(total) >= self.sustained_ratio * expected.max(1.0);
         (holds && p < self.sustained_p).then_some(Verdict {
             count: total,
