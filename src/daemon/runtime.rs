@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, warn};
+use tracing::warn;
 
 use crate::backoff::Backoff;
 use crate::config::{Config, SourceParts};
@@ -15,7 +15,7 @@ use crate::delivery::sender::Sender;
 use crate::delivery::{SendError, Transport};
 use crate::people::People;
 use crate::pipeline::Pipeline;
-use crate::poll::{run_sources, PollReport, Poller, Stop};
+use crate::poll::{log_panic, run_sources, PollReport, Poller, Stop};
 use crate::replies::Desk;
 use crate::sentiment::Scorers;
 use crate::source::http::{HttpClient, HttpError, HttpSettings};
@@ -273,14 +273,6 @@ impl Runtime {
                 "Sources did not stop in time."
             );
         }
-    }
-}
-
-/// A task of a generation that panicked (a bug): said loudly. The source
-/// it ran stops, which `/healthz` reports once it falls overdue.
-fn log_panic(joined: Result<(), tokio::task::JoinError>) {
-    if let Err(error) = joined {
-        error!(%error, "A source task ended abnormally.");
     }
 }
 

@@ -28,6 +28,7 @@ mod backlog;
 mod idle;
 mod schedule;
 
+pub(crate) use schedule::log_panic;
 pub use schedule::run_sources;
 
 /// The longest one fetch may take, whatever the source: a server that

@@ -20,8 +20,9 @@ use crate::store::{self, sources, StoreError};
 /// a schedule is wall-clock time (and another `vigia poll` may move it).
 const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 
-/// How soon a source whose poll could not be stored is tried again.
-const RETRY_STORE: i64 = 60;
+/// How soon a source is tried again when its poll could not be stored,
+/// or the schedule could not be read.
+const RETRY: i64 = 60;
 
 /// Runs `sources` until `stop.finish`, each polled when due. Those that
 /// can be woken early ([`Source::can_wake`]: IMAP IDLE) get a task each
@@ -41,7 +42,7 @@ pub async fn run_sources(poller: Arc<Poller>, sources: Vec<Arc<dyn Source>>, sto
     'run: loop {
         if let Err(error) = queue.read(&poller).await {
             warn!(%error, "Cannot read the sources' schedules; retrying in a minute.");
-            queue.retry_all_in(60);
+            queue.retry_all_in(RETRY);
         }
         let read_at = tokio::time::Instant::now();
         loop {
@@ -159,13 +160,13 @@ impl Queue {
             Ok(Ok(None)) => 0,
             Ok(Err(error)) => {
                 warn!(source = %source.id(), %error, "Cannot store poll result; retrying in a minute.");
-                RETRY_STORE
+                RETRY
             }
             // A bug: said loudly, and the source goes on.
             Err(panic) => {
                 let error = panicked(&*panic);
                 error!(source = %source.id(), %error, "A poll ended abnormally; retrying in a minute.");
-                RETRY_STORE
+                RETRY
             }
         };
         debug!(source = %source.id(), wait_secs = next_in, "Waiting until due.");
@@ -184,7 +185,7 @@ async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
             Ok(wait) => wait,
             Err(error) => {
                 warn!(source = %source.id(), %error, "Cannot read source state; retrying in a minute.");
-                Duration::from_secs(60)
+                Duration::from_secs(RETRY as u64)
             }
         };
         debug!(source = %source.id(), wait_secs = wait.as_secs(), "Waiting until due.");
@@ -210,7 +211,7 @@ async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
                 warn!(source = %source.id(), %error, "Cannot store poll result; retrying in a minute.");
                 tokio::select! {
                     () = stop.finish.cancelled() => break,
-                    () = tokio::time::sleep(Duration::from_secs(RETRY_STORE as u64)) => {}
+                    () = tokio::time::sleep(Duration::from_secs(RETRY as u64)) => {}
                 }
             }
         }
@@ -218,9 +219,9 @@ async fn run_source(poller: Arc<Poller>, source: Arc<dyn Source>, stop: Stop) {
     debug!(source = %source.id(), "Source stopped.");
 }
 
-/// A source task that panicked (a bug): said loudly. The source stops,
-/// which `/healthz` reports once it falls overdue.
-fn log_panic(joined: Result<(), tokio::task::JoinError>) {
+/// A task of a generation that panicked (a bug): said loudly. A source
+/// it ran stops, which `/healthz` reports once it falls overdue.
+pub(crate) fn log_panic(joined: Result<(), tokio::task::JoinError>) {
     if let Err(error) = joined {
         error!(%error, "A source task ended abnormally.");
     }

@@ -67,9 +67,9 @@ impl Source for Scripted {
     }
 }
 
-/// A poller on a new store, with a [`Scripted`] source registered.
-async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripted>) {
-    let dir = tempfile::tempdir().unwrap();
+/// A poller on a new store in `dir`, for brand Acme, with `slots` polls
+/// in progress at most.
+pub(super) fn poller_in(dir: &tempfile::TempDir, slots: usize) -> Arc<Poller> {
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let brands = [crate::query::matcher::BrandSpec {
         name: "Acme".into(),
@@ -80,12 +80,14 @@ async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripte
         min: Duration::from_secs(60),
         max: Duration::from_secs(3600),
     };
-    let poller = Arc::new(Poller::new(
-        store,
-        Arc::new(Pipeline::new(matcher)),
-        backoff,
-        2,
-    ));
+    let pipeline = Arc::new(Pipeline::new(matcher));
+    Arc::new(Poller::new(store, pipeline, backoff, slots))
+}
+
+/// A poller on a new store, with a [`Scripted`] source registered.
+async fn registered(panic: bool) -> (tempfile::TempDir, Arc<Poller>, Arc<Scripted>) {
+    let dir = tempfile::tempdir().unwrap();
+    let poller = poller_in(&dir, 2);
     let source = Arc::new(Scripted {
         id: "scripted".into(),
         go: Notify::new(),

@@ -5,12 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
+use super::super::tests::poller_in;
 use super::*;
-use crate::backoff::Backoff;
 use crate::name::SourceId;
-use crate::pipeline::Pipeline;
 use crate::source::{Cursor, Fetched, SourceError};
-use crate::store::Store;
 
 /// A source that counts its fetches; `wakes` makes it one that can be
 /// woken early, by `wake`.
@@ -64,30 +62,10 @@ impl Source for Counted {
     }
 }
 
-/// A poller on a new store.
-fn poller(dir: &tempfile::TempDir) -> Arc<Poller> {
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let brands = [crate::query::matcher::BrandSpec {
-        name: "Acme".into(),
-        queries: vec!["acme".into()],
-    }];
-    let matcher = crate::query::matcher::KeywordMatcher::new(&brands).unwrap();
-    let backoff = Backoff {
-        min: Duration::from_secs(60),
-        max: Duration::from_secs(3600),
-    };
-    Arc::new(Poller::new(
-        store,
-        Arc::new(Pipeline::new(matcher)),
-        backoff,
-        4,
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn each_source_is_polled_on_its_interval_and_a_waking_one_when_woken() {
     let dir = tempfile::tempdir().unwrap();
-    let poller = poller(&dir);
+    let poller = poller_in(&dir, 4);
     let often = Counted::new("often", 1, false);
     let seldom = Counted::new("seldom", 3600, false);
     let waking = Counted::new("waking", 3600, true);
@@ -128,8 +106,8 @@ fn the_queue_hands_out_what_is_due_once_and_files_it_again_when_done() {
     // A poll that panicked is retried a minute on, not lost.
     let now = store::now();
     queue.done(0, Err(Box::new("a bug")));
-    assert!(queue.take_due(now + RETRY_STORE - 1).is_empty());
-    assert_eq!(queue.take_due(now + RETRY_STORE + 1).len(), 1);
+    assert!(queue.take_due(now + RETRY - 1).is_empty());
+    assert_eq!(queue.take_due(now + RETRY + 1).len(), 1);
 
     // An unreadable schedule puts every waiting source a minute off.
     queue.done(1, Ok(Ok(None)));
