@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use vigia::pipeline::dedupe::{bands, title_key};
+use vigia::pipeline::dedupe::title_key;
 use vigia::pipeline::{Document, MentionCandidate, Pipeline};
 use vigia::query::matcher::{BrandSpec, KeywordMatcher};
 use vigia::store::mentions::{self, MentionFilter, Order, Recorded, StatusFilter};
@@ -86,11 +86,8 @@ fn store(n: usize) -> Store {
                  VALUES ('Lumora', ?1, ?2, ?3, '[\"lumora\"]', ?4, 40, 'feed', ?5, 0.0,
                          'neutral', ?6, ?7, ?8, ?9)",
             )?;
-            let mut team = tx.prepare("INSERT INTO mention_teams (mention_id, team) VALUES (?1, ?2)")?;
-            let mut band = tx.prepare(
-                "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
-                 VALUES ('Lumora', ?1, ?2, ?3, ?4, ?5)",
-            )?;
+            let mut team =
+                tx.prepare("INSERT INTO mention_teams (mention_id, team) VALUES (?1, ?2)")?;
             for i in 0..n {
                 let hash = rng.u64(..);
                 let at = now - rng.i64(0..30 * 86_400);
@@ -109,14 +106,24 @@ fn store(n: usize) -> Store {
                     at,
                     body,
                     title_key(&title),
-                    ["info", "info", "info", "info", "info", "info", "info", "info", "info", "notable", "urgent", "critical"][rng.usize(..12)],
-                    if rng.u32(..100) < 3 { "routed" } else if rng.bool() { "resolved" } else { "ignored" },
+                    [
+                        "info", "info", "info", "info", "info", "info", "info", "info", "info",
+                        "notable", "urgent", "critical"
+                    ][rng.usize(..12)],
+                    if rng.u32(..100) < 3 {
+                        "routed"
+                    } else if rng.bool() {
+                        "resolved"
+                    } else {
+                        "ignored"
+                    },
                 ])?;
                 let id = tx.last_insert_rowid();
-                team.execute(rusqlite::params![id, ["cs", "tech", "marketing"][rng.usize(..3)]])?;
-                for (b, value) in bands(hash).into_iter().enumerate() {
-                    band.execute(rusqlite::params![b as i64, value, at, hash as i64, id])?;
-                }
+                team.execute(rusqlite::params![
+                    id,
+                    ["cs", "tech", "marketing"][rng.usize(..3)]
+                ])?;
+                mentions::buckets::file(tx, "Lumora", id, hash, at)?;
             }
             Ok(())
         })
@@ -159,6 +166,7 @@ fn record(c: &mut Criterion) {
                         let tx = c.transaction()?;
                         let recorded = mentions::record(&tx, &candidate, vigia::store::now())?;
                         assert!(matches!(recorded, Recorded::New(_)));
+                        mentions::index_queued(&tx)?;
                         Ok(black_box(recorded))
                     })
                     .unwrap()
@@ -187,6 +195,7 @@ fn record(c: &mut Criterion) {
                                 let recorded = mentions::record(&tx, candidate, now)?;
                                 assert!(matches!(recorded, Recorded::New(_)));
                             }
+                            mentions::index_queued(&tx)?;
                             Ok(start.elapsed())
                         })
                         .unwrap();

@@ -283,13 +283,14 @@ pub fn bands(hash: u64) -> [u16; BANDS] {
     out
 }
 
-/// Where near duplicates of `hash` are filed: each band's value.
-pub fn probes(hash: u64) -> Vec<(u8, u16)> {
-    bands(hash)
-        .into_iter()
-        .enumerate()
-        .map(|(band, value)| (band as u8, value))
-        .collect()
+/// The keys near duplicates of `hash` are filed and looked up under: each
+/// band's value, tagged with its band (`band << 16 | value`).
+pub fn buckets(hash: u64) -> [u32; BANDS] {
+    let mut out = [0; BANDS];
+    for (band, (slot, value)) in out.iter_mut().zip(bands(hash)).enumerate() {
+        *slot = ((band as u32) << 16) | u32::from(value);
+    }
+    out
 }
 
 /// A stored mention at the candidate's canonical URL.

@@ -4,7 +4,7 @@
 //! A candidate is the same mention as one already stored when, for the same
 //! brand, (1) this source already delivered this item, (2) the canonical URL
 //! is the same, or (3) a mention first seen in the last
-//! [`FINGERPRINT_WINDOW_SECS`] is within [`MAX_DISTANCE`] bits of its
+//! [`FINGERPRINT_WINDOW_SECS`] is within [`MAX_DISTANCE`](crate::pipeline::dedupe::MAX_DISTANCE) bits of its
 //! content fingerprint with a title that agrees, or has the same title
 //! key or opening, and the two keep the same figures and one run of
 //! nearly all their words ([`crate::pipeline::dedupe::nearest`]). Otherwise it is new. (A
@@ -12,6 +12,7 @@
 //! gets one mention per item: see `by_url`.) Each distinct (source, URL)
 //! it was seen at is a sighting.
 
+pub mod buckets;
 mod listing;
 mod split;
 
@@ -23,10 +24,11 @@ pub use listing::{
 };
 pub use split::{merged_item, split_off, Merged, SplitError};
 
+use buckets::Buckets;
+
 use super::StoreError;
 use crate::pipeline::dedupe::{
-    bands, lead_key, nearest, probes, same_url, title_key, AtUrl, Fingerprint, Recent,
-    MAX_DISTANCE, MIN_WORDS,
+    lead_key, nearest, same_url, title_key, AtUrl, Fingerprint, Recent, MIN_WORDS,
 };
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
@@ -72,12 +74,17 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
     };
     // A copy found by its content keeps the item, so that the merge can
     // be undone ([`split_off`]); one at the same URL is the same page.
+    let mut filed = None;
     let (existing, merged) = match existing {
         Some(id) => (Some(id), None),
-        None => match by_fingerprint(conn, c, now)? {
-            Some(id) => (Some(id), Some(split::merged(&c.document)?)),
-            None => (None, None),
-        },
+        None => {
+            let (found, read) = by_fingerprint(conn, c, now)?;
+            filed = read;
+            match found {
+                Some(id) => (Some(id), Some(split::merged(&c.document)?)),
+                None => (None, None),
+            }
+        }
     };
     match existing {
         Some(id) if add_sighting(conn, id, c, now, merged.as_deref())? => {
@@ -85,7 +92,7 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
         }
         Some(id) => Ok(Recorded::Known(id)),
         None => {
-            let id = insert(conn, c, now)?;
+            let id = insert(conn, c, now, filed)?;
             add_sighting(conn, id, c, now, None)?;
             Ok(Recorded::New(id))
         }
@@ -127,35 +134,26 @@ fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i
 }
 
 /// The nearest mention by content among those first seen in the window
-/// ([`nearest`] decides).
+/// ([`nearest`] decides), and the buckets read to find it, for filing
+/// the candidate when it is new.
 fn by_fingerprint(
     conn: &Connection,
     c: &MentionCandidate,
     now: i64,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<(Option<i64>, Option<Buckets>), StoreError> {
     if !c.fingerprint.is_usable() {
-        return Ok(None);
+        return Ok((None, None));
     }
     // Only the mentions filed under one of the candidate's bands: every
-    // fingerprint within FOUND_WITHIN bits is among them. The index gives
-    // their fingerprints; only those within the distance are read.
-    let mut close = std::collections::BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT mention_id, fingerprint FROM mention_bands
-         WHERE brand = ?1 AND band = ?2 AND value = ?3 AND first_seen_at >= ?4",
-    )?;
+    // fingerprint within FOUND_WITHIN bits is among them. Only those
+    // within the distance are read.
     let since = now - FINGERPRINT_WINDOW_SECS;
-    for (band, value) in probes(c.fingerprint.hash) {
-        let rows = stmt.query_map(params![c.brand, band, value, since], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
-        })?;
-        for row in rows {
-            let (id, hash) = row?;
-            if c.fingerprint.distance(hash) <= MAX_DISTANCE {
-                close.insert(id, hash);
-            }
-        }
-    }
+    let read = Buckets::read(conn, &c.brand, c.fingerprint.hash)?;
+    let mut close: std::collections::BTreeMap<i64, u64> = read
+        .near(&c.fingerprint, since)
+        .into_iter()
+        .map(|e| (e.id, e.hash))
+        .collect();
     // And the few filed under the same title, or opening with the same
     // words: copies whose footers moved their short texts' fingerprints
     // apart (a title many stories share leaves the opening to find them).
@@ -178,17 +176,24 @@ fn by_fingerprint(
             close.insert(id, hash);
         }
     }
-    let mut stmt =
-        conn.prepare_cached("SELECT title, COALESCE(text, '') FROM mentions WHERE id = ?1")?;
+    // A mention is read only as it was filed: one removed since, or
+    // another that took its id, is not the one its entry describes.
+    let mut stmt = conn.prepare_cached(
+        "SELECT title, COALESCE(text, '') FROM mentions WHERE id = ?1 AND fingerprint = ?2",
+    )?;
     let mut recent = Vec::with_capacity(close.len());
     for (id, hash) in close {
-        let (title, text) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        recent.push(Recent {
-            id,
-            hash,
-            title,
-            text,
-        });
+        let found = stmt
+            .query_row(params![id, hash as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((title, text)) = found {
+            recent.push(Recent {
+                id,
+                hash,
+                title,
+                text,
+            });
+        }
     }
     let merged = nearest(&c.fingerprint, &c.document.title, &c.document.text, recent);
     if let Some(into) = merged {
@@ -200,10 +205,17 @@ fn by_fingerprint(
             "Near duplicate: recorded as a sighting of the mention it repeats."
         );
     }
-    Ok(merged)
+    Ok((merged, Some(read)))
 }
 
-fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, StoreError> {
+/// Inserts a new mention and files its fingerprint, in the buckets
+/// already `read` for it when its lookup read them.
+fn insert(
+    conn: &Connection,
+    c: &MentionCandidate,
+    now: i64,
+    read: Option<Buckets>,
+) -> Result<i64, StoreError> {
     let terms = serde_json::to_string(&c.terms).map_err(|e| StoreError::Corrupt {
         column: "terms",
         message: e.to_string(),
@@ -238,16 +250,31 @@ fn insert(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<i64, Stor
     ])?;
     let id = conn.last_insert_rowid();
     if c.fingerprint.is_usable() {
-        let mut file = conn.prepare_cached(
-            "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        let hash = c.fingerprint.hash as i64;
-        for (band, value) in bands(c.fingerprint.hash).into_iter().enumerate() {
-            file.execute(params![c.brand, band as i64, value, now, hash, id])?;
-        }
+        let read = match read {
+            Some(read) => read,
+            None => Buckets::read(conn, &c.brand, c.fingerprint.hash)?,
+        };
+        read.file(conn, &c.brand, id, now)?;
     }
     Ok(id)
+}
+
+/// Indexes the mentions recorded in this transaction for full-text search,
+/// all in one statement (see `migrations/0032_search_queue.sql`). The
+/// store runs it before each commit; a transaction opened by hand that
+/// records mentions runs it before committing.
+pub fn index_queued(conn: &Connection) -> Result<(), StoreError> {
+    let queued = conn
+        .prepare_cached(
+            "INSERT INTO mentions_fts (rowid, title, text)
+             SELECT m.id, m.title, m.text FROM mentions_fts_queue q JOIN mentions m ON m.id = q.id",
+        )?
+        .execute([])?;
+    if queued > 0 {
+        conn.prepare_cached("DELETE FROM mentions_fts_queue")?
+            .execute([])?;
+    }
+    Ok(())
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.

@@ -33,20 +33,12 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
 }
 
 fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
-    // Grouped on the bare columns, so that the covering index serves it.
+    // Kept by triggers (migration 34), unscored mentions as "unscored".
     let mut stmt = conn.prepare_cached(
-        "SELECT brand, sentiment_label, count(*)
-         FROM mentions GROUP BY brand, sentiment_label",
+        "SELECT brand, label, n FROM mention_counts WHERE n > 0 ORDER BY brand, label",
     )?;
     let mentions = stmt
-        .query_map([], |r| {
-            let label: Option<String> = r.get(1)?;
-            Ok((
-                r.get(0)?,
-                label.unwrap_or_else(|| "unscored".into()),
-                r.get(2)?,
-            ))
-        })?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let (outbox_pending, outbox_failed) = conn.query_row(
         "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL),

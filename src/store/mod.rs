@@ -65,6 +65,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0029_lead_keys.sql"),
     include_str!("migrations/0030_negative_times.sql"),
     include_str!("migrations/0031_wider_bands.sql"),
+    include_str!("migrations/0032_search_queue.sql"),
+    include_str!("migrations/0033_band_buckets.sql"),
+    include_str!("migrations/0034_mention_counters.sql"),
 ];
 
 /// Prepared statements each connection keeps: every statement of the
@@ -373,6 +376,7 @@ where
 {
     let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let result = f(&Tx(&transaction))?;
+    mentions::index_queued(&transaction)?;
     transaction.commit()?;
     Ok(result)
 }

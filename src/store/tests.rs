@@ -182,33 +182,26 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
         c.execute(
             "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at)
-             VALUES (7, 'Lumora', 't', 's', '[]', ?1, 20, 'f', 1)",
-            [hash as i64],
+             VALUES (7, 'Lumora', 't', 's', '[]', ?1, 20, 'f', ?2)",
+            rusqlite::params![hash as i64, now()],
         )
         .unwrap();
         c.execute(
             "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
-             VALUES ('Lumora', 4, 3855, 1, ?1, 7)",
-            [hash as i64],
+             VALUES ('Lumora', 4, 3855, ?2, ?1, 7)",
+            rusqlite::params![hash as i64, now()],
         )
         .unwrap();
     }
+    // Refiled under four bands (migration 31), then packed into buckets
+    // (migration 33), each entry as the store writes it.
     let store = Store::open(&path).unwrap();
-    let filed: Vec<(i64, u16)> = store
-        .call_blocking(|c| {
-            let mut stmt = c.prepare(
-                "SELECT band, value FROM mention_bands WHERE mention_id = 7 ORDER BY band",
-            )?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
+    let filed = store
+        .call_blocking(|c| mentions::buckets::filed(c, 7))
         .unwrap();
-    let expected: Vec<(i64, u16)> = crate::pipeline::dedupe::bands(hash)
+    let expected: Vec<(u32, u64)> = crate::pipeline::dedupe::buckets(hash)
         .into_iter()
-        .enumerate()
-        .map(|(band, value)| (band as i64, value))
+        .map(|key| (key, hash))
         .collect();
     assert_eq!(filed, expected);
 }
@@ -229,9 +222,9 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
                  ('Lumora', '{\"members\":1,\"features\":{\"#delay\":[1,\"delay\"],\"lamp\":[1,\"lamp\"]}}', 1, 1);
              INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at)
-                 VALUES (7, 'Lumora', 't', 's', '[]', -42, 20, 'f', 1);
+                 VALUES (7, 'Lumora', 't', 's', '[]', -42, 20, 'f', unixepoch());
              INSERT INTO mention_bands (brand, band, value, first_seen_at, mention_id)
-                 VALUES ('Lumora', 0, 1, 1, 7);",
+                 VALUES ('Lumora', 0, 1, unixepoch(), 7);",
         )
         .unwrap();
     }
@@ -248,17 +241,13 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
         .unwrap();
     // Filed with the subject's last sighting (migration 19).
     assert_eq!(keys, [("#delay".to_string(), 1), ("lamp".to_string(), 1)]);
-    // The band index learns each mention's fingerprint (migration 20).
-    let filed: i64 = store
-        .call_blocking(|c| {
-            Ok(c.query_row(
-                "SELECT fingerprint FROM mention_bands WHERE mention_id = 7",
-                [],
-                |r| r.get(0),
-            )?)
-        })
+    // The band index learns each mention's fingerprint (migration 20)
+    // and keeps it when packed into buckets (migration 33).
+    let filed = store
+        .call_blocking(|c| mentions::buckets::filed(c, 7))
         .unwrap();
-    assert_eq!(filed, -42);
+    assert_eq!(filed.len(), crate::pipeline::dedupe::BANDS);
+    assert!(filed.iter().all(|&(_, hash)| hash == -42i64 as u64));
 }
 
 /// Writes queued together share one commit, yet each stands alone: one
@@ -351,4 +340,132 @@ fn the_inbox_forgets_what_can_no_longer_be_used() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn mentions_are_indexed_for_search_when_their_write_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let add = |tx: &Tx<'_>, id: i64, title: &str| -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
+                                   source_id, first_seen_at, text)
+             VALUES (?1, 'Lumora', ?2, '', '[]', 0, 0, 'f', 1, 'lamp')",
+            rusqlite::params![id, title],
+        )?;
+        Ok(())
+    };
+    // Queued mentions edited or deleted before the commit: the index
+    // gets what is left, as it is then.
+    store
+        .write_blocking(|tx| {
+            add(tx, 1, "alpha")?;
+            add(tx, 2, "beta")?;
+            tx.execute("UPDATE mentions SET title = 'gamma' WHERE id = 2", [])?;
+            tx.execute("DELETE FROM mentions WHERE id = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+    // An indexed mention edited and another deleted later.
+    store
+        .write_blocking(|tx| {
+            add(tx, 3, "delta")?;
+            add(tx, 4, "omega")?;
+            Ok(())
+        })
+        .unwrap();
+    store
+        .write_blocking(|tx| {
+            tx.execute("UPDATE mentions SET title = 'epsilon' WHERE id = 3", [])?;
+            tx.execute("DELETE FROM mentions WHERE id = 4", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let found = |words: &str| {
+        let filter = mentions::MentionFilter {
+            text: Some(words.to_string()),
+            ..mentions::MentionFilter::default()
+        };
+        let rows = store
+            .call_blocking(move |c| mentions::list(c, &filter))
+            .unwrap();
+        rows.iter().map(|m| m.id).collect::<Vec<_>>()
+    };
+    assert_eq!(found("gamma"), [2]);
+    assert_eq!(found("epsilon"), [3]);
+    for gone in ["alpha", "beta", "delta", "omega"] {
+        assert_eq!(found(gone), Vec::<i64>::new(), "{gone}");
+    }
+    let (queued, check) = store
+        .call_blocking(|c| {
+            let queued: i64 =
+                c.query_row("SELECT count(*) FROM mentions_fts_queue", [], |r| r.get(0))?;
+            // FTS5 compares its index with the content table: an error
+            // when they disagree.
+            let check = c.execute(
+                "INSERT INTO mentions_fts (mentions_fts, rank) VALUES ('integrity-check', 1)",
+                [],
+            );
+            Ok((queued, check.map_err(|e| e.to_string())))
+        })
+        .unwrap();
+    assert_eq!(queued, 0);
+    assert_eq!(check, Ok(1));
+}
+
+#[test]
+fn mention_counters_follow_the_mentions_from_before_the_migration_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let add = |c: &Connection, id: i64, brand: &str, label: Option<&str>| {
+        c.execute(
+            "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
+                                   source_id, first_seen_at, sentiment_label)
+             VALUES (?1, ?2, 't', 's', '[]', 0, 0, 'f', 1, ?3)",
+            rusqlite::params![id, brand, label],
+        )
+        .map(|_| ())
+    };
+    // Counted by the migration.
+    {
+        let c = Connection::open(&path).unwrap();
+        for sql in &super::MIGRATIONS[..33] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch("PRAGMA user_version = 33").unwrap();
+        add(&c, 1, "Lumora", Some("negative")).unwrap();
+        add(&c, 2, "Lumora", None).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let counted = || {
+        store
+            .call_blocking(|c| metrics::snapshot(c).map(|s| s.mentions))
+            .unwrap()
+    };
+    let row = |brand: &str, label: &str, n: i64| (brand.to_string(), label.to_string(), n);
+    assert_eq!(
+        counted(),
+        [row("Lumora", "negative", 1), row("Lumora", "unscored", 1)]
+    );
+    // Then by the triggers: added, relabelled, removed.
+    store
+        .write_blocking(|tx| {
+            add(tx, 3, "Lumora", Some("negative"))?;
+            add(tx, 4, "Orla", Some("positive"))?;
+            tx.execute(
+                "UPDATE mentions SET sentiment_label = 'neutral' WHERE id = 2",
+                [],
+            )?;
+            tx.execute("DELETE FROM mentions WHERE id = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        counted(),
+        [
+            row("Lumora", "negative", 1),
+            row("Lumora", "neutral", 1),
+            row("Orla", "positive", 1)
+        ]
+    );
 }

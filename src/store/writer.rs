@@ -28,7 +28,7 @@ use rusqlite::Connection;
 use tokio::sync::mpsc;
 
 use super::turn::Turn;
-use super::{StoreError, Tx};
+use super::{mentions, StoreError, Tx};
 
 /// Writes committed together at most.
 const MAX_BATCH: usize = 64;
@@ -190,6 +190,7 @@ fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>
         }
     }
     let outcome = outcome
+        .and_then(|()| mentions::index_queued(&transaction))
         .and_then(|()| transaction.commit().map_err(StoreError::from))
         .map_err(|e| StoreError::Task(format!("the write was not committed: {e}")));
     for deliver in delivered {

@@ -144,7 +144,7 @@ pub fn split_off(
     if !still {
         return Ok(Err(SplitError::NotMerged { mention, sighting }));
     }
-    let id = insert(conn, candidate, seen_at)?;
+    let id = insert(conn, candidate, seen_at, None)?;
     conn.execute(
         "UPDATE sightings SET mention_id = ?1, merged = NULL WHERE id = ?2",
         params![id, sighting],
