@@ -74,17 +74,12 @@ pub fn record(conn: &Connection, c: &MentionCandidate, now: i64) -> Result<Recor
     };
     // A copy found by its content keeps the item, so that the merge can
     // be undone ([`split_off`]); one at the same URL is the same page.
-    let mut filed = None;
-    let (existing, merged) = match existing {
-        Some(id) => (Some(id), None),
-        None => {
-            let (found, read) = by_fingerprint(conn, c, now)?;
-            filed = read;
-            match found {
-                Some(id) => (Some(id), Some(split::merged(&c.document)?)),
-                None => (None, None),
-            }
-        }
+    let (existing, merged, filed) = match existing {
+        Some(id) => (Some(id), None, None),
+        None => match by_fingerprint(conn, c, now)? {
+            (Some(id), read) => (Some(id), Some(split::merged(&c.document)?), read),
+            (None, read) => (None, None, read),
+        },
     };
     match existing {
         Some(id) if add_sighting(conn, id, c, now, merged.as_deref())? => {
@@ -136,11 +131,11 @@ fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i
 /// The nearest mention by content among those first seen in the window
 /// ([`nearest`] decides), and the buckets read to find it, for filing
 /// the candidate when it is new.
-fn by_fingerprint(
+fn by_fingerprint<'c>(
     conn: &Connection,
-    c: &MentionCandidate,
+    c: &'c MentionCandidate,
     now: i64,
-) -> Result<(Option<i64>, Option<Buckets>), StoreError> {
+) -> Result<(Option<i64>, Option<Buckets<'c>>), StoreError> {
     if !c.fingerprint.is_usable() {
         return Ok((None, None));
     }
@@ -149,11 +144,7 @@ fn by_fingerprint(
     // within the distance are read.
     let since = now - FINGERPRINT_WINDOW_SECS;
     let read = Buckets::read(conn, &c.brand, c.fingerprint.hash)?;
-    let mut close: std::collections::BTreeMap<i64, u64> = read
-        .near(&c.fingerprint, since)
-        .into_iter()
-        .map(|e| (e.id, e.hash))
-        .collect();
+    let mut close = read.near(&c.fingerprint, since);
     // And the few filed under the same title, or opening with the same
     // words: copies whose footers moved their short texts' fingerprints
     // apart (a title many stories share leaves the opening to find them).
@@ -214,7 +205,7 @@ fn insert(
     conn: &Connection,
     c: &MentionCandidate,
     now: i64,
-    read: Option<Buckets>,
+    read: Option<Buckets<'_>>,
 ) -> Result<i64, StoreError> {
     let terms = serde_json::to_string(&c.terms).map_err(|e| StoreError::Corrupt {
         column: "terms",
@@ -254,7 +245,7 @@ fn insert(
             Some(read) => read,
             None => Buckets::read(conn, &c.brand, c.fingerprint.hash)?,
         };
-        read.file(conn, &c.brand, id, now)?;
+        read.file(conn, id, now)?;
     }
     Ok(id)
 }

@@ -11,6 +11,8 @@
 //! Entries past the window are dropped when their bucket is next
 //! rewritten, and skipped until then.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::FINGERPRINT_WINDOW_SECS;
@@ -28,10 +30,10 @@ const MAX_ENTRIES: usize = 1024;
 
 /// One filed mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Entry {
-    pub id: i64,
-    pub hash: u64,
-    pub seen_at: i64,
+struct Entry {
+    id: i64,
+    hash: u64,
+    seen_at: i64,
 }
 
 impl Entry {
@@ -61,16 +63,17 @@ fn entries(blob: &[u8]) -> impl Iterator<Item = Entry> + '_ {
     blob.chunks_exact(ENTRY).map(Entry::read)
 }
 
-/// The four buckets of one fingerprint, as read for a lookup: filing the
-/// mention after rewrites them without reading them again.
-pub(super) struct Buckets {
+/// The four buckets of one brand's fingerprint, as read for a lookup:
+/// filing the mention after rewrites them without reading them again.
+pub(super) struct Buckets<'a> {
+    brand: &'a str,
     hash: u64,
     read: [(u32, Vec<u8>); BANDS],
 }
 
-impl Buckets {
+impl<'a> Buckets<'a> {
     /// Reads the buckets of `brand` that fingerprint `hash` is filed under.
-    pub fn read(conn: &Connection, brand: &str, hash: u64) -> Result<Buckets, StoreError> {
+    pub fn read(conn: &Connection, brand: &'a str, hash: u64) -> Result<Buckets<'a>, StoreError> {
         let mut stmt = conn.prepare_cached(
             "SELECT entries FROM mention_buckets WHERE brand = ?1 AND bucket = ?2",
         )?;
@@ -81,38 +84,28 @@ impl Buckets {
                 .optional()?;
             *slot = (key, blob.unwrap_or_default());
         }
-        Ok(Buckets { hash, read })
+        Ok(Buckets { brand, hash, read })
     }
 
     /// The mentions first seen since `since` whose fingerprint is within
     /// [`MAX_DISTANCE`] bits of `fingerprint` (the one read for) and
-    /// shares a band with it (every one within `FOUND_WITHIN` bits does),
-    /// each once.
-    pub fn near(&self, fingerprint: &Fingerprint, since: i64) -> Vec<Entry> {
-        let mut found: Vec<Entry> = Vec::new();
+    /// shares a band with it (every one within `FOUND_WITHIN` bits does):
+    /// each id once, with its fingerprint.
+    pub fn near(&self, fingerprint: &Fingerprint, since: i64) -> BTreeMap<i64, u64> {
+        let mut found = BTreeMap::new();
         for (_, blob) in &self.read {
             for entry in entries(blob) {
-                if entry.seen_at >= since
-                    && fingerprint.distance(entry.hash) <= MAX_DISTANCE
-                    && !found.iter().any(|f| f.id == entry.id)
-                {
-                    found.push(entry);
+                if entry.seen_at >= since && fingerprint.distance(entry.hash) <= MAX_DISTANCE {
+                    found.insert(entry.id, entry.hash);
                 }
             }
         }
         found
     }
 
-    /// Files mention `id` of `brand`, first seen at `now`, in these
-    /// buckets, dropping what is past the window and, from a full
-    /// bucket, the oldest.
-    pub fn file(
-        &self,
-        conn: &Connection,
-        brand: &str,
-        id: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    /// Files mention `id`, first seen at `now`, in these buckets, dropping
+    /// what is past the window and, from a full bucket, the oldest.
+    pub fn file(&self, conn: &Connection, id: i64, now: i64) -> Result<(), StoreError> {
         let since = now - FINGERPRINT_WINDOW_SECS;
         let new = Entry {
             id,
@@ -130,7 +123,7 @@ impl Buckets {
             for entry in kept.iter().skip(skip).chain([&new]) {
                 entry.write(&mut out);
             }
-            write.execute(params![brand, key, out])?;
+            write.execute(params![self.brand, key, out])?;
         }
         Ok(())
     }
@@ -146,7 +139,7 @@ pub fn file(
     hash: u64,
     now: i64,
 ) -> Result<(), StoreError> {
-    Buckets::read(conn, brand, hash)?.file(conn, brand, id, now)
+    Buckets::read(conn, brand, hash)?.file(conn, id, now)
 }
 
 /// Where mention `id` is filed: each bucket's key and the fingerprint
@@ -212,7 +205,7 @@ mod tests {
                     file(tx, "Lumora", id, hash, now + 2 * day)?;
                 }
                 let found = Buckets::read(tx, "Lumora", hash)?.near(&fingerprint, 3 * day);
-                let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
+                let ids: Vec<i64> = found.into_keys().collect();
                 let newest: Vec<i64> = (10..MAX_ENTRIES as i64 + 10).collect();
                 assert_eq!(ids, newest);
                 // Another brand's bucket is its own.
