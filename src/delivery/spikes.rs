@@ -33,7 +33,10 @@
 //! windows either side) with a p-value below
 //! `sustained_p`. The same tests run on stories ([`Negatives`]): many
 //! separate complaints at once are a spike even at a brand whose usual
-//! clusters make their count unremarkable. Under a day of history there is no baseline. After an
+//! clusters make their count unremarkable. A baseline span, or a window
+//! the dispersion is measured on, that was itself a spike against the
+//! others is left out: a crisis last week does not raise this week's bar.
+//! Under a day of history there is no baseline. After an
 //! alert the brand is quiet for `cooldown`, so one spike is one alert. The
 //! defaults were chosen on simulated months (see the tests) and are
 //! checked on others.
@@ -51,6 +54,30 @@ const DAY: i64 = 86_400;
 pub const RECENT: usize = 48;
 
 const HOUR: i64 = 3_600;
+
+/// Tail probability below which a baseline span is a past spike rather
+/// than the usual, at the brand's dispersion.
+const PAST_SPIKE: f64 = 1e-3;
+
+/// The same for a window while the dispersion is measured, where the
+/// tail is Poisson's: far stricter, so that a brand's own clusters stay
+/// in and only a crisis is left out.
+const PAST_SPIKE_POISSON: f64 = 1e-5;
+
+/// Leaves out of `counts` each that is a spike against the mean of the
+/// others (tail below `below` at `dispersion`): last week's crisis is not
+/// the usual, and should not raise this week's bar.
+fn drop_past_spikes(counts: &mut Vec<u32>, dispersion: f64, below: f64) {
+    if counts.len() < 2 {
+        return;
+    }
+    let all: u32 = counts.iter().sum();
+    let others = (counts.len() - 1) as f64;
+    counts.retain(|&c| {
+        let mean = f64::from(all - c) / others;
+        f64::from(c) <= mean || clustered_tail(mean, dispersion, c) >= below
+    });
+}
 
 /// One recent hour of a brand's negatives against its usual count.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -238,29 +265,33 @@ impl SpikeRules {
             + RECENT as i64 * HOUR
     }
 
-    /// The baseline of the window ending at `end`: negatives in the same
-    /// windows of earlier days, and how many windows those are.
-    fn baseline(&self, series: &Series<'_>, end: i64) -> (u32, u32) {
+    /// The baseline of the `len` seconds ending at `end`: negatives in
+    /// the same span of earlier days, and in the spans `neighbours`
+    /// windows either side, one count per span. A span that was itself a
+    /// spike against the others is left out ([`drop_past_spikes`]). The
+    /// total kept and how many spans it holds.
+    fn baseline(&self, series: &Series<'_>, end: i64, len: i64, dispersion: f64) -> (u32, u32) {
         let w = self.window_secs();
         let n = i64::from(self.neighbours);
-        let (mut total, mut windows) = (0, 0);
+        let mut counts = Vec::new();
         for d in 1..=i64::from(self.baseline_days) {
             for k in -n..=n {
                 let e = end - d * DAY + k * w;
-                if e - w >= series.since {
-                    total += series.count(e - w, e);
-                    windows += 1;
+                if e - len >= series.since {
+                    counts.push(series.count(e - len, e));
                 }
             }
         }
-        (total, windows)
+        drop_past_spikes(&mut counts, dispersion, PAST_SPIKE);
+        (counts.iter().sum(), counts.len() as u32)
     }
 
     /// The brand's dispersion: Pearson's statistic of its window counts
     /// over the baseline days (the windows before the current `sustained`
     /// ones, each against the mean of its clock window over those days)
-    /// per degree of freedom; 1 when negatives arrive one by one, and while
-    /// there are too few windows to tell.
+    /// per degree of freedom, a window of an earlier day far beyond its
+    /// clock window's others (a past crisis) left out; 1 when negatives arrive one by
+    /// one, and while there are too few windows to tell.
     pub fn dispersion(&self, series: &Series<'_>, now: i64) -> f64 {
         let w = self.window_secs();
         let slots = (DAY / w).max(1) as usize;
@@ -277,7 +308,18 @@ impl SpikeRules {
             counts[j as usize % slots].push(series.count(end - w, end));
         }
         let (mut statistic, mut df) = (0.0, 0i64);
-        for slot in counts.iter().filter(|c| c.len() >= 2) {
+        for slot in &mut counts {
+            // The last day's window stays: a crisis still going on is the
+            // brand's present, and once alerted is not alerted again
+            // when the cool-down ends.
+            if let Some(last_day) = slot.first().copied() {
+                slot.remove(0);
+                drop_past_spikes(slot, 1.0, PAST_SPIKE_POISSON);
+                slot.push(last_day);
+            }
+            if slot.len() < 2 {
+                continue;
+            }
             let mean = f64::from(slot.iter().sum::<u32>()) / slot.len() as f64;
             if mean > 0.0 {
                 statistic += slot
@@ -340,7 +382,7 @@ impl SpikeRules {
             let mean = f64::from(count + baseline) / f64::from(windows + 1);
             clustered_tail(mean, dispersion, count)
         };
-        let (baseline, windows) = self.baseline(series, now);
+        let (baseline, windows) = self.baseline(series, now, w, dispersion);
         if windows == 0 {
             return None;
         }
@@ -363,17 +405,7 @@ impl SpikeRules {
         // the same span of each earlier day, and the spans `neighbours`
         // windows either side, as for a burst: 21 spans by default, so
         // that the current one, pooled in, weighs little.
-        let n = i64::from(self.neighbours);
-        let (mut base_total, mut spans) = (0, 0);
-        for d in 1..=i64::from(self.baseline_days) {
-            for k in -n..=n {
-                let end = now - d * DAY + k * w;
-                if end - span >= series.since {
-                    base_total += series.count(end - span, end);
-                    spans += 1;
-                }
-            }
-        }
+        let (base_total, spans) = self.baseline(series, now, span, dispersion);
         if spans == 0 {
             return None;
         }

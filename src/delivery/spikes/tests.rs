@@ -216,6 +216,37 @@ fn the_cooldown_makes_a_long_spike_one_alert() {
 }
 
 #[test]
+fn last_weeks_crisis_does_not_hide_this_weeks() {
+    let rules = SpikeRules::default();
+    // One negative an hour for nine days; 30 in one hour of day 7, and
+    // 10 in the same hour of day 9.
+    let now = 9 * DAY + 15 * HOUR;
+    let mut times: Vec<(i64, Option<i64>)> =
+        (0..9 * 24 + 15).map(|h| (h * HOUR + 600, None)).collect();
+    times.extend((0..30).map(|k| (now - 2 * DAY - HOUR + 60 + k * 60, None)));
+    times.extend((0..9).map(|k| (now - HOUR + 900 + k * 60, None)));
+    let negatives = Negatives::new(times, rules.window);
+    let verdict = rules.detect(&negatives, 0, now);
+    // Counted in, the crisis would make the usual hour 2.4 and ten
+    // negatives unremarkable (p ≈ 10⁻³).
+    assert!(
+        verdict.is_some_and(|v| v.count == 10 && v.kind == Kind::Burst && v.expected == 1.0),
+        "{verdict:?}"
+    );
+    // A brand whose every day holds such an hour is not surprised.
+    let mut daily: Vec<(i64, Option<i64>)> =
+        (0..9 * 24 + 15).map(|h| (h * HOUR + 600, None)).collect();
+    for d in 1..=7 {
+        daily.extend((0..9).map(|k| (now - d * DAY - HOUR + 900 + k * 60, None)));
+    }
+    daily.extend((0..9).map(|k| (now - HOUR + 900 + k * 60, None)));
+    assert_eq!(
+        rules.detect(&Negatives::new(daily, rules.window), 0, now),
+        None
+    );
+}
+
+#[test]
 fn a_brand_that_complains_in_clusters_measures_as_dispersed() {
     let rules = SpikeRules::default();
     let at = |cluster: f64| {
