@@ -172,6 +172,27 @@ pub fn title_key(title: &str) -> Option<i64> {
     (words.len() >= 4).then(|| xxh3_64(words.join(" ").as_bytes()) as i64)
 }
 
+/// The keys a mention is filed under besides its fingerprint, for copies
+/// whose fingerprints moved apart: its title's ([`title_key`]) and its
+/// opening's ([`lead_key`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopyKeys {
+    /// The title's key.
+    pub title: Option<i64>,
+    /// The opening's key.
+    pub lead: Option<i64>,
+}
+
+impl CopyKeys {
+    /// The keys of a mention with this title and text.
+    pub fn of(title: &str, text: &str) -> CopyKeys {
+        CopyKeys {
+            title: title_key(title),
+            lead: lead_key(text),
+        }
+    }
+}
+
 /// Words of a text's opening that [`lead_key`] keys it by: past a
 /// template's lead sentence, within any copy's.
 pub const LEAD_KEY_WORDS: usize = 24;
@@ -332,6 +353,8 @@ pub struct Recent {
     pub title: String,
     /// Its text (as stored: the first part of a long one).
     pub text: String,
+    /// Its title's and opening's keys, as filed.
+    pub keys: CopyKeys,
 }
 
 /// The nearest recent mention by content (within [`MAX_DISTANCE`], or
@@ -354,7 +377,7 @@ pub fn nearest(
         return None;
     }
     let figures = numbers(&[title, lead(text)]);
-    let (key, opening) = (title_key(title), lead_key(text));
+    let mine_keys = CopyKeys::of(title, text);
     let mine = words(text);
     let places = figures_in_place(text);
     let mut best: Option<(u32, i64)> = None;
@@ -362,9 +385,12 @@ pub fn nearest(
         let distance = candidate.distance(m.hash);
         // Cheapest test first: most of those weighed are none of these.
         let close = || distance <= MAX_DISTANCE && titles_agree(&m.title, title);
-        let retitled = || key.is_some() && title_key(&m.title) == key;
-        let same_lead =
-            || opening.is_some() && titles_agree(&m.title, title) && lead_key(&m.text) == opening;
+        let retitled = || mine_keys.title.is_some() && m.keys.title == mine_keys.title;
+        let same_lead = || {
+            mine_keys.lead.is_some()
+                && titles_agree(&m.title, title)
+                && m.keys.lead == mine_keys.lead
+        };
         if best.is_none_or(|(d, _)| distance < d)
             && (close() || retitled() || same_lead())
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))

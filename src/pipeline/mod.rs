@@ -19,7 +19,7 @@ use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
 use crate::source::RawItem;
 use crate::text::fold::Folded;
 use crate::triage::{Assessment, Facts, Policy};
-use dedupe::Fingerprint;
+use dedupe::{CopyKeys, Fingerprint};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -63,6 +63,8 @@ pub struct MentionCandidate {
     pub sentiment: Sentiment,
     /// Content fingerprint of title + text.
     pub fingerprint: Fingerprint,
+    /// Its title's and opening's keys, for copies whose fingerprint moved.
+    pub keys: CopyKeys,
     /// Teams, alarm terms and subject features.
     pub triage: Assessment,
 }
@@ -165,6 +167,7 @@ impl Pipeline {
                 if document.title.is_empty() {
                     document.title = snippet::headline(&snippet);
                 }
+                let keys = CopyKeys::of(&document.title, &document.text);
                 MentionCandidate {
                     source_id: SourceId::from(source_id),
                     brand: m.brand,
@@ -173,6 +176,7 @@ impl Pipeline {
                     snippet,
                     sentiment,
                     fingerprint,
+                    keys,
                     triage,
                 }
             })

@@ -27,9 +27,7 @@ pub use split::{merged_item, split_off, Merged, SplitError};
 use buckets::Buckets;
 
 use super::StoreError;
-use crate::pipeline::dedupe::{
-    lead_key, nearest, same_url, title_key, AtUrl, Fingerprint, Recent, MIN_WORDS,
-};
+use crate::pipeline::dedupe::{nearest, same_url, AtUrl, CopyKeys, Fingerprint, Recent, MIN_WORDS};
 use crate::pipeline::MentionCandidate;
 use crate::sentiment::Label;
 
@@ -148,10 +146,7 @@ fn by_fingerprint<'c>(
     // And the few filed under the same title, or opening with the same
     // words: copies whose footers moved their short texts' fingerprints
     // apart (a title many stories share leaves the opening to find them).
-    let keys = [
-        ("title_key", title_key(&c.document.title)),
-        ("lead_key", lead_key(&c.document.text)),
-    ];
+    let keys = [("title_key", c.keys.title), ("lead_key", c.keys.lead)];
     for (column, key) in keys {
         let Some(key) = key else { continue };
         let mut stmt = conn.prepare_cached(&format!(
@@ -170,21 +165,28 @@ fn by_fingerprint<'c>(
     // A mention is read only as it was filed: one removed since, or
     // another that took its id, is not the one its entry describes.
     let mut stmt = conn.prepare_cached(
-        "SELECT title, COALESCE(text, '') FROM mentions WHERE id = ?1 AND fingerprint = ?2",
+        "SELECT title, COALESCE(text, ''), title_key, lead_key
+         FROM mentions WHERE id = ?1 AND fingerprint = ?2",
     )?;
     let mut recent = Vec::with_capacity(close.len());
     for (id, hash) in close {
+        // Keys as filed: a mention stored before they were (migrations
+        // 21 and 29, long out of the window) has none.
         let found = stmt
-            .query_row(params![id, hash as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![id, hash as i64], |r| {
+                Ok(Recent {
+                    id,
+                    hash,
+                    title: r.get(0)?,
+                    text: r.get(1)?,
+                    keys: CopyKeys {
+                        title: r.get(2)?,
+                        lead: r.get(3)?,
+                    },
+                })
+            })
             .optional()?;
-        if let Some((title, text)) = found {
-            recent.push(Recent {
-                id,
-                hash,
-                title,
-                text,
-            });
-        }
+        recent.extend(found);
     }
     let merged = nearest(&c.fingerprint, &c.document.title, &c.document.text, recent);
     if let Some(into) = merged {
@@ -236,8 +238,8 @@ fn insert(
         c.sentiment.language.code(),
         c.sentiment.lexicon,
         bounded(&c.document.text, MAX_TEXT_BYTES),
-        title_key(&c.document.title),
-        lead_key(&c.document.text),
+        c.keys.title,
+        c.keys.lead,
     ])?;
     let id = conn.last_insert_rowid();
     if c.fingerprint.is_usable() {

@@ -112,6 +112,7 @@ fn the_dedupe_decision_needs_no_database() {
         hash: f.hash,
         title: title.into(),
         text: STORY.into(),
+        keys: CopyKeys::of(title, STORY),
     };
     let copy = fp(&format!("Reuters - {STORY}"));
     let title = "Acme recalls 40,000 toasters";
@@ -161,6 +162,7 @@ fn figures_tell_stories_of_one_template_apart() {
         hash: fp(text).hash,
         title: "Lumora recalls bulbs".into(),
         text: text.into(),
+        keys: CopyKeys::of("Lumora recalls bulbs", text),
     };
     // A copy with a dated footer is the same story.
     let copy = story("12.000", "Wire, 30 Nov 2026.");
@@ -198,6 +200,7 @@ fn a_figure_in_the_same_place_tells_stories_apart_anywhere() {
         hash: fp(&first).hash,
         title: title.into(),
         text: first.clone(),
+        keys: CopyKeys::of(title, &first),
     };
     // Another price in the last sentence: another review.
     let other = review("83", "");
@@ -240,6 +243,7 @@ fn copies_under_one_title_are_found_whatever_their_footers() {
         hash: !fp(text).hash,
         title: title.into(),
         text: text.into(),
+        keys: CopyKeys::of(title, text),
     };
     let copy = text(
         "The city council approved higher fees on Tuesday.",
@@ -310,6 +314,7 @@ fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
         hash: fp(text).hash,
         title: title.into(),
         text: text.into(),
+        keys: CopyKeys::of(title, text),
     };
     let first = story("Posted 10:31 by staff.");
     let copy = story("Posted 11:02 by staff.");
@@ -319,6 +324,7 @@ fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
     let empty = Recent {
         hash: !fp(&copy).hash,
         text: String::new(),
+        keys: CopyKeys::of(title, ""),
         ..stored(&first)
     };
     assert_eq!(nearest(&fp(&copy), title, &copy, [empty]), None);
@@ -344,6 +350,7 @@ fn copies_are_found_by_their_opening_under_a_rewritten_title() {
         hash: !fp(&copy).hash,
         title: "Customers complain about slow support at Lumora".into(),
         text: first.clone(),
+        keys: CopyKeys::of("Customers complain about slow support at Lumora", &first),
     };
     let title = "Customers complain about slow Lumora support";
     assert_eq!(nearest(&fp(&copy), title, &copy, [stored.clone()]), Some(1));
