@@ -93,20 +93,22 @@ pub async fn run(config: Config, args: PollArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let count = new.len();
+    let shown = if args.all { count } else { LISTED };
+    // The newest are this poll's: only as many as are shown are read (a
+    // daemon storing at the same moment can leave a few out).
     let rows = runtime
         .store
         .call(move |c| {
             mentions::list(
                 c,
                 &MentionFilter {
-                    limit: Some(count),
+                    limit: Some(shown),
                     ..MentionFilter::default()
                 },
             )
         })
         .await?;
     let new: std::collections::HashSet<i64> = new.into_iter().collect();
-    let shown = if args.all { count } else { LISTED };
     let mut out = String::from("\nNew mentions:\n");
     for m in rows.iter().filter(|m| new.contains(&m.id)).take(shown) {
         out.push_str(&mention(m));
