@@ -32,7 +32,12 @@ impl Folded {
     /// assert_eq!(folded.text, "reclamacao | acme corp");
     /// ```
     pub fn new(original: &str) -> Self {
-        let mut folded = Folded::default();
+        // About as long as the original; a word every six bytes or so.
+        let mut folded = Folded {
+            text: String::with_capacity(original.len()),
+            starts: Vec::with_capacity(original.len() / 6),
+            spans: Vec::with_capacity(original.len() / 6),
+        };
         let mut word_start = None;
         let mut gap_start = 0;
         for (i, c) in original.char_indices() {
@@ -164,6 +169,14 @@ pub fn fold(text: &str) -> String {
 
 /// Appends the folded form of `text` to `out`.
 pub fn fold_into(text: &str, out: &mut String) {
+    // Most words are ASCII: lower-cased in place, nothing to decompose
+    // (every ignorable character is beyond ASCII).
+    if text.is_ascii() {
+        let at = out.len();
+        out.push_str(text);
+        out[at..].make_ascii_lowercase();
+        return;
+    }
     for c in text.chars() {
         if is_ignorable(c) {
             continue;
