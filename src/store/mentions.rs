@@ -213,35 +213,39 @@ fn insert(
         column: "terms",
         message: e.to_string(),
     })?;
-    conn.prepare_cached(
-        "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
-             source_id, published_at, first_seen_at, origin, alert_query,
-             sentiment, sentiment_label, language, lexicon, text, title_key, lead_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19)",
-    )?
-    .execute(params![
-        c.brand,
-        c.document.url.as_ref().map(url::Url::as_str),
-        c.document.title,
-        c.snippet,
-        terms,
-        c.fingerprint.hash as i64,
-        c.fingerprint.words as i64,
-        c.source_id,
-        c.document.published.map(|p| p.timestamp()),
-        now,
-        c.document.origin,
-        c.document.query,
-        c.sentiment.polarity.compound,
-        label_name(c.sentiment.label),
-        c.sentiment.language.code(),
-        c.sentiment.lexicon,
-        bounded(&c.document.text, MAX_TEXT_BYTES),
-        c.keys.title,
-        c.keys.lead,
-    ])?;
-    let id = conn.last_insert_rowid();
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
+                 source_id, published_at, first_seen_at, origin, alert_query,
+                 sentiment, sentiment_label, language, lexicon, text, title_key, lead_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                c.brand,
+                c.document.url.as_ref().map(url::Url::as_str),
+                c.document.title,
+                c.snippet,
+                terms,
+                c.fingerprint.hash as i64,
+                c.fingerprint.words as i64,
+                c.source_id,
+                c.document.published.map(|p| p.timestamp()),
+                now,
+                c.document.origin,
+                c.document.query,
+                c.sentiment.polarity.compound,
+                label_name(c.sentiment.label),
+                c.sentiment.language.code(),
+                c.sentiment.lexicon,
+                bounded(&c.document.text, MAX_TEXT_BYTES),
+                c.keys.title,
+                c.keys.lead,
+            ],
+            |r| r.get(0),
+        )?;
     if c.fingerprint.is_usable() {
         let read = match read {
             Some(read) => read,

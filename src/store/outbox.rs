@@ -29,14 +29,18 @@ pub fn enqueue(conn: &Connection, mail: &NewMail<'_>, now: i64) -> Result<Option
         column: "outbox.envelope_to",
         message: e.to_string(),
     })?;
-    let added = conn
+    Ok(conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO outbox
+            "INSERT INTO outbox
                  (key, kind, envelope_from, envelope_to, subject, message, created_at, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+             ON CONFLICT DO NOTHING RETURNING id",
         )?
-        .execute(params![mail.key, mail.kind, mail.from, to, mail.subject, mail.message, now])?;
-    Ok((added == 1).then(|| conn.last_insert_rowid()))
+        .query_row(
+            params![mail.key, mail.kind, mail.from, to, mail.subject, mail.message, now],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Whether a mail with this key was ever queued.
@@ -176,11 +180,12 @@ pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<us
     for to in rest {
         added += tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO outbox
+                "INSERT INTO outbox
                      (key, kind, envelope_from, envelope_to, subject, message, created_at,
                       next_attempt_at, last_error)
                  SELECT ?2, kind, envelope_from, ?3, subject, message, created_at, ?4, ?5
-                 FROM outbox WHERE id = ?1",
+                 FROM outbox WHERE id = ?1
+                 ON CONFLICT DO NOTHING",
             )?
             .execute(params![id, format!("{key} to {to}"), json(to)?, now, error])?;
     }

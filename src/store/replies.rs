@@ -116,8 +116,8 @@ pub fn record_read(
     conn.prepare_cached("DELETE FROM replies_read WHERE read_at < ?1")?
         .execute([now - LIFETIME_SECS])?;
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO replies_read (message_id, sender, read_at, outcome)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO replies_read (message_id, sender, read_at, outcome)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     )?
     .execute(params![message_id, sender, now, outcome])?;
     Ok(())

@@ -76,11 +76,21 @@ pub struct Spike<'a> {
 
 /// Records a spike; returns its id.
 pub fn record(conn: &Connection, spike: &Spike<'_>) -> Result<i64, StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO spikes (brand, detected_at, count, expected, p_value) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![spike.brand, spike.detected_at, spike.count, spike.expected, spike.p])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO spikes (brand, detected_at, count, expected, p_value)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )?
+        .query_row(
+            params![
+                spike.brand,
+                spike.detected_at,
+                spike.count,
+                spike.expected,
+                spike.p
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 /// Records the outbox mail that carries spike `id`'s alert.
@@ -109,9 +119,12 @@ pub struct Past {
 /// spikes backtest`).
 pub fn history(conn: &Connection, since: i64, published: bool) -> Result<Vec<Past>, StoreError> {
     let sql = if published {
-        "SELECT brand, MIN(COALESCE(published_at, first_seen_at), first_seen_at) AS t,
-                COALESCE(sentiment, 0), subject_id
-         FROM mentions WHERE MIN(COALESCE(published_at, first_seen_at), first_seen_at) > ?1"
+        "SELECT brand, t, COALESCE(sentiment, 0), subject_id
+         FROM (SELECT brand, sentiment, subject_id,
+                      CASE WHEN published_at < first_seen_at THEN published_at
+                           ELSE first_seen_at END AS t
+               FROM mentions) AS seen
+         WHERE t > ?1"
     } else {
         "SELECT brand, first_seen_at, COALESCE(sentiment, 0), subject_id FROM mentions
          WHERE first_seen_at > ?1"

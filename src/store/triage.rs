@@ -197,13 +197,13 @@ pub fn triage_new(
     .execute(params![severity.name(), id, reasons, subject_id])?;
     for team in &a.teams {
         conn.prepare_cached(
-            "INSERT OR IGNORE INTO mention_teams (mention_id, team) VALUES (?1, ?2)",
+            "INSERT INTO mention_teams (mention_id, team) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?
         .execute(params![id, team])?;
         if severity.is_immediate() {
             conn.prepare_cached(
-                "INSERT OR IGNORE INTO alert_queue (mention_id, team, severity, queued_at)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO alert_queue (mention_id, team, severity, queued_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             )?
             .execute(params![id, team, severity.name(), now])?;
         }

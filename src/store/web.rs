@@ -238,8 +238,8 @@ pub struct LinkUse<'a> {
 pub fn use_link(conn: &Connection, used: &LinkUse<'_>, now: i64) -> Result<bool, StoreError> {
     let added = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO web_link_uses (nonce, mention_id, step, recipient, used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO web_link_uses (nonce, mention_id, step, recipient, used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             used.nonce,

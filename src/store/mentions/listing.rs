@@ -208,11 +208,11 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
          SELECT m.id, m.brand, m.title, m.url, m.snippet, m.terms, m.source_id,
                 m.published_at, m.first_seen_at,
                 (SELECT COUNT(*) FROM sightings s WHERE s.mention_id = m.id),
-                (SELECT group_concat(source_id, char(10)) FROM
-                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id ORDER BY source_id)),
+                (SELECT string_agg(source_id, '\n' ORDER BY source_id) FROM
+                    (SELECT DISTINCT source_id FROM sightings s WHERE s.mention_id = m.id) AS seen),
                 m.origin, m.alert_query, m.sentiment, m.sentiment_label, m.language, m.lexicon,
-                (SELECT group_concat(team, char(10)) FROM
-                    (SELECT team FROM mention_teams t WHERE t.mention_id = m.id ORDER BY team)),
+                (SELECT string_agg(team, '\n' ORDER BY team) FROM mention_teams t
+                    WHERE t.mention_id = m.id),
                 m.severity, m.status, m.subject_id,
                 (SELECT profile FROM subjects WHERE id = m.subject_id), m.assignee
          FROM page JOIN mentions m ON m.id = page.id

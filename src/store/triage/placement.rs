@@ -92,12 +92,12 @@ pub(super) fn place(
         }
         Placement::New(profile) => {
             let json = to_json(&profile)?;
-            conn.prepare_cached(
-                "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
-                 VALUES (?1, ?2, ?3, ?3)",
-            )?
-            .execute(params![brand, json, now])?;
-            let id = conn.last_insert_rowid();
+            let id = conn
+                .prepare_cached(
+                    "INSERT INTO subjects (brand, profile, first_seen_at, last_seen_at)
+                     VALUES (?1, ?2, ?3, ?3) RETURNING id",
+                )?
+                .query_row(params![brand, json, now], |r| r.get(0))?;
             let profile = PARSED.with_borrow_mut(|parsed| parsed.put(id, &json, profile));
             (id, None, profile)
         }
