@@ -290,8 +290,8 @@ impl SpikeRules {
     /// over the baseline days (the windows before the current `sustained`
     /// ones, each against the mean of its clock window over those days)
     /// per degree of freedom, a window of an earlier day far beyond its
-    /// clock window's others (a past crisis) left out; 1 when negatives arrive one by
-    /// one, and while there are too few windows to tell.
+    /// clock window's others (a past crisis) left out; 1 when negatives
+    /// arrive one by one, and while there are too few windows to tell.
     pub fn dispersion(&self, series: &Series<'_>, now: i64) -> f64 {
         let w = self.window_secs();
         let slots = (DAY / w).max(1) as usize;
@@ -312,11 +312,9 @@ impl SpikeRules {
             // The last day's window stays: a crisis still going on is the
             // brand's present, and once alerted is not alerted again
             // when the cool-down ends.
-            if let Some(last_day) = slot.first().copied() {
-                slot.remove(0);
-                drop_past_spikes(slot, 1.0, PAST_SPIKE_POISSON);
-                slot.push(last_day);
-            }
+            let mut earlier = slot.split_off(slot.len().min(1));
+            drop_past_spikes(&mut earlier, 1.0, PAST_SPIKE_POISSON);
+            slot.append(&mut earlier);
             if slot.len() < 2 {
                 continue;
             }

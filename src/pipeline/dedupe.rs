@@ -363,9 +363,12 @@ pub struct Recent {
 /// same place anywhere in its text: two stories that
 /// share a long footer are close by content alone, and two stories told
 /// from one template (a recall of 12,000 bulbs, a recall of 40,000 lamps)
-/// differ only in their figures. None for a text too short to fingerprint.
+/// differ only in their figures. `keys` are the candidate's
+/// ([`CopyKeys::of`] its title and text). None for a text too short to
+/// fingerprint.
 pub fn nearest(
     candidate: &Fingerprint,
+    keys: CopyKeys,
     title: &str,
     text: &str,
     recent: impl IntoIterator<Item = Recent>,
@@ -377,7 +380,6 @@ pub fn nearest(
         return None;
     }
     let figures = numbers(&[title, lead(text)]);
-    let mine_keys = CopyKeys::of(title, text);
     let mine = words(text);
     let places = figures_in_place(text);
     let mut best: Option<(u32, i64)> = None;
@@ -385,12 +387,9 @@ pub fn nearest(
         let distance = candidate.distance(m.hash);
         // Cheapest test first: most of those weighed are none of these.
         let close = || distance <= MAX_DISTANCE && titles_agree(&m.title, title);
-        let retitled = || mine_keys.title.is_some() && m.keys.title == mine_keys.title;
-        let same_lead = || {
-            mine_keys.lead.is_some()
-                && titles_agree(&m.title, title)
-                && m.keys.lead == mine_keys.lead
-        };
+        let retitled = || keys.title.is_some() && m.keys.title == keys.title;
+        let same_lead =
+            || keys.lead.is_some() && titles_agree(&m.title, title) && m.keys.lead == keys.lead;
         if best.is_none_or(|(d, _)| distance < d)
             && (close() || retitled() || same_lead())
             && numbers_agree(&figures, &numbers(&[&m.title, lead(&m.text)]))

@@ -188,7 +188,13 @@ fn by_fingerprint<'c>(
             .optional()?;
         recent.extend(found);
     }
-    let merged = nearest(&c.fingerprint, &c.document.title, &c.document.text, recent);
+    let merged = nearest(
+        &c.fingerprint,
+        c.keys,
+        &c.document.title,
+        &c.document.text,
+        recent,
+    );
     if let Some(into) = merged {
         tracing::debug!(
             brand = %c.brand,

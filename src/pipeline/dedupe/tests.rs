@@ -6,6 +6,11 @@ fn fp(text: &str) -> Fingerprint {
     Fingerprint::of(&Folded::new(text))
 }
 
+/// The nearest of `recent` to a candidate with this title and text.
+fn copy_of(title: &str, text: &str, recent: impl IntoIterator<Item = Recent>) -> Option<i64> {
+    nearest(&fp(text), CopyKeys::of(title, text), title, text, recent)
+}
+
 const STORY: &str = "Acme Corp recalled forty thousand toasters on Tuesday after \
     customers in three states reported that the heating element could stay on \
     after the timer ended, the company said in a statement posted to its website. \
@@ -119,6 +124,7 @@ fn the_dedupe_decision_needs_no_database() {
     assert_eq!(
         nearest(
             &copy,
+            CopyKeys::of(title, STORY),
             title,
             STORY,
             [
@@ -132,6 +138,7 @@ fn the_dedupe_decision_needs_no_database() {
     assert_eq!(
         nearest(
             &copy,
+            CopyKeys::of(title, STORY),
             title,
             STORY,
             [recent(2, story, "Quarterly earnings beat forecasts")]
@@ -140,7 +147,13 @@ fn the_dedupe_decision_needs_no_database() {
     );
     // Too short to fingerprint: only the URL can match.
     assert_eq!(
-        nearest(&fp("Acme news"), title, STORY, [recent(2, story, title)]),
+        nearest(
+            &fp("Acme news"),
+            CopyKeys::of(title, STORY),
+            title,
+            STORY,
+            [recent(2, story, title)]
+        ),
         None
     );
 }
@@ -167,19 +180,14 @@ fn figures_tell_stories_of_one_template_apart() {
     // A copy with a dated footer is the same story.
     let copy = story("12.000", "Wire, 30 Nov 2026.");
     assert_eq!(
-        nearest(&fp(&copy), "Lumora recalls bulbs", &copy, [recent(&first)]),
+        copy_of("Lumora recalls bulbs", &copy, [recent(&first)]),
         Some(1)
     );
     // The same words with another figure are another recall.
     let other = story("40,000", "");
     assert!(fp(&other).distance(fp(&first).hash) <= MAX_DISTANCE);
     assert_eq!(
-        nearest(
-            &fp(&other),
-            "Lumora recalls bulbs",
-            &other,
-            [recent(&first)]
-        ),
+        copy_of("Lumora recalls bulbs", &other, [recent(&first)]),
         None
     );
 }
@@ -204,10 +212,10 @@ fn a_figure_in_the_same_place_tells_stories_apart_anywhere() {
     };
     // Another price in the last sentence: another review.
     let other = review("83", "");
-    assert_eq!(nearest(&fp(&other), title, &other, [recent.clone()]), None);
+    assert_eq!(copy_of(title, &other, [recent.clone()]), None);
     // A copy whose footer has figures of its own is the same review.
     let copy = review("32", "Posted 30 Nov 2026, 10:30 by the Wire.");
-    assert_eq!(nearest(&fp(&copy), title, &copy, [recent]), Some(1));
+    assert_eq!(copy_of(title, &copy, [recent]), Some(1));
     assert!(figures_agree(
         &figures_in_place("sold 12,000 bulbs"),
         &figures_in_place("sold 12.000 bulbs in May")
@@ -250,12 +258,7 @@ fn copies_under_one_title_are_found_whatever_their_footers() {
         "Daily-Ledger",
     );
     assert_eq!(
-        nearest(
-            &fp(&copy),
-            &format!("Update: {title}"),
-            &copy,
-            [stored(&first)]
-        ),
+        copy_of(&format!("Update: {title}"), &copy, [stored(&first)]),
         Some(1)
     );
     // Another story under the same headline: its own sentence.
@@ -263,7 +266,7 @@ fn copies_under_one_title_are_found_whatever_their_footers() {
         "A regional bank rejected a pilot programme for buses.",
         "Metro-Wire",
     );
-    assert_eq!(nearest(&fp(&other), title, &other, [stored(&first)]), None);
+    assert_eq!(copy_of(title, &other, [stored(&first)]), None);
 }
 
 #[test]
@@ -318,7 +321,7 @@ fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
     };
     let first = story("Posted 10:31 by staff.");
     let copy = story("Posted 11:02 by staff.");
-    assert_eq!(nearest(&fp(&copy), title, &copy, [stored(&first)]), Some(1));
+    assert_eq!(copy_of(title, &copy, [stored(&first)]), Some(1));
     // A stored mention with no text says too little to absorb a story
     // under its title.
     let empty = Recent {
@@ -327,7 +330,7 @@ fn a_footer_with_its_own_time_or_a_short_text_decide_nothing() {
         keys: CopyKeys::of(title, ""),
         ..stored(&first)
     };
-    assert_eq!(nearest(&fp(&copy), title, &copy, [empty]), None);
+    assert_eq!(copy_of(title, &copy, [empty]), None);
 }
 
 #[test]
@@ -353,14 +356,14 @@ fn copies_are_found_by_their_opening_under_a_rewritten_title() {
         keys: CopyKeys::of("Customers complain about slow support at Lumora", &first),
     };
     let title = "Customers complain about slow Lumora support";
-    assert_eq!(nearest(&fp(&copy), title, &copy, [stored.clone()]), Some(1));
+    assert_eq!(copy_of(title, &copy, [stored.clone()]), Some(1));
     // The same opening, then another story: the run of shared words ends.
     let other = first.replace(
         "The city council approved higher fees on Tuesday.",
         "A regional bank rejected a pilot programme for electric buses after months of debate.",
     );
-    assert_eq!(nearest(&fp(&other), title, &other, [stored.clone()]), None);
+    assert_eq!(copy_of(title, &other, [stored.clone()]), None);
     // The same text under another story's title (a feed's boilerplate).
     let elsewhere = "Quarterly earnings beat forecasts";
-    assert_eq!(nearest(&fp(&copy), elsewhere, &copy, [stored]), None);
+    assert_eq!(copy_of(elsewhere, &copy, [stored]), None);
 }
