@@ -60,7 +60,13 @@ fn store(n: usize) -> Store {
     let path = dir.join(format!("{n}-v4.db"));
     let store = Store::open(&path).unwrap();
     let have: usize = store
-        .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?))
+        .call_blocking(|c| {
+            Ok(
+                c.query_row("SELECT COUNT(*) FROM mentions", rusqlite::params![], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
         .unwrap();
     if have == n {
         return store;
@@ -84,7 +90,8 @@ fn store(n: usize) -> Store {
                      source_id, first_seen_at, sentiment, sentiment_label, text, title_key,
                      severity, status)
                  VALUES ('Lumora', ?1, ?2, ?3, '[\"lumora\"]', ?4, 40, 'feed', ?5, 0.0,
-                         'neutral', ?6, ?7, ?8, ?9)",
+                         'neutral', ?6, ?7, ?8, ?9)
+                 RETURNING id",
             )?;
             let mut team =
                 tx.prepare("INSERT INTO mention_teams (mention_id, team) VALUES (?1, ?2)")?;
@@ -98,27 +105,29 @@ fn store(n: usize) -> Store {
                 if rng.u32(..1000) == 0 {
                     body.push_str(" overheating");
                 }
-                mention.execute(rusqlite::params![
-                    format!("https://news.example/{i}"),
-                    title,
-                    &body[..body.len().min(120)],
-                    hash as i64,
-                    at,
-                    body,
-                    title_key(&title),
-                    [
-                        "info", "info", "info", "info", "info", "info", "info", "info", "info",
-                        "notable", "urgent", "critical"
-                    ][rng.usize(..12)],
-                    if rng.u32(..100) < 3 {
-                        "routed"
-                    } else if rng.bool() {
-                        "resolved"
-                    } else {
-                        "ignored"
-                    },
-                ])?;
-                let id = tx.last_insert_rowid();
+                let id: i64 = mention.query_row(
+                    rusqlite::params![
+                        format!("https://news.example/{i}"),
+                        title,
+                        &body[..body.len().min(120)],
+                        hash as i64,
+                        at,
+                        body,
+                        title_key(&title),
+                        [
+                            "info", "info", "info", "info", "info", "info", "info", "info", "info",
+                            "notable", "urgent", "critical"
+                        ][rng.usize(..12)],
+                        if rng.u32(..100) < 3 {
+                            "routed"
+                        } else if rng.bool() {
+                            "resolved"
+                        } else {
+                            "ignored"
+                        },
+                    ],
+                    |r| r.get(0),
+                )?;
                 team.execute(rusqlite::params![
                     id,
                     ["cs", "tech", "marketing"][rng.usize(..3)]

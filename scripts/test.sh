@@ -22,6 +22,9 @@ command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v objcopy >/dev/null && command -v readelf >/dev/null || need_apt+=(binutils)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+# The store's tests run against PostgreSQL too, on a server they start
+# with initdb and pg_ctl in a temporary directory.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
   echo "Installing test dependencies: ${need_apt[*]}"
   sudo_cmd=""
@@ -48,12 +51,13 @@ if ((${#need_apt[@]})); then
     $sudo_cmd rm -f "$policy"
     trap - EXIT INT TERM HUP
   fi
-  if [[ " ${need_apt[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
-    $sudo_cmd systemctl disable --quiet dovecot.service dovecot.socket 2>/dev/null || true
+  for service in dovecot postgresql; do
+    [[ " ${need_apt[*]} " == *" $service"* ]] && command -v systemctl >/dev/null || continue
+    $sudo_cmd systemctl disable --quiet "$service.service" "$service.socket" 2>/dev/null || true
     if [ -d /run/systemd/system ]; then
-      $sudo_cmd systemctl stop dovecot.service dovecot.socket 2>/dev/null || true
+      $sudo_cmd systemctl stop "$service.service" "$service.socket" 2>/dev/null || true
     fi
-  fi
+  done
 fi
 
 for component in rustfmt clippy; do

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 
 use super::StoreError;
 use crate::triage::subjects::Profile;
@@ -57,8 +57,8 @@ pub fn pending(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreErro
             .and_then(|p| serde_json::from_str::<Profile>(&p).ok())
             .map(|p| p.label());
         Ok((
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(0)?,
+            r.get::<String>(1)?,
+            r.get::<i64>(0)?,
             AlertItem {
                 severity: r.get(2)?,
                 id: r.get(3)?,
@@ -68,8 +68,8 @@ pub fn pending(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreErro
                 snippet: r.get(7)?,
                 sentiment: r.get(8)?,
                 source: r.get(9)?,
-                subject: label.map(|l| (l, r.get::<_, u32>(11).unwrap_or(1))),
-                reasons: Reasons::parse(r.get::<_, Option<String>>(12)?.as_deref()),
+                subject: label.map(|l| (l, r.get::<u32>(11).unwrap_or(1))),
+                reasons: Reasons::parse(r.get::<Option<String>>(12)?.as_deref()),
             },
         ))
     })?;
@@ -123,7 +123,7 @@ pub fn negatives(
             sentiment: r.get(6)?,
             source: r.get(7)?,
             subject: None,
-            reasons: Reasons::parse(r.get::<_, Option<String>>(8)?.as_deref()),
+            reasons: Reasons::parse(r.get::<Option<String>>(8)?.as_deref()),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -134,7 +134,7 @@ pub fn teams_of(conn: &Connection, ids: &[i64]) -> Result<Vec<String>, StoreErro
     let mut teams: Vec<String> = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT team FROM mention_teams WHERE mention_id = ?1")?;
     for id in ids {
-        for team in stmt.query_map([id], |r| r.get::<_, String>(0))? {
+        for team in stmt.query_map([id], |r| r.get::<String>(0))? {
             let team = team?;
             if !teams.contains(&team) {
                 teams.push(team);

@@ -3,7 +3,7 @@
 //! negative and most positive mentions, recurring subjects, and routed
 //! mentions still open.
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 
 use super::topics::{topics, Topic};
 use super::StoreError;
@@ -110,9 +110,9 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![s.team, from, to], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, u32>(2)?,
+                r.get::<String>(0)?,
+                r.get::<Option<String>>(1)?,
+                r.get::<u32>(2)?,
             ))
         })?;
         for row in rows {
@@ -166,7 +166,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![s.team, s.from, s.to, first], |r| {
-                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, u32>(1)?))
+                Ok((r.get::<Option<String>>(0)?, r.get::<u32>(1)?))
             })?;
             let mut c = [0; 3];
             for row in rows {
@@ -204,7 +204,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
                 severity: r.get(8)?,
                 status: r.get(9)?,
                 first_seen_at: r.get(10)?,
-                reasons: crate::triage::Reasons::parse(r.get::<_, Option<String>>(11)?.as_deref()),
+                reasons: crate::triage::Reasons::parse(r.get::<Option<String>>(11)?.as_deref()),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -16,7 +16,7 @@ pub mod buckets;
 mod listing;
 mod split;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 
 pub use listing::{
     detail, fts_query, list, names, Detail, MentionFilter, MentionRow, Order, Sighting,
@@ -116,8 +116,8 @@ fn by_url(conn: &Connection, c: &MentionCandidate, url: &str) -> Result<Option<i
             Ok(AtUrl {
                 id: r.get(0)?,
                 fingerprint: Fingerprint {
-                    hash: r.get::<_, i64>(1)? as u64,
-                    words: r.get::<_, i64>(2)? as usize,
+                    hash: r.get::<i64>(1)? as u64,
+                    words: r.get::<i64>(2)? as usize,
                 },
                 same_source: r.get(3)?,
             })
@@ -155,7 +155,7 @@ fn by_fingerprint<'c>(
              ORDER BY first_seen_at DESC LIMIT 16"
         ))?;
         let rows = stmt.query_map(params![c.brand, key, since, MIN_WORDS as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
+            Ok((r.get::<i64>(0)?, r.get::<i64>(1)? as u64))
         })?;
         for row in rows {
             let (id, hash) = row?;
@@ -272,10 +272,10 @@ pub fn index_queued(conn: &Connection) -> Result<(), StoreError> {
             "INSERT INTO mentions_fts (rowid, title, text)
              SELECT m.id, m.title, m.text FROM mentions_fts_queue q JOIN mentions m ON m.id = q.id",
         )?
-        .execute([])?;
+        .execute(params![])?;
     if queued > 0 {
         conn.prepare_cached("DELETE FROM mentions_fts_queue")?
-            .execute([])?;
+            .execute(params![])?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What `/metrics` reports, read from the store in one pass: the store is
 //! the daemon's memory, so the figures survive restarts and reloads.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 
 use super::sources::{self, SourceState};
 use super::StoreError;
@@ -26,10 +26,7 @@ pub struct Snapshot {
 
 /// Reads the figures, in one read transaction: one moment's.
 pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
-    let tx = conn.unchecked_transaction()?;
-    let snapshot = read_snapshot(&tx)?;
-    tx.commit()?;
-    Ok(snapshot)
+    conn.snapshot(read_snapshot)
 }
 
 fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
@@ -38,22 +35,24 @@ fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         "SELECT brand, label, n FROM mention_counts WHERE n > 0 ORDER BY brand, label",
     )?;
     let mentions = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let (outbox_pending, outbox_failed) = conn.query_row(
         "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL),
                 count(*) FILTER (WHERE failed_at IS NOT NULL)
          FROM outbox",
-        [],
+        params![],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let last_digest_at = conn.query_row(
         "SELECT max(sent_at) FROM outbox WHERE kind = 'digest'",
-        [],
+        params![],
         |r| r.get(0),
     )?;
     let heartbeat_at = conn
-        .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT at FROM heartbeat WHERE id = 1", params![], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(Snapshot {
         schedule: read_schedule(conn)?,
@@ -96,16 +95,13 @@ pub struct FailingMail {
 /// Reads the schedule, in one read transaction: cheap, for every
 /// `/healthz` probe.
 pub fn schedule(conn: &Connection) -> Result<Schedule, StoreError> {
-    let tx = conn.unchecked_transaction()?;
-    let schedule = read_schedule(&tx)?;
-    tx.commit()?;
-    Ok(schedule)
+    conn.snapshot(read_schedule)
 }
 
 fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
     let mail_due_since = conn.query_row(
         "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
-        [],
+        params![],
         |r| r.get(0),
     )?;
     let mail_failing = conn
@@ -113,14 +109,14 @@ fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
             "SELECT id, subject, created_at, attempts, last_error FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0
              ORDER BY created_at, id LIMIT 1",
-            [],
+            params![],
             |r| {
                 Ok(FailingMail {
                     id: r.get(0)?,
                     subject: r.get(1)?,
                     queued_at: r.get(2)?,
                     attempts: r.get(3)?,
-                    last_error: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    last_error: r.get::<Option<String>>(4)?.unwrap_or_default(),
                 })
             },
         )

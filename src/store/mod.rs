@@ -8,6 +8,7 @@
 //! [`Store::call_blocking`] runs on the caller's thread.
 
 pub mod alerts;
+pub mod db;
 pub mod digest;
 pub mod mentions;
 pub mod metrics;
@@ -29,7 +30,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::OpenFlags;
+
+use db::{params, Connection, OptionalExtension};
 
 /// Versioned migrations, applied in order; the index + 1 is the version
 /// recorded in `PRAGMA user_version`.
@@ -77,17 +80,17 @@ const STATEMENT_CACHE: usize = 128;
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite said no. (Not a `source`: an error chain would print
-    /// SQLite's message two or three times over.)
+    /// The database said no. (Not a `source`: an error chain would print
+    /// its message two or three times over.)
     #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    Database(db::Error),
     /// The database file could not be opened as the daemon needs it.
     #[error("cannot open the database {path}: {error}")]
     Open {
         /// The file.
         path: PathBuf,
         /// Why.
-        error: rusqlite::Error,
+        error: db::Error,
     },
     /// The database directory could not be created.
     #[error("cannot create {path}: {error}")]
@@ -118,9 +121,15 @@ pub enum StoreError {
     Task(String),
 }
 
+impl From<db::Error> for StoreError {
+    fn from(error: db::Error) -> StoreError {
+        StoreError::Database(error)
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite(error)
+        StoreError::Database(error.into())
     }
 }
 
@@ -128,7 +137,7 @@ impl StoreError {
     /// The error, naming the database file when SQLite did not.
     fn at(self, path: &Path) -> StoreError {
         match self {
-            StoreError::Sqlite(error) => StoreError::Open {
+            StoreError::Database(error) => StoreError::Open {
                 path: path.to_path_buf(),
                 error,
             },
@@ -155,8 +164,11 @@ impl Store {
     /// again and again.
     pub async fn set_cache_size(&self, bytes: u64) -> Result<(), StoreError> {
         let kib = -((bytes / 1024).max(1) as i64);
-        self.call(move |c| Ok(c.pragma_update(None, "cache_size", kib)?))
-            .await
+        self.call(move |c| match c.sqlite() {
+            Some(c) => Ok(c.pragma_update(None, "cache_size", kib)?),
+            None => Ok(()),
+        })
+        .await
     }
 
     /// Empties SQLite's page caches, the writer's and the reader's: what
@@ -164,15 +176,14 @@ impl Store {
     /// feeds) is read again from the file as it is needed. SQLite frees it
     /// to the C allocator, which keeps it until [`crate::memory::trim`].
     pub async fn release_memory(&self) -> Result<(), StoreError> {
-        self.call(|c| Ok(c.execute_batch("PRAGMA shrink_memory")?))
-            .await?;
+        self.call(|c| Ok(c.release_memory()?)).await?;
         let reader = self.reader.clone();
         tokio::task::spawn_blocking(move || {
             let slot = reader
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             match slot.as_ref() {
-                Some(conn) => Ok(conn.execute_batch("PRAGMA shrink_memory")?),
+                Some(conn) => Ok(conn.release_memory()?),
                 None => Ok(()),
             }
         })
@@ -194,9 +205,7 @@ impl Store {
         let mut attempt = 0;
         loop {
             match Store::connect(path) {
-                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
-                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
-                {
+                Err(StoreError::Database(e)) if e.is_busy() && attempt < 100 => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -206,7 +215,7 @@ impl Store {
     }
 
     fn connect(path: &Path) -> Result<Store, StoreError> {
-        let mut conn = Connection::open(path)?;
+        let mut conn = rusqlite::Connection::open(path)?;
         conn.busy_handler(Some(wait_for_lock))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -219,6 +228,7 @@ impl Store {
         // rusqlite's default cache of 16, each was prepared again.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn)?;
+        let conn = Connection::Sqlite(conn);
         let conn = Arc::new(Mutex::new(conn));
         let turn = Arc::new(turn::Turn::open(path));
         Ok(Store {
@@ -337,10 +347,10 @@ impl Store {
                 Some(conn) => conn,
                 None => {
                     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                    let conn = Connection::open_with_flags(&path, flags)
+                    let conn = rusqlite::Connection::open_with_flags(&path, flags)
                         .map_err(|e| StoreError::from(e).at(&path))?;
                     conn.busy_timeout(Duration::from_secs(10))?;
-                    conn
+                    Connection::Sqlite(conn)
                 }
             };
             let result = f(&conn);
@@ -374,7 +384,7 @@ fn in_transaction<F, R>(conn: &mut Connection, f: F) -> Result<R, StoreError>
 where
     F: FnOnce(&Tx<'_>) -> Result<R, StoreError>,
 {
-    let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let transaction = conn.transaction()?;
     let result = f(&Tx(&transaction))?;
     mentions::index_queued(&transaction)?;
     transaction.commit()?;
@@ -422,14 +432,14 @@ pub fn beat(conn: &Connection, now: i64) -> Result<(), StoreError> {
 /// IMMEDIATE and the version read inside it, so that two processes opening
 /// a new database at once (the daemon starting, `vigia mentions` run
 /// beside it) migrate it once, the second waiting for the first.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+fn migrate(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
     let known = MIGRATIONS.len() as i64;
     // The common case, an up-to-date database, takes no write lock.
     let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if current == known {
         return Ok(());
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if found > known {
         return Err(StoreError::TooNew { found, known });
@@ -443,13 +453,11 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// Reads a JSON-encoded column; bad JSON is a conversion error naming it.
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &rusqlite::Row<'_>,
-    index: usize,
-) -> rusqlite::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned>(row: &db::Row<'_>, index: usize) -> db::Result<T> {
     let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    serde_json::from_str(&text).map_err(|e| db::Error::Column {
+        index,
+        message: format!("bad JSON: {e}"),
     })
 }
 
@@ -461,20 +469,21 @@ pub fn now() -> i64 {
 /// Seconds since a daemon last wrote its heartbeat to this store (None
 /// when none ever did): how a command knows a daemon is running beside it.
 pub fn heartbeat_age(conn: &Connection, now: i64) -> Result<Option<i64>, StoreError> {
-    use rusqlite::OptionalExtension;
     let at: Option<i64> = conn
-        .query_row("SELECT at FROM heartbeat WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT at FROM heartbeat WHERE id = 1", params![], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(at.map(|at| (now - at).max(0)))
 }
 
 /// When this database began watching (Unix seconds).
 pub fn created_at(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(
-        conn.query_row("SELECT created_at FROM store_info WHERE id = 1", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(conn.query_row(
+        "SELECT created_at FROM store_info WHERE id = 1",
+        params![],
+        |r| r.get(0),
+    )?)
 }
 
 /// Serializes stored Unix seconds as RFC 3339 (`2026-11-30T06:07:00+00:00`),

@@ -1,6 +1,6 @@
 //! The outbox: rendered mail waiting for the server, with its attempts.
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use crate::store::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
@@ -78,7 +78,7 @@ pub fn claim(
     now: i64,
     lease_secs: i64,
 ) -> Result<Option<Due>, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     let due = tx
         .prepare_cached(
             "SELECT id, envelope_from, envelope_to, subject, message, attempts FROM outbox
@@ -153,7 +153,7 @@ pub fn mark_failed(
 /// recipient keeps the row and its key; each other gets a row keyed
 /// `KEY to ADDRESS`. Returns how many rows were added.
 pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<usize, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     let (key, to): (String, Vec<String>) = tx.query_row(
         "SELECT key, envelope_to FROM outbox WHERE id = ?1",
         [id],
@@ -217,7 +217,7 @@ pub fn pause(conn: &Connection, reason: &str, now: i64) -> Result<bool, StoreErr
 pub fn resume(conn: &Connection) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached("DELETE FROM mail_pause WHERE id = 1")?
-        .execute([])?
+        .execute(params![])?
         > 0)
 }
 
@@ -225,7 +225,7 @@ pub fn resume(conn: &Connection) -> Result<bool, StoreError> {
 pub fn paused(conn: &Connection) -> Result<Option<(String, i64)>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT reason, since FROM mail_pause WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 

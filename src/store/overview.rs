@@ -1,7 +1,7 @@
 //! What the inbox's overview draws: mentions per brand and day by
 //! sentiment, and which brands a set of teams hears about.
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 
 use super::digest::Counts;
 use super::StoreError;
@@ -30,10 +30,10 @@ pub fn daily(
     let to = from + days as i64 * 86_400;
     let rows = stmt.query_map(params![teams, from, to], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, u32>(3)?,
+            r.get::<String>(0)?,
+            r.get::<i64>(1)?,
+            r.get::<Option<String>>(2)?,
+            r.get::<u32>(3)?,
         ))
     })?;
     let mut out: Vec<(String, Vec<Counts>)> = Vec::new();

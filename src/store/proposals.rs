@@ -2,7 +2,7 @@
 //! person, and mark it not relevant with the exclusion they propose (a
 //! source, or a term), recorded for the config's owner.
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 use serde::Serialize;
 
 use super::triage::{self, Action, FollowUpError, Status};
@@ -100,7 +100,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Proposal>, StoreError> {
         "SELECT id, mention_id, brand, source_id, term, proposed_by, proposed_at, note
          FROM exclusion_proposals ORDER BY id DESC",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok(Proposal {
             id: r.get(0)?,
             mention_id: r.get(1)?,

@@ -2,7 +2,7 @@
 //! which mentions it listed) and the replies already read, so that each
 //! acts once however often its mailbox is read again.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 
 use super::StoreError;
 
@@ -89,7 +89,7 @@ pub fn routed_to(
     let teams = serde_json::to_string(teams).unwrap_or_default();
     let mut out = Vec::new();
     for &id in mentions {
-        if stmt.query_row(params![id, teams], |r| r.get::<_, bool>(0))? {
+        if stmt.query_row(params![id, teams], |r| r.get::<bool>(0))? {
             out.push(id);
         }
     }

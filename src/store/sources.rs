@@ -1,7 +1,7 @@
 //! Per-source state: cursor, schedule and health, kept in the store so a
 //! restart picks up where the last run left off.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
@@ -73,7 +73,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<SourceState>, StoreErr
 /// Every source's state, by id.
 pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
-    let rows = stmt.query_map([], row)?;
+    let rows = stmt.query_map(params![], row)?;
     let mut out = Vec::new();
     for r in rows {
         out.push(r?);
@@ -84,7 +84,7 @@ pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
 /// When each source is due next (Unix seconds), by id.
 pub fn schedule(conn: &Connection) -> Result<std::collections::HashMap<String, i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT id, next_check_at FROM sources")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -154,7 +154,7 @@ const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_che
     warning, polls_total, failures_total
     FROM sources";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
+fn row(r: &Row<'_>) -> crate::store::db::Result<SourceState> {
     Ok(SourceState {
         id: r.get(0)?,
         kind: r.get(1)?,

@@ -1,7 +1,7 @@
 //! What spike detection reads and records: negative mentions per brand and
 //! window, and the spikes found (one alert each, with a cool-down).
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 
 use super::StoreError;
 use crate::triage::subjects::Profile;

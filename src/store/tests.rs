@@ -44,6 +44,7 @@ fn migrates_once_and_refuses_newer_schemas() {
     let store = Store::open(&path).unwrap();
     let (version, mode): (i64, String) = store
         .call_blocking(|c| {
+            let c = c.sqlite().expect("a SQLite store");
             let v = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
             let m = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
             Ok((v, m))
@@ -52,7 +53,7 @@ fn migrates_once_and_refuses_newer_schemas() {
     assert_eq!(version, MIGRATIONS.len() as i64);
     assert_eq!(mode, "wal");
     store
-        .call_blocking(|c| Ok(c.pragma_update(None, "user_version", 99)?))
+        .call_blocking(|c| Ok(c.execute_batch("PRAGMA user_version = 99")?))
         .unwrap();
     drop(store);
     assert!(matches!(
@@ -67,7 +68,7 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
     let path = dir.path().join("v10.db");
     {
         // A database as version 10 left it, with one mention.
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         for sql in &MIGRATIONS[..10] {
             conn.execute_batch(sql).unwrap();
         }
@@ -76,7 +77,7 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
             "INSERT INTO mentions (brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at)
              VALUES ('Lumora', 'Troca', 'A reclamação foi resolvida.', '[]', 0, 0, 'f', 1)",
-            [],
+            params![],
         )
         .unwrap();
     }
@@ -102,7 +103,7 @@ fn mentions_stored_before_texts_were_kept_are_found_by_search() {
         .call_blocking(|c| {
             Ok(c.execute(
                 "INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')",
-                [],
+                params![],
             )?)
         })
         .unwrap();
@@ -114,12 +115,12 @@ async fn releasing_memory_keeps_both_connections_working() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let count = |c: &Connection| -> Result<i64, StoreError> {
-        Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
+        Ok(c.query_row("SELECT count(*) FROM heartbeat", params![], |r| r.get(0))?)
     };
     // Before the reader is opened, then with it open.
     store.release_memory().await.unwrap();
     store
-        .call(|c| Ok(c.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", [])?))
+        .call(|c| Ok(c.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", params![])?))
         .await
         .unwrap();
     assert_eq!(store.read(count).await.unwrap(), 1);
@@ -138,8 +139,8 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
         let store = store.clone();
         std::thread::spawn(move || {
             store.call_blocking(move |c| {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                tx.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", [])?;
+                let tx = c.transaction()?;
+                tx.execute("INSERT INTO heartbeat (id, at) VALUES (1, 42)", params![])?;
                 let _ = holding.send(());
                 let _ = released.recv();
                 tx.commit()?;
@@ -149,7 +150,7 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
     };
     held.recv().unwrap();
     let count = |c: &Connection| -> Result<i64, StoreError> {
-        Ok(c.query_row("SELECT count(*) FROM heartbeat", [], |r| r.get(0))?)
+        Ok(c.query_row("SELECT count(*) FROM heartbeat", params![], |r| r.get(0))?)
     };
     let read = tokio::time::timeout(Duration::from_secs(30), store.read(count)).await;
     let seen = read
@@ -161,7 +162,7 @@ async fn reads_go_on_while_the_writer_is_in_a_transaction() {
     written.unwrap();
     assert_eq!(store.read(count).await.unwrap(), 1);
     let refused = store
-        .read(|c| Ok(c.execute("DELETE FROM heartbeat", [])?))
+        .read(|c| Ok(c.execute("DELETE FROM heartbeat", params![])?))
         .await;
     assert!(refused.is_err(), "the reader is read-only");
 }
@@ -174,7 +175,7 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
     let hash: u64 = 0xF0F0_1234_89AB_CDEF;
     // A mention filed under the five narrower bands of migration 17.
     {
-        let c = Connection::open(&path).unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
         for sql in &super::MIGRATIONS[..30] {
             c.execute_batch(sql).unwrap();
         }
@@ -183,13 +184,13 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
             "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at)
              VALUES (7, 'Lumora', 't', 's', '[]', ?1, 20, 'f', ?2)",
-            rusqlite::params![hash as i64, now()],
+            crate::store::db::params![hash as i64, now()],
         )
         .unwrap();
         c.execute(
             "INSERT INTO mention_bands (brand, band, value, first_seen_at, fingerprint, mention_id)
              VALUES ('Lumora', 4, 3855, ?2, ?1, 7)",
-            rusqlite::params![hash as i64, now()],
+            crate::store::db::params![hash as i64, now()],
         )
         .unwrap();
     }
@@ -212,7 +213,7 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
     let path = dir.path().join("v.db");
     // A database as migration 17 left it, with one subject.
     {
-        let c = Connection::open(&path).unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
         for sql in &super::MIGRATIONS[..17] {
             c.execute_batch(sql).unwrap();
         }
@@ -234,7 +235,7 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
             let mut stmt =
                 c.prepare("SELECT key, last_seen_at FROM subject_features ORDER BY key")?;
             let keys = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             Ok(keys)
         })
@@ -285,7 +286,7 @@ async fn batched_writes_fail_alone() {
     let stored: Vec<i64> = store
         .call(|c| {
             let mut stmt = c.prepare("SELECT x FROM t ORDER BY x")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
+            let rows = stmt.query_map(params![], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
@@ -351,7 +352,7 @@ fn mentions_are_indexed_for_search_when_their_write_commits() {
             "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at, text)
              VALUES (?1, 'Lumora', ?2, '', '[]', 0, 0, 'f', 1, 'lamp')",
-            rusqlite::params![id, title],
+            crate::store::db::params![id, title],
         )?;
         Ok(())
     };
@@ -361,8 +362,11 @@ fn mentions_are_indexed_for_search_when_their_write_commits() {
         .write_blocking(|tx| {
             add(tx, 1, "alpha")?;
             add(tx, 2, "beta")?;
-            tx.execute("UPDATE mentions SET title = 'gamma' WHERE id = 2", [])?;
-            tx.execute("DELETE FROM mentions WHERE id = 1", [])?;
+            tx.execute(
+                "UPDATE mentions SET title = 'gamma' WHERE id = 2",
+                params![],
+            )?;
+            tx.execute("DELETE FROM mentions WHERE id = 1", params![])?;
             Ok(())
         })
         .unwrap();
@@ -376,8 +380,11 @@ fn mentions_are_indexed_for_search_when_their_write_commits() {
         .unwrap();
     store
         .write_blocking(|tx| {
-            tx.execute("UPDATE mentions SET title = 'epsilon' WHERE id = 3", [])?;
-            tx.execute("DELETE FROM mentions WHERE id = 4", [])?;
+            tx.execute(
+                "UPDATE mentions SET title = 'epsilon' WHERE id = 3",
+                params![],
+            )?;
+            tx.execute("DELETE FROM mentions WHERE id = 4", params![])?;
             Ok(())
         })
         .unwrap();
@@ -399,12 +406,14 @@ fn mentions_are_indexed_for_search_when_their_write_commits() {
     let (queued, check) = store
         .call_blocking(|c| {
             let queued: i64 =
-                c.query_row("SELECT count(*) FROM mentions_fts_queue", [], |r| r.get(0))?;
+                c.query_row("SELECT count(*) FROM mentions_fts_queue", params![], |r| {
+                    r.get(0)
+                })?;
             // FTS5 compares its index with the content table: an error
             // when they disagree.
             let check = c.execute(
                 "INSERT INTO mentions_fts (mentions_fts, rank) VALUES ('integrity-check', 1)",
-                [],
+                params![],
             );
             Ok((queued, check.map_err(|e| e.to_string())))
         })
@@ -422,13 +431,13 @@ fn mention_counters_follow_the_mentions_from_before_the_migration_on() {
             "INSERT INTO mentions (id, brand, title, snippet, terms, fingerprint, fp_words,
                                    source_id, first_seen_at, sentiment_label)
              VALUES (?1, ?2, 't', 's', '[]', 0, 0, 'f', 1, ?3)",
-            rusqlite::params![id, brand, label],
+            crate::store::db::params![id, brand, label],
         )
         .map(|_| ())
     };
     // Counted by the migration.
     {
-        let c = Connection::open(&path).unwrap();
+        let c = Connection::Sqlite(rusqlite::Connection::open(&path).unwrap());
         for sql in &super::MIGRATIONS[..33] {
             c.execute_batch(sql).unwrap();
         }
@@ -454,9 +463,9 @@ fn mention_counters_follow_the_mentions_from_before_the_migration_on() {
             add(tx, 4, "Orla", Some("positive"))?;
             tx.execute(
                 "UPDATE mentions SET sentiment_label = 'neutral' WHERE id = 2",
-                [],
+                params![],
             )?;
-            tx.execute("DELETE FROM mentions WHERE id = 1", [])?;
+            tx.execute("DELETE FROM mentions WHERE id = 1", params![])?;
             Ok(())
         })
         .unwrap();

@@ -1,7 +1,7 @@
 //! Recurring subjects, as `vigia topics` lists them: how many mentions of
 //! each in the window, whether to watch it or act on it, and examples.
 
-use rusqlite::{params, Connection};
+use crate::store::db::{params, Connection};
 use serde::Serialize;
 
 use super::triage::profile;
@@ -71,12 +71,12 @@ pub fn topics(
     ))?;
     let rows = stmt.query_map(params![scope.brand, since, teams], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, u32>(5)?,
+            r.get::<i64>(0)?,
+            r.get::<String>(1)?,
+            r.get::<String>(2)?,
+            r.get::<i64>(3)?,
+            r.get::<i64>(4)?,
+            r.get::<u32>(5)?,
         ))
     })?;
     let mut out = Vec::new();

@@ -3,7 +3,7 @@
 //! (acknowledge, resolve, ignore, reopen), with its history; and the
 //! recurring subjects as `vigia topics` lists them.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::StoreError;
@@ -252,9 +252,7 @@ pub fn follow_up(
     note: Option<&str>,
     now: i64,
 ) -> Result<Status, FollowUpError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(StoreError::from)?;
+    let tx = conn.transaction().map_err(StoreError::from)?;
     let to = step(&tx, id, (action, actor, note), now)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(to)

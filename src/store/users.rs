@@ -1,7 +1,7 @@
 //! People let into the web inbox by `vigia users add`, beside the config's
 //! team recipients.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{json_column, StoreError};
@@ -22,7 +22,7 @@ pub struct User {
     pub added_by: String,
 }
 
-fn user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn user(r: &crate::store::db::Row<'_>) -> crate::store::db::Result<User> {
     Ok(User {
         email: r.get(0)?,
         teams: json_column(r, 1)?,
@@ -87,6 +87,6 @@ pub fn list(conn: &Connection) -> Result<Vec<User>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT email, teams, admin, added_at, added_by FROM web_users ORDER BY email",
     )?;
-    let rows = stmt.query_map([], user)?;
+    let rows = stmt.query_map(params![], user)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

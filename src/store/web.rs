@@ -1,7 +1,7 @@
 //! The web inbox's sign-in records: one-time links and sessions, stored
 //! by the hash of their secret (`inbox/auth.rs` makes and hashes them).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 
 use super::StoreError;
 

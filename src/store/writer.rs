@@ -24,9 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use tokio::sync::mpsc;
 
+use super::db::Connection;
 use super::turn::Turn;
 use super::{mentions, StoreError, Tx};
 
@@ -156,8 +156,7 @@ fn run_one(
 /// each, as before, committed a 2,000-feed first poll feed by feed, and
 /// its log took 650 MB for a 16 MB database.
 fn batch(conn: &mut Connection, first: WriteJob, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
-    let behavior = rusqlite::TransactionBehavior::Immediate;
-    let transaction = match conn.transaction_with_behavior(behavior) {
+    let transaction = match conn.transaction() {
         Ok(transaction) => transaction,
         Err(error) => {
             (first(Err(&StoreError::from(error))).deliver)(Ok(()));

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 
 use super::FINGERPRINT_WINDOW_SECS;
 use crate::pipeline::dedupe::{buckets, Fingerprint, BANDS, MAX_DISTANCE};
@@ -148,7 +148,7 @@ pub fn file(
 pub(crate) fn filed(conn: &Connection, id: i64) -> Result<Vec<(u32, u64)>, StoreError> {
     let mut stmt =
         conn.prepare("SELECT bucket, entries FROM mention_buckets ORDER BY brand, bucket")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let rows = stmt.query_map(params![], |r| Ok((r.get::<u32>(0)?, r.get::<Vec<u8>>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (key, blob) = row?;

@@ -1,8 +1,8 @@
 //! Reading mentions back: the filtered listing (with full-text search), a
 //! mention's sightings and text, and the names it was stored under.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::label_name;
@@ -220,8 +220,8 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
         conditions.sql.join(" AND ")
     ))?;
     let mut args = conditions.args;
-    args.push(Value::Integer(filter.limit.map_or(-1, |l| l as i64)));
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), row)?;
+    args.push(Value::Integer(filter.limit.map_or(i64::MAX, |l| l as i64)));
+    let rows = stmt.query_map(args, row)?;
     let mut out = Vec::new();
     for r in rows {
         out.push(r?);
@@ -313,7 +313,7 @@ pub fn names(conn: &Connection) -> Result<(Vec<String>, Vec<String>), StoreError
     let column = |sql: &str| -> Result<Vec<String>, StoreError> {
         let mut stmt = conn.prepare_cached(sql)?;
         let names = stmt
-            .query_map([], |r| r.get(0))?
+            .query_map(params![], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(names)
     };
@@ -369,9 +369,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Detail, StoreError> {
             Ok(Sighting {
                 id: r.get(0)?,
                 source: r.get(1)?,
-                url: r
-                    .get::<_, String>(2)
-                    .map(|u| (!u.is_empty()).then_some(u))?,
+                url: r.get::<String>(2).map(|u| (!u.is_empty()).then_some(u))?,
                 seen_at: r.get(3)?,
                 last_seen_at: r.get(4)?,
                 times: r.get(5)?,
@@ -394,7 +392,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Detail, StoreError> {
     })
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
+fn row(r: &Row<'_>) -> crate::store::db::Result<MentionRow> {
     let sources: Option<String> = r.get(10)?;
     Ok(MentionRow {
         id: r.get(0)?,
@@ -417,14 +415,14 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MentionRow> {
         language: r.get(15)?,
         lexicon: r.get(16)?,
         teams: r
-            .get::<_, Option<String>>(17)?
+            .get::<Option<String>>(17)?
             .map(|t| t.lines().map(str::to_string).collect())
             .unwrap_or_default(),
         severity: r.get(18)?,
         status: r.get(19)?,
         subject_id: r.get(20)?,
         subject: r
-            .get::<_, Option<String>>(21)?
+            .get::<Option<String>>(21)?
             .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
             .map(|p| p.label()),
         assignee: r.get(22)?,

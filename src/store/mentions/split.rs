@@ -8,7 +8,7 @@
 //! new mention, moves the sighting to it, triages it (so an urgent one
 //! alerts now) and notes the split in both mentions' histories.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded, insert, MAX_TEXT_BYTES};

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Connection, OptionalExtension};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::store::StoreError;
@@ -49,7 +49,7 @@ pub(super) fn place(
     ))?;
     for f in &a.features {
         let filed_since = since - FILED_SIGHTING_STEP;
-        for id in recent.query_map(params![brand, f.key, filed_since], |r| r.get::<_, i64>(0))? {
+        for id in recent.query_map(params![brand, f.key, filed_since], |r| r.get::<i64>(0))? {
             *shared.entry(id?).or_default() += f.weight;
         }
     }
@@ -70,8 +70,9 @@ pub(super) fn place(
     for id in ids {
         let parsed = stmt
             .query_row(params![id, since], |r| {
-                let json = r.get_ref(0)?.as_str()?;
-                Ok(PARSED.with_borrow_mut(|parsed| parsed.get(id, json)))
+                r.with_str(0, |json| {
+                    PARSED.with_borrow_mut(|parsed| parsed.get(id, json))
+                })
             })
             .optional()?;
         if let Some(parsed) = parsed {

@@ -154,7 +154,7 @@ fn urgent_mentions_wait_in_the_alert_queue() {
         .call_blocking(|c| {
             Ok(
                 c.prepare("SELECT mention_id, severity FROM alert_queue WHERE sent_at IS NULL")?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<_, _>>()?,
             )
         })
