@@ -8,10 +8,10 @@ use crate::store::{outbox, Store};
 
 /// Whether the daemon paused sending, read from an existing database.
 fn mail_paused(config: &Config) -> Option<(String, i64)> {
-    if !config.storage_path.exists() {
+    if config.storage_url.is_none() && !config.storage_path.exists() {
         return None;
     }
-    let store = Store::open(&config.storage_path).ok()?;
+    let store = Store::open_at(config.store_place()).ok()?;
     store.call_blocking(|c| outbox::paused(c)).ok().flatten()
 }
 
@@ -46,7 +46,7 @@ pub fn run(path: &Path) -> ExitCode {
                 config.policy.settings.routes.len(),
                 config.policy.settings.default_team,
                 config.mail.describe(),
-                config.storage_path.display()
+                config.store_place()
             );
             ExitCode::SUCCESS
         }

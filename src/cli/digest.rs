@@ -11,7 +11,7 @@ use crate::daemon::Runtime;
 use crate::delivery::digest::{self, Period, Queued, Trigger, PERIOD_WORDS};
 use crate::delivery::sender::CommandPass;
 use crate::store::digest::{gather, Scope};
-use crate::store::{self as db, Store};
+use crate::store::{self as db};
 
 #[derive(Debug, Args)]
 pub struct DigestArgs {
@@ -55,8 +55,7 @@ pub async fn run(config: Config, args: DigestArgs) -> anyhow::Result<()> {
             .collect(),
     };
     if args.dry_run {
-        let store = Store::open(&config.storage_path)
-            .with_context(|| format!("opening {}", config.storage_path.display()))?;
+        let store = super::open_store(&config)?;
         let mut out = Vec::new();
         for team in teams {
             let (b, s, d) = (

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::output::{clean, span, table, time};
 use crate::config::{opml, Config};
-use crate::store::{self, sources, Store};
+use crate::store::{self, sources};
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
@@ -38,8 +38,7 @@ pub struct ImportArgs {
 }
 
 pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     let states = store.call(|c| sources::list(c)).await?;
     let locations = config.source_locations();
     let configured: Vec<_> = locations

@@ -56,8 +56,7 @@ pub struct Step {
 }
 
 pub async fn run(config: Config, action: FollowUp) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     let (step, action) = match action {
         FollowUp::Show { id } => return show(&store, id).await,
         FollowUp::Split { id, sighting, by } => {

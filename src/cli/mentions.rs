@@ -1,6 +1,6 @@
 //! `vigia mentions`: list stored mentions, filtered, as a table, JSON or CSV.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
@@ -12,7 +12,6 @@ use crate::delivery::digest::{Period, PERIOD_WORDS};
 use crate::sentiment::Label;
 use crate::store::mentions::{self, MentionFilter, MentionRow, Order, StatusFilter};
 use crate::store::triage::Status;
-use crate::store::Store;
 use crate::triage::Severity;
 
 #[derive(Debug, Args)]
@@ -163,8 +162,7 @@ pub async fn run(config: Config, args: MentionsArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|s| parse_since(s, config.digest.tz, Utc::now()))
         .transpose()?;
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     let (brand, team) =
         super::names::checked(&config, &store, args.brand.as_deref(), args.team.as_deref()).await?;
     let filter = MentionFilter {

@@ -209,6 +209,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Opens the config's store.
+fn open_store(config: &Config) -> anyhow::Result<crate::store::Store> {
+    Ok(crate::store::Store::open_at(config.store_place())?)
+}
+
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     if let Some(hint) = missing_config(path) {
         anyhow::bail!("{hint}");

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::daemon::Runtime;
 use crate::delivery::sender::{CommandPass, TICK};
 use crate::store::outbox::{self, NewMail};
-use crate::store::{self as db, Store};
+use crate::store::{self as db};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -49,8 +49,7 @@ pub struct TestEmailArgs {
 }
 
 pub async fn list(config: Config, args: OutboxArgs) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     if let Some(OutboxAction::Retry { id, .. }) = args.action {
         let requeued = store.call(move |c| outbox::retry(c, id, db::now())).await?;
         match (id, requeued) {

@@ -11,7 +11,7 @@ use super::output::TableOrJson;
 use crate::config::Config;
 use crate::delivery::spikes::backtest::{self, Event, Replayed, Summary};
 use crate::delivery::spikes::{Kind, SpikeRules};
-use crate::store::{self as db, Store};
+use crate::store::{self as db};
 
 #[derive(Debug, Subcommand)]
 pub enum SpikesCommand {
@@ -113,8 +113,7 @@ pub async fn store(config: Config, args: BacktestArgs) -> anyhow::Result<()> {
         )
     })?;
     let rules = args.rules(config.spikes)?;
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     let from = db::now() - since.as_secs() as i64;
     let published = args.published;
     let rows = store

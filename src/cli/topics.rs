@@ -6,7 +6,7 @@ use clap::Args;
 use super::output::{clean, table, time, TableOrJson};
 use crate::config::Config;
 use crate::store::topics::{self, Topic};
-use crate::store::{self as db, Store};
+use crate::store::{self as db};
 
 #[derive(Debug, Args)]
 pub struct TopicsArgs {
@@ -30,8 +30,7 @@ pub async fn run(config: Config, args: TopicsArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--window {w:?}: expected a duration such as \"7d\""))?,
         None => config.policy.settings.subject_window,
     };
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     let since = db::now() - window.as_secs() as i64;
     let act_at = config.policy.settings.act_at;
     let (brand, _) = super::names::checked(&config, &store, args.brand.as_deref(), None).await?;

@@ -1,14 +1,14 @@
 //! `vigia users add|list|remove|reset`: people an admin lets into the web
 //! inbox beside the config's team recipients, and their sign-ins.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, Subcommand};
 
 use super::followup::login_user;
 use super::output::{clean, time};
 use crate::config::Config;
 use crate::store::users::{self, User};
-use crate::store::{self as db, Store};
+use crate::store::{self as db};
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
@@ -43,8 +43,7 @@ pub struct AddArgs {
 }
 
 pub async fn run(config: Config, command: UsersCommand) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage_path)
-        .with_context(|| format!("opening {}", config.storage_path.display()))?;
+    let store = super::open_store(&config)?;
     match command {
         UsersCommand::Add(args) => {
             let email = crate::people::address(&args.email);

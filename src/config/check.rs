@@ -240,6 +240,59 @@ pub(super) fn tls(check: &mut Checker<'_>, key: &str, value: Option<&Text>, host
     }
 }
 
+/// `[storage] url`, when set: a `postgres://` URL without a password
+/// (that comes from `password_env` or `password_file`), instead of `path`.
+pub(super) fn storage_url(
+    check: &mut Checker<'_>,
+    raw: &super::raw::RawStorage,
+    dir: &std::path::Path,
+) -> Option<super::StorageUrl> {
+    let password = password(
+        check,
+        "storage",
+        (&raw.password_env, &raw.password_file),
+        dir,
+    );
+    let Some(url) = &raw.url else {
+        if let Some(key) = raw.password_env.as_ref().or(raw.password_file.as_ref()) {
+            check.push(
+                Some(key.span()),
+                "storage",
+                "a password is for a PostgreSQL url; set url too",
+            );
+        }
+        return None;
+    };
+    if let Some(path) = &raw.path {
+        check.push(
+            Some(path.span()),
+            "storage.path",
+            "set path (SQLite) or url (PostgreSQL), not both",
+        );
+    }
+    match url::Url::parse(url.get_ref()) {
+        Ok(parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => {
+            if parsed.password().is_some() {
+                check.push(
+                    Some(url.span()),
+                    "storage.url",
+                    "has a password; passwords are not written in the config (use password_env or password_file)",
+                );
+            }
+        }
+        Ok(_) => check.push(Some(url.span()), "storage.url", "is not a postgres:// URL"),
+        Err(e) => check.push(
+            Some(url.span()),
+            "storage.url",
+            format!("is not a URL: {e}"),
+        ),
+    }
+    Some(super::StorageUrl {
+        url: url.get_ref().clone(),
+        password,
+    })
+}
+
 /// `password_env` or `password_file` (relative to the config), never
 /// both; None when neither is given.
 pub(super) fn password(

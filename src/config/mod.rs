@@ -41,13 +41,39 @@ use crate::source::http::HttpSettings;
 use crate::source::web::PageSpec;
 use crate::triage::Policy;
 
+impl Config {
+    /// Where the store is: the PostgreSQL database of `[storage] url`, else
+    /// the SQLite file.
+    pub fn store_place(&self) -> crate::store::Place {
+        match &self.storage_url {
+            Some(storage) => crate::store::Place::Postgres {
+                url: storage.url.clone(),
+                password: storage.password.clone(),
+            },
+            None => crate::store::Place::File(self.storage_path.clone()),
+        }
+    }
+}
+
+/// `[storage] url`: a PostgreSQL database and where its password is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageUrl {
+    /// `postgres://user@host/db?sslmode=…`, without a password.
+    pub url: String,
+    /// `password_env` or `password_file`.
+    pub password: Option<crate::secret::PasswordSource>,
+}
+
 /// A validated config, ready to run.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The file it was loaded from.
     pub path: PathBuf,
-    /// SQLite database file.
+    /// SQLite database file (and, with a PostgreSQL database, where the
+    /// daemon's other state files go by default).
     pub storage_path: PathBuf,
+    /// The PostgreSQL database that replaces the file, when one is set.
+    pub storage_url: Option<StorageUrl>,
     /// SQLite's page cache, in bytes.
     pub storage_cache_bytes: u64,
     /// HTTP client settings.

@@ -274,6 +274,12 @@ pub struct RawStorage {
     pub path: Option<Text>,
     /// SQLite's page cache.
     pub cache_size: Option<Text>,
+    /// A PostgreSQL database instead of the file (`postgres://…`).
+    pub url: Option<Text>,
+    /// Its password's environment variable.
+    pub password_env: Option<Text>,
+    /// Its password's file.
+    pub password_file: Option<Text>,
 }
 
 /// `[http]`

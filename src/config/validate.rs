@@ -38,6 +38,7 @@ pub(super) fn from_raw(
             |d| std::path::PathBuf::from(d).join("vigia.db"),
         ),
     };
+    let storage_url = super::check::storage_url(&mut check, &raw.storage, &dir);
     let storage_cache_bytes = check.size(
         raw.storage.cache_size.as_ref(),
         "storage.cache_size",
@@ -172,6 +173,7 @@ pub(super) fn from_raw(
     Ok(Config {
         path: main.path.clone(),
         storage_path,
+        storage_url,
         storage_cache_bytes,
         http,
         poll_interval,

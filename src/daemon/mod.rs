@@ -102,7 +102,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     drop(config);
     info!(
         sources = runtime.source_ids().len(),
-        db = %runtime.store.path().display(),
+        db = %runtime.store.place(),
         "Vigia started."
     );
     let mut current = Some(daemon.start(runtime));

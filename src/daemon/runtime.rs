@@ -43,16 +43,12 @@ pub enum DaemonError {
     #[error("cannot sign links in mail: {0}")]
     LinkKey(#[from] crate::links::KeyError),
     /// A reloaded config names another database.
-    #[error(
-        "storage.path changed from {} to {}: restart Vigia to use another database",
-        from.display(),
-        to.display()
-    )]
+    #[error("[storage] changed from {from} to {to}: restart Vigia to use another database")]
     StoreMoved {
         /// The database in use.
-        from: std::path::PathBuf,
+        from: String,
         /// The one the new config names.
-        to: std::path::PathBuf,
+        to: String,
     },
 }
 
@@ -107,7 +103,7 @@ impl Web {
 impl Runtime {
     /// Opens the store, builds the sources and registers them.
     pub async fn start(config: &Config) -> Result<Runtime, DaemonError> {
-        let store = Store::open(&config.storage_path)?;
+        let store = Store::open_at(config.store_place())?;
         let web = Web::new(&config.http)?;
         let runtime = Runtime::build(store, web, config)?;
         runtime.register().await?;
@@ -121,10 +117,11 @@ impl Runtime {
     /// changes nothing): [`Runtime::register`] it once this one stopped.
     /// Refused when the config names another database.
     pub fn successor(&self, config: &Config) -> Result<Runtime, DaemonError> {
-        if config.storage_path != self.store.path() {
+        let wanted = config.store_place();
+        if !wanted.same_database(self.store.place()) {
             return Err(DaemonError::StoreMoved {
-                from: self.store.path().to_path_buf(),
-                to: config.storage_path.clone(),
+                from: self.store.place().to_string(),
+                to: wanted.to_string(),
             });
         }
         let web = if config.http == self.web.settings {

@@ -94,7 +94,7 @@ fn slot(label: Option<&str>) -> usize {
     }
 }
 
-const TEAM: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+const TEAM: &str = "(CAST(?1 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
                     WHERE t.mention_id = m.id AND t.team = ?1))";
 
 /// Gathers a digest's data.

@@ -14,14 +14,15 @@
 
 pub mod buckets;
 mod listing;
+mod search;
 mod split;
 
 use crate::store::db::{params, Connection, OptionalExtension};
 
 pub use listing::{
-    detail, fts_query, list, names, Detail, MentionFilter, MentionRow, Order, Sighting,
-    StatusFilter,
+    detail, list, names, Detail, MentionFilter, MentionRow, Order, Sighting, StatusFilter,
 };
+pub use search::fts_query;
 pub use split::{merged_item, split_off, Merged, SplitError};
 
 use buckets::Buckets;
@@ -311,7 +312,7 @@ fn add_sighting(
                  (mention_id, source_id, item_key, url, seen_at, last_seen_at, merged)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
              ON CONFLICT (mention_id, source_id, url) DO UPDATE
-                 SET last_seen_at = excluded.seen_at, times = times + 1,
+                 SET last_seen_at = excluded.seen_at, times = sightings.times + 1,
                      item_key = excluded.item_key
              RETURNING times",
         )?

@@ -13,12 +13,15 @@ pub mod digest;
 pub mod mentions;
 pub mod metrics;
 mod names;
+mod open;
 pub mod outbox;
 pub mod overview;
 pub mod proposals;
 pub mod replies;
 pub mod sources;
 pub mod spikes;
+#[cfg(test)]
+pub mod testing;
 pub mod topics;
 pub mod triage;
 mod turn;
@@ -26,56 +29,11 @@ pub mod users;
 pub mod web;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use rusqlite::OpenFlags;
 
 use db::{params, Connection, OptionalExtension};
-
-/// Versioned migrations, applied in order; the index + 1 is the version
-/// recorded in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_init.sql"),
-    include_str!("migrations/0002_origin.sql"),
-    include_str!("migrations/0003_sentiment.sql"),
-    include_str!("migrations/0004_triage.sql"),
-    include_str!("migrations/0005_outbox.sql"),
-    include_str!("migrations/0006_spikes.sql"),
-    include_str!("migrations/0007_source_warnings.sql"),
-    include_str!("migrations/0008_heartbeat.sql"),
-    include_str!("migrations/0009_poll_counters.sql"),
-    include_str!("migrations/0010_mention_counts.sql"),
-    include_str!("migrations/0011_mention_text.sql"),
-    include_str!("migrations/0012_outbox_claims.sql"),
-    include_str!("migrations/0013_mail_pause.sql"),
-    include_str!("migrations/0014_sighting_counts.sql"),
-    include_str!("migrations/0015_store_info.sql"),
-    include_str!("migrations/0016_severity_reason.sql"),
-    include_str!("migrations/0017_mention_bands.sql"),
-    include_str!("migrations/0018_subject_features.sql"),
-    include_str!("migrations/0019_bounded_subjects.sql"),
-    include_str!("migrations/0020_band_fingerprints.sql"),
-    include_str!("migrations/0021_title_keys.sql"),
-    include_str!("migrations/0022_split_sightings.sql"),
-    include_str!("migrations/0023_web_sessions.sql"),
-    include_str!("migrations/0024_link_uses.sql"),
-    include_str!("migrations/0025_assign_propose.sql"),
-    include_str!("migrations/0026_web_users.sql"),
-    include_str!("migrations/0027_replies.sql"),
-    include_str!("migrations/0028_web_passwords.sql"),
-    include_str!("migrations/0029_lead_keys.sql"),
-    include_str!("migrations/0030_negative_times.sql"),
-    include_str!("migrations/0031_wider_bands.sql"),
-    include_str!("migrations/0032_search_queue.sql"),
-    include_str!("migrations/0033_band_buckets.sql"),
-    include_str!("migrations/0034_mention_counters.sql"),
-];
-
-/// Prepared statements each connection keeps: every statement of the
-/// poll's path, with room for the reports'.
-const STATEMENT_CACHE: usize = 128;
+pub use open::Place;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,12 +43,20 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(db::Error),
     /// The database file could not be opened as the daemon needs it.
-    #[error("cannot open the database {path}: {error}")]
+    #[error("cannot open the database {place}: {error}")]
     Open {
-        /// The file.
-        path: PathBuf,
+        /// The file, or the URL without its password.
+        place: String,
         /// Why.
         error: db::Error,
+    },
+    /// The database's password could not be read.
+    #[error("cannot open the database {place}: {error}")]
+    Password {
+        /// The URL, without a password.
+        place: String,
+        /// Why (never the password).
+        error: crate::secret::SecretError,
     },
     /// The database directory could not be created.
     #[error("cannot create {path}: {error}")]
@@ -135,10 +101,10 @@ impl From<rusqlite::Error> for StoreError {
 
 impl StoreError {
     /// The error, naming the database file when SQLite did not.
-    fn at(self, path: &Path) -> StoreError {
+    fn at(self, place: &Place) -> StoreError {
         match self {
             StoreError::Database(error) => StoreError::Open {
-                path: path.to_path_buf(),
+                place: place.to_string(),
                 error,
             },
             other => other,
@@ -153,7 +119,7 @@ impl StoreError {
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Option<Connection>>>,
-    path: PathBuf,
+    place: Arc<Place>,
     turn: Arc<turn::Turn>,
     writer: Arc<writer::Writer>,
 }
@@ -191,55 +157,6 @@ impl Store {
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|error| StoreError::Io {
-                path: dir.to_path_buf(),
-                error,
-            })?;
-        }
-        // Two processes opening a new database at once can meet SQLITE_BUSY
-        // without the busy handler (switching to WAL needs the file to
-        // itself): that is transient, so try again for a few seconds.
-        let mut attempt = 0;
-        loop {
-            match Store::connect(path) {
-                Err(StoreError::Database(e)) if e.is_busy() && attempt < 100 => {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                other => return other.map_err(|e| e.at(path)),
-            }
-        }
-    }
-
-    fn connect(path: &Path) -> Result<Store, StoreError> {
-        let mut conn = rusqlite::Connection::open(path)?;
-        conn.busy_handler(Some(wait_for_lock))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Each write of a batch runs in a savepoint, whose journal SQLite
-        // keeps in a temporary file by default: in memory, it costs no
-        // system calls (a tenth of a large first poll's CPU, measured).
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // Storing one mention runs some 25 distinct statements; with
-        // rusqlite's default cache of 16, each was prepared again.
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        migrate(&mut conn)?;
-        let conn = Connection::Sqlite(conn);
-        let conn = Arc::new(Mutex::new(conn));
-        let turn = Arc::new(turn::Turn::open(path));
-        Ok(Store {
-            writer: Arc::new(writer::Writer::start(conn.clone(), turn.clone())?),
-            conn,
-            reader: Arc::default(),
-            path: path.to_path_buf(),
-            turn,
-        })
-    }
-
     /// Makes this process the daemon: before each use of the database it
     /// gives way to the commands waiting for their turn (`store/turn.rs`), so that
     /// a busy daemon never starves `vigia mentions ack`.
@@ -247,9 +164,9 @@ impl Store {
         self.turn.give_way();
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the database is.
+    pub fn place(&self) -> &Place {
+        &self.place
     }
 
     /// Runs `f` with the connection on the store's thread.
@@ -326,6 +243,7 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let _turn = self.turn.before_use();
+        self.place.reopen_if_closed(&mut conn);
         f(&mut conn)
     }
 
@@ -338,20 +256,14 @@ impl Store {
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let (reader, path) = (self.reader.clone(), self.path.clone());
+        let (reader, place) = (self.reader.clone(), self.place.clone());
         tokio::task::spawn_blocking(move || {
             let mut slot = reader
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             let conn = match slot.take() {
-                Some(conn) => conn,
-                None => {
-                    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                    let conn = rusqlite::Connection::open_with_flags(&path, flags)
-                        .map_err(|e| StoreError::from(e).at(&path))?;
-                    conn.busy_timeout(Duration::from_secs(10))?;
-                    Connection::Sqlite(conn)
-                }
+                Some(conn) if !conn.is_closed() => conn,
+                _ => place.reader()?,
             };
             let result = f(&conn);
             *slot = Some(conn);
@@ -360,18 +272,6 @@ impl Store {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
-}
-
-/// SQLite's busy handler, called while another connection holds the
-/// write lock: look again every 2 ms (SQLite's own handler backs off to
-/// 100 ms, and a writer that is rarely idle is never found idle that
-/// way), say so after 2 s, give up after a minute.
-fn wait_for_lock(tries: i32) -> bool {
-    std::thread::sleep(Duration::from_millis(2));
-    if tries == 1000 {
-        tracing::warn!("Waiting for the database: another process is writing to it.");
-    }
-    tries < 30_000
 }
 
 /// A write transaction of the store ([`Store::write`]): the store's
@@ -425,30 +325,6 @@ pub fn beat(conn: &Connection, now: i64) -> Result<(), StoreError> {
          ON CONFLICT (id) DO UPDATE SET at = excluded.at",
     )?
     .execute([now])?;
-    Ok(())
-}
-
-/// Applies pending migrations in one write transaction. It is taken
-/// IMMEDIATE and the version read inside it, so that two processes opening
-/// a new database at once (the daemon starting, `vigia mentions` run
-/// beside it) migrate it once, the second waiting for the first.
-fn migrate(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
-    let known = MIGRATIONS.len() as i64;
-    // The common case, an up-to-date database, takes no write lock.
-    let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if current == known {
-        return Ok(());
-    }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > known {
-        return Err(StoreError::TooNew { found, known });
-    }
-    for sql in MIGRATIONS.iter().skip(found as usize) {
-        tx.execute_batch(sql)?;
-    }
-    tx.pragma_update(None, "user_version", known)?;
-    tx.commit()?;
     Ok(())
 }
 

@@ -235,7 +235,7 @@ pub fn retry(conn: &Connection, id: Option<i64>, now: i64) -> Result<usize, Stor
     Ok(conn
         .prepare_cached(
             "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = ?2
-             WHERE failed_at IS NOT NULL AND sent_at IS NULL AND (?1 IS NULL OR id = ?1)",
+             WHERE failed_at IS NOT NULL AND sent_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR id = ?1)",
         )?
         .execute(params![id, now])?)
 }

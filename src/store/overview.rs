@@ -22,7 +22,7 @@ pub fn daily(
          FROM mentions m
          WHERE COALESCE(m.published_at, m.first_seen_at) >= ?2
            AND COALESCE(m.published_at, m.first_seen_at) < ?3
-           AND (?1 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+           AND (CAST(?1 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
                                       WHERE t.mention_id = m.id
                                         AND t.team IN (SELECT value FROM json_each(?1))))
          GROUP BY m.brand, day, m.sentiment_label ORDER BY m.brand",
@@ -67,7 +67,7 @@ pub fn brands(
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT m.brand FROM mentions m
          WHERE m.first_seen_at >= ?2
-           AND (?1 IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+           AND (CAST(?1 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
                                       WHERE t.mention_id = m.id
                                         AND t.team IN (SELECT value FROM json_each(?1))))
          ORDER BY m.brand",

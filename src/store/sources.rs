@@ -54,9 +54,12 @@ pub fn register(conn: &Connection, id: &str, kind: &str, url: &str) -> Result<()
         "INSERT INTO sources (id, kind, config_url) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET
              kind = excluded.kind,
-             cursor = CASE WHEN config_url = excluded.config_url THEN cursor ELSE '{}' END,
-             error_count = CASE WHEN config_url = excluded.config_url THEN error_count ELSE 0 END,
-             next_check_at = CASE WHEN config_url = excluded.config_url THEN next_check_at ELSE 0 END,
+             cursor = CASE WHEN sources.config_url = excluded.config_url
+                 THEN sources.cursor ELSE '{}' END,
+             error_count = CASE WHEN sources.config_url = excluded.config_url
+                 THEN sources.error_count ELSE 0 END,
+             next_check_at = CASE WHEN sources.config_url = excluded.config_url
+                 THEN sources.next_check_at ELSE 0 END,
              config_url = excluded.config_url",
     )?
     .execute(params![id, kind, url])?;

@@ -1,4 +1,6 @@
+use super::open::MIGRATIONS;
 use super::*;
+use std::time::Duration;
 
 #[test]
 fn concurrent_opens_of_a_new_database_migrate_it_once() {
@@ -176,7 +178,7 @@ fn the_band_backfill_files_a_hash_where_the_pipeline_does() {
     // A mention filed under the five narrower bands of migration 17.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        for sql in &super::MIGRATIONS[..30] {
+        for sql in &MIGRATIONS[..30] {
             c.execute_batch(sql).unwrap();
         }
         c.execute_batch("PRAGMA user_version = 30").unwrap();
@@ -214,7 +216,7 @@ fn subjects_from_before_the_feature_index_are_filed_under_their_features() {
     // A database as migration 17 left it, with one subject.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        for sql in &super::MIGRATIONS[..17] {
+        for sql in &MIGRATIONS[..17] {
             c.execute_batch(sql).unwrap();
         }
         c.execute_batch(
@@ -438,7 +440,7 @@ fn mention_counters_follow_the_mentions_from_before_the_migration_on() {
     // Counted by the migration.
     {
         let c = Connection::Sqlite(rusqlite::Connection::open(&path).unwrap());
-        for sql in &super::MIGRATIONS[..33] {
+        for sql in &MIGRATIONS[..33] {
             c.execute_batch(sql).unwrap();
         }
         c.execute_batch("PRAGMA user_version = 33").unwrap();

@@ -44,7 +44,7 @@ pub struct TopicScope<'a> {
 /// `?n` (a JSON list), or that parameter is null".
 fn visible(n: u8) -> String {
     format!(
-        "(?{n} IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
+        "(CAST(?{n} AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM mention_teams t
            WHERE t.mention_id = m.id AND t.team IN (SELECT value FROM json_each(?{n}))))"
     )
 }
@@ -64,7 +64,7 @@ pub fn topics(
     let mut stmt = conn.prepare(&format!(
         "SELECT s.id, s.brand, s.profile, MIN(m.first_seen_at), MAX(m.first_seen_at), COUNT(m.id)
          FROM subjects s JOIN mentions m ON m.subject_id = s.id AND m.first_seen_at >= ?2
-         WHERE (?1 IS NULL OR s.brand = ?1 COLLATE NOCASE) AND {}
+         WHERE (CAST(?1 AS TEXT) IS NULL OR lower(s.brand) = lower(?1)) AND {}
          GROUP BY s.id
          ORDER BY COUNT(m.id) DESC, MAX(m.first_seen_at) DESC",
         visible(3)

@@ -154,7 +154,7 @@ pub fn triage_new(
         let subject = place(conn, brand, a, since, now)?;
         conn.prepare_cached(
             "INSERT INTO subject_hours (subject_id, hour, mentions) VALUES (?1, ?2, 1)
-             ON CONFLICT (subject_id, hour) DO UPDATE SET mentions = mentions + 1",
+             ON CONFLICT (subject_id, hour) DO UPDATE SET mentions = subject_hours.mentions + 1",
         )?
         .execute(params![subject, now / 3600])?;
         // Whole hours from their counters; the window's first, partial

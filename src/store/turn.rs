@@ -73,6 +73,15 @@ impl Turn {
         }
     }
 
+    /// No turns: for a PostgreSQL store, whose writers wait on row locks
+    /// in the order they came, none starving another.
+    pub fn none() -> Turn {
+        Turn {
+            file: None,
+            yields: AtomicBool::new(false),
+        }
+    }
+
     /// From now on this process gives way to commands (the daemon).
     pub fn give_way(&self) {
         self.yields.store(true, Ordering::Relaxed);

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::db::Connection;
+use super::open::Place;
 use super::turn::Turn;
 use super::{mentions, StoreError, Tx};
 
@@ -73,11 +74,15 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the thread, which takes `turn` before each use of the
     /// connection (giving way to commands waiting for theirs).
-    pub fn start(conn: Arc<Mutex<Connection>>, turn: Arc<Turn>) -> Result<Writer, StoreError> {
+    pub fn start(
+        conn: Arc<Mutex<Connection>>,
+        place: Arc<Place>,
+        turn: Arc<Turn>,
+    ) -> Result<Writer, StoreError> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("vigia-store".into())
-            .spawn(move || run(&conn, queue, &turn))
+            .spawn(move || run(&conn, &place, queue, &turn))
             .map_err(|e| StoreError::Task(format!("cannot start the store's thread: {e}")))?;
         Ok(Writer {
             jobs: Some(jobs),
@@ -117,13 +122,13 @@ pub(super) fn stopped() -> StoreError {
     )
 }
 
-fn run(conn: &Mutex<Connection>, mut queue: mpsc::Receiver<Job>, turn: &Turn) {
+fn run(conn: &Mutex<Connection>, place: &Place, mut queue: mpsc::Receiver<Job>, turn: &Turn) {
     let mut next = VecDeque::new();
     loop {
         let Some(job) = next.pop_front().or_else(|| queue.blocking_recv()) else {
             break;
         };
-        next.extend(run_one(conn, job, &mut queue, turn));
+        next.extend(run_one(conn, place, job, &mut queue, turn));
     }
 }
 
@@ -132,12 +137,14 @@ fn run(conn: &Mutex<Connection>, mut queue: mpsc::Receiver<Job>, turn: &Turn) {
 /// Returns the calls taken from the queue while batching, to run next.
 fn run_one(
     conn: &Mutex<Connection>,
+    place: &Place,
     job: Job,
     queue: &mut mpsc::Receiver<Job>,
     turn: &Turn,
 ) -> Vec<Job> {
     let _turn = turn.before_use();
     let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    place.reopen_if_closed(&mut conn);
     match job {
         Job::Call(call) => {
             // A panic drops the call's reply sender: its caller gets an

@@ -35,6 +35,14 @@ pub enum Error {
     /// PostgreSQL (or the connection to it) said no.
     #[error("{}", pg::describe(.0))]
     Postgres(#[from] postgres::Error),
+    /// PostgreSQL could not prepare a statement (shown shortened).
+    #[error("{} in `{sql}`", pg::describe(.error))]
+    Statement {
+        /// The statement's start.
+        sql: String,
+        /// Why.
+        error: postgres::Error,
+    },
     /// A query that must return a row returned none.
     #[error("the query returned no rows")]
     NoRows,
@@ -81,6 +89,15 @@ impl Connection {
         match self {
             Connection::Sqlite(conn) => Some(conn),
             Connection::Postgres(_) => None,
+        }
+    }
+
+    /// Whether the connection is gone for good (a PostgreSQL server that
+    /// restarted, a network that broke): it must be opened again.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Connection::Sqlite(_) => false,
+            Connection::Postgres(client) => client.is_closed(),
         }
     }
 

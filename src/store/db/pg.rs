@@ -53,7 +53,20 @@ impl Client {
         if let Some(stmt) = self.statements.borrow().get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client.borrow_mut().prepare(&placeholders(sql))?;
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare(&placeholders(sql))
+            .map_err(|error| Error::Statement {
+                sql: sql
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(160)
+                    .collect(),
+                error,
+            })?;
         if keep {
             let mut statements = self.statements.borrow_mut();
             if statements.len() >= STATEMENT_CACHE {

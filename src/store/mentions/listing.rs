@@ -5,7 +5,7 @@ use crate::store::db::{params, Connection, OptionalExtension, Row};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::label_name;
+use super::{label_name, search};
 use crate::sentiment::Label;
 use crate::store::triage::Status;
 use crate::store::{json_column, StoreError};
@@ -53,74 +53,6 @@ pub enum Order {
     Newest,
     /// Most severe first, then newest.
     Severity,
-}
-
-/// Words as a person types them into a safe FTS5 query, in the spirit of
-/// the brand queries: each word or `"quoted phrase"` must appear (accents
-/// and case aside), `OR` between two allows either, `-word` or
-/// `-"a phrase"` must not appear, and a word ending in `*` is a prefix.
-/// Nothing else of FTS5's syntax (columns, NEAR, parentheses) gets
-/// through, so no input is a syntax error. None when there is no word to
-/// look for (exclusions alone find nothing).
-pub fn fts_query(text: &str) -> Option<String> {
-    let mut wanted: Vec<String> = Vec::new();
-    let mut excluded: Vec<String> = Vec::new();
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start();
-        let negated = rest.starts_with('-');
-        if negated {
-            rest = &rest[1..];
-        }
-        let Some(first) = rest.chars().next() else {
-            break;
-        };
-        let (word, tail) = if first == '"' {
-            let body = &rest[1..];
-            let end = body.find('"').unwrap_or(body.len());
-            (&body[..end], body.get(end + 1..).unwrap_or(""))
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            (&rest[..end], &rest[end..])
-        };
-        rest = tail;
-        if word == "OR" && first != '"' && !negated {
-            if wanted.last().is_some_and(|t| t != "OR") {
-                wanted.push("OR".into());
-            }
-            continue;
-        }
-        let (word, prefix) = match word.strip_suffix('*') {
-            Some(w) if first != '"' => (w, true),
-            _ => (word, false),
-        };
-        // Only letters and digits are indexed: a bare "!" finds nothing.
-        if !word.chars().any(char::is_alphanumeric) {
-            continue;
-        }
-        let quoted = format!(
-            "\"{}\"{}",
-            word.replace('"', "\"\""),
-            if prefix { "*" } else { "" }
-        );
-        if negated {
-            excluded.push(quoted);
-        } else {
-            wanted.push(quoted);
-        }
-    }
-    if wanted.last().is_some_and(|t| t == "OR") {
-        wanted.pop();
-    }
-    if wanted.is_empty() {
-        return None;
-    }
-    let mut query = format!("({})", wanted.join(" "));
-    for term in excluded {
-        query.push_str(" NOT ");
-        query.push_str(&term);
-    }
-    Some(query)
 }
 
 /// Which follow-up states to list.
@@ -195,7 +127,7 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
              m.first_seen_at DESC, m.id DESC"
         }
     };
-    let Some(conditions) = Conditions::of(filter) else {
+    let Some(conditions) = Conditions::of(conn, filter) else {
         // A search with no word to look for finds nothing.
         return Ok(Vec::new());
     };
@@ -236,15 +168,16 @@ struct Conditions {
 }
 
 impl Conditions {
-    /// The conditions of `filter`; None when its search has no word.
-    fn of(filter: &MentionFilter) -> Option<Conditions> {
+    /// The conditions of `filter` in the SQL of `conn`; None when its
+    /// search has no word.
+    fn of(conn: &Connection, filter: &MentionFilter) -> Option<Conditions> {
         let mut c = Conditions {
-            sql: vec!["1"],
+            sql: vec!["TRUE"],
             args: Vec::new(),
         };
         let text = |s: &str| Value::Text(s.to_string());
         if let Some(brand) = &filter.brand {
-            c.add("m.brand = ? COLLATE NOCASE", text(brand));
+            c.add("lower(m.brand) = lower(?)", text(brand));
         }
         if let Some(since) = filter.since {
             c.add("m.first_seen_at >= ?", Value::Integer(since));
@@ -286,10 +219,17 @@ impl Conditions {
             );
         }
         if let Some(query) = &filter.text {
-            c.add(
-                "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)",
-                text(&fts_query(query)?),
-            );
+            if conn.is_postgres() {
+                c.add(
+                    "m.search @@ to_tsquery('simple', vigia_fold(?))",
+                    text(&search::ts_query(query)?),
+                );
+            } else {
+                c.add(
+                    "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)",
+                    text(&search::fts_query(query)?),
+                );
+            }
         }
         if let Some(teams) = &filter.visible_to {
             c.add(
@@ -427,31 +367,4 @@ fn row(r: &Row<'_>) -> crate::store::db::Result<MentionRow> {
             .map(|p| p.label()),
         assignee: r.get(22)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn searches_are_safe_fts5_queries() {
-        assert_eq!(fts_query("recall").as_deref(), Some("(\"recall\")"));
-        assert_eq!(
-            fts_query("lumora -recall -\"job opening\"").as_deref(),
-            Some("(\"lumora\") NOT \"recall\" NOT \"job opening\"")
-        );
-        assert_eq!(
-            fts_query("refund OR reembolso entreg*").as_deref(),
-            Some("(\"refund\" OR \"reembolso\" \"entreg\"*)")
-        );
-        // FTS5's own syntax is only words here.
-        assert_eq!(
-            fts_query("title:x NEAR(a b) \"say \"\"hi\"").as_deref(),
-            Some("(\"title:x\" \"NEAR(a\" \"b)\" \"say \" \"hi\")")
-        );
-        assert_eq!(fts_query("OR recall OR").as_deref(), Some("(\"recall\")"));
-        for nothing in ["", "  ", "!!", "-recall", "OR", "\"\""] {
-            assert_eq!(fts_query(nothing), None, "{nothing:?}");
-        }
-    }
 }

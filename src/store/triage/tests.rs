@@ -1,4 +1,4 @@
-//! Triage through a real SQLite file: subjects across mentions, severity
+//! Triage through a real store, SQLite's and PostgreSQL's: subjects across mentions, severity
 //! rising with recurrence, the alert queue, and follow-up history that
 //! survives a restart.
 
@@ -43,10 +43,21 @@ fn record(store: &Store, p: &Pipeline, key: &str, text: &str, now: i64) -> (i64,
         .unwrap()
 }
 
-#[test]
-fn a_recurring_subject_groups_mentions_and_raises_severity() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+/// Ana moves mention `id` on.
+fn follow(
+    store: &Store,
+    id: i64,
+    action: Action,
+    note: Option<&'static str>,
+    at: i64,
+) -> Result<Status, StoreError> {
+    store.call_blocking(move |c| {
+        follow_up(c, id, action, "ana", note, at).map_err(|e| StoreError::Task(e.to_string()))
+    })
+}
+
+crate::both_backends! {
+fn a_recurring_subject_groups_mentions_and_raises_severity(store) {
     let p = pipeline();
     let day = 86_400;
     let t0 = 1_800_000_000;
@@ -135,10 +146,7 @@ fn a_recurring_subject_groups_mentions_and_raises_severity() {
         .starts_with("to everyone; "));
 }
 
-#[test]
-fn urgent_mentions_wait_in_the_alert_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+fn urgent_mentions_wait_in_the_alert_queue(store) {
     let p = pipeline();
     let (id, t) = record(
         &store,
@@ -163,24 +171,8 @@ fn urgent_mentions_wait_in_the_alert_queue() {
     assert_ne!(mild, id);
 }
 
-/// Ana moves mention `id` on.
-fn follow(
-    store: &Store,
-    id: i64,
-    action: Action,
-    note: Option<&'static str>,
-    at: i64,
-) -> Result<Status, StoreError> {
-    store.call_blocking(move |c| {
-        follow_up(c, id, action, "ana", note, at).map_err(|e| StoreError::Task(e.to_string()))
-    })
-}
-
-#[test]
-fn follow_up_moves_through_its_states_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vigia.db");
-    let store = Store::open(&path).unwrap();
+fn follow_up_moves_through_its_states_and_survives_a_restart(test) {
+    let store = test.store.clone();
     let (id, _) = record(
         &store,
         &pipeline(),
@@ -212,8 +204,8 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
     );
     drop(store);
 
-    // A restart: the history is in the file.
-    let store = Store::open(&path).unwrap();
+    // A restart: the history is in the database.
+    let store = Store::open_at(test.place.clone()).unwrap();
     let resolved_again = step(&store, Action::Resolve, None, 1_800_000_250);
     assert!(resolved_again.is_err_and(|e| e.to_string().contains("reopen it first")));
     assert_eq!(
@@ -272,10 +264,7 @@ fn follow_up_moves_through_its_states_and_survives_a_restart() {
     assert_eq!(ok(step(Action::Reopen, 1_800_000_900)), Status::Routed);
 }
 
-#[test]
-fn a_short_window_counts_only_the_mentions_inside_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("vigia.db")).unwrap();
+fn a_short_window_counts_only_the_mentions_inside_it(store) {
     let mut policy = pipeline().policy().clone();
     policy.settings.subject_window = std::time::Duration::from_secs(30 * 60);
     let p = pipeline().with_policy(policy);
@@ -289,4 +278,5 @@ fn a_short_window_counts_only_the_mentions_inside_it() {
     let (_, third) = record(&store, &p, "3", text, t0 + 50 * 60);
     assert_eq!(third.subject_id, first.subject_id);
     assert_eq!(third.subject_count, 2);
+}
 }

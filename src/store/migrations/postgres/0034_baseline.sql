@@ -315,3 +315,11 @@ CREATE TRIGGER mention_counts_insert AFTER INSERT OR DELETE ON mentions
     FOR EACH ROW EXECUTE FUNCTION vigia_mention_counts();
 CREATE TRIGGER mention_counts_update AFTER UPDATE OF brand, sentiment_label ON mentions
     FOR EACH ROW EXECUTE FUNCTION vigia_mention_counts();
+
+-- SQLite's json_each over a JSON array of strings, as the store's queries
+-- use it (`team IN (SELECT value FROM json_each(?1))`), so that they are
+-- written once. PostgreSQL's own json_each takes an object; this one
+-- takes text, which an untyped parameter resolves to.
+CREATE FUNCTION json_each(text) RETURNS TABLE (value text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN json_array_elements_text(CAST($1 AS json));

@@ -1,0 +1,219 @@
+//! The two backends a store test runs on: a SQLite file in a temporary
+//! directory, and a PostgreSQL server of the test's own (Debian's
+//! `postgresql`: `initdb` and `pg_ctl` on a temporary directory, reached
+//! through a Unix socket there), stopped when the test ends.
+//!
+//! [`both_backends!`](crate::both_backends) writes a test once and runs it
+//! on each.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{Place, Store};
+
+/// Which database a test's store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+/// A test's store and what it runs on, removed when dropped.
+pub struct TestStore {
+    /// The store.
+    pub store: Store,
+    /// Where it is: opening it again is a restart.
+    pub place: Place,
+    // Dropped after the store: the server stops, the files go.
+    _server: Option<Postgres>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestStore {
+    /// A new, empty store on `backend`.
+    pub fn new(backend: Backend) -> TestStore {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (place, server) = match backend {
+            Backend::Sqlite => (Place::File(dir.path().join("vigia.db")), None),
+            Backend::Postgres => {
+                let server = Postgres::start(dir.path());
+                (server.place(), Some(server))
+            }
+        };
+        let store = Store::open_at(place.clone()).expect("the store opens");
+        TestStore {
+            store,
+            place,
+            _server: server,
+            _dir: dir,
+        }
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// A PostgreSQL server in a directory of its own, stopped when dropped.
+pub struct Postgres {
+    data: PathBuf,
+    socket: PathBuf,
+    bin: PathBuf,
+}
+
+impl Postgres {
+    /// Makes a cluster under `dir` and starts it, listening on a Unix
+    /// socket in `dir` only. As root (CI), the server runs as the
+    /// `postgres` user, which PostgreSQL requires.
+    pub fn start(dir: &Path) -> Postgres {
+        let bin = server_binaries();
+        let root = dir.join("pg");
+        std::fs::create_dir(&root).expect("the server's directory");
+        if rustix::process::geteuid().is_root() {
+            for path in [dir, &root] {
+                let owner = Command::new("chown").arg("postgres").arg(path).status();
+                assert!(
+                    owner.is_ok_and(|s| s.success()),
+                    "cannot give {} to the postgres user (installed with Debian's postgresql package)",
+                    path.display()
+                );
+            }
+        }
+        let server = Postgres {
+            data: root.join("data"),
+            socket: root.clone(),
+            bin,
+        };
+        server.run(
+            "initdb",
+            &[
+                "-D".as_ref(),
+                server.data.as_os_str(),
+                "-A".as_ref(),
+                "trust".as_ref(),
+                "-U".as_ref(),
+                "vigia".as_ref(),
+                "-E".as_ref(),
+                "UTF8".as_ref(),
+                "--locale=C".as_ref(),
+                "--no-sync".as_ref(),
+                "--no-instructions".as_ref(),
+            ],
+        );
+        let options = format!(
+            "-F -k {} -c listen_addresses='' -c shared_buffers=16MB -c max_connections=40",
+            server.socket.display()
+        );
+        server.run(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                server.data.as_os_str(),
+                "-l".as_ref(),
+                root.join("log").as_os_str(),
+                "-w".as_ref(),
+                "-o".as_ref(),
+                options.as_ref(),
+                "start".as_ref(),
+            ],
+        );
+        server
+    }
+
+    /// Its `postgres` database, as the `vigia` superuser.
+    pub fn place(&self) -> Place {
+        Place::Postgres {
+            url: format!(
+                "postgres://vigia@localhost/postgres?host={}&sslmode=disable",
+                self.socket.display()
+            ),
+            password: None,
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&std::ffi::OsStr]) {
+        let path = self.bin.join(program);
+        let mut command = if rustix::process::geteuid().is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let out = command
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+        assert!(
+            out.status.success(),
+            "{program} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-m".as_ref(),
+                "immediate".as_ref(),
+                "stop".as_ref(),
+            ],
+        );
+    }
+}
+
+/// The newest installed PostgreSQL's `bin` directory (Debian keeps
+/// `initdb` and `pg_ctl` there, off the PATH).
+fn server_binaries() -> PathBuf {
+    let versions = std::fs::read_dir("/usr/lib/postgresql").ok();
+    versions
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("initdb").exists())
+        .max_by_key(|bin| {
+            bin.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.parse::<u32>().ok())
+        })
+        .expect("PostgreSQL is missing: install Debian's postgresql package (scripts/test.sh does)")
+}
+
+/// Writes a store test once and runs it on both backends: `fn name(store)
+/// { … }` becomes `name::sqlite` and `name::postgres`, each given a
+/// [`TestStore`] of its own.
+#[macro_export]
+macro_rules! both_backends {
+    ($(fn $name:ident($store:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($store: $crate::store::testing::TestStore) $body
+
+            #[test]
+            fn sqlite() {
+                run($crate::store::testing::TestStore::new($crate::store::testing::Backend::Sqlite));
+            }
+
+            #[test]
+            fn postgres() {
+                run($crate::store::testing::TestStore::new($crate::store::testing::Backend::Postgres));
+            }
+        }
+    )*};
+}
