@@ -90,8 +90,8 @@ pub fn attach(
     now: i64,
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
-        "UPDATE alert_queue SET outbox_id = ?2,
-             sent_at = CASE WHEN ?2 IS NULL THEN ?3 END WHERE id = ?1",
+        "UPDATE alert_queue SET outbox_id = CAST(?2 AS BIGINT),
+             sent_at = CASE WHEN ?2 IS NULL THEN CAST(?3 AS BIGINT) END WHERE id = ?1",
     )?;
     for id in ids {
         stmt.execute(params![id, outbox_id, now])?;

@@ -266,8 +266,12 @@ fn insert(
 /// Indexes the mentions recorded in this transaction for full-text search,
 /// all in one statement (see `migrations/0032_search_queue.sql`). The
 /// store runs it before each commit; a transaction opened by hand that
-/// records mentions runs it before committing.
+/// records mentions runs it before committing. PostgreSQL's index is a
+/// generated column, kept by each insert.
 pub fn index_queued(conn: &Connection) -> Result<(), StoreError> {
+    if conn.is_postgres() {
+        return Ok(());
+    }
     let queued = conn
         .prepare_cached(
             "INSERT INTO mentions_fts (rowid, title, text)

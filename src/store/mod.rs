@@ -21,6 +21,8 @@ pub mod replies;
 pub mod sources;
 pub mod spikes;
 #[cfg(test)]
+mod suite;
+#[cfg(test)]
 pub mod testing;
 pub mod topics;
 pub mod triage;

@@ -118,10 +118,10 @@ pub fn release(conn: &Connection, id: i64) -> Result<(), StoreError> {
 /// one-click steps), which a copy of the database must not give away.
 pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, message = X'',
+        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, message = ?3,
              claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
     )?
-    .execute(params![id, now])?;
+    .execute(params![id, now, b"".as_slice()])?;
     conn.prepare_cached("UPDATE alert_queue SET sent_at = ?2 WHERE outbox_id = ?1")?
         .execute(params![id, now])?;
     Ok(())
@@ -139,7 +139,7 @@ pub fn mark_failed(
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,
              next_attempt_at = COALESCE(?3, next_attempt_at),
-             failed_at = CASE WHEN ?3 IS NULL THEN ?4 END,
+             failed_at = CASE WHEN ?3 IS NULL THEN CAST(?4 AS BIGINT) END,
              claimed_by = NULL, claimed_until = NULL
          WHERE id = ?1",
     )?
@@ -313,12 +313,9 @@ pub fn list(conn: &Connection, all: bool, limit: usize) -> Result<Vec<OutboxRow>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
-    #[test]
-    fn a_split_keeps_the_key_and_each_address_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("v.db")).unwrap();
+    crate::both_backends! {
+    fn a_split_keeps_the_key_and_each_address_once(store) {
         let (added, queued, rows) = store
             .call_blocking(|c| {
                 let to = ["a@x.example", "A@x.example", "b@x.example"].map(String::from);
@@ -345,10 +342,7 @@ mod tests {
         assert_eq!(to, [["a@x.example"], ["b@x.example"]]);
     }
 
-    #[test]
-    fn a_claimed_mail_is_nobody_elses_until_settled_or_expired() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("v.db")).unwrap();
+    fn a_claimed_mail_is_nobody_elses_until_settled_or_expired(store) {
         let claims = store
             .call_blocking(|c| {
                 for key in ["a", "b"] {
@@ -378,5 +372,6 @@ mod tests {
             })
             .unwrap();
         assert_eq!(claims, (Some(1), Some(2), None, Some(1), Some(1)));
+    }
     }
 }

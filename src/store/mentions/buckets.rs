@@ -184,10 +184,8 @@ mod tests {
         assert_eq!(entries(&blob).collect::<Vec<_>>(), written);
     }
 
-    #[test]
-    fn a_full_bucket_keeps_its_newest_entries_and_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(&dir.path().join("v.db")).unwrap();
+    crate::both_backends! {
+    fn a_full_bucket_keeps_its_newest_entries_and_the_window(store) {
         let hash = 0x0123_4567_89AB_CDEF;
         let fingerprint = Fingerprint { hash, words: 40 };
         let day = 86_400;
@@ -215,5 +213,6 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
     }
 }
