@@ -74,6 +74,9 @@ pub struct Config {
     pub storage_path: PathBuf,
     /// The PostgreSQL database that replaces the file, when one is set.
     pub storage_url: Option<StorageUrl>,
+    /// How long a daemon's lease on a source holds, with several daemons
+    /// on one database.
+    pub storage_lease: Duration,
     /// SQLite's page cache, in bytes.
     pub storage_cache_bytes: u64,
     /// HTTP client settings.

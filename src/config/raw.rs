@@ -280,6 +280,8 @@ pub struct RawStorage {
     pub password_env: Option<Text>,
     /// Its password's file.
     pub password_file: Option<Text>,
+    /// How long a daemon's lease on a source holds (e.g. `"2m"`).
+    pub lease: Option<Text>,
 }
 
 /// `[http]`

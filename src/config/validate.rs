@@ -39,6 +39,11 @@ pub(super) fn from_raw(
         ),
     };
     let storage_url = super::check::storage_url(&mut check, &raw.storage, &dir);
+    let storage_lease = check.duration(
+        raw.storage.lease.as_ref(),
+        "storage.lease",
+        crate::poll::DEFAULT_LEASE,
+    );
     let storage_cache_bytes = check.size(
         raw.storage.cache_size.as_ref(),
         "storage.cache_size",
@@ -174,6 +179,7 @@ pub(super) fn from_raw(
         path: main.path.clone(),
         storage_path,
         storage_url,
+        storage_lease,
         storage_cache_bytes,
         http,
         poll_interval,

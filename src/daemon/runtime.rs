@@ -152,6 +152,7 @@ impl Runtime {
                 config.backoff,
                 config.http.max_concurrency,
             )
+            .with_lease(config.storage_lease)
             .with_replies(desk),
         );
         let parts = SourceParts {

@@ -26,8 +26,10 @@ use backlog::Backlog;
 
 mod backlog;
 mod idle;
+mod lease;
 mod schedule;
 
+pub use lease::DEFAULT_LEASE;
 pub(crate) use schedule::log_panic;
 pub use schedule::run_sources;
 
@@ -93,6 +95,8 @@ pub struct Poller {
     /// Counts the times the last poll in progress ended: what
     /// [`Poller::release_when_idle`] waits for.
     idle: watch::Sender<u64>,
+    /// This daemon's leases on sources, when several share the database.
+    leases: lease::Leases,
 }
 
 /// Takes a source off [`Poller::polling`] when its poll ends, however.
@@ -129,7 +133,15 @@ impl Poller {
             polling: Mutex::default(),
             replies: None,
             idle: watch::Sender::new(0),
+            leases: lease::Leases::new(DEFAULT_LEASE),
         }
+    }
+
+    /// Leases sources for `length` at a time when several daemons share
+    /// the database (`[storage] lease`).
+    pub fn with_lease(mut self, length: Duration) -> Self {
+        self.leases = lease::Leases::new(length);
+        self
     }
 
     /// Acts on the replies a `role = "replies"` mailbox reads, at `desk`.
@@ -194,11 +206,21 @@ impl Poller {
             slot = self.slots.acquire() => slot.ok(),
         };
         self.mark(&id, Some(store::now()));
-        let key = id.clone();
-        let state = self.store.call(move |c| sources::load(c, &key)).await?;
+        let state = match self.leases.take(&self.store, &id).await? {
+            sources::Lease::Ours(state) => state,
+            // Another daemon polls it: look again when it may be due.
+            sources::Lease::Elsewhere { until } => {
+                return Ok(Some(PollReport {
+                    source_id: id,
+                    next_in_secs: (until - store::now()).max(1),
+                    ..PollReport::default()
+                }))
+            }
+        };
         let cursor = state.as_ref().map(|s| s.cursor.clone()).unwrap_or_default();
         let failures = state.map_or(0, |s| s.error_count);
         let fetch = AssertUnwindSafe(source.fetch(&cursor)).catch_unwind();
+        let fetch = self.leases.hold(&self.store, &id, fetch);
         let fetched = tokio::select! {
             biased;
             () = stop.abandon.cancelled() => return Ok(None),

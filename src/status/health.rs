@@ -133,6 +133,8 @@ mod tests {
             mentions_total: 0,
             polls_total: 0,
             failures_total: 0,
+            leased_by: None,
+            leased_until: None,
         }
     }
 

@@ -247,6 +247,8 @@ mod tests {
             mentions_total: 3,
             polls_total: 5,
             failures_total: 2,
+            leased_by: None,
+            leased_until: None,
         }
     }
 

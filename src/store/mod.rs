@@ -166,6 +166,12 @@ impl Store {
         self.turn.give_way();
     }
 
+    /// Whether several daemons may share this database (PostgreSQL): they
+    /// then lease the work they do.
+    pub fn is_shared(&self) -> bool {
+        matches!(*self.place, Place::Postgres { .. })
+    }
+
     /// Where the database is.
     pub fn place(&self) -> &Place {
         &self.place

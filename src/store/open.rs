@@ -49,6 +49,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0032_search_queue.sql"),
     include_str!("migrations/0033_band_buckets.sql"),
     include_str!("migrations/0034_mention_counters.sql"),
+    include_str!("migrations/0035_source_leases.sql"),
 ];
 
 /// PostgreSQL's schema as of SQLite's version [`POSTGRES_BASELINE_VERSION`]:
@@ -61,7 +62,7 @@ const POSTGRES_BASELINE_VERSION: usize = 34;
 
 /// PostgreSQL's migrations after its baseline, in order: index `i` is
 /// SQLite's migration `POSTGRES_BASELINE_VERSION + i + 1`.
-const POSTGRES_MIGRATIONS: &[&str] = &[];
+const POSTGRES_MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0035_source_leases.sql")];
 
 /// The advisory lock under which PostgreSQL stores migrate ("vigia" in
 /// ASCII): daemons starting together migrate once, the others waiting.

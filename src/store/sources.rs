@@ -45,6 +45,75 @@ pub struct SourceState {
     pub polls_total: i64,
     /// Failed polls (each followed by a backoff), all time.
     pub failures_total: i64,
+    /// The daemon polling it now, when several share the database.
+    pub leased_by: Option<String>,
+    /// Until when that daemon's lease holds.
+    #[serde(serialize_with = "crate::store::rfc3339_opt")]
+    pub leased_until: Option<i64>,
+}
+
+/// What asking to poll a source found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lease {
+    /// This daemon polls it now (its state, None when it has no row yet).
+    Ours(Option<Box<SourceState>>),
+    /// Another daemon polls it, or polled it already: look again then.
+    Elsewhere {
+        /// When it may be due again (Unix seconds).
+        until: i64,
+    },
+}
+
+/// Leases source `id` to `owner` for `secs` when it is due and no other
+/// daemon's lease holds, for a database several daemons share
+/// (PostgreSQL): `SELECT … FOR UPDATE SKIP LOCKED`, so a daemon never
+/// waits for another's lease. A daemon that dies loses its leases when
+/// they expire. On SQLite, one daemon polls: the state is read alone.
+pub fn lease(
+    conn: &Connection,
+    id: &str,
+    (owner, now, secs): (&str, i64, i64),
+) -> Result<Lease, StoreError> {
+    if !conn.is_postgres() {
+        return Ok(Lease::Ours(load(conn, id)?.map(Box::new)));
+    }
+    let leased = conn
+        .prepare_cached(&format!(
+            "UPDATE sources SET leased_by = ?2, leased_until = ?4
+             WHERE id = (SELECT id FROM sources WHERE id = ?1 AND next_check_at <= ?3
+                           AND (leased_until IS NULL OR leased_until <= ?3 OR leased_by = ?2)
+                         FOR UPDATE SKIP LOCKED)
+             RETURNING {COLUMNS}"
+        ))?
+        .query_row(params![id, owner, now, now + secs], row)
+        .optional()?;
+    if let Some(state) = leased {
+        return Ok(Lease::Ours(Some(Box::new(state))));
+    }
+    let held = conn
+        .prepare_cached("SELECT next_check_at, leased_until FROM sources WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?)))
+        .optional()?;
+    Ok(match held {
+        None => Lease::Ours(None),
+        Some((next, until)) => Lease::Elsewhere {
+            until: next.max(until.unwrap_or(next)),
+        },
+    })
+}
+
+/// Keeps `owner`'s lease on source `id` for `secs` more while its poll
+/// runs; false when the lease was lost (it expired and another daemon
+/// took the source).
+pub fn renew(
+    conn: &Connection,
+    id: &str,
+    (owner, now, secs): (&str, i64, i64),
+) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("UPDATE sources SET leased_until = ?3 WHERE id = ?1 AND leased_by = ?2")?
+        .execute(params![id, owner, now + secs])?
+        == 1)
 }
 
 /// Makes sure a configured source has a row. A source whose configured URL
@@ -69,13 +138,17 @@ pub fn register(conn: &Connection, id: &str, kind: &str, url: &str) -> Result<()
 /// The state of one source.
 pub fn load(conn: &Connection, id: &str) -> Result<Option<SourceState>, StoreError> {
     Ok(conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM sources WHERE id = ?1"),
+            params![id],
+            row,
+        )
         .optional()?)
 }
 
 /// Every source's state, by id.
 pub fn list(conn: &Connection) -> Result<Vec<SourceState>, StoreError> {
-    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM sources ORDER BY id"))?;
     let rows = stmt.query_map(params![], row)?;
     let mut out = Vec::new();
     for r in rows {
@@ -119,7 +192,8 @@ pub fn record_success(conn: &Connection, id: &str, done: &Success<'_>) -> Result
         "UPDATE sources SET cursor = ?2, error_count = 0, next_check_at = ?4,
              last_polled_at = ?3, last_success_at = ?3,
              items_total = items_total + ?5, mentions_total = mentions_total + ?6,
-             polls_total = polls_total + 1, warning = ?7
+             polls_total = polls_total + 1, warning = ?7,
+             leased_by = NULL, leased_until = NULL
          WHERE id = ?1",
     )?
     .execute(params![
@@ -145,17 +219,17 @@ pub fn record_failure(
     conn.prepare_cached(
         "UPDATE sources SET error_count = error_count + 1, next_check_at = ?4,
              last_polled_at = ?3, last_error = ?2, last_error_at = ?3,
-             polls_total = polls_total + 1, failures_total = failures_total + 1
+             polls_total = polls_total + 1, failures_total = failures_total + 1,
+             leased_by = NULL, leased_until = NULL
          WHERE id = ?1",
     )?
     .execute(params![id, error, now, next_check_at])?;
     Ok(())
 }
 
-const SELECT: &str = "SELECT id, kind, config_url, cursor, error_count, next_check_at,
+const COLUMNS: &str = "id, kind, config_url, cursor, error_count, next_check_at,
     last_polled_at, last_success_at, last_error, last_error_at, items_total, mentions_total,
-    warning, polls_total, failures_total
-    FROM sources";
+    warning, polls_total, failures_total, leased_by, leased_until";
 
 fn row(r: &Row<'_>) -> crate::store::db::Result<SourceState> {
     Ok(SourceState {
@@ -174,5 +248,7 @@ fn row(r: &Row<'_>) -> crate::store::db::Result<SourceState> {
         warning: r.get(12)?,
         polls_total: r.get(13)?,
         failures_total: r.get(14)?,
+        leased_by: r.get(15)?,
+        leased_until: r.get(16)?,
     })
 }

@@ -154,13 +154,18 @@ impl Connection {
         }
     }
 
-    /// Opens a write transaction, rolled back unless committed. On SQLite
-    /// it takes the write lock at once (IMMEDIATE), so that it never fails
-    /// half-way for a lock another writer holds.
+    /// Opens a write transaction, rolled back unless committed. It takes
+    /// the database's one write lock at once, so that writes are one at a
+    /// time whichever process makes them and none fails half-way for a
+    /// lock: SQLite's (IMMEDIATE); on PostgreSQL an advisory lock that
+    /// every daemon sharing the database takes, so that what a write reads
+    /// before it writes (the mentions a new one may copy, the alerts not
+    /// yet in a mail, a spike's cool-down) is not read by another daemon's
+    /// write at the same time.
     pub fn transaction(&self) -> Result<Transaction<'_>> {
         self.execute_batch(match self {
             Connection::Sqlite(_) => "BEGIN IMMEDIATE",
-            Connection::Postgres(_) => "BEGIN",
+            Connection::Postgres(_) => pg::BEGIN_WRITE,
         })?;
         Ok(Transaction {
             conn: self,

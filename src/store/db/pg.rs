@@ -17,6 +17,10 @@ use super::{Error, Result};
 /// ones, and a report's one-off queries are never kept.
 const STATEMENT_CACHE: usize = 256;
 
+/// Begins a write transaction: the advisory lock ("vigiaw" in ASCII)
+/// every writer takes, held until it commits or rolls back.
+pub(super) const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(130195078603127)";
+
 /// A PostgreSQL session, used from one thread at a time.
 pub struct Client {
     client: RefCell<postgres::Client>,

@@ -5,7 +5,9 @@
 
 mod delivery;
 mod mentions;
+mod reports;
 mod state;
+mod web;
 
 use crate::pipeline::{MentionCandidate, Pipeline};
 use crate::query::matcher::{BrandSpec, KeywordMatcher};

@@ -3,7 +3,7 @@
 
 use super::{candidate, record};
 use crate::source::Cursor;
-use crate::store::sources::{self, Success};
+use crate::store::sources::{self, Lease, Success};
 use crate::store::{beat, created_at, heartbeat_age, metrics, now};
 
 const T0: i64 = 1_800_000_000;
@@ -64,6 +64,44 @@ crate::both_backends! {
         assert_eq!(state.config_url, "https://new.example/feed");
         let listed = store.call_blocking(|c| sources::list(c)).unwrap();
         assert_eq!(listed.len(), 1);
+    }
+
+    fn a_due_source_is_leased_to_one_daemon_until_it_is_polled_or_the_lease_expires(store) {
+        store.write_blocking(|tx| sources::register(tx, "news", "rss", "https://n.example/")).unwrap();
+        let lease = |owner: &'static str, at: i64| {
+            store.call_blocking(move |c| sources::lease(c, "news", (owner, at, 30))).unwrap()
+        };
+        let ours = |l: &Lease| matches!(l, Lease::Ours(Some(s)) if s.id == "news");
+        assert!(ours(&lease("a", T0)));
+        if !store.is_shared() {
+            // One daemon per SQLite file: nothing to lease.
+            assert!(ours(&lease("b", T0)));
+            return;
+        }
+        assert_eq!(lease("b", T0 + 1), Lease::Elsewhere { until: T0 + 30 });
+        let shown = store.call_blocking(|c| sources::load(c, "news")).unwrap().unwrap();
+        assert_eq!((shown.leased_by.as_deref(), shown.leased_until), (Some("a"), Some(T0 + 30)));
+        // Renewed while its fetch runs; b's renewal finds no lease of b's.
+        let renew = |owner: &'static str, at: i64| {
+            store.call_blocking(move |c| sources::renew(c, "news", (owner, at, 30))).unwrap()
+        };
+        assert!(renew("a", T0 + 20));
+        assert!(!renew("b", T0 + 20));
+        assert_eq!(lease("b", T0 + 31), Lease::Elsewhere { until: T0 + 50 });
+        // a died: its lease expires and b takes the source over.
+        assert!(ours(&lease("b", T0 + 51)));
+        let done = Success {
+            cursor: &Cursor::default(),
+            now: T0 + 52,
+            next_check_at: T0 + 352,
+            items: 0,
+            mentions: 0,
+            warning: None,
+        };
+        store.write_blocking(move |tx| sources::record_success(tx, "news", &done)).unwrap();
+        // Polled: nobody's until it is due again.
+        assert_eq!(lease("a", T0 + 60), Lease::Elsewhere { until: T0 + 352 });
+        assert!(ours(&lease("a", T0 + 352)));
     }
 
     fn the_heartbeat_tells_commands_a_daemon_runs(store) {
