@@ -193,8 +193,12 @@ impl Store {
                 Store::start(conn, place, turn)
             }
             Place::Postgres { .. } => {
-                let conn = place.session()?;
-                migrate_postgres(&conn).map_err(|e| e.at(&place))?;
+                // The daemon opens its store from an async task.
+                let conn = db::off_runtime(|| {
+                    let conn = place.session()?;
+                    migrate_postgres(&conn).map_err(|e| e.at(&place))?;
+                    Ok::<_, StoreError>(conn)
+                })?;
                 Store::start(conn, place, turn::Turn::none())
             }
         }
@@ -305,6 +309,8 @@ fn migrate_postgres(conn: &Connection) -> Result<(), StoreError> {
     tx.query_row("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK], |_| {
         Ok(())
     })?;
+    // Not a notice in every daemon's log that the table exists.
+    tx.execute_batch("SET LOCAL client_min_messages = warning")?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS vigia_schema (
              id      BIGINT PRIMARY KEY CHECK (id = 1),

@@ -18,6 +18,9 @@ use vigia::poll::PollReport;
 use vigia::store::mentions::{self, MentionFilter, MentionRow};
 use vigia::store::sources::{self, SourceState};
 
+// The store's own tests start their PostgreSQL servers with this file too.
+#[path = "../../src/store/testing/postgres.rs"]
+pub mod postgres;
 mod process;
 mod webdriver;
 pub use process::*;

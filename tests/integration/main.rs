@@ -26,6 +26,7 @@ mod replies;
 mod rss;
 mod scripts;
 mod service;
+mod several;
 mod smtp;
 mod spikes;
 mod status;

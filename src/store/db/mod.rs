@@ -19,6 +19,7 @@ mod pg;
 
 use std::ops::DerefMut;
 
+pub(super) use pg::off_runtime;
 pub use pg::Client;
 pub use rusqlite::params;
 pub use rusqlite::types::{FromSql, ToSql};

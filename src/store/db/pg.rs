@@ -22,9 +22,35 @@ const STATEMENT_CACHE: usize = 256;
 pub(super) const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(130195078603127)";
 
 /// A PostgreSQL session, used from one thread at a time.
+///
+/// The synchronous client runs each call on a small runtime of its own,
+/// which tokio refuses to start on a thread that drives async tasks: the
+/// store's queries run on its own thread or the blocking pool, and
+/// opening and closing a session (which the daemon's async start and
+/// shutdown do) move to a thread of their own when they must.
 pub struct Client {
-    client: RefCell<postgres::Client>,
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+/// Runs `f` here, or on a thread of its own when this one belongs to a
+/// tokio runtime (where the synchronous client may not block).
+pub(in crate::store) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 impl Client {
@@ -39,9 +65,9 @@ impl Client {
         if config.get_application_name().is_none() {
             config.application_name("vigia");
         }
-        let client = config.connect(tls())?;
+        let client = off_runtime(|| config.connect(tls()))?;
         Ok(Client {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::default(),
         })
     }
@@ -49,7 +75,21 @@ impl Client {
     /// Whether the session is gone (the server restarted, the network
     /// broke): it must be opened again.
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.client
+            .borrow()
+            .as_ref()
+            .is_none_or(postgres::Client::is_closed)
+    }
+
+    /// Runs `f` with the session.
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<R, postgres::Error>,
+    ) -> Result<R, postgres::Error> {
+        match self.client.borrow_mut().as_mut() {
+            Some(client) => f(client),
+            None => unreachable!("a session is closed only when dropped"),
+        }
     }
 
     /// Prepares `sql` (SQLite's placeholders), kept when `keep`.
@@ -58,9 +98,7 @@ impl Client {
             return Ok(stmt.clone());
         }
         let stmt = self
-            .client
-            .borrow_mut()
-            .prepare(&placeholders(sql))
+            .with(|client| client.prepare(&placeholders(sql)))
             .map_err(|error| Error::Statement {
                 sql: sql
                     .split_whitespace()
@@ -88,7 +126,7 @@ impl Client {
     ) -> Result<usize> {
         let values = bind(stmt, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        Ok(self.client.borrow_mut().execute(stmt, &refs)? as usize)
+        Ok(self.with(|client| client.execute(stmt, &refs))? as usize)
     }
 
     pub(super) fn query<T: ToSql>(
@@ -98,11 +136,11 @@ impl Client {
     ) -> Result<Vec<postgres::Row>> {
         let values = bind(stmt, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        Ok(self.client.borrow_mut().query(stmt, &refs)?)
+        Ok(self.with(|client| client.query(stmt, &refs))?)
     }
 
     pub(super) fn batch_execute(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        Ok(self.with(|client| client.batch_execute(sql))?)
     }
 }
 

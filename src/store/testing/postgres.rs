@@ -1,64 +1,10 @@
-//! The two backends a store test runs on: a SQLite file in a temporary
-//! directory, and a PostgreSQL server of the test's own (Debian's
-//! `postgresql`: `initdb` and `pg_ctl` on a temporary directory, reached
-//! through a Unix socket there), stopped when the test ends.
-//!
-//! [`both_backends!`](crate::both_backends) writes a test once and runs it
-//! on each.
+//! A PostgreSQL server of a test's own (Debian's `postgresql`: `initdb`
+//! and `pg_ctl` on a temporary directory, reached through a Unix socket
+//! there), stopped when dropped. The store's unit tests and the
+//! integration tests (which include this file) start it the same way.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use super::{Place, Store};
-
-/// Which database a test's store is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// A SQLite file.
-    Sqlite,
-    /// A PostgreSQL database.
-    Postgres,
-}
-
-/// A test's store and what it runs on, removed when dropped.
-pub struct TestStore {
-    /// The store.
-    pub store: Store,
-    /// Where it is: opening it again is a restart.
-    pub place: Place,
-    // Dropped after the store: the server stops, the files go.
-    _server: Option<Postgres>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestStore {
-    /// A new, empty store on `backend`.
-    pub fn new(backend: Backend) -> TestStore {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let (place, server) = match backend {
-            Backend::Sqlite => (Place::File(dir.path().join("vigia.db")), None),
-            Backend::Postgres => {
-                let server = Postgres::start(dir.path());
-                (server.place(), Some(server))
-            }
-        };
-        let store = Store::open_at(place.clone()).expect("the store opens");
-        TestStore {
-            store,
-            place,
-            _server: server,
-            _dir: dir,
-        }
-    }
-}
-
-impl std::ops::Deref for TestStore {
-    type Target = Store;
-
-    fn deref(&self) -> &Store {
-        &self.store
-    }
-}
 
 /// A PostgreSQL server in a directory of its own, stopped when dropped.
 pub struct Postgres {
@@ -126,15 +72,12 @@ impl Postgres {
         server
     }
 
-    /// Its `postgres` database, as the `vigia` superuser.
-    pub fn place(&self) -> Place {
-        Place::Postgres {
-            url: format!(
-                "postgres://vigia@localhost/postgres?host={}&sslmode=disable",
-                self.socket.display()
-            ),
-            password: None,
-        }
+    /// The URL of its `postgres` database, as the `vigia` superuser.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://vigia@localhost/postgres?host={}&sslmode=disable",
+            self.socket.display()
+        )
     }
 
     fn run(&self, program: &str, args: &[&std::ffi::OsStr]) {
@@ -191,29 +134,4 @@ fn server_binaries() -> PathBuf {
                 .and_then(|v| v.parse::<u32>().ok())
         })
         .expect("PostgreSQL is missing: install Debian's postgresql package (scripts/test.sh does)")
-}
-
-/// Writes a store test once and runs it on both backends: `fn name(store)
-/// { … }` becomes `name::sqlite` and `name::postgres`, each given a
-/// [`TestStore`] of its own.
-#[macro_export]
-macro_rules! both_backends {
-    ($(fn $name:ident($store:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn run($store: $crate::store::testing::TestStore) $body
-
-            #[test]
-            fn sqlite() {
-                run($crate::store::testing::TestStore::new($crate::store::testing::Backend::Sqlite));
-            }
-
-            #[test]
-            fn postgres() {
-                run($crate::store::testing::TestStore::new($crate::store::testing::Backend::Postgres));
-            }
-        }
-    )*};
 }
