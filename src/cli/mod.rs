@@ -6,6 +6,7 @@ mod docs;
 mod feeds;
 mod followup;
 mod mentions;
+mod migrate;
 mod names;
 mod outbox;
 mod output;
@@ -87,6 +88,8 @@ enum Command {
     /// Negative-spike detection: replay it over past mentions.
     #[command(subcommand)]
     Spikes(spikes::SpikesCommand),
+    /// Move the SQLite database to PostgreSQL (--from sqlite:PATH --to postgres://...).
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Entry point of the binary.
@@ -138,6 +141,7 @@ fn prints_only(command: &Command) -> bool {
         | Command::Poll(_)
         | Command::TestEmail(_)
         | Command::Digest(_)
+        | Command::Migrate(_)
         | Command::TrySource(_) => false,
     }
 }
@@ -165,6 +169,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man(args) => return docs::man(args).map(|()| ExitCode::SUCCESS),
         Command::Completions(args) => return docs::completions(args).map(|()| ExitCode::SUCCESS),
         _ => {}
+    }
+    if let Command::Migrate(args) = &cli.command {
+        return migrate::run(args).map(|()| ExitCode::SUCCESS);
     }
     if let Command::TrySource(args) = &cli.command {
         return try_source::run(&cli.config, args).map(|()| ExitCode::SUCCESS);
@@ -203,6 +210,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::TrySource(_)
             | Command::Man(_)
             | Command::Completions(_)
+            | Command::Migrate(_)
             | Command::Feeds(feeds::FeedsCommand::Import(_)) => Ok(()),
         }
     })?;

@@ -200,7 +200,11 @@ impl Runtime {
             }
             let (poller, source, stop) = (self.poller.clone(), source.clone(), stop.clone());
             tasks.spawn(async move {
-                let result = poller.poll_once(source.as_ref(), &stop).await;
+                let result = if only_due {
+                    poller.poll_once(source.as_ref(), &stop).await
+                } else {
+                    poller.poll_now(source.as_ref(), &stop).await
+                };
                 (source.id().clone(), result)
             });
         }

@@ -39,11 +39,12 @@ impl Leases {
         }
     }
 
-    /// Takes source `id`'s lease when it is due and free.
-    pub async fn take(&self, store: &Store, id: &str) -> Result<Lease, StoreError> {
+    /// Takes source `id`'s lease when it is free and (with `due_only`)
+    /// due.
+    pub async fn take(&self, store: &Store, id: &str, due_only: bool) -> Result<Lease, StoreError> {
         let (key, owner, secs) = (id.to_string(), self.owner.clone(), self.secs);
         store
-            .call(move |c| sources::lease(c, &key, (&owner, store::now(), secs)))
+            .call(move |c| sources::lease(c, &key, (&owner, store::now(), secs), due_only))
             .await
     }
 

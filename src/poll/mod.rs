@@ -187,7 +187,8 @@ impl Poller {
             .await
     }
 
-    /// Polls `source` once, now. `stop.finish` before a slot is free
+    /// Polls `source` once, now; on a shared database, only when it is due
+    /// and no other daemon holds its lease. `stop.finish` before a slot is free
     /// cancels the poll; `stop.abandon` cancels the fetch, but never a write
     /// in progress. Returns `None` when stopped before anything was stored.
     /// A fetch that panics (a bug on some input) counts as a failure of the
@@ -196,6 +197,25 @@ impl Poller {
         &self,
         source: &dyn Source,
         stop: &Stop,
+    ) -> Result<Option<PollReport>, StoreError> {
+        self.poll(source, stop, true).await
+    }
+
+    /// [`Poller::poll_once`], due or not (`vigia poll`): on a shared
+    /// database, unless another daemon polls it at this moment.
+    pub async fn poll_now(
+        &self,
+        source: &dyn Source,
+        stop: &Stop,
+    ) -> Result<Option<PollReport>, StoreError> {
+        self.poll(source, stop, false).await
+    }
+
+    async fn poll(
+        &self,
+        source: &dyn Source,
+        stop: &Stop,
+        due_only: bool,
     ) -> Result<Option<PollReport>, StoreError> {
         let id = source.id().clone();
         let _polling = self.begin(&id);
@@ -206,7 +226,7 @@ impl Poller {
             slot = self.slots.acquire() => slot.ok(),
         };
         self.mark(&id, Some(store::now()));
-        let state = match self.leases.take(&self.store, &id).await? {
+        let state = match self.leases.take(&self.store, &id, due_only).await? {
             sources::Lease::Ours(state) => state,
             // Another daemon polls it: look again when it may be due.
             sources::Lease::Elsewhere { until } => {

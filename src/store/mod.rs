@@ -8,6 +8,7 @@
 //! [`Store::call_blocking`] runs on the caller's thread.
 
 pub mod alerts;
+pub mod copy;
 pub mod db;
 pub mod digest;
 pub mod mentions;

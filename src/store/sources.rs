@@ -64,8 +64,9 @@ pub enum Lease {
     },
 }
 
-/// Leases source `id` to `owner` for `secs` when it is due and no other
-/// daemon's lease holds, for a database several daemons share
+/// Leases source `id` to `owner` for `secs` when it is due (or, without
+/// `due_only`, whenever) and no other daemon's lease holds, for a database
+/// several daemons share
 /// (PostgreSQL): `SELECT … FOR UPDATE SKIP LOCKED`, so a daemon never
 /// waits for another's lease. A daemon that dies loses its leases when
 /// they expire. On SQLite, one daemon polls: the state is read alone.
@@ -73,6 +74,7 @@ pub fn lease(
     conn: &Connection,
     id: &str,
     (owner, now, secs): (&str, i64, i64),
+    due_only: bool,
 ) -> Result<Lease, StoreError> {
     if !conn.is_postgres() {
         return Ok(Lease::Ours(load(conn, id)?.map(Box::new)));
@@ -80,12 +82,12 @@ pub fn lease(
     let leased = conn
         .prepare_cached(&format!(
             "UPDATE sources SET leased_by = ?2, leased_until = ?4
-             WHERE id = (SELECT id FROM sources WHERE id = ?1 AND next_check_at <= ?3
+             WHERE id = (SELECT id FROM sources WHERE id = ?1 AND (NOT ?5 OR next_check_at <= ?3)
                            AND (leased_until IS NULL OR leased_until <= ?3 OR leased_by = ?2)
                          FOR UPDATE SKIP LOCKED)
              RETURNING {COLUMNS}"
         ))?
-        .query_row(params![id, owner, now, now + secs], row)
+        .query_row(params![id, owner, now, now + secs, due_only], row)
         .optional()?;
     if let Some(state) = leased {
         return Ok(Lease::Ours(Some(Box::new(state))));

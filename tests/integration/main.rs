@@ -19,6 +19,7 @@ mod limits;
 mod links;
 mod maildir;
 mod merges;
+mod moving;
 mod passwords;
 mod readme;
 mod reload;

@@ -69,7 +69,7 @@ crate::both_backends! {
     fn a_due_source_is_leased_to_one_daemon_until_it_is_polled_or_the_lease_expires(store) {
         store.write_blocking(|tx| sources::register(tx, "news", "rss", "https://n.example/")).unwrap();
         let lease = |owner: &'static str, at: i64| {
-            store.call_blocking(move |c| sources::lease(c, "news", (owner, at, 30))).unwrap()
+            store.call_blocking(move |c| sources::lease(c, "news", (owner, at, 30), true)).unwrap()
         };
         let ours = |l: &Lease| matches!(l, Lease::Ours(Some(s)) if s.id == "news");
         assert!(ours(&lease("a", T0)));
@@ -99,8 +99,14 @@ crate::both_backends! {
             warning: None,
         };
         store.write_blocking(move |tx| sources::record_success(tx, "news", &done)).unwrap();
-        // Polled: nobody's until it is due again.
+        // Polled: nobody's until it is due again, but for `vigia poll`.
         assert_eq!(lease("a", T0 + 60), Lease::Elsewhere { until: T0 + 352 });
+        let forced = store
+            .call_blocking(|c| sources::lease(c, "news", ("cli", T0 + 60, 30), false))
+            .unwrap();
+        assert!(ours(&forced));
+        assert_eq!(lease("a", T0 + 61), Lease::Elsewhere { until: T0 + 352 });
+        store.write_blocking(move |tx| sources::record_success(tx, "news", &done)).unwrap();
         assert!(ours(&lease("a", T0 + 352)));
     }
 
