@@ -59,6 +59,16 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = store::now();
+    // With several daemons on the database: which one polls each source.
+    let polling = |state: Option<&sources::SourceState>| {
+        state
+            .and_then(|s| {
+                s.leased_by
+                    .as_deref()
+                    .filter(|_| s.leased_until > Some(now))
+            })
+            .map_or("-".into(), |by| clean(by, 40))
+    };
     let rows: Vec<Vec<String>> = configured
         .iter()
         .map(|(id, _, state)| match state {
@@ -91,20 +101,28 @@ pub async fn status(config: Config, args: StatusArgs) -> anyhow::Result<()> {
                     .map_or("-".into(), |e| clean(e, 100)),
             ],
         })
+        .zip(&configured)
+        .map(|(mut row, (_, _, state))| {
+            if store.is_shared() {
+                row.insert(7, polling(*state));
+            }
+            row
+        })
         .collect();
-    table(
-        &[
-            "SOURCE",
-            "STATE",
-            "ITEMS",
-            "MENTIONS",
-            "FAILURES",
-            "LAST SUCCESS",
-            "NEXT CHECK",
-            "PROBLEM",
-        ],
-        &rows,
-    );
+    let mut headers = vec![
+        "SOURCE",
+        "STATE",
+        "ITEMS",
+        "MENTIONS",
+        "FAILURES",
+        "LAST SUCCESS",
+        "NEXT CHECK",
+        "PROBLEM",
+    ];
+    if store.is_shared() {
+        headers.insert(7, "POLLED BY");
+    }
+    table(&headers, &rows);
     Ok(())
 }
 

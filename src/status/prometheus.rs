@@ -136,6 +136,22 @@ impl Figures<'_> {
             }
         }
         out.family(
+            "vigia_source_leased",
+            "gauge",
+            "1 while a daemon sharing the database polls the source under its lease (daemon: its host and process).",
+        );
+        for s in &sources {
+            if let (Some(daemon), Some(until)) = (&s.leased_by, s.leased_until) {
+                if until > self.now {
+                    out.sample(
+                        "vigia_source_leased",
+                        &[("source", &s.id), ("kind", &s.kind), ("daemon", daemon)],
+                        1,
+                    );
+                }
+            }
+        }
+        out.family(
             "vigia_mentions",
             "gauge",
             "Mentions in the store, by brand and sentiment label.",
@@ -259,9 +275,16 @@ mod tests {
                 sources: vec![
                     SourceState {
                         warning: Some("1 byte sequence(s) invalid in UTF-8 replaced".into()),
+                        leased_by: Some("web-2 pid 41".into()),
+                        leased_until: Some(130),
                         ..state("ok", 0, 500)
                     },
-                    state("say \"hi\"\\", 2, 160),
+                    SourceState {
+                        // An expired lease: nobody polls it.
+                        leased_by: Some("web-1 pid 7".into()),
+                        leased_until: Some(90),
+                        ..state("say \"hi\"\\", 2, 160)
+                    },
                     state("gone", 0, 0),
                 ],
                 mail_due_since: None,
@@ -290,6 +313,7 @@ mod tests {
             "vigia_up 1",
             r#"vigia_source_polls_total{source="ok",kind="rss"} 5"#,
             r#"vigia_source_warning{source="ok",kind="rss"} 1"#,
+            r#"vigia_source_leased{source="ok",kind="rss",daemon="web-2 pid 41"} 1"#,
             r#"vigia_source_warning{source="say \"hi\"\\",kind="rss"} 0"#,
             r#"vigia_source_backoff_seconds{source="ok",kind="rss"} 0"#,
             r#"vigia_source_backoff_seconds{source="say \"hi\"\\",kind="rss"} 60"#,
@@ -304,6 +328,7 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }
         assert!(!text.contains("\"gone\""), "{text}");
+        assert!(!text.contains("web-1"), "{text}");
         // A failing source has no last success to report.
         assert!(!text.contains(r#"vigia_source_last_success_timestamp_seconds{source="say"#));
     }

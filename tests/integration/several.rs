@@ -238,6 +238,19 @@ queries = ["Lumora"]
     }
     stop.cancel();
 
+    // The work was split: every daemon polled its share.
+    let polls: Vec<usize> = logs
+        .iter()
+        .map(|log| {
+            let text = std::fs::read_to_string(log).unwrap();
+            text.lines()
+                .filter(|l| l.contains("Polled source."))
+                .count()
+        })
+        .collect();
+    eprintln!("polls per daemon: {polls:?}");
+    assert!(polls.iter().all(|n| *n >= FEEDS / 10), "{polls:?}");
+
     // Every item that names the brand, once.
     let out = vigia_cmd(&path)
         .args(["mentions", "--limit", "100000", "--format", "json"])
@@ -304,4 +317,61 @@ queries = ["Lumora"]
     assert!(copies <= KILLS, "{copies} duplicates");
     assert!(rows.len() >= 2, "alerts were mailed: {}", rows.len());
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daemon_is_unhealthy_while_its_database_is_down_and_goes_on_after() {
+    let feeds = crate::helpers::lumora_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Postgres::start(dir.path());
+    let mut config = format!(
+        "[storage]\nurl = \"{}\"\n\n[status]\nlisten = \"127.0.0.1:0\"\n\n[[brand]]\nname = \"Lumora\"\nqueries = [\"Lumora\"]\n",
+        server.url()
+    );
+    for (name, url) in crate::helpers::lumora_feeds(&feeds) {
+        config.push_str(&format!("\n[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
+    }
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, config).unwrap();
+    let log = dir.path().join("vigia.log");
+    let mut daemon = crate::helpers::daemon_logging_to(&path, &log);
+    let port = crate::helpers::status_port(&log);
+    let health = || {
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let until = |code: u16| {
+        let health = &health;
+        async move {
+            let began = Instant::now();
+            loop {
+                let (got, body) = health().await;
+                if got == code {
+                    return body;
+                }
+                assert!(began.elapsed() < Duration::from_secs(60), "{got}: {body}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    };
+    until(200).await;
+    server.halt();
+    let down = until(503).await;
+    assert!(down.contains("store"), "{down}");
+    server.resume();
+    let up = until(200).await;
+    assert!(up.starts_with("ok"), "{up}");
+    // The commands reach the same database again, and the daemon stops
+    // cleanly.
+    let status = vigia_cmd(&path).args(["feeds", "status"]).output().unwrap();
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        table.contains("POLLED BY") && table.contains("tech"),
+        "{table}"
+    );
+    sigterm(&daemon.0);
+    assert!(wait_exit(&mut daemon.0, Duration::from_secs(30)).success());
 }

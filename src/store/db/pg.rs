@@ -62,6 +62,11 @@ impl Client {
         if let Some(password) = password {
             config.password(password);
         }
+        // A server that does not answer fails the attempt, which the
+        // store tries again before its next use.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         if config.get_application_name().is_none() {
             config.application_name("vigia");
         }

@@ -52,24 +52,44 @@ impl Postgres {
                 "--no-instructions".as_ref(),
             ],
         );
+        server.resume();
+        server
+    }
+
+    /// Starts the server (again, after [`Postgres::halt`]).
+    pub fn resume(&self) {
         let options = format!(
             "-F -k {} -c listen_addresses='' -c shared_buffers=16MB -c max_connections=40",
-            server.socket.display()
+            self.socket.display()
         );
-        server.run(
+        let log = self.socket.join("log");
+        self.run(
             "pg_ctl",
             &[
                 "-D".as_ref(),
-                server.data.as_os_str(),
+                self.data.as_os_str(),
                 "-l".as_ref(),
-                root.join("log").as_os_str(),
+                log.as_os_str(),
                 "-w".as_ref(),
                 "-o".as_ref(),
                 options.as_ref(),
                 "start".as_ref(),
             ],
         );
-        server
+    }
+
+    /// Stops the server at once, as a crash or an outage would.
+    pub fn halt(&self) {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-m".as_ref(),
+                "immediate".as_ref(),
+                "stop".as_ref(),
+            ],
+        );
     }
 
     /// The URL of its `postgres` database, as the `vigia` superuser.
@@ -104,16 +124,9 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        self.run(
-            "pg_ctl",
-            &[
-                "-D".as_ref(),
-                self.data.as_os_str(),
-                "-m".as_ref(),
-                "immediate".as_ref(),
-                "stop".as_ref(),
-            ],
-        );
+        if self.data.join("postmaster.pid").exists() {
+            self.halt();
+        }
     }
 }
 
