@@ -24,6 +24,9 @@ pub struct MigrateArgs {
     /// File holding the PostgreSQL password.
     #[arg(long, value_name = "FILE")]
     password_file: Option<PathBuf>,
+    /// A private CA to trust for the server's certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
@@ -43,6 +46,7 @@ pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
     let place = Place::Postgres {
         url: args.to.clone(),
         password,
+        ca_file: args.ca_file.clone(),
     };
     let to = Store::open_at(place.clone())?;
     let counts = copy::copy(&from, &to)?;

@@ -254,11 +254,12 @@ pub(super) fn storage_url(
         dir,
     );
     let Some(url) = &raw.url else {
-        if let Some(key) = raw.password_env.as_ref().or(raw.password_file.as_ref()) {
+        let given = [&raw.password_env, &raw.password_file, &raw.ca_file];
+        if let Some(key) = given.into_iter().flatten().next() {
             check.push(
                 Some(key.span()),
                 "storage",
-                "a password is for a PostgreSQL url; set url too",
+                "password_env, password_file and ca_file are for a PostgreSQL url; set url too",
             );
         }
         return None;
@@ -290,6 +291,7 @@ pub(super) fn storage_url(
     Some(super::StorageUrl {
         url: url.get_ref().clone(),
         password,
+        ca_file: raw.ca_file.as_ref().map(|f| dir.join(f.get_ref())),
     })
 }
 

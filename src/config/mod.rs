@@ -49,6 +49,7 @@ impl Config {
             Some(storage) => crate::store::Place::Postgres {
                 url: storage.url.clone(),
                 password: storage.password.clone(),
+                ca_file: storage.ca_file.clone(),
             },
             None => crate::store::Place::File(self.storage_path.clone()),
         }
@@ -62,6 +63,8 @@ pub struct StorageUrl {
     pub url: String,
     /// `password_env` or `password_file`.
     pub password: Option<crate::secret::PasswordSource>,
+    /// `ca_file`: a private CA to trust (relative to the config).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A validated config, ready to run.

@@ -282,6 +282,8 @@ pub struct RawStorage {
     pub password_file: Option<Text>,
     /// How long a daemon's lease on a source holds (e.g. `"2m"`).
     pub lease: Option<Text>,
+    /// A private CA for the PostgreSQL server's certificate (PEM).
+    pub ca_file: Option<Text>,
 }
 
 /// `[http]`

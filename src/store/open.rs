@@ -85,6 +85,8 @@ pub enum Place {
         url: String,
         /// The password's environment variable or file.
         password: Option<PasswordSource>,
+        /// A private CA to trust beside the Mozilla roots (PEM).
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -160,7 +162,11 @@ impl Place {
     /// A new PostgreSQL session.
     pub(super) fn session(&self) -> Result<Connection, StoreError> {
         match self {
-            Place::Postgres { url, password } => {
+            Place::Postgres {
+                url,
+                password,
+                ca_file,
+            } => {
                 let password = match password {
                     Some(source) => Some(source.read().map_err(|error| StoreError::Password {
                         place: self.to_string(),
@@ -168,7 +174,7 @@ impl Place {
                     })?),
                     None => None,
                 };
-                let client = db::Client::connect(url, password.as_deref())
+                let client = db::Client::connect(url, password.as_deref(), ca_file.as_deref())
                     .map_err(|e| StoreError::from(e).at(self))?;
                 Ok(Connection::Postgres(Box::new(client)))
             }

@@ -12,9 +12,7 @@ use async_imap::{Client, Session};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 use super::{ImapError, ImapSettings};
@@ -131,28 +129,8 @@ async fn handshake(
     settings: &ImapSettings,
     tcp: TcpStream,
 ) -> Result<TlsStream<TcpStream>, ImapError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = &settings.ca_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            ImapError::Config(format!("cannot read ca_file {}: {e}", path.display()))
-        })?;
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert =
-                cert.map_err(|e| ImapError::Config(format!("ca_file {}: {e}", path.display())))?;
-            roots
-                .add(cert)
-                .map_err(|e| ImapError::Config(format!("ca_file {}: {e}", path.display())))?;
-        }
-    }
-    // The provider is named rather than taken from the process default, which
-    // rustls refuses to guess when several are linked in.
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ImapError::Config(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config =
+        crate::tls::client_config(settings.ca_file.as_deref()).map_err(ImapError::Config)?;
     let name = ServerName::try_from(settings.host.clone()).map_err(|e| {
         ImapError::Config(format!("{:?} is not a TLS server name: {e}", settings.host))
     })?;

@@ -44,6 +44,9 @@ pub enum Error {
         /// Why.
         error: postgres::Error,
     },
+    /// TLS to the server could not be set up (its `ca_file`).
+    #[error("{0}")]
+    Tls(String),
     /// A query that must return a row returned none.
     #[error("the query returned no rows")]
     NoRows,

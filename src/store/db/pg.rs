@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::sync::Arc;
+use std::path::Path;
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type};
@@ -56,8 +56,9 @@ pub(in crate::store) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R 
 impl Client {
     /// Connects to `url` (`postgres://user@host/db?sslmode=…`), with
     /// `password` when it is kept apart from the URL. TLS is rustls's,
-    /// with the Mozilla roots, as for every other connection Vigia makes.
-    pub fn connect(url: &str, password: Option<&str>) -> Result<Client> {
+    /// with the Mozilla roots (and `ca_file`'s, for a private server), as
+    /// for every other connection Vigia makes.
+    pub fn connect(url: &str, password: Option<&str>, ca_file: Option<&Path>) -> Result<Client> {
         let mut config: postgres::Config = url.parse()?;
         if let Some(password) = password {
             config.password(password);
@@ -70,7 +71,9 @@ impl Client {
         if config.get_application_name().is_none() {
             config.application_name("vigia");
         }
-        let client = off_runtime(|| config.connect(tls()))?;
+        let tls = crate::tls::client_config(ca_file).map_err(Error::Tls)?;
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
+        let client = off_runtime(|| config.connect(tls))?;
         Ok(Client {
             client: RefCell::new(Some(client)),
             statements: RefCell::default(),
@@ -146,23 +149,6 @@ impl Client {
 
     pub(super) fn batch_execute(&self, sql: &str) -> Result<()> {
         Ok(self.with(|client| client.batch_execute(sql))?)
-    }
-}
-
-/// rustls with the Mozilla roots and ring, named rather than taken from
-/// the process default (rustls refuses to guess when several are linked).
-fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
-    let roots = tokio_rustls::rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth());
-    match config {
-        Ok(config) => tokio_postgres_rustls::MakeRustlsConnect::new(config),
-        // ring's defaults always include TLS 1.2 and 1.3.
-        Err(_) => unreachable!("ring supports the default protocol versions"),
     }
 }
 

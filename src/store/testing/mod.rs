@@ -43,6 +43,7 @@ impl TestStore {
                 let place = Place::Postgres {
                     url: server.url(),
                     password: None,
+                    ca_file: None,
                 };
                 (place, Some(server))
             }
