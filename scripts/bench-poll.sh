@@ -258,6 +258,8 @@ run_pass() {
     say "$tool $pass pass: $*"
     before=$(wc -l < "$LOG")
     srv0=$("$PY" "$LIB" procstat "$SERVER_PID")
+    local pg0=
+    [[ $STORE == postgres && $tool == vigia ]] && pg0=$("$PY" "$LIB" pgstat "$WORK/pg/data")
     # in the background + wait, so that INT/TERM reach the trap at once
     /usr/bin/time -v -o "$WORK/$tag.time" "$@" > "$WORK/$tag.out" 2> "$WORK/$tag.err" < /dev/null &
     CHILD=$!
@@ -295,6 +297,10 @@ run_pass() {
             fi
         fi
         note="$note peak threads $threads."
+        if [[ -n $pg0 ]]; then
+            sleep 0.5   # the pass's backend is reaped
+            note="$note PostgreSQL $(awk -v a="$pg0" -v b="$("$PY" "$LIB" pgstat "$WORK/pg/data")" 'BEGIN { printf "%.2f", b - a }') CPU s."
+        fi
         say "  vigia: $note"
         if [[ $pass == first ]]; then
             # Measured, not a check: false and missed merges are figures.

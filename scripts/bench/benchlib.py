@@ -11,7 +11,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from corpus import cmd_gen  # beside this file
+from corpus import BRAND_RE, cmd_gen  # beside this file
 
 # -------------------------------------------------------------------- server
 def cmd_serve(wwwdir, portfile, logpath, use_gzip):
@@ -321,10 +321,33 @@ def cmd_merges(truth_path, db):
     print(f"merges vs truth: {false_merges} false, {missed} missed, of {len(where)} stories")
 
 
+def cpu_ticks(pid, children=False):
+    """CPU ticks (user+sys) used so far by process pid, and with children
+    those of its children it has reaped."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks + (int(fields[13]) + int(fields[14]) if children else 0)
+
+
 def cmd_procstat(pid):
     """CPU seconds (user+sys) used so far by process pid."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    print(cpu_ticks(pid) / os.sysconf("SC_CLK_TCK"))
+
+
+def cmd_pgstat(datadir):
+    """CPU seconds used so far by a PostgreSQL server: its postmaster, the
+    backends it has reaped, and its processes alive now."""
+    postmaster = int(open(os.path.join(datadir, "postmaster.pid")).readline())
+    ticks = cpu_ticks(postmaster, children=True)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == postmaster:
+                ticks += int(stat[11]) + int(stat[12])
+    print(ticks / os.sysconf("SC_CLK_TCK"))
 
 
 if __name__ == "__main__":
@@ -343,6 +366,8 @@ if __name__ == "__main__":
         cmd_report(*args)
     elif cmd == "procstat":
         cmd_procstat(*args)
+    elif cmd == "pgstat":
+        cmd_pgstat(*args)
     elif cmd == "floor":
         cmd_floor(*args)
     elif cmd == "merges":

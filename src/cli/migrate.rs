@@ -34,7 +34,9 @@ pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
     if !path.is_file() {
         bail!("--from {}: no such database file", path.display());
     }
-    if url::Url::parse(&args.to).is_ok_and(|u| u.password().is_some()) {
+    let with_password =
+        |u: url::Url| u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password");
+    if url::Url::parse(&args.to).is_ok_and(with_password) {
         bail!("--to has a password; give it with --password-env or --password-file");
     }
     let password = match (&args.password_env, &args.password_file) {

@@ -273,7 +273,7 @@ pub(super) fn storage_url(
     }
     match url::Url::parse(url.get_ref()) {
         Ok(parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => {
-            if parsed.password().is_some() {
+            if parsed.password().is_some() || parsed.query_pairs().any(|(k, _)| k == "password") {
                 check.push(
                     Some(url.span()),
                     "storage.url",

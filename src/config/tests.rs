@@ -81,15 +81,44 @@ fn a_postgres_store_has_its_password_apart() {
     let url = config.storage_url.as_ref().map(|u| u.url.as_str());
     assert_eq!(url, Some("postgres://vigia@db/vigia"));
     assert_eq!(config.storage_lease, std::time::Duration::from_secs(30));
-    assert_eq!(config.store_place().to_string(), "postgres://vigia@db/vigia");
+    assert_eq!(
+        config.store_place().to_string(),
+        "postgres://vigia@db/vigia"
+    );
     let got = messages(&format!(
         "[storage]\nurl = \"postgres://vigia:secret@db/vigia\"\npath = \"v.db\"\n{brand}"
     ));
-    assert!(got.iter().any(|m| m.contains("storage.url: has a password")), "{got:?}");
-    assert!(got.iter().any(|m| m.contains("storage.path: set path (SQLite) or url")), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|m| m.contains("storage.url: has a password")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|m| m.contains("storage.path: set path (SQLite) or url")),
+        "{got:?}"
+    );
     assert!(!got.iter().any(|m| m.contains("secret")), "{got:?}");
+    let got = messages(&format!(
+        "[storage]\nurl = \"postgres://db/v?password=secret\"\n{brand}"
+    ));
+    assert!(
+        got.iter()
+            .any(|m| m.contains("storage.url: has a password")),
+        "{got:?}"
+    );
+    let place = crate::store::Place::Postgres {
+        url: "postgres://u:secret@db/v?sslmode=require&password=secret".into(),
+        password: None,
+        ca_file: None,
+    };
+    assert!(!format!("{place} {place:?}").contains("secret"), "{place}");
     let got = messages(&format!("[storage]\nurl = \"mysql://db/v\"\n{brand}"));
-    assert!(got.iter().any(|m| m.contains("storage.url: is not a postgres:// URL")), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|m| m.contains("storage.url: is not a postgres:// URL")),
+        "{got:?}"
+    );
     let got = messages(&format!("[storage]\npassword_file = \"pw\"\n{brand}"));
     assert!(got.iter().any(|m| m.contains("set url too")), "{got:?}");
 }

@@ -29,14 +29,22 @@ impl Leases {
     /// Leases held for `length` by this process.
     pub fn new(length: Duration) -> Leases {
         let host = rustix::system::uname();
+        // The number tells apart two containers whose host name and
+        // process id are the same.
         Leases {
             owner: format!(
-                "{} pid {}",
+                "{} pid {} #{:04x}",
                 host.nodename().to_string_lossy(),
-                std::process::id()
+                std::process::id(),
+                fastrand::u16(..)
             ),
             secs: length.as_secs().max(1) as i64,
         }
+    }
+
+    /// Who holds them.
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// Takes source `id`'s lease when it is free and (with `due_only`)

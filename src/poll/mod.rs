@@ -333,6 +333,7 @@ impl Poller {
         }
         let warning = (!fetched.warnings.is_empty()).then(|| fetched.warnings.join("; "));
         let pipeline = self.pipeline.clone();
+        let owner = self.leases.owner().to_string();
         let written = self
             .store
             // One write transaction, IMMEDIATE: the write lock is taken
@@ -376,6 +377,7 @@ impl Poller {
                 let next = now + report.next_in_secs;
                 let found = report.new_mentions.len();
                 let done = sources::Success {
+                    owner: &owner,
                     cursor: &cursor,
                     now,
                     next_check_at: next,
@@ -437,11 +439,11 @@ impl Poller {
             "{what}"
         );
         let (key, text) = (id.to_string(), message.clone());
-        let secs = delay.as_secs() as i64;
+        let (secs, owner) = (delay.as_secs() as i64, self.leases.owner().to_string());
         self.store
             .call(move |c| {
                 let now = store::now();
-                sources::record_failure(c, &key, &text, now, now + secs)
+                sources::record_failure(c, &key, (&owner, &text), now, now + secs)
             })
             .await?;
         Ok(PollReport {

@@ -44,6 +44,8 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
             continue;
         }
         let overdue = now - source.next_check_at.max(activity.since);
+        // Polled by another daemon sharing the database, under its lease.
+        let elsewhere = source.leased_until.is_some_and(|until| until > now);
         match activity.polling.get(&source.id) {
             Some(&Some(began)) if now - began > POLL_LIMIT_SECS => found.push(format!(
                 "the poll of source {} has run for {}s",
@@ -51,7 +53,7 @@ pub fn stalls(schedule: &Schedule, activity: &Activity<'_>, now: i64) -> Vec<Str
                 now - began
             )),
             Some(_) => {}
-            None if overdue > STALL_AFTER_SECS => found.push(format!(
+            None if overdue > STALL_AFTER_SECS && !elsewhere => found.push(format!(
                 "source {} has been due for {overdue}s and is not being polled",
                 source.id,
             )),

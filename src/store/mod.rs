@@ -1,8 +1,10 @@
-//! The SQLite store: one file, WAL mode, versioned migrations, one writer.
+//! The store: a SQLite file (one file, WAL mode, one writer) or a
+//! PostgreSQL database several daemons share (`store/open.rs`), with
+//! versioned migrations and the same queries on both (`store/db`).
 //!
 //! Everything the daemon remembers lives here: sources and their cursors,
-//! mentions and their sightings. All access goes through [`Store`], so that
-//! another backend can replace this module without touching the pipeline.
+//! mentions and their sightings. All access goes through [`Store`]: no
+//! other module speaks SQL.
 //! Async work ([`Store::call`], [`Store::write`]) runs on one thread of
 //! the store's own, writes committed in groups (`store/writer.rs`);
 //! [`Store::call_blocking`] runs on the caller's thread.
@@ -103,7 +105,7 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl StoreError {
-    /// The error, naming the database file when SQLite did not.
+    /// The error, naming the database (file or URL) when the driver did not.
     fn at(self, place: &Place) -> StoreError {
         match self {
             StoreError::Database(error) => StoreError::Open {
@@ -195,7 +197,8 @@ impl Store {
     /// Runs `f` in a write transaction on the store's thread, committed
     /// when `f` succeeds and rolled back when it fails: the way to make
     /// several of the store's writes one (an outbox mail and the alerts it
-    /// carries). Taken IMMEDIATE, so it never fails half-way for a lock.
+    /// carries). It takes the write lock first, so it never fails half-way for
+    /// a lock.
     /// Writes queued together are committed together, each rolled back
     /// alone when it fails.
     pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
@@ -257,8 +260,8 @@ impl Store {
     }
 
     /// Runs `f` on the blocking pool with a read-only connection of its
-    /// own (opened on first use): in WAL mode it reads a consistent
-    /// snapshot while the writer goes on, so a long report (`/metrics`
+    /// own (opened on first use): it reads while the writer goes on
+    /// (SQLite's WAL; a session of its own on PostgreSQL), so a long report (`/metrics`
     /// over a large database) never delays a poll or the heartbeat.
     pub async fn read<F, R>(&self, f: F) -> Result<R, StoreError>
     where
@@ -288,7 +291,7 @@ impl Store {
 /// writes without naming the database driver.
 pub struct Tx<'a>(&'a Connection);
 
-/// Runs `f` in one IMMEDIATE transaction, committed when it succeeds.
+/// Runs `f` in one write transaction, committed when it succeeds.
 fn in_transaction<F, R>(conn: &mut Connection, f: F) -> Result<R, StoreError>
 where
     F: FnOnce(&Tx<'_>) -> Result<R, StoreError>,

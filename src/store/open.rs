@@ -13,7 +13,7 @@ use super::{turn, writer, Store, StoreError};
 use crate::secret::PasswordSource;
 
 /// Versioned migrations, applied in order; the index + 1 is the version
-/// recorded in `PRAGMA user_version`.
+/// recorded in `PRAGMA user_version` (on PostgreSQL, in `vigia_schema`).
 pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_origin.sql"),
@@ -99,6 +99,16 @@ impl std::fmt::Display for Place {
                 Ok(mut shown) => {
                     if shown.password().is_some() {
                         let _ = shown.set_password(Some("***"));
+                    }
+                    let pairs: Vec<(String, String)> = shown
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let v = if k == "password" { "***".into() } else { v };
+                            (k.into_owned(), v.into_owned())
+                        })
+                        .collect();
+                    if !pairs.is_empty() {
+                        shown.query_pairs_mut().clear().extend_pairs(pairs);
                     }
                     shown.as_str().fmt(f)
                 }

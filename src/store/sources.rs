@@ -169,6 +169,9 @@ pub fn schedule(conn: &Connection) -> Result<std::collections::HashMap<String, i
 /// What a successful poll leaves behind.
 #[derive(Debug, Clone, Copy)]
 pub struct Success<'a> {
+    /// Who polled it: a daemon whose lease expired meanwhile (another
+    /// took the source over) leaves the source's state to that one.
+    pub owner: &'a str,
     /// Where the next fetch starts.
     pub cursor: &'a Cursor,
     /// When it was polled.
@@ -196,7 +199,7 @@ pub fn record_success(conn: &Connection, id: &str, done: &Success<'_>) -> Result
              items_total = items_total + ?5, mentions_total = mentions_total + ?6,
              polls_total = polls_total + 1, warning = ?7,
              leased_by = NULL, leased_until = NULL
-         WHERE id = ?1",
+         WHERE id = ?1 AND (leased_by IS NULL OR leased_by = ?8)",
     )?
     .execute(params![
         id,
@@ -205,16 +208,18 @@ pub fn record_success(conn: &Connection, id: &str, done: &Success<'_>) -> Result
         done.next_check_at,
         done.items as i64,
         done.mentions as i64,
-        done.warning
+        done.warning,
+        done.owner
     ])?;
     Ok(())
 }
 
-/// Records a failed poll; the error count goes up by one.
+/// Records a failed poll by `owner` (see [`Success::owner`]); the error
+/// count goes up by one.
 pub fn record_failure(
     conn: &Connection,
     id: &str,
-    error: &str,
+    (owner, error): (&str, &str),
     now: i64,
     next_check_at: i64,
 ) -> Result<(), StoreError> {
@@ -223,9 +228,9 @@ pub fn record_failure(
              last_polled_at = ?3, last_error = ?2, last_error_at = ?3,
              polls_total = polls_total + 1, failures_total = failures_total + 1,
              leased_by = NULL, leased_until = NULL
-         WHERE id = ?1",
+         WHERE id = ?1 AND (leased_by IS NULL OR leased_by = ?5)",
     )?
-    .execute(params![id, error, now, next_check_at])?;
+    .execute(params![id, error, now, next_check_at, owner])?;
     Ok(())
 }
 

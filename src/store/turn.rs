@@ -73,7 +73,7 @@ impl Turn {
         }
     }
 
-    /// No turns: for a PostgreSQL store, whose writers wait on row locks
+    /// No turns: for a PostgreSQL store, whose writers wait on its lock
     /// in the order they came, none starving another.
     pub fn none() -> Turn {
         Turn {

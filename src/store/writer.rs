@@ -8,7 +8,7 @@
 //! queue holds the senders back (the fetches behind them wait, so parsed
 //! feeds never pile up in memory).
 //!
-//! Writes are committed in groups: the thread opens one IMMEDIATE
+//! Writes are committed in groups: the thread opens one write
 //! transaction, runs the write that woke it and then every write already
 //! queued (up to [`MAX_BATCH`] of them, or [`MAX_BATCH_TIME`] of work),
 //! each inside its own savepoint, and commits once; calls queued among

@@ -169,12 +169,19 @@ impl Connection {
     pub fn transaction(&self) -> Result<Transaction<'_>> {
         self.execute_batch(match self {
             Connection::Sqlite(_) => "BEGIN IMMEDIATE",
-            Connection::Postgres(_) => pg::BEGIN_WRITE,
+            // Each statement sees what committed before it: the lock is
+            // only worth having if what it waited for is then seen.
+            Connection::Postgres(_) => "BEGIN ISOLATION LEVEL READ COMMITTED",
         })?;
-        Ok(Transaction {
+        let transaction = Transaction {
             conn: self,
             open: true,
-        })
+        };
+        if self.is_postgres() {
+            // Rolled back by the guard when it fails (a lock_timeout).
+            transaction.execute_batch(pg::WRITE_LOCK)?;
+        }
+        Ok(transaction)
     }
 
     /// Runs `f` in a read transaction: everything it reads is of one
@@ -202,8 +209,11 @@ pub struct Transaction<'c> {
 impl Transaction<'_> {
     /// Makes its writes durable.
     pub fn commit(mut self) -> Result<()> {
+        // A COMMIT that fails (a full disk) leaves the transaction to the
+        // guard, which rolls it back.
+        self.conn.execute_batch("COMMIT")?;
         self.open = false;
-        self.conn.execute_batch("COMMIT")
+        Ok(())
     }
 }
 

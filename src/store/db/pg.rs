@@ -17,9 +17,9 @@ use super::{Error, Result};
 /// ones, and a report's one-off queries are never kept.
 const STATEMENT_CACHE: usize = 256;
 
-/// Begins a write transaction: the advisory lock ("vigiaw" in ASCII)
-/// every writer takes, held until it commits or rolls back.
-pub(super) const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(130195078603127)";
+/// The advisory lock ("vigiaw" in ASCII) every write transaction takes
+/// first, held until it commits or rolls back.
+pub(super) const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(130195078603127)";
 
 /// A PostgreSQL session, used from one thread at a time.
 ///
@@ -64,16 +64,40 @@ impl Client {
             config.password(password);
         }
         // A server that does not answer fails the attempt, which the
-        // store tries again before its next use.
+        // store tries again before its next use; one that went away
+        // mid-session (a network partition) is noticed within a minute.
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        config.keepalives_idle(std::time::Duration::from_secs(30));
+        config.keepalives_interval(std::time::Duration::from_secs(10));
+        config.keepalives_retries(3);
+        // TLS that cannot be stripped by a man in the middle, unless the
+        // URL says otherwise or the server is on a Unix socket.
+        let on_socket = config
+            .get_hosts()
+            .iter()
+            .all(|host| matches!(host, postgres::config::Host::Unix(_)));
+        if !url.contains("sslmode=") && !on_socket {
+            config.ssl_mode(postgres::config::SslMode::Require);
         }
         if config.get_application_name().is_none() {
             config.application_name("vigia");
         }
         let tls = crate::tls::client_config(ca_file).map_err(Error::Tls)?;
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
-        let client = off_runtime(|| config.connect(tls))?;
+        let mut client = off_runtime(|| config.connect(tls))?;
+        // A commit does not wait for the server's log to reach its disk,
+        // as SQLite's store does not (synchronous=NORMAL): it survives the
+        // daemon crashing; a crash of the database server may lose its
+        // last fraction of a second (a mail then sent once more). Unless
+        // the URL's options say otherwise; `vigia migrate` waits.
+        let chosen = config
+            .get_options()
+            .is_some_and(|o| o.contains("synchronous_commit"));
+        if !chosen {
+            off_runtime(|| client.batch_execute("SET synchronous_commit = off"))?;
+        }
         Ok(Client {
             client: RefCell::new(Some(client)),
             statements: RefCell::default(),

@@ -18,9 +18,10 @@ crate::both_backends! {
         let state = store
             .write_blocking(move |tx| {
                 sources::register(tx, "news", "rss", "https://news.example/feed")?;
-                sources::record_failure(tx, "news", "timed out", T0, T0 + 60)?;
-                sources::record_failure(tx, "news", "timed out", T0 + 60, T0 + 180)?;
+                sources::record_failure(tx, "news", ("d", "timed out"), T0, T0 + 60)?;
+                sources::record_failure(tx, "news", ("d", "timed out"), T0 + 60, T0 + 180)?;
                 let done = Success {
+                    owner: "d",
                     cursor: &cursor,
                     now: T0 + 180,
                     next_check_at: T0 + 480,
@@ -49,7 +50,7 @@ crate::both_backends! {
         let state = store
             .write_blocking(|tx| {
                 sources::register(tx, "news", "rss", "https://old.example/feed")?;
-                sources::record_failure(tx, "news", "gone", T0, T0 + 3600)?;
+                sources::record_failure(tx, "news", ("d", "gone"), T0, T0 + 3600)?;
                 // The same URL again (a restart) keeps the backoff...
                 sources::register(tx, "news", "rss", "https://old.example/feed")?;
                 let kept = sources::load(tx, "news")?.map(|s| s.error_count);
@@ -88,9 +89,16 @@ crate::both_backends! {
         assert!(renew("a", T0 + 20));
         assert!(!renew("b", T0 + 20));
         assert_eq!(lease("b", T0 + 31), Lease::Elsewhere { until: T0 + 50 });
-        // a died: its lease expires and b takes the source over.
+        // a died: its lease expires and b takes the source over; a late
+        // word from a (it was only slow) leaves b's lease and state alone.
         assert!(ours(&lease("b", T0 + 51)));
+        store
+            .write_blocking(|tx| sources::record_failure(tx, "news", ("a", "late"), T0 + 51, T0 + 99))
+            .unwrap();
+        let held = store.call_blocking(|c| sources::load(c, "news")).unwrap().unwrap();
+        assert_eq!((held.leased_by.as_deref(), held.last_error), (Some("b"), None));
         let done = Success {
+            owner: "b",
             cursor: &Cursor::default(),
             now: T0 + 52,
             next_check_at: T0 + 352,

@@ -2,8 +2,9 @@
 -- a PostgreSQL store starts at version 34. Integers are BIGINT (SQLite's
 -- are 64-bit), REAL is DOUBLE PRECISION, BLOB is BYTEA; ids are identity
 -- columns that still take an explicit id (vigia migrate copies them).
--- SQLite's full-text index (FTS5) is a generated tsvector here, accents
--- folded by translate() as FTS5's remove_diacritics folds them.
+-- SQLite's full-text index (FTS5) is a generated tsvector here, the
+-- accents of Latin-script languages folded by translate() (FTS5's
+-- remove_diacritics folds more: Vietnamese, Greek). Needs PostgreSQL 14+.
 
 CREATE TABLE sources (
     id              TEXT PRIMARY KEY,
@@ -34,7 +35,7 @@ CREATE TABLE subjects (
 
 CREATE INDEX subjects_recent ON subjects (brand, last_seen_at);
 
--- The accents FTS5's remove_diacritics folds, for the search column and
+-- The accents of Latin-script languages, folded for the search column and
 -- for the queries against it (mentions::listing).
 CREATE FUNCTION vigia_fold(text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN translate(lower($1),
