@@ -98,3 +98,49 @@ async fn an_installation_moves_to_postgres_whole() {
         .collect();
     assert_eq!(new.len(), 1, "{after:?}");
 }
+
+#[test]
+fn postgres_over_tls_with_the_password_kept_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::dovecot::make_certificates(dir.path());
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (server, port) = Postgres::start_tls(dir.path(), (&cert, &key), "s3cret-Pw");
+    std::fs::write(dir.path().join("right"), "s3cret-Pw\n").unwrap();
+    std::fs::write(dir.path().join("wrong"), "guess-Pw\n").unwrap();
+    let config = |password: &str, ca: bool| {
+        let path = dir.path().join(format!("{password}-{ca}.toml"));
+        let ca = if ca { "ca_file = \"ca.pem\"\n" } else { "" };
+        std::fs::write(
+            &path,
+            format!(
+                "[storage]\nurl = \"postgres://vigia@localhost:{port}/postgres\"\n\
+                 password_file = \"{password}\"\n{ca}\n\
+                 [[brand]]\nname = \"Lumora\"\nqueries = [\"Lumora\"]\n"
+            ),
+        )
+        .unwrap();
+        vigia_cmd(&path).args(["feeds", "status"]).output().unwrap()
+    };
+
+    // TLS by default off a Unix socket, the private CA trusted, the
+    // password from its file: the store opens and migrates.
+    let ok = config("right", true);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(server.log().contains("SSL enabled"), "{}", server.log());
+
+    // Without the CA the server's certificate is refused; with the wrong
+    // password the server refuses. Neither error shows a password.
+    for (out, says) in [
+        (config("right", false), "certificate"),
+        (config("wrong", true), "password authentication failed"),
+    ] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains(says), "{err}");
+        assert!(!err.contains("s3cret") && !err.contains("guess"), "{err}");
+    }
+}
