@@ -150,7 +150,7 @@ impl Place {
                 Ok(Connection::Sqlite(conn))
             }
             Place::Postgres { .. } => {
-                let conn = self.session()?;
+                let conn = self.connect()?;
                 conn.execute_batch("SET default_transaction_read_only = on")?;
                 Ok(conn)
             }
@@ -162,15 +162,15 @@ impl Place {
     /// not back yet, `conn` stays closed and the next query says why.
     pub(super) fn reopen_if_closed(&self, conn: &mut Connection) {
         if conn.is_closed() {
-            match self.session() {
+            match self.connect() {
                 Ok(fresh) => *conn = fresh,
                 Err(error) => tracing::debug!(%error, "The database is still unreachable."),
             }
         }
     }
 
-    /// A new PostgreSQL session.
-    pub(super) fn session(&self) -> Result<Connection, StoreError> {
+    /// A new connection: a PostgreSQL session, or the file opened again.
+    pub(super) fn connect(&self) -> Result<Connection, StoreError> {
         match self {
             Place::Postgres {
                 url,
@@ -188,7 +188,7 @@ impl Place {
                     .map_err(|e| StoreError::from(e).at(self))?;
                 Ok(Connection::Postgres(Box::new(client)))
             }
-            Place::File(_) => unreachable!("a SQLite file has no session"),
+            Place::File(path) => open_file(path).map_err(|e| e.at(self)),
         }
     }
 }
@@ -211,7 +211,7 @@ impl Store {
             Place::Postgres { .. } => {
                 // The daemon opens its store from an async task.
                 let conn = db::off_runtime(|| {
-                    let conn = place.session()?;
+                    let conn = place.connect()?;
                     migrate_postgres(&conn).map_err(|e| e.at(&place))?;
                     Ok::<_, StoreError>(conn)
                 })?;

@@ -17,8 +17,6 @@
 
 mod pg;
 
-use std::ops::DerefMut;
-
 pub(super) use pg::off_runtime;
 pub use pg::Client;
 pub use rusqlite::params;
@@ -44,6 +42,9 @@ pub enum Error {
         /// Why.
         error: postgres::Error,
     },
+    /// A statement's parameters are not what PostgreSQL expects.
+    #[error("{0}")]
+    Parameters(String),
     /// TLS to the server could not be set up (its `ca_file`).
     #[error("{0}")]
     Tls(String),
@@ -242,23 +243,16 @@ enum Inner<'c> {
     Postgres(&'c Client, postgres::Statement),
 }
 
-impl<'c> Statement<'c> {
-    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'c>> {
-        match &mut self.0 {
-            Inner::Cached(stmt) => Some(stmt.deref_mut()),
-            Inner::Once(stmt) => Some(stmt),
-            Inner::Postgres(..) => None,
-        }
-    }
-
+impl Statement<'_> {
     /// Runs it; returns the rows it changed.
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
-        if let Some(stmt) = self.sqlite() {
-            return Ok(stmt.execute(rusqlite::params_from_iter(params.slice()))?);
-        }
-        match &self.0 {
+        let sqlite = |stmt: &mut rusqlite::Statement<'_>| {
+            Ok(stmt.execute(rusqlite::params_from_iter(params.slice()))?)
+        };
+        match &mut self.0 {
+            Inner::Cached(stmt) => sqlite(stmt),
+            Inner::Once(stmt) => sqlite(stmt),
             Inner::Postgres(client, stmt) => client.execute(stmt, params.slice()),
-            _ => unreachable!("a SQLite statement returned above"),
         }
     }
 

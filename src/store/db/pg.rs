@@ -13,8 +13,9 @@ use rusqlite::types::{FromSql, ToSql, ToSqlOutput, ValueRef};
 
 use super::{Error, Result};
 
-/// Statements kept prepared per session; a store runs some 150 distinct
-/// ones, and a report's one-off queries are never kept.
+/// Statements kept prepared per session: every statement of the poll's
+/// path and the reports', twice over; a report's one-off queries are
+/// never kept.
 const STATEMENT_CACHE: usize = 256;
 
 /// The advisory lock ("vigiaw" in ASCII) every write transaction takes
@@ -265,14 +266,11 @@ enum Value {
 fn bind<T: ToSql>(stmt: &postgres::Statement, params: &[T]) -> Result<Vec<Value>> {
     let types = stmt.params();
     if types.len() != params.len() {
-        return Err(Error::Column {
-            index: params.len(),
-            message: format!(
-                "the statement takes {} parameters, {} given",
-                types.len(),
-                params.len()
-            ),
-        });
+        return Err(Error::Parameters(format!(
+            "the statement takes {} parameters, {} given",
+            types.len(),
+            params.len()
+        )));
     }
     params
         .iter()
@@ -291,10 +289,10 @@ fn bind<T: ToSql>(stmt: &postgres::Statement, params: &[T]) -> Result<Vec<Value>
 }
 
 fn mismatch(index: usize, what: impl std::fmt::Display, ty: &Type) -> Error {
-    Error::Column {
-        index,
-        message: format!("parameter {} is {what}, the query wants {ty}", index + 1),
-    }
+    Error::Parameters(format!(
+        "parameter {} is {what}, the query wants {ty}",
+        index + 1
+    ))
 }
 
 fn convert(value: ValueRef<'_>, ty: &Type) -> Option<Value> {
