@@ -144,3 +144,90 @@ fn postgres_over_tls_with_the_password_kept_apart() {
         assert!(!err.contains("s3cret") && !err.contains("guess"), "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_inbox_of_either_daemon_serves_the_same_people_and_mentions() {
+    use crate::inbox::{csrf, inbox_port, mailed_token, mentions_of, TEAMS};
+    use reqwest::header::{COOKIE, SET_COOKIE};
+    use reqwest::{redirect, Client, StatusCode};
+
+    let feeds = lumora_server().await;
+    let setup = setup(&lumora_feeds(&feeds));
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path());
+    let text = std::fs::read_to_string(&setup.config).unwrap() + TEAMS;
+    let text = text.replace("path = \"vigia.db\"", &format!("url = \"{}\"", pg.url()));
+    std::fs::write(&setup.config, text).unwrap();
+    // Two daemons, as on two machines (sharing the link key by its file).
+    let logs = ["a.log", "b.log"].map(|l| setup.dir.path().join(l));
+    let _daemons = logs
+        .each_ref()
+        .map(|log| crate::helpers::daemon_logging_to(&setup.config, log));
+    let [a, b] = logs
+        .each_ref()
+        .map(|log| format!("http://127.0.0.1:{}", inbox_port(log)));
+    crate::helpers::wait_for("the first poll", std::time::Duration::from_secs(30), || {
+        !mentions_of(&setup, "cs").is_empty()
+    });
+    let http = Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Asked on one daemon, signed in on the other.
+    let asked = http
+        .post(format!("{a}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=ana%40lumora.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let token = mailed_token(setup.dir.path(), "ana@lumora.example");
+    let signed = http
+        .post(format!("{b}/login/{token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let cookie = signed.headers()[SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+
+    // The session holds on both; a step taken on one is seen on the other.
+    let (id, _, _) = mentions_of(&setup, "cs")[0].clone();
+    let page = http
+        .get(format!("{a}/"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&format!("href=\"/mentions/{id}\"")), "{page}");
+    let acked = http
+        .post(format!("{b}/mentions/{id}"))
+        .header(COOKIE, &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={}&action=ack", csrf(&page)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        acked.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        acked.text().await
+    );
+    let state = mentions_of(&setup, "cs")
+        .into_iter()
+        .find(|m| m.0 == id)
+        .map(|m| m.2);
+    assert_eq!(state.as_deref(), Some("acknowledged"));
+    let shown = http
+        .get(format!("{a}/mentions/{id}"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(shown.text().await.unwrap().contains("ana@lumora.example"));
+}
