@@ -195,9 +195,17 @@ impl Connection {
             Connection::Sqlite(_) => "BEGIN DEFERRED",
             Connection::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         })?;
-        let result = f(self);
-        self.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        result
+        match f(self) {
+            Ok(value) => {
+                self.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            // Its own error says more than a failed rollback's would.
+            Err(error) => {
+                let _ = self.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
     }
 }
 
