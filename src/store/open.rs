@@ -161,10 +161,16 @@ impl Place {
     /// restarted): the store goes on once the server is back. When it is
     /// not back yet, `conn` stays closed and the next query says why.
     pub(super) fn reopen_if_closed(&self, conn: &mut Connection) {
-        if conn.is_closed() {
+        let Connection::Postgres(client) = conn else {
+            return;
+        };
+        if client.is_closed() && client.may_reconnect() {
             match self.connect() {
                 Ok(fresh) => *conn = fresh,
-                Err(error) => tracing::debug!(%error, "The database is still unreachable."),
+                Err(error) => {
+                    client.reconnect_later();
+                    tracing::debug!(%error, "The database is still unreachable.");
+                }
             }
         }
     }

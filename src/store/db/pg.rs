@@ -2,10 +2,11 @@
 //! parameters converted to the types the planner wants, columns read back
 //! as the values SQLite would have returned.
 
-use std::cell::RefCell;
+use std::cell::{self, RefCell};
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type};
@@ -17,6 +18,9 @@ use super::{Error, Result};
 /// path and the reports', twice over; a report's one-off queries are
 /// never kept.
 const STATEMENT_CACHE: usize = 256;
+
+/// How long a closed session waits before another is tried.
+const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 
 /// The advisory lock ("vigiaw" in ASCII) every write transaction takes
 /// first, held until it commits or rolls back.
@@ -32,6 +36,8 @@ pub(super) const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(13019507860312
 pub struct Client {
     client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+    /// Once closed, when to try opening a new session at the earliest.
+    reconnect_at: cell::Cell<Option<Instant>>,
 }
 
 impl Drop for Client {
@@ -68,10 +74,10 @@ impl Client {
         // store tries again before its next use; one that went away
         // mid-session (a network partition) is noticed within a minute.
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
+            config.connect_timeout(Duration::from_secs(10));
         }
-        config.keepalives_idle(std::time::Duration::from_secs(30));
-        config.keepalives_interval(std::time::Duration::from_secs(10));
+        config.keepalives_idle(Duration::from_secs(30));
+        config.keepalives_interval(Duration::from_secs(10));
         config.keepalives_retries(3);
         // TLS that cannot be stripped by a man in the middle, unless the
         // URL says otherwise or the server is on a Unix socket.
@@ -102,6 +108,7 @@ impl Client {
         Ok(Client {
             client: RefCell::new(Some(client)),
             statements: RefCell::default(),
+            reconnect_at: cell::Cell::default(),
         })
     }
 
@@ -112,6 +119,21 @@ impl Client {
             .borrow()
             .as_ref()
             .is_none_or(postgres::Client::is_closed)
+    }
+
+    /// Whether a new session may be tried now: a server that refused or
+    /// did not answer is asked again a few seconds later, not at every
+    /// use of the store.
+    pub fn may_reconnect(&self) -> bool {
+        self.reconnect_at
+            .get()
+            .is_none_or(|at| Instant::now() >= at)
+    }
+
+    /// Says that a new session could not be opened now.
+    pub fn reconnect_later(&self) {
+        self.reconnect_at
+            .set(Some(Instant::now() + RECONNECT_AFTER));
     }
 
     /// Runs `f` with the session.
