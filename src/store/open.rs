@@ -331,8 +331,11 @@ fn migrate_postgres(conn: &Connection) -> Result<(), StoreError> {
     tx.query_row("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK], |_| {
         Ok(())
     })?;
-    // Not a notice in every daemon's log that the table exists.
-    tx.execute_batch("SET LOCAL client_min_messages = warning")?;
+    // Not a notice in every daemon's log that the table exists; and the
+    // schema on the server's disk before any daemon writes to it (a
+    // session's commits do not wait for it: a server crash could lose
+    // the schema under a running daemon).
+    tx.execute_batch("SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = on")?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS vigia_schema (
              id      BIGINT PRIMARY KEY CHECK (id = 1),
