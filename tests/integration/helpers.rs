@@ -73,6 +73,23 @@ struct ServerState {
     times: Vec<(String, Instant)>,
 }
 
+/// Serves `app` on a free port of 127.0.0.1 until the token is cancelled;
+/// returns `http://127.0.0.1:PORT` and the token.
+pub async fn serve_app(app: Router) -> (String, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(token.cancelled_owned())
+            .await;
+    });
+    (base, stop)
+}
+
 /// An HTTP server on 127.0.0.1 serving whatever [`FeedServer::set`] says.
 pub struct FeedServer {
     /// `http://127.0.0.1:PORT`
@@ -97,17 +114,7 @@ impl FeedServer {
         let app = Router::new()
             .route("/{*path}", get(serve))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind: {e}"));
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let stop = CancellationToken::new();
-        let token = stop.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(token.cancelled_owned())
-                .await;
-        });
+        let (base, stop) = serve_app(app).await;
         FeedServer { base, state, stop }
     }
 

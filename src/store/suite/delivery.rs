@@ -1,6 +1,6 @@
 //! What goes out: the outbox, the alert queue, spikes and digests.
 
-use super::{candidate, new_id, record};
+use super::{candidate, record, urgent};
 use crate::store::digest::{gather, Scope};
 use crate::store::outbox::{self, NewMail};
 use crate::store::spikes::{self, Spike};
@@ -74,11 +74,7 @@ crate::both_backends! {
     }
 
     fn an_urgent_mention_waits_in_the_alert_queue_until_its_mail_is_sent(store) {
-        let urgent = new_id(record(
-            &store,
-            candidate("f", "1", "Lumora recall: the worst, most dangerous lamps, a disaster", ""),
-            T0,
-        ));
+        let urgent = urgent(&store, T0);
         record(&store, candidate("f", "2", "Lumora lamps are fine", ""), T0);
         let pending = store.call_blocking(|c| alerts::pending(c, T0 - 86_400)).unwrap();
         let queued: Vec<(i64, i64)> = pending
@@ -148,14 +144,10 @@ crate::both_backends! {
     }
 
     fn a_digest_counts_the_period_and_lists_what_needs_doing(store) {
-        let urgent = new_id(record(
-            &store,
-            candidate("f", "1", "Lumora recall: the worst, most dangerous lamps, a disaster", ""),
-            T0,
-        ));
+        let urgent = urgent(&store, T0);
         record(&store, candidate("f", "2", "Lumora lamps are wonderful, I love them", ""), T0 + 60);
         record(&store, candidate("f", "3", "Lumora opened a shop", ""), T0 - 2 * 86_400);
-        let days = [T0 - 86_400 + 1, T0 + 1 - 1];
+        let days = [T0 - 86_399, T0];
         let data = store
             .call_blocking(move |c| {
                 gather(c, &Scope {

@@ -55,11 +55,7 @@ crate::both_backends! {
     }
 
     fn listings_filter_by_brand_state_severity_and_count(store) {
-        let urgent = new_id(record(
-            &store,
-            candidate("f", "1", "Lumora recall: the worst, most dangerous lamps, a disaster", ""),
-            T0,
-        ));
+        let urgent = urgent(&store, T0);
         record(&store, candidate("f", "2", "Lumora lamps are fine", ""), T0 + 10);
         record(&store, candidate("f", "3", "Lumora opens a shop in Porto", ""), T0 + 20);
         let all = titles(&store, MentionFilter { brand: Some("LUMORA".into()), ..Default::default() });

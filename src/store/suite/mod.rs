@@ -56,6 +56,14 @@ fn record(store: &Store, c: MentionCandidate, now: i64) -> Recorded {
         .expect("recorded")
 }
 
+/// A headline that triage finds urgent.
+const URGENT: &str = "Lumora recall: the worst, most dangerous lamps, a disaster";
+
+/// Records source `f`'s urgent item `1` at `now`; its id.
+fn urgent(store: &Store, now: i64) -> i64 {
+    new_id(record(store, candidate("f", "1", URGENT, ""), now))
+}
+
 /// The id of a new mention.
 fn new_id(recorded: Recorded) -> i64 {
     match recorded {
