@@ -37,9 +37,7 @@ fn corpus() -> Vec<RawItem> {
                 summary: e.summary.map(|t| t.content),
                 content: e.content.and_then(|c| c.body),
                 published: e.published,
-                origin: None,
-                query: None,
-                excerpt: false,
+                ..RawItem::default()
             }));
         }
     }

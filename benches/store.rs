@@ -160,6 +160,8 @@ fn record(c: &mut Criterion) {
             origin: None,
             query: None,
             excerpt: false,
+            author: None,
+            reach: None,
         };
         pipeline.candidates("feed", document).remove(0)
     };

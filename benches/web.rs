@@ -11,8 +11,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use url::Url;
+use vigia::source::dates::DateFormat;
 use vigia::source::web::extract::{decode, list, whole};
-use vigia::source::web::{DateFormat, ListRules, Selection};
+use vigia::source::web::{ListRules, Selection};
 
 fn read(rel: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);

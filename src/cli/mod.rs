@@ -77,7 +77,7 @@ enum Command {
     /// Score the sentiment of a text, or of each line of standard input.
     Score(score::ScoreArgs),
     /// Fetch a web page now and print what a page definition extracts from it.
-    TrySource(try_source::TryArgs),
+    TrySource(Box<try_source::TryArgs>),
     /// Print the manual page (roff), or write every page to a folder.
     Man(docs::ManArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).

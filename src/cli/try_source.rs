@@ -1,6 +1,9 @@
-//! `vigia try-source`: what a page definition extracts, fetched now, so a
-//! person can write selectors without restarting the daemon.
+//! `vigia try-source`: what a source reads, fetched now, so a person can
+//! write selectors and field paths, or see what a search finds, without
+//! restarting the daemon: a page given by its selectors, any source of the
+//! config by name, or a search by provider and query.
 
+use crate::source::dates::DateFormat;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,20 +14,32 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use super::output::{clean, emit, TableOrJson};
+use crate::config::{Config, SourceParts};
 use crate::pipeline::{normalize, Pipeline};
+use crate::query::Query;
+use crate::secret::PasswordSource;
 use crate::source::http::{HttpClient, HttpSettings};
+use crate::source::search::{any_of, Provider, Search, SearchOptions, SearchSpec};
 use crate::source::web::{
-    DateFormat, ListRules, PageSpec, Politeness, Reading, Selection, WebSource, DEFAULT_MAX_PAGES,
+    ListRules, PageSpec, Politeness, Reading, Selection, WebSource, DEFAULT_MAX_PAGES,
 };
 use crate::source::{Cursor, Source};
 
 #[derive(Debug, Args)]
 pub struct TryArgs {
-    /// The page (http, https or file URL). Not needed with --page.
+    /// The page (http, https or file URL); with --search, the query
+    /// (default: every brand's queries). Not needed with --source.
     url: Option<String>,
-    /// Try the `[[page]]` of the config with this name instead.
-    #[arg(long, conflicts_with_all = ["url", "item", "select"])]
-    page: Option<String>,
+    /// Try the source of the config with this name instead (a page, a
+    /// feed, a [[json]] or a [[search]]).
+    #[arg(long, visible_alias = "page", conflicts_with_all = ["url", "item", "select", "search"])]
+    source: Option<String>,
+    /// Search this provider (google-news, bing-news, reddit, hacker-news,
+    /// mastodon, bluesky, youtube) for the query.
+    #[arg(long, conflicts_with_all = ["item", "select"])]
+    search: Option<String>,
+    #[command(flatten)]
+    options: SearchFlags,
     /// CSS selector of each item: makes it a list page.
     #[arg(long)]
     item: Option<String>,
@@ -63,36 +78,73 @@ pub struct TryArgs {
     format: TableOrJson,
 }
 
+/// What a search may be told besides its query (see `[[search]]`).
+#[derive(Debug, Args)]
+struct SearchFlags {
+    /// Language of results (pt-BR): google-news, bing-news.
+    #[arg(long, requires = "search")]
+    language: Option<String>,
+    /// Country of results (BR): google-news, bing-news.
+    #[arg(long, requires = "search")]
+    country: Option<String>,
+    /// Only this subreddit: reddit.
+    #[arg(long, requires = "search")]
+    subreddit: Option<String>,
+    /// This hashtag's timeline: mastodon.
+    #[arg(long, requires = "search")]
+    hashtag: Option<String>,
+    /// This channel's feed: youtube.
+    #[arg(long, requires = "search")]
+    channel: Option<String>,
+    /// This playlist's feed: youtube.
+    #[arg(long, requires = "search")]
+    playlist: Option<String>,
+    /// Where the provider answers (a Mastodon instance, an AppView).
+    #[arg(long, requires = "search")]
+    endpoint: Option<String>,
+    /// The environment variable holding the token or API key.
+    #[arg(long, requires = "search")]
+    token_env: Option<String>,
+}
+
 pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
     // The config gives the HTTP settings and the brands to look for; a
-    // missing one is fine unless --page names one of its pages.
-    let config = if args.page.is_some() || config_path.exists() {
+    // missing one is fine unless --source names one of its sources.
+    let config = if args.source.is_some() || config_path.exists() {
         Some(super::load(config_path)?)
     } else {
         None
-    };
-    let spec = match &args.page {
-        Some(name) => {
-            let pages: Vec<&PageSpec> = config.iter().flat_map(|c| c.pages()).collect();
-            pages
-                .iter()
-                .find(|p| p.id == name.as_str())
-                .copied()
-                .cloned()
-                .ok_or_else(|| {
-                    let names: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
-                    anyhow!("no [[page]] named {name:?} in the config (pages: {names:?})")
-                })?
-        }
-        None => spec(args)?,
     };
     let http = config
         .as_ref()
         .map_or_else(HttpSettings::default, |c| c.http.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let fetched = runtime.block_on(async {
-        let client = HttpClient::new(http).context("building the HTTP client")?;
-        let source = WebSource::new(spec, Arc::new(Politeness::new(Arc::new(client))));
+        let client = Arc::new(HttpClient::new(http).context("building the HTTP client")?);
+        let parts = SourceParts {
+            http: client.clone(),
+            polite: Arc::new(Politeness::new(client)),
+            max_body_bytes: config.as_ref().map_or(10 << 20, |c| c.http.max_body_bytes),
+        };
+        let source: Arc<dyn Source> = match (&args.source, &args.search) {
+            (Some(name), _) => {
+                let sources = config.iter().flat_map(|c| &c.sources);
+                let found = sources.clone().find(|s| s.id().as_str() == name.as_str());
+                let Some(found) = found else {
+                    let names: Vec<&str> = sources.map(|s| s.id().as_str()).collect();
+                    bail!("no source named {name:?} in the config (sources: {names:?})");
+                };
+                found.build(&parts)
+            }
+            (None, Some(provider)) => {
+                let search = search(args, provider, config.as_ref())?;
+                for url in search.urls() {
+                    emit(&format!("reads {url}\n"))?;
+                }
+                search.build(&parts.http)
+            }
+            (None, None) => Arc::new(WebSource::new(spec(args)?, parts.polite.clone())),
+        };
         source
             .fetch(&Cursor::default())
             .await
@@ -114,6 +166,10 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
                 "title": doc.title,
                 "url": doc.url.map(String::from),
                 "published": doc.published.map(|d| d.to_rfc3339()),
+                "author": doc.author,
+                "reach": doc.reach.map(|r| r.count),
+                "reach_kind": doc.reach.map(|r| r.kind.name()),
+                "origin": doc.origin,
                 "text": doc.text,
                 "brands": brands,
             })
@@ -131,6 +187,14 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
         out.push_str(&format!("{:>3}. {}\n", i + 1, clean(&title, 100)));
         for key in ["url", "published", "text"] {
             out.push_str(&format!("     {key}: {}\n", clean(&field(item, key), 160)));
+        }
+        let byline = crate::store::mentions::Byline::from_columns(
+            item["author"].as_str().map(str::to_string),
+            item["reach"].as_i64(),
+            item["reach_kind"].as_str(),
+        );
+        if let Some(byline) = crate::delivery::words::EN.byline(&byline) {
+            out.push_str(&format!("     {}\n", clean(&byline, 160)));
         }
         if pipeline.is_some() {
             let brands = item["brands"].as_array().map_or(0, Vec::len);
@@ -154,6 +218,48 @@ pub fn run(config_path: &Path, args: &TryArgs) -> anyhow::Result<()> {
     }
     emit(&out)?;
     Ok(())
+}
+
+/// The search the arguments describe: the query given, or every brand's.
+fn search(args: &TryArgs, provider: &str, config: Option<&Config>) -> anyhow::Result<Search> {
+    let provider = Provider::parse(provider).ok_or_else(|| {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+        anyhow!(
+            "--search {provider:?}: not a provider ({})",
+            names.join(", ")
+        )
+    })?;
+    let text = match (&args.url, config) {
+        (Some(query), _) => query.clone(),
+        (None, Some(config)) => any_of(config.brands.iter().flat_map(|b| &b.queries)),
+        (None, None) => bail!("give the query to search for (no config names the brands)"),
+    };
+    let query = Query::parse(&text).map_err(|e| anyhow!("query {text:?}: {e}"))?;
+    let o = &args.options;
+    let endpoint = o
+        .endpoint
+        .as_deref()
+        .map(|e| Url::parse(&format!("{}/", e.trim_end_matches('/'))))
+        .transpose()
+        .context("--endpoint is not a URL")?;
+    let spec = SearchSpec {
+        id: "try-source".into(),
+        provider,
+        query,
+        options: SearchOptions {
+            language: o.language.clone(),
+            country: o.country.clone(),
+            subreddit: o.subreddit.clone(),
+            hashtag: o.hashtag.clone(),
+            channel: o.channel.clone(),
+            playlist: o.playlist.clone(),
+            endpoint,
+            token: o.token_env.clone().map(PasswordSource::Env),
+        },
+        interval: provider.default_interval(),
+        max_pages: 1,
+    };
+    Ok(spec.plan()?)
 }
 
 /// The page the arguments describe.

@@ -6,6 +6,7 @@
 //! into one [`KeywordMatcher`]. Relative paths in a config file resolve
 //! against the directory that holds it. `vigia check` runs exactly this.
 
+mod api_sources;
 mod check;
 mod delivery;
 pub mod error;

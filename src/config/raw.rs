@@ -2,10 +2,14 @@
 //! more (`deny_unknown_fields` everywhere). Values that need checking stay
 //! strings with their position, so validation can point at the line.
 
+mod sources;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+pub use sources::{RawFeed, RawFeedsFile, RawImap, RawJson, RawMaildir, RawPage, RawSearch};
 
 /// A string with its byte span in the file.
 pub type Text = Spanned<String>;
@@ -41,6 +45,12 @@ pub struct RawConfig {
     /// `[[page]]`
     #[serde(default, rename = "page")]
     pub pages: Vec<RawPage>,
+    /// `[[json]]`
+    #[serde(default, rename = "json")]
+    pub jsons: Vec<RawJson>,
+    /// `[[search]]`
+    #[serde(default, rename = "search")]
+    pub searches: Vec<RawSearch>,
     /// Further files holding `[[feed]]` tables (as `vigia feeds import`
     /// writes them), relative to this file.
     #[serde(default)]
@@ -230,6 +240,9 @@ pub struct RawRoute {
     pub brands: Vec<Text>,
     /// Only mentions with this sentiment label.
     pub sentiment: Option<Text>,
+    /// Only mentions whose source counts at least this reach (followers,
+    /// points or views).
+    pub min_reach: Option<Spanned<i64>>,
     /// Try no later rule when this one holds.
     #[serde(default)]
     pub stop: bool,
@@ -350,122 +363,4 @@ pub struct RawBrand {
     /// sentiment instead of detecting each mention's.
     #[serde(default)]
     pub languages: Vec<Text>,
-}
-
-/// `[[feed]]`
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFeed {
-    /// Feed URL: `http(s)://`, `file:///abs/path` or `file:rel/path`.
-    pub url: Text,
-    /// Stable name; defaults to the URL.
-    pub name: Option<Text>,
-    /// Poll interval; defaults to `[poll] interval`.
-    pub interval: Option<Text>,
-    /// Extra request headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, Text>,
-    /// Severity multiplier for its mentions (default 1; 0 mutes it).
-    pub weight: Option<Spanned<f64>>,
-}
-
-/// `[[page]]`: a web page without a feed. With `item` it is a list page
-/// whose items the selectors pick; without, its text (or the part
-/// `select` picks) is watched for new paragraphs.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPage {
-    /// Stable name.
-    pub name: Text,
-    /// Page URL: `http(s)://`, `file:///abs/path` or `file:rel/path`.
-    pub url: Text,
-    /// Poll interval; defaults to `[poll] interval`.
-    pub interval: Option<Text>,
-    /// Extra request headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, Text>,
-    /// Severity multiplier for its mentions (default 1; 0 mutes it).
-    pub weight: Option<Spanned<f64>>,
-    /// CSS selector of each item (a list page).
-    pub item: Option<Text>,
-    /// Within an item: the title.
-    pub title: Option<Text>,
-    /// The link (`href`, or `selector@attribute`).
-    pub link: Option<Text>,
-    /// The text; the whole item by default.
-    pub text: Option<Text>,
-    /// The date (`datetime` attribute when present, else the text).
-    pub date: Option<Text>,
-    /// `strftime` format of the dates, when not ISO 8601 or RFC 2822.
-    pub date_format: Option<Text>,
-    /// Zone of dates without one (default UTC).
-    pub timezone: Option<Text>,
-    /// The link to the next page.
-    pub next: Option<Text>,
-    /// Pages read per poll through `next` (default 5).
-    pub max_pages: Option<Spanned<i64>>,
-    /// The part of the page to watch (whole-page mode).
-    pub select: Option<Text>,
-    /// Parts of the page to leave out.
-    #[serde(default)]
-    pub exclude: Vec<Text>,
-}
-
-/// `[[maildir]]`: a local Maildir to read mail from.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawMaildir {
-    /// Stable name.
-    pub name: Text,
-    /// The Maildir (the folder holding `new/` and `cur/`).
-    pub path: Text,
-    /// Poll interval; defaults to `[poll] interval`.
-    pub interval: Option<Text>,
-    /// Severity multiplier for its mentions (default 1; 0 mutes it).
-    pub weight: Option<Spanned<f64>>,
-    /// `mentions` (default) or `replies`: replies to alert mails, which act.
-    pub role: Option<Text>,
-}
-
-/// `[[imap]]`: a mailbox on an IMAP server.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawImap {
-    /// Stable name.
-    pub name: Text,
-    /// Server host name.
-    pub host: Text,
-    /// Port; defaults to 993 for `tls = "implicit"`, 143 otherwise.
-    pub port: Option<Spanned<i64>>,
-    /// `implicit` (default), `starttls`, or `plain` (localhost only).
-    pub tls: Option<Text>,
-    /// Extra CA certificates (PEM) to trust, for a private server.
-    pub ca_file: Option<Text>,
-    /// Login name.
-    pub user: Text,
-    /// Environment variable holding the password.
-    pub password_env: Option<Text>,
-    /// File holding the password (e.g. a systemd credential).
-    pub password_file: Option<Text>,
-    /// Folders to read; default `["INBOX"]`.
-    pub folders: Option<Spanned<Vec<Text>>>,
-    /// After a message is stored: `leave` (default), `seen`, or `move`.
-    pub after: Option<Text>,
-    /// Folder to move processed messages to, with `after = "move"`.
-    pub move_to: Option<Text>,
-    /// Poll interval (IDLE picks up new mail sooner); defaults to `[poll] interval`.
-    pub interval: Option<Text>,
-    /// Severity multiplier for its mentions (default 1; 0 mutes it).
-    pub weight: Option<Spanned<f64>>,
-    /// `mentions` (default) or `replies`: replies to alert mails, which act.
-    pub role: Option<Text>,
-}
-
-/// A feeds file: `[[feed]]` tables only.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFeedsFile {
-    /// `[[feed]]`
-    #[serde(default, rename = "feed")]
-    pub feeds: Vec<RawFeed>,
 }

@@ -12,8 +12,10 @@ use url::Url;
 use crate::name::SourceId;
 use crate::source::http::HttpClient;
 use crate::source::imap::{ImapSettings, ImapSource};
+use crate::source::json::{JsonSource, JsonSpec};
 use crate::source::maildir::MaildirSource;
 use crate::source::rss::FeedSource;
+use crate::source::search::Search;
 use crate::source::web::{PageSpec, Politeness, WebSource};
 use crate::source::MailRole;
 use crate::source::Source;
@@ -55,6 +57,10 @@ pub enum SourceSpec {
     Imap(ImapSettings),
     /// A web page (`[[page]]`).
     Page(PageSpec),
+    /// A JSON API (`[[json]]`).
+    Json(Box<JsonSpec>),
+    /// A search by provider name (`[[search]]`).
+    Search(Search),
 }
 
 /// What the sources share once built: the HTTP client, the per-host
@@ -77,6 +83,8 @@ impl SourceSpec {
             SourceSpec::Maildir(maildir) => &maildir.id,
             SourceSpec::Imap(imap) => &imap.id,
             SourceSpec::Page(page) => &page.id,
+            SourceSpec::Json(json) => &json.id,
+            SourceSpec::Search(search) => &search.id,
         }
     }
 
@@ -87,6 +95,8 @@ impl SourceSpec {
             SourceSpec::Maildir(maildir) => maildir.path.display().to_string(),
             SourceSpec::Imap(imap) => imap.location(),
             SourceSpec::Page(page) => page.url.to_string(),
+            SourceSpec::Json(json) => json.urls.first().map(Url::to_string).unwrap_or_default(),
+            SourceSpec::Search(search) => search.location().to_string(),
         }
     }
 
@@ -97,6 +107,8 @@ impl SourceSpec {
             SourceSpec::Maildir(_) => "maildir",
             SourceSpec::Imap(_) => "imap",
             SourceSpec::Page(_) => "page",
+            SourceSpec::Json(_) => "json",
+            SourceSpec::Search(_) => "search",
         }
     }
 
@@ -121,6 +133,10 @@ impl SourceSpec {
             ),
             SourceSpec::Imap(imap) => Arc::new(ImapSource::new(imap.clone(), parts.max_body_bytes)),
             SourceSpec::Page(page) => Arc::new(WebSource::new(page.clone(), parts.polite.clone())),
+            SourceSpec::Json(json) => {
+                Arc::new(JsonSource::new((**json).clone(), parts.http.clone()))
+            }
+            SourceSpec::Search(search) => search.build(&parts.http),
         }
     }
 }

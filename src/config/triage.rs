@@ -202,6 +202,17 @@ pub(super) fn policy(
             sources: r.sources.iter().map(|s| s.get_ref().clone()).collect(),
             sentiment,
             query,
+            min_reach: r.min_reach.as_ref().and_then(|m| {
+                let n = u64::try_from(*m.get_ref()).ok();
+                if n.is_none() {
+                    let msg = format!(
+                        "{} is negative (a count of followers, points or views)",
+                        m.get_ref()
+                    );
+                    check.push(Some(m.span()), format!("{key}.min_reach"), msg);
+                }
+                n
+            }),
             stop: r.stop,
         });
     }

@@ -136,6 +136,18 @@ pub(super) fn from_raw(
         super::mail_sources::maildirs(&mut check, &raw.maildirs, poll_interval, &mut seen);
     let imaps = super::mail_sources::imaps(&mut check, &raw.imaps, poll_interval, &mut seen);
     let pages = super::web::pages(&mut check, &raw.pages, poll_interval, &mut seen);
+    let jsons = super::api_sources::jsons(
+        &mut check,
+        &raw.jsons,
+        (poll_interval, &mut seen),
+        &mut weights,
+    );
+    let searches = super::api_sources::searches(
+        &mut check,
+        &raw.searches,
+        (&brands, &mut seen),
+        &mut weights,
+    );
     // Each of these sources is known by its name, valid or not.
     let named = raw
         .maildirs
@@ -192,6 +204,8 @@ pub(super) fn from_raw(
             .chain(maildirs.into_iter().map(SourceSpec::Maildir))
             .chain(imaps.into_iter().map(SourceSpec::Imap))
             .chain(pages.into_iter().map(SourceSpec::Page))
+            .chain(jsons.into_iter().map(|j| SourceSpec::Json(Box::new(j))))
+            .chain(searches.into_iter().map(SourceSpec::Search))
             .collect(),
         thresholds,
         lexicon_overrides,

@@ -1,12 +1,13 @@
 //! Validation of `[[page]]`: web pages read with CSS selectors.
 
+use crate::source::dates::DateFormat;
 use std::time::Duration;
 
 use super::base_dir;
 use super::check::{headers, resolve_url, Checker};
 use super::check::{source_name, Seen};
 use super::raw::{RawPage, Text};
-use crate::source::web::{DateFormat, ListRules, PageSpec, Reading, Selection, DEFAULT_MAX_PAGES};
+use crate::source::web::{ListRules, PageSpec, Reading, Selection, DEFAULT_MAX_PAGES};
 
 pub(super) fn pages(
     check: &mut Checker<'_>,

@@ -184,6 +184,10 @@ pub fn alert(
             .map(|r| words.reasons(r))
             .unwrap_or_default();
         let sentiment = words.sentiment_word;
+        let source = match words.byline(&i.byline) {
+            Some(byline) => format!("{} · {byline}", i.source),
+            None => i.source.clone(),
+        };
         text.push_str(&format!(
             "#{} [{severity}] {} ({}, {sentiment} {score})\n  {why}\n  \"{}\"\n  {}\n  {}: {}  {subject}\n\n",
             i.id,
@@ -192,7 +196,7 @@ pub fn alert(
             plain(&i.snippet),
             plain(i.url.as_deref().unwrap_or(words.no_link)),
             words.source,
-            plain(&i.source),
+            plain(&source),
         ));
         let color = if i.severity == "critical" {
             "#b00020"
@@ -212,7 +216,7 @@ pub fn alert(
             escape(&why),
             escape(&i.snippet),
             i.id,
-            escape(&i.source),
+            escape(&source),
             escape(&subject),
         ));
         if let Some(links) = links.filter(|l| l.only.is_none_or(|only| only.contains(&i.id))) {
@@ -287,6 +291,7 @@ mod tests {
             source: "feed".into(),
             subject: None,
             reasons: None,
+            byline: Default::default(),
         };
         let links = MailLinks::new(
             crate::links::Signer::new(b"0123456789abcdef0123456789abcdef"),

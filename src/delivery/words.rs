@@ -104,6 +104,10 @@ pub struct Words {
     pub subject_seen: &'static str,
     /// "source weight" before the weight.
     pub source_weight: &'static str,
+    /// "by {author}".
+    pub by: &'static str,
+    /// What a reach counts: followers, score, views.
+    pub reach: [&'static str; 3],
     /// The decimal separator.
     pub decimal: char,
 }
@@ -159,6 +163,8 @@ pub const EN: Words = Words {
     alarm_terms: "alarm terms",
     subject_seen: "subject seen {n} times",
     source_weight: "source weight",
+    by: "by {author}",
+    reach: ["followers", "points", "views"],
     decimal: '.',
 };
 
@@ -219,6 +225,8 @@ pub const PT: Words = Words {
     alarm_terms: "termos de alerta",
     subject_seen: "assunto visto {n} vezes",
     source_weight: "peso da fonte",
+    by: "por {author}",
+    reach: ["seguidores", "pontos", "visualizações"],
     decimal: ',',
 };
 
@@ -320,6 +328,41 @@ impl Words {
     }
 }
 
+impl Words {
+    /// Who wrote a mention and how far it reached: "by @ana · 12,400
+    /// followers"; `None` when its source says neither.
+    pub fn byline(&self, b: &crate::store::mentions::Byline) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(author) = &b.author {
+            parts.push(fill(self.by, &[("author", author)]));
+        }
+        if let Some(reach) = b.reach {
+            let what = match reach.kind {
+                crate::source::ReachKind::Followers => self.reach[0],
+                crate::source::ReachKind::Score => self.reach[1],
+                crate::source::ReachKind::Views => self.reach[2],
+            };
+            parts.push(format!("{} {what}", self.count(reach.count)));
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+
+    /// A whole number with this language's thousands separator: "12,400",
+    /// "12.400".
+    pub fn count(&self, n: u64) -> String {
+        let separator = if self.decimal == ',' { '.' } else { ',' };
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(separator);
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
 /// `template` with `{name}` replaced by each value.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
@@ -348,6 +391,23 @@ mod tests {
         assert_eq!(PT.sentiment_label(Some("negative")), "negativa");
         assert_eq!(EN.age(3 * 86_400 + 5), "3 d");
         assert_eq!(EN.age(7_300), "2 h");
+        let byline = crate::store::mentions::Byline {
+            author: Some("@ana@mastodon.social".into()),
+            reach: Some(crate::source::Reach {
+                count: 1_234_567,
+                kind: crate::source::ReachKind::Followers,
+            }),
+        };
+        assert_eq!(
+            EN.byline(&byline).as_deref(),
+            Some("by @ana@mastodon.social · 1,234,567 followers")
+        );
+        assert_eq!(
+            PT.byline(&byline).as_deref(),
+            Some("por @ana@mastodon.social · 1.234.567 seguidores")
+        );
+        assert_eq!(EN.count(999), "999");
+        assert_eq!(EN.byline(&Default::default()), None);
         let reasons = crate::triage::Reasons {
             points: 5.0,
             sentiment: (-0.69, 2.0),

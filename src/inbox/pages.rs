@@ -186,6 +186,7 @@ pub fn inbox(
                                     td {
                                         a.title href={ (page.prefix) "/mentions/" (m.id) } { (m.title) }
                                         div.meta { (m.brand) " · " (m.source)
+                                            @if let Some(byline) = EN.byline(&m.byline()) { " · " (byline) }
                                             @if let Some(subject) = &m.subject { " · " (subject) }
                                             @if let Some(person) = &m.assignee { " · assigned to " (person) } }
                                         div.quote { (m.snippet) }
@@ -228,6 +229,9 @@ pub fn mention(
             @if let Some(error) = error { p.error { (error) } }
             dl.facts {
                 dt { "Brand" } dd { (m.brand) }
+                @if let Some(byline) = EN.byline(&m.byline()) {
+                    dt { "Author" } dd { (byline) }
+                }
                 dt { "Severity" } dd class={ "sev-" (m.severity) } {
                     (EN.severity(&m.severity))
                     @if let Some(reasons) = &detail.reasons { " (" (EN.reasons(reasons)) ")" }

@@ -16,7 +16,7 @@ use crate::limits::{self, Limit};
 use crate::name::{BrandName, SourceId};
 use crate::query::matcher::KeywordMatcher;
 use crate::sentiment::{Language, Scorers, Sentiment, Thresholds};
-use crate::source::RawItem;
+use crate::source::{RawItem, Reach};
 use crate::text::fold::Folded;
 use crate::triage::{Assessment, Facts, Policy};
 use dedupe::{CopyKeys, Fingerprint};
@@ -43,6 +43,10 @@ pub struct Document {
     pub query: Option<String>,
     /// One passage of the page at `url` (see [`RawItem::excerpt`]).
     pub excerpt: bool,
+    /// Who wrote it, as one clean line.
+    pub author: Option<String>,
+    /// How far it reached.
+    pub reach: Option<Reach>,
 }
 
 /// A mention the pipeline found, before the store decides whether it is new.
@@ -160,6 +164,7 @@ impl Pipeline {
                     whole: &full,
                     sentiment: &sentiment,
                     brand_terms: &m.terms,
+                    reach: document.reach.map(|r| r.count),
                 });
                 // An item without a title (a paragraph of a watched page)
                 // is listed and mailed under the start of its quote.
@@ -258,8 +263,14 @@ pub fn normalize(item: &RawItem) -> Document {
         origin: clean_field(item.origin.as_deref()),
         query: clean_field(item.query.as_deref()),
         excerpt: item.excerpt,
+        author: clean_field(item.author.as_deref()).map(|a| snippet::cut(&a, MAX_AUTHOR_CHARS)),
+        reach: item.reach,
     }
 }
+
+/// The longest author kept, in characters: a handle or a name, not a
+/// paragraph.
+const MAX_AUTHOR_CHARS: usize = 100;
 
 /// A short field from outside (a site name, a sender) as one clean line.
 /// Not parsed as HTML: a sender such as `Ana <ana@example.com>` is text.

@@ -91,18 +91,24 @@ pub struct HttpResponse {
     pub max_age: Option<Duration>,
     /// `Content-Type`, for the charset of a page.
     pub content_type: Option<String>,
+    /// When the server says the client's requests are used up until a
+    /// reset (`X-RateLimit-Remaining: 0`), how long until then.
+    pub rate_limit_reset: Option<Duration>,
 }
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The server answered with an error status.
-    #[error("HTTP {status}")]
+    #[error("HTTP {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Status {
         /// The status.
         status: StatusCode,
         /// Parsed `Retry-After`.
         retry_after: Option<Duration>,
+        /// What the error body says, when it says it briefly (an API's
+        /// `message`, a page's `<title>`).
+        detail: Option<String>,
     },
     /// No answer in time; which limit ran out.
     #[error("timed out: {0}")]
@@ -329,7 +335,8 @@ impl HttpClient {
         if !status.is_success() && status != StatusCode::NOT_MODIFIED {
             return Err(HttpError::Status {
                 status,
-                retry_after: retry_after(&headers),
+                retry_after: retry_after(&headers).or_else(|| rate_limit_reset(&headers)),
+                detail: error_detail(&mut response).await,
             });
         }
         let text = |name| {
@@ -366,6 +373,7 @@ impl HttpClient {
             moved_to,
             max_age: max_age(&headers),
             content_type: text(header::CONTENT_TYPE),
+            rate_limit_reset: rate_limit_reset(&headers),
         })
     }
 }
@@ -395,6 +403,95 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
     Some(Duration::from_secs(secs.unsigned_abs()))
+}
+
+/// How long until a used-up rate limit resets: `X-RateLimit-Remaining`
+/// (or `RateLimit-Remaining`) is 0 and `X-RateLimit-Reset` says when, as
+/// seconds from now (Reddit), a Unix time (GitHub) or an ISO 8601 date
+/// (Mastodon).
+pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let value = |names: [&str; 2]| {
+        names
+            .iter()
+            .find_map(|n| headers.get(*n)?.to_str().ok())
+            .map(str::trim)
+    };
+    let remaining: f64 = value(["x-ratelimit-remaining", "ratelimit-remaining"])?
+        .parse()
+        .ok()?;
+    if remaining >= 1.0 {
+        return None;
+    }
+    let reset = value(["x-ratelimit-reset", "ratelimit-reset"])?;
+    let now = chrono::Utc::now();
+    let secs = match reset.parse::<f64>() {
+        Ok(n) if n >= 1e9 => n - now.timestamp() as f64,
+        Ok(n) => n,
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc3339(reset).ok()?;
+            (at.timestamp_millis() - now.timestamp_millis()) as f64 / 1000.0
+        }
+    };
+    Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0).ceil()))
+}
+
+/// The first few kilobytes of an error response, read for what they say:
+/// a JSON `message`, `error_description`, `description` or `error` (as
+/// text or an object holding a message), or an HTML page's `<title>`.
+async fn error_detail(response: &mut reqwest::Response) -> Option<String> {
+    let mut body = Vec::new();
+    while body.len() < 4096 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    describe_body(&body)
+}
+
+/// What an error body says, in one short line (see [`error_detail`]).
+pub fn describe_body(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let said = if let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) {
+        json_message(&json)?
+    } else if let Some(start) = text.to_ascii_lowercase().find("<title>") {
+        let rest = &text[start + 7..];
+        rest[..rest.find('<').unwrap_or(rest.len())].to_string()
+    } else if !text.trim_start().starts_with('<') {
+        text.lines().next().unwrap_or_default().to_string()
+    } else {
+        return None;
+    };
+    let line: String = crate::text::normalize::html_to_text(&said)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect();
+    (!line.is_empty()).then_some(line)
+}
+
+fn json_message(json: &serde_json::Value) -> Option<String> {
+    for key in [
+        "message",
+        "error_description",
+        "description",
+        "error",
+        "errors",
+    ] {
+        match json.get(key) {
+            Some(serde_json::Value::String(s)) => return Some(s.clone()),
+            Some(inner @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                let inner = inner.get(0).unwrap_or(inner);
+                if let Some(said) = json_message(inner) {
+                    return Some(said);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `Cache-Control: max-age`, ignored when `Expires: 0` (as Miniflux does,
@@ -463,10 +560,56 @@ mod tests {
     }
 
     #[test]
+    fn reads_rate_limits_and_error_bodies() {
+        let used = |reset: &'static str| {
+            rate_limit_reset(&headers(&[
+                ("x-ratelimit-remaining", "0.0"),
+                ("x-ratelimit-reset", reset),
+            ]))
+        };
+        assert_eq!(used("42"), Some(Duration::from_secs(42)));
+        assert_eq!(used("2001-01-01T00:00:00Z"), Some(Duration::ZERO));
+        let later = (chrono::Utc::now().timestamp() + 600).to_string();
+        let wait = rate_limit_reset(&{
+            let mut h = headers(&[("x-ratelimit-remaining", "0")]);
+            h.insert("x-ratelimit-reset", HeaderValue::from_str(&later).unwrap());
+            h
+        });
+        assert!(
+            wait.is_some_and(|w| (598..=600).contains(&w.as_secs())),
+            "{wait:?}"
+        );
+        assert_eq!(
+            rate_limit_reset(&headers(&[
+                ("x-ratelimit-remaining", "57"),
+                ("x-ratelimit-reset", "42")
+            ])),
+            None
+        );
+        let said = |body: &str| describe_body(body.as_bytes());
+        assert_eq!(
+            said(r#"{"error":{"code":403,"message":"The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>."}}"#).as_deref(),
+            Some("The request cannot be completed because you have exceeded your quota.")
+        );
+        assert_eq!(
+            said(r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#)
+                .as_deref(),
+            Some("Bad Request: chat not found")
+        );
+        assert_eq!(
+            said("<html><head><title>Too Many Requests</title></head></html>").as_deref(),
+            Some("Too Many Requests")
+        );
+        assert_eq!(said("invalid_token").as_deref(), Some("invalid_token"));
+        assert_eq!(said("<html><body>x</body></html>"), None);
+    }
+
+    #[test]
     fn classifies_errors() {
         let status = |s: u16| HttpError::Status {
             status: StatusCode::from_u16(s).unwrap_or(StatusCode::IM_A_TEAPOT),
             retry_after: None,
+            detail: None,
         };
         assert!(status(500).is_transient());
         assert!(status(429).is_transient());

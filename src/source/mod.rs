@@ -6,11 +6,14 @@
 //! cursor, the error count and the next check time back.
 
 pub mod alert_email;
+pub mod dates;
 pub mod feed_text;
 pub mod http;
 pub mod imap;
+pub mod json;
 pub mod maildir;
 pub mod rss;
+pub mod search;
 pub mod tag_soup;
 pub mod web;
 
@@ -44,10 +47,56 @@ pub struct RawItem {
     pub origin: Option<String>,
     /// The alert query that found it, for items from alert emails.
     pub query: Option<String>,
+    /// Who wrote it, when the source says: a handle (`@ana@mastodon.social`,
+    /// `ana.bsky.social`, `u/ana`) or a name.
+    pub author: Option<String>,
+    /// How far it reached, when the source counts it.
+    pub reach: Option<Reach>,
     /// The item is one passage of the page at `url` (a new paragraph of a
     /// watched page, a list entry without a link of its own): other
     /// passages of that page from the same source are other mentions.
     pub excerpt: bool,
+}
+
+/// How far an item reached, as its source counts it: its author's
+/// followers, its score (votes, points, likes), or its views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// The count.
+    pub count: u64,
+    /// What is counted.
+    pub kind: ReachKind,
+}
+
+/// What a [`Reach`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReachKind {
+    /// The author's followers.
+    Followers,
+    /// The item's score: votes, points, likes.
+    #[default]
+    Score,
+    /// Times it was viewed.
+    Views,
+}
+
+impl ReachKind {
+    /// Every kind, as configs and the store name them.
+    pub const ALL: [ReachKind; 3] = [ReachKind::Followers, ReachKind::Score, ReachKind::Views];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReachKind::Followers => "followers",
+            ReachKind::Score => "score",
+            ReachKind::Views => "views",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn parse(name: &str) -> Option<ReachKind> {
+        ReachKind::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 /// Where a source left off, kept in the store between fetches.

@@ -71,7 +71,7 @@ impl FeedSource {
             None => cursor.location.clone(),
         };
         let mut fetched = Fetched {
-            not_before: response.max_age,
+            not_before: response.max_age.max(response.rate_limit_reset),
             ..Fetched::default()
         };
         let modified = is_modified(cursor, &response);
@@ -233,18 +233,31 @@ fn raw_item(entry: feed_rs::model::Entry) -> RawItem {
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or(entry.links.first())
         .map(|l| l.href.clone());
+    // Media RSS (YouTube's feeds): the description and the view count.
+    let media = entry.media.first();
+    let description = media
+        .and_then(|m| m.description.as_ref())
+        .map(|d| d.content.clone());
+    let views = media
+        .and_then(|m| m.community.as_ref())
+        .and_then(|c| c.stats_views);
     RawItem {
         guid: Some(entry.id).filter(|id| !id.is_empty()),
         url: link,
         title: entry.title.map(|t| t.content),
-        summary: entry.summary.map(|t| t.content),
+        summary: entry.summary.map(|t| t.content).or(description),
         content: entry.content.and_then(|c| c.body),
         published: entry.published.or(entry.updated),
-        origin: entry
+        origin: entry.source.filter(|s| !s.trim().is_empty()),
+        author: entry
             .authors
             .first()
             .map(|a| a.name.clone())
             .filter(|n| !n.trim().is_empty()),
+        reach: views.map(|count| super::Reach {
+            count,
+            kind: super::ReachKind::Views,
+        }),
         query: None,
         excerpt: false,
     }
@@ -263,6 +276,7 @@ mod tests {
             moved_to: None,
             max_age: None,
             content_type: None,
+            rate_limit_reset: None,
         }
     }
 

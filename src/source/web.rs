@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono_tz::Tz;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use scraper::Selector;
 use url::Url;
@@ -24,6 +23,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 pub use polite::Politeness;
 
+use super::dates::DateFormat;
 use super::http::{HttpResponse, Validators};
 use super::{Cursor, Fetched, RawItem, Source, SourceError};
 use crate::name::SourceId;
@@ -95,25 +95,6 @@ fn is_attribute_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'))
-}
-
-/// How dates on a list page are written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DateFormat {
-    /// A `strftime` format (`%d/%m/%Y %H:%M`); `None` reads ISO 8601 and
-    /// RFC 2822. Portuguese month names work with `%B` and `%b`.
-    pub format: Option<String>,
-    /// Zone of dates that carry none.
-    pub timezone: Tz,
-}
-
-impl Default for DateFormat {
-    fn default() -> Self {
-        DateFormat {
-            format: None,
-            timezone: Tz::UTC,
-        }
-    }
 }
 
 /// How to read the items of a list page.
@@ -226,6 +207,7 @@ impl WebSource {
             moved_to,
             max_age,
             content_type,
+            ..
         } = response;
         Ok(Got {
             cursor: Cursor {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::store::db::{params, Connection};
 
+use super::mentions::Byline;
 use super::StoreError;
 use crate::triage::subjects::Profile;
 use crate::triage::Reasons;
@@ -32,6 +33,8 @@ pub struct AlertItem {
     pub subject: Option<(String, u32)>,
     /// Why it got its severity.
     pub reasons: Option<Reasons>,
+    /// Who wrote it and how far it reached.
+    pub byline: Byline,
 }
 
 /// Queued alerts by team: (queue id, mention), oldest first.
@@ -46,7 +49,7 @@ pub fn pending(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreErro
                 (SELECT profile FROM subjects s WHERE s.id = m.subject_id),
                 (SELECT COUNT(*) FROM mentions x WHERE x.subject_id = m.subject_id
                                                   AND x.first_seen_at >= ?1),
-                m.severity_reason
+                m.severity_reason, m.author, m.reach, m.reach_kind
          FROM alert_queue q JOIN mentions m ON m.id = q.mention_id
          WHERE q.outbox_id IS NULL AND q.sent_at IS NULL
          ORDER BY q.team, q.id",
@@ -70,6 +73,7 @@ pub fn pending(conn: &Connection, window: i64) -> Result<QueuedAlerts, StoreErro
                 source: r.get(9)?,
                 subject: label.map(|l| (l, r.get::<u32>(11).unwrap_or(1))),
                 reasons: Reasons::parse(r.get::<Option<String>>(12)?.as_deref()),
+                byline: Byline::read(r, 13)?,
             },
         ))
     })?;
@@ -108,7 +112,8 @@ pub fn negatives(
     from: i64,
 ) -> Result<Vec<AlertItem>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, brand, title, url, snippet, severity, sentiment, source_id, severity_reason
+        "SELECT id, brand, title, url, snippet, severity, sentiment, source_id, severity_reason,
+                author, reach, reach_kind
          FROM mentions WHERE brand = ?1 AND sentiment <= ?2 AND first_seen_at > ?3
          ORDER BY sentiment, id LIMIT 30",
     )?;
@@ -124,6 +129,7 @@ pub fn negatives(
             source: r.get(7)?,
             subject: None,
             reasons: Reasons::parse(r.get::<Option<String>>(8)?.as_deref()),
+            byline: Byline::read(r, 9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -5,6 +5,7 @@
 
 use crate::store::db::{params, Connection};
 
+use super::mentions::Byline;
 use super::topics::{topics, Topic};
 use super::StoreError;
 
@@ -38,6 +39,8 @@ pub struct Line {
     pub reasons: Option<crate::triage::Reasons>,
     /// When first seen.
     pub first_seen_at: i64,
+    /// Who wrote it and how far it reached.
+    pub byline: Byline,
 }
 
 /// Everything one digest shows.
@@ -185,10 +188,12 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
      -> Result<Vec<Line>, StoreError> {
         let sql = format!(
             "SELECT m.id, m.brand, m.title, m.url, m.snippet, m.source_id, m.sentiment,
-                    m.sentiment_label, m.severity, m.status, m.first_seen_at, m.severity_reason
+                    m.sentiment_label, m.severity, m.status, m.first_seen_at, m.severity_reason,
+                    {}
              FROM mentions m WHERE {TEAM} AND m.first_seen_at >= ?2 AND m.first_seen_at < ?3
                AND m.sentiment IS NOT NULL AND {filter}
-             ORDER BY {order} LIMIT {limit}"
+             ORDER BY {order} LIMIT {limit}",
+            Byline::COLUMNS
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![s.team, from, to], |r| {
@@ -205,6 +210,7 @@ pub fn gather(conn: &Connection, s: &Scope<'_>) -> Result<DigestData, StoreError
                 status: r.get(9)?,
                 first_seen_at: r.get(10)?,
                 reasons: crate::triage::Reasons::parse(r.get::<Option<String>>(11)?.as_deref()),
+                byline: Byline::read(r, 12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

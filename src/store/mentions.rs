@@ -208,6 +208,44 @@ fn by_fingerprint<'c>(
     Ok((merged, Some(read)))
 }
 
+/// Who wrote a mention and how far it reached, as listings show it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Byline {
+    /// The author's handle or name.
+    pub author: Option<String>,
+    /// How far it reached.
+    pub reach: Option<crate::source::Reach>,
+}
+
+impl Byline {
+    /// The SQL of its columns in `mentions` aliased `m`.
+    pub const COLUMNS: &'static str = "m.author, m.reach, m.reach_kind";
+
+    /// Reads it from the three columns starting at `at` (as [`Byline::COLUMNS`]).
+    pub fn read(r: &crate::store::db::Row<'_>, at: usize) -> crate::store::db::Result<Byline> {
+        let kind: Option<String> = r.get(at + 2)?;
+        Ok(Byline::from_columns(
+            r.get(at)?,
+            r.get(at + 1)?,
+            kind.as_deref(),
+        ))
+    }
+
+    /// From the values of its columns: a reach of a kind this version
+    /// does not know is left out.
+    pub fn from_columns(author: Option<String>, count: Option<i64>, kind: Option<&str>) -> Byline {
+        Byline {
+            author,
+            reach: count.zip(kind).and_then(|(count, kind)| {
+                Some(crate::source::Reach {
+                    count: u64::try_from(count).ok()?,
+                    kind: crate::source::ReachKind::parse(kind)?,
+                })
+            }),
+        }
+    }
+}
+
 /// Inserts a new mention and files its fingerprint, in the buckets
 /// already `read` for it when its lookup read them.
 fn insert(
@@ -224,9 +262,10 @@ fn insert(
         .prepare_cached(
             "INSERT INTO mentions (brand, url, title, snippet, terms, fingerprint, fp_words,
                  source_id, published_at, first_seen_at, origin, alert_query,
-                 sentiment, sentiment_label, language, lexicon, text, title_key, lead_key)
+                 sentiment, sentiment_label, language, lexicon, text, title_key, lead_key,
+                 author, reach, reach_kind)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                     ?18, ?19)
+                     ?18, ?19, ?20, ?21, ?22)
              RETURNING id",
         )?
         .query_row(
@@ -250,6 +289,11 @@ fn insert(
                 bounded(&c.document.text, MAX_TEXT_BYTES),
                 c.keys.title,
                 c.keys.lead,
+                c.document.author,
+                c.document
+                    .reach
+                    .map(|r| r.count.min(i64::MAX as u64) as i64),
+                c.document.reach.map(|r| r.kind.name()),
             ],
             |r| r.get(0),
         )?;

@@ -50,6 +50,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0033_band_buckets.sql"),
     include_str!("migrations/0034_mention_counters.sql"),
     include_str!("migrations/0035_source_leases.sql"),
+    include_str!("migrations/0036_authors.sql"),
 ];
 
 /// PostgreSQL's schema as of SQLite's version [`POSTGRES_BASELINE_VERSION`]:
@@ -62,7 +63,10 @@ const POSTGRES_BASELINE_VERSION: usize = 34;
 
 /// PostgreSQL's migrations after its baseline, in order: index `i` is
 /// SQLite's migration `POSTGRES_BASELINE_VERSION + i + 1`.
-const POSTGRES_MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0035_source_leases.sql")];
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0035_source_leases.sql"),
+    include_str!("migrations/postgres/0036_authors.sql"),
+];
 
 /// The advisory lock under which PostgreSQL stores migrate ("vigia" in
 /// ASCII): daemons starting together migrate once, the others waiting.

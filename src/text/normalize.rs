@@ -211,11 +211,16 @@ fn strip_session_path(url: &mut Url) {
 }
 
 /// The target of a known redirect wrapper: Google (`/url?url=` or `q=`),
-/// Facebook (`l.php?u=`), Google News, and others of the same shape.
+/// Facebook (`l.php?u=`), Bing News (`apiclick.aspx?url=`), Google News
+/// articles, and others of the same shape.
 fn unwrap_redirect(url: &Url) -> Option<Url> {
     let host = url.host_str()?.trim_start_matches("www.");
     let path = url.path();
+    if host == "news.google.com" {
+        return google_news_article(path);
+    }
     let keys: &[&str] = match (host, path) {
+        ("bing.com", "/news/apiclick.aspx") => &["url"],
         (h, "/url") if h.starts_with("google.") => &["url", "q"],
         ("l.facebook.com" | "lm.facebook.com" | "facebook.com", "/l.php") => &["u"],
         ("l.instagram.com", "/") => &["u"],
@@ -232,6 +237,43 @@ fn unwrap_redirect(url: &Url) -> Option<Url> {
     Url::parse(&target)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// The article a Google News link (`/rss/articles/CBMi…`) stands for, when
+/// its id carries the address: a base64url protocol buffer whose field 4
+/// is the URL. Newer ids (`AU_yqL…`) only name the article on Google's
+/// side; such a link stays as it is.
+fn google_news_article(path: &str) -> Option<Url> {
+    use base64::Engine;
+    let id = path
+        .strip_prefix("/rss/articles/")
+        .or_else(|| path.strip_prefix("/articles/"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.trim_end_matches('='))
+        .ok()?;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        // Field 4, length-delimited: tag 0x22, then a varint length.
+        if bytes[i] == 0x22 {
+            let (mut len, mut shift, mut j) = (0usize, 0, i + 1);
+            while j < bytes.len() && shift < 28 {
+                len |= usize::from(bytes[j] & 0x7f) << shift;
+                shift += 7;
+                j += 1;
+                if bytes[j - 1] & 0x80 == 0 {
+                    break;
+                }
+            }
+            if let Some(text) = bytes.get(j..j + len) {
+                if text.starts_with(b"http") {
+                    let url = Url::parse(std::str::from_utf8(text).ok()?).ok()?;
+                    return matches!(url.scheme(), "http" | "https").then_some(url);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 fn strip_tracking(url: &mut Url) {
@@ -302,6 +344,10 @@ mod tests {
             ("https://www.google.com.br/url?q=https://exemplo.com.br/reclamacao&sa=U", Some("https://exemplo.com.br/reclamacao")),
             ("https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com%2Fx&h=AT0", Some("https://example.com/x")),
             ("https://www.google.com/url?q=javascript:alert(1)", Some("https://www.google.com/url?q=javascript:alert(1)")),
+            ("http://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=6A1F&url=https%3a%2f%2fnews.example.com%2fa%3futm_source%3dbing&c=1&mkt=en-us", Some("https://news.example.com/a")),
+            // An old-style Google News id: CBMi + the URL, as Google wrote them.
+            ("https://news.google.com/rss/articles/CBMiJGh0dHBzOi8vbmV3cy5leGFtcGxlLmNvbS9hY21lLXJlY2FsbNIBAA?oc=5", Some("https://news.example.com/acme-recall")),
+            ("https://news.google.com/rss/articles/AU_yqLPq8dd3QmV0?oc=5", Some("https://news.google.com/rss/articles/AU_yqLPq8dd3QmV0?oc=5")),
             ("javascript:alert(1)", None),
             ("mailto:a@example.com", None),
             ("not a url", None),

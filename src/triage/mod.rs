@@ -75,6 +75,8 @@ pub struct Facts<'a> {
     pub sentiment: &'a Sentiment,
     /// The brand terms that matched (folded), left out of subjects.
     pub brand_terms: &'a [String],
+    /// How far it reached, when its source counts it.
+    pub reach: Option<u64>,
 }
 
 impl Default for Policy {

@@ -1,7 +1,7 @@
 //! Routing rules: which teams hear about a mention.
 //!
 //! Rules are tried in config order. A rule's conditions (brands, sources,
-//! sentiment, query) must all hold; a rule that holds adds its teams, and
+//! sentiment, reach, query) must all hold; a rule that holds adds its teams, and
 //! one marked `stop` ends the search. A mention no rule claims goes to the
 //! default team. Extreme scores (by default ≤ -0.8 or ≥ 0.8) also go to
 //! the extremes team (management), whichever rules claimed the mention.
@@ -34,6 +34,9 @@ pub struct Route {
     pub sentiment: Option<Label>,
     /// Only mentions whose title and quote match this query.
     pub query: Option<String>,
+    /// Only mentions whose source counts at least this reach; a mention
+    /// whose source counts none does not hold.
+    pub min_reach: Option<u64>,
     /// Stop trying later rules when this one holds.
     pub stop: bool,
 }
@@ -71,6 +74,9 @@ pub(super) fn teams(
                 .any(|b| b.eq_ignore_ascii_case(facts.brand)))
             && (route.sources.is_empty() || route.sources.iter().any(|s| s == facts.source_id))
             && route.sentiment.is_none_or(|l| l == facts.sentiment.label)
+            && route
+                .min_reach
+                .is_none_or(|least| facts.reach.is_some_and(|r| r >= least))
             && (route.query.is_none() || matched_queries.contains(&i));
         if holds {
             add(&route.teams, &mut teams);

@@ -59,6 +59,14 @@ fn sentiment(compound: f64) -> Sentiment {
 }
 
 fn assess(p: &Policy, brand: &str, source: &str, text: &str, compound: f64) -> Assessment {
+    reaching(p, (brand, source, text, compound), None)
+}
+
+fn reaching(
+    p: &Policy,
+    (brand, source, text, compound): (&str, &str, &str, f64),
+    reach: Option<u64>,
+) -> Assessment {
     let s = sentiment(compound);
     p.assess(&Facts {
         brand,
@@ -67,7 +75,29 @@ fn assess(p: &Policy, brand: &str, source: &str, text: &str, compound: f64) -> A
         whole: text,
         sentiment: &s,
         brand_terms: &["lumora".to_string()],
+        reach,
     })
+}
+
+#[test]
+fn a_route_may_want_a_least_reach() {
+    let p = policy(vec![Route {
+        min_reach: Some(10_000),
+        ..route(&["marketing"])
+    }]);
+    let said = ("Lumora", "reddit", "Lumora is fine", 0.1);
+    assert_eq!(reaching(&p, said, Some(25_000)).teams, ["marketing"]);
+    assert_eq!(
+        reaching(&p, said, Some(10_000)).teams,
+        ["marketing"],
+        "at least"
+    );
+    assert_eq!(reaching(&p, said, Some(9_999)).teams, ["customer-service"]);
+    assert_eq!(
+        reaching(&p, said, None).teams,
+        ["customer-service"],
+        "a source that counts no reach does not hold"
+    );
 }
 
 fn the_rules() -> Vec<Route> {

@@ -22,6 +22,7 @@ use vigia::store::sources::{self, SourceState};
 #[path = "../../src/store/testing/postgres.rs"]
 pub mod postgres;
 mod process;
+pub mod replay;
 mod webdriver;
 pub use process::*;
 pub use webdriver::Browser;

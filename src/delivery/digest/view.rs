@@ -222,11 +222,15 @@ impl Out<'_> {
                 }
             }
             let facts = facts.join(" · ");
+            let source = match w.byline(&l.byline) {
+                Some(byline) => format!("{} · {byline}", l.source),
+                None => l.source.clone(),
+            };
             self.text.push_str(&format!(
                 "  #{} {} ({}) [{facts}]\n    \"{}\"\n    {}\n",
                 l.id,
                 plain(&l.title),
-                plain(&l.source),
+                plain(&source),
                 plain(&l.snippet),
                 plain(l.url.as_deref().unwrap_or(w.no_link))
             ));
@@ -241,7 +245,7 @@ impl Out<'_> {
                  <blockquote style=\"margin:2px 0 0 8px;color:#444\">{}</blockquote>",
                 title_link(l.url.as_deref(), &l.title),
                 l.id,
-                escape(&l.source),
+                escape(&source),
                 escape(&facts),
                 escape(&l.snippet)
             ));

@@ -5,14 +5,15 @@ use crate::text::nesting::shallow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use ego_tree::NodeId;
 use encoding_rs::{Encoding, UTF_8};
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{DateFormat, ListRules, Selection};
+use super::{ListRules, Selection};
+use crate::source::dates::parse_date;
 use crate::source::RawItem;
 use crate::text::escape::escape;
 use crate::text::normalize::element_text;
@@ -300,111 +301,4 @@ fn absolute(base: &Url, href: &str) -> Option<Url> {
     base.join(href.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https" | "file"))
-}
-
-/// Portuguese month names, which chrono's `%B` and `%b` do not read, as
-/// the English ones it does.
-const MONTHS: [(&str, &str); 24] = [
-    ("janeiro", "January"),
-    ("fevereiro", "February"),
-    ("março", "March"),
-    ("marco", "March"),
-    ("abril", "April"),
-    ("maio", "May"),
-    ("junho", "June"),
-    ("julho", "July"),
-    ("agosto", "August"),
-    ("setembro", "September"),
-    ("outubro", "October"),
-    ("novembro", "November"),
-    ("dezembro", "December"),
-    ("fev", "Feb"),
-    ("abr", "Apr"),
-    ("mai", "May"),
-    ("ago", "Aug"),
-    ("set", "Sep"),
-    ("out", "Oct"),
-    ("dez", "Dec"),
-    ("jan", "Jan"),
-    ("mar", "Mar"),
-    ("jun", "Jun"),
-    ("jul", "Jul"),
-];
-
-fn english_months(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    // Whether the last word was a month, whose abbreviation dot goes.
-    let mut month = false;
-    let flush = |word: &mut String, out: &mut String| {
-        let lower = word.to_lowercase();
-        let found = MONTHS.iter().find(|(pt, _)| *pt == lower);
-        out.push_str(found.map_or(word.as_str(), |(_, en)| en));
-        word.clear();
-        found.is_some()
-    };
-    for c in text.chars() {
-        if c.is_alphabetic() {
-            word.push(c);
-            continue;
-        }
-        if !word.is_empty() {
-            month = flush(&mut word, &mut out);
-        }
-        if !(c == '.' && month) {
-            out.push(c);
-        }
-        month = false;
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-/// A date as a page writes it: with `format`, by it; otherwise ISO 8601
-/// (with or without a zone) or RFC 2822. Times without a zone are in
-/// `dates.timezone`; dates without a time are at midnight there.
-pub fn parse_date(text: &str, dates: &DateFormat) -> Option<DateTime<Utc>> {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let local = |naive: NaiveDateTime| {
-        dates
-            .timezone
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|d| d.with_timezone(&Utc))
-    };
-    let Some(format) = &dates.format else {
-        if let Ok(d) = DateTime::parse_from_rfc3339(&text) {
-            return Some(d.with_timezone(&Utc));
-        }
-        if let Ok(d) = DateTime::parse_from_rfc2822(&text) {
-            return Some(d.with_timezone(&Utc));
-        }
-        for f in [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S",
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d %H:%M",
-        ] {
-            if let Ok(naive) = NaiveDateTime::parse_from_str(&text, f) {
-                return local(naive);
-            }
-        }
-        return NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| local(d.and_hms_opt(0, 0, 0)?));
-    };
-    let text = if ["%b", "%B", "%h"].iter().any(|m| format.contains(m)) {
-        english_months(&text)
-    } else {
-        text
-    };
-    if let Ok(d) = DateTime::parse_from_str(&text, format) {
-        return Some(d.with_timezone(&Utc));
-    }
-    if let Ok(naive) = NaiveDateTime::parse_from_str(&text, format) {
-        return local(naive);
-    }
-    NaiveDate::parse_from_str(&text, format)
-        .ok()
-        .and_then(|d| local(d.and_hms_opt(0, 0, 0)?))
 }

@@ -1,7 +1,9 @@
 use chrono::{TimeZone, Utc};
 
-use super::extract::{decode, list, parse_date, whole};
+use super::extract::{decode, list, whole};
 use super::*;
+use crate::source::dates::{parse_date, DateFormat};
+use chrono_tz::Tz;
 
 fn sel(text: &str) -> Selection {
     Selection::parse(text).unwrap()

@@ -115,6 +115,19 @@ pub struct MentionRow {
     pub subject: Option<String>,
     /// The person it is assigned to, when someone is.
     pub assignee: Option<String>,
+    /// Who wrote it, when its source says.
+    pub author: Option<String>,
+    /// How far it reached, when its source counts it.
+    pub reach: Option<i64>,
+    /// What `reach` counts: `followers`, `score` or `views`.
+    pub reach_kind: Option<String>,
+}
+
+impl MentionRow {
+    /// Who wrote it and how far it reached.
+    pub fn byline(&self) -> super::Byline {
+        super::Byline::from_columns(self.author.clone(), self.reach, self.reach_kind.as_deref())
+    }
 }
 
 /// Lists mentions in the filter's order.
@@ -146,7 +159,8 @@ pub fn list(conn: &Connection, filter: &MentionFilter) -> Result<Vec<MentionRow>
                 (SELECT string_agg(team, '\n' ORDER BY team) FROM mention_teams t
                     WHERE t.mention_id = m.id),
                 m.severity, m.status, m.subject_id,
-                (SELECT profile FROM subjects WHERE id = m.subject_id), m.assignee
+                (SELECT profile FROM subjects WHERE id = m.subject_id), m.assignee,
+                m.author, m.reach, m.reach_kind
          FROM page JOIN mentions m ON m.id = page.id
          ORDER BY {order}",
         conditions.sql.join(" AND ")
@@ -366,5 +380,8 @@ fn row(r: &Row<'_>) -> crate::store::db::Result<MentionRow> {
             .and_then(|json| serde_json::from_str::<Profile>(&json).ok())
             .map(|p| p.label()),
         assignee: r.get(22)?,
+        author: r.get(23)?,
+        reach: r.get(24)?,
+        reach_kind: r.get(25)?,
     })
 }

@@ -28,6 +28,10 @@ struct Item {
     origin: Option<String>,
     query: Option<String>,
     excerpt: bool,
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    reach: Option<(u64, String)>,
 }
 
 /// `document` as a merged sighting keeps it.
@@ -41,6 +45,8 @@ pub(super) fn merged(document: &Document) -> Result<String, StoreError> {
         origin: document.origin.clone(),
         query: document.query.clone(),
         excerpt: document.excerpt,
+        author: document.author.clone(),
+        reach: document.reach.map(|r| (r.count, r.kind.name().to_string())),
     };
     serde_json::to_string(&item).map_err(|e| StoreError::Corrupt {
         column: "sightings.merged",
@@ -114,6 +120,13 @@ pub fn merged_item(conn: &Connection, mention: i64, sighting: i64) -> Result<Mer
         origin: item.origin,
         query: item.query,
         excerpt: item.excerpt,
+        author: item.author,
+        reach: item.reach.and_then(|(count, kind)| {
+            Some(crate::source::Reach {
+                count,
+                kind: crate::source::ReachKind::parse(&kind)?,
+            })
+        }),
     };
     Ok(Merged {
         source_id,

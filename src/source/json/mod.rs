@@ -1,0 +1,438 @@
+//! Any JSON API as a source: a URL (or several: one request each), its
+//! headers and token, field paths for the items and their title, link,
+//! text, date, author and reach, and how to ask for the next page.
+//!
+//! A poll reads the first page of each URL and goes on to the next while
+//! every item on the page is newer than the newest one read before (the
+//! cursor's position), up to `max_pages`: the first poll reads the pages
+//! there are, later ones only until they reach what they already read.
+//! The search providers ([`super::search`]) are instances of it.
+
+pub mod path;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+use url::Url;
+
+use super::dates::DateFormat;
+use super::http::{describe_body, HttpClient, Validators};
+use super::{Cursor, Fetched, RawItem, Reach, ReachKind, Source, SourceError};
+use crate::name::SourceId;
+use crate::secret::PasswordSource;
+pub use path::{Field, Path, PathError};
+
+/// What an item's fields are read from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields {
+    /// Its id within the source.
+    pub id: Option<Field>,
+    /// Its title.
+    pub title: Option<Field>,
+    /// Its link (relative links resolve against the response's URL).
+    pub link: Option<Field>,
+    /// Its text (HTML is read as HTML).
+    pub text: Option<Field>,
+    /// When it was published.
+    pub date: Option<Field>,
+    /// Who wrote it.
+    pub author: Option<Field>,
+    /// Where it is from (a subreddit, a publication).
+    pub origin: Option<Field>,
+    /// How far it reached, and what that counts.
+    pub reach: Option<(Field, ReachKind)>,
+}
+
+/// How to ask for the next page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Paging {
+    /// One page per poll.
+    #[default]
+    None,
+    /// A value in the response: the next page's URL, or, with `param`, a
+    /// cursor sent back as that query parameter.
+    Cursor {
+        /// Where the response says it.
+        path: Path,
+        /// The query parameter that takes it.
+        param: Option<String>,
+    },
+    /// A page number in `param`, the first page being `start`.
+    Number {
+        /// The query parameter.
+        param: String,
+        /// The first page's number.
+        start: u64,
+    },
+    /// How many items to skip, in `param`.
+    Offset {
+        /// The query parameter.
+        param: String,
+    },
+}
+
+/// Where a token goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenPlace {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer,
+    /// A header of its own (`X-Api-Key: TOKEN`).
+    Header(String),
+    /// A query parameter (`key=TOKEN`), never shown in listings.
+    Query(String),
+}
+
+/// A secret sent with each request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Where it is read from.
+    pub source: PasswordSource,
+    /// Where it goes.
+    pub place: TokenPlace,
+}
+
+/// A JSON source as configured.
+#[derive(Debug, Clone)]
+pub struct JsonSpec {
+    /// Stable id.
+    pub id: SourceId,
+    /// What status listings call it (`json`, or a provider's name).
+    pub kind: &'static str,
+    /// The first page of each request.
+    pub urls: Vec<Url>,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Extra request headers.
+    pub headers: HeaderMap,
+    /// The secret, when the API wants one.
+    pub token: Option<Token>,
+    /// Where the items are.
+    pub items: Path,
+    /// What each item's fields are read from.
+    pub fields: Fields,
+    /// How its dates are written, when they are strings.
+    pub dates: DateFormat,
+    /// The next page.
+    pub paging: Paging,
+    /// Pages read per request and poll, the first included.
+    pub max_pages: usize,
+}
+
+/// The default number of pages read per poll.
+pub const DEFAULT_MAX_PAGES: usize = 3;
+
+/// Why a response could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// The body is not JSON (an error page, a login wall).
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// The items' path is not in the response.
+    #[error("the response has no {path:?}{}", said.as_deref().map(|s| format!(" (it says: {s})")).unwrap_or_default())]
+    NoItems {
+        /// The items' path as configured.
+        path: String,
+        /// What the response says instead, when it says something.
+        said: Option<String>,
+    },
+    /// The token could not be read.
+    #[error("cannot read the token: {0}")]
+    Token(String),
+}
+
+/// A JSON source.
+#[derive(Debug)]
+pub struct JsonSource {
+    spec: JsonSpec,
+    http: Arc<HttpClient>,
+}
+
+impl JsonSource {
+    /// The source `spec` describes, fetched through `http`.
+    pub fn new(spec: JsonSpec, http: Arc<HttpClient>) -> Self {
+        JsonSource { spec, http }
+    }
+
+    /// The headers of each request, with the token where it goes, and the
+    /// query parameter that carries it instead.
+    fn credentials(&self) -> Result<(HeaderMap, Option<(String, String)>), SourceError> {
+        let mut headers = self.spec.headers.clone();
+        let Some(token) = &self.spec.token else {
+            return Ok((headers, None));
+        };
+        let secret = token
+            .source
+            .read()
+            .map_err(|e| SourceError::Permanent(Box::new(JsonError::Token(e.to_string()))))?;
+        let header = |name: &str, value: String| -> Result<_, SourceError> {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| SourceError::Permanent(Box::new(e)))?;
+            let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                SourceError::Permanent(Box::new(JsonError::Token(
+                    "it has characters not allowed in a header".into(),
+                )))
+            })?;
+            value.set_sensitive(true);
+            Ok((name, value))
+        };
+        match &token.place {
+            TokenPlace::Bearer => {
+                let (name, value) = header("authorization", format!("Bearer {secret}"))?;
+                headers.insert(name, value);
+            }
+            TokenPlace::Header(name) => {
+                let (name, value) = header(name, secret)?;
+                headers.insert(name, value);
+            }
+            TokenPlace::Query(param) => return Ok((headers, Some((param.clone(), secret)))),
+        }
+        Ok((headers, None))
+    }
+
+    /// Reads the pages of one request into `fetched`; returns whether to
+    /// go on with the next request (false once rate limited).
+    async fn read_request(
+        &self,
+        start: &Url,
+        (headers, secret): (&HeaderMap, Option<&(String, String)>),
+        since: Option<i64>,
+        fetched: &mut Fetched,
+    ) -> Result<bool, SourceError> {
+        let now = Utc::now();
+        let mut url = start.clone();
+        let mut skipped = 0u64;
+        for page in 0..self.spec.max_pages.max(1) {
+            let mut sent = url.clone();
+            if let Some((param, value)) = secret {
+                sent.query_pairs_mut().append_pair(param, value);
+            }
+            let read = match self.get(&sent, headers).await {
+                Ok(read) => read,
+                // A later page failing keeps what the earlier ones read.
+                Err(e) if page > 0 => {
+                    fetched
+                        .warnings
+                        .push(format!("page {} of {start}: {e}", page + 1));
+                    let limited = match e {
+                        SourceError::Transient { retry_after, .. } => retry_after,
+                        SourceError::Permanent(_) => None,
+                    };
+                    fetched.not_before = fetched.not_before.max(limited);
+                    return Ok(limited.is_none());
+                }
+                Err(e) => return Err(e),
+            };
+            fetched.not_before = fetched.not_before.max(read.rate_limit_reset);
+            let (items, next) = self.items(&read.doc, &read.url, now)?;
+            let count = items.len() as u64;
+            let all_new = items.iter().all(|item| match (since, item.published) {
+                (None, _) => true,
+                (Some(since), Some(at)) => at.timestamp() > since,
+                (Some(_), None) => false,
+            });
+            fetched.items.extend(items);
+            if read.rate_limit_reset.is_some() {
+                return Ok(false);
+            }
+            if count == 0 || !all_new {
+                break;
+            }
+            skipped += count;
+            let next = match (&self.spec.paging, next) {
+                (Paging::None, _) | (Paging::Cursor { .. }, None) => break,
+                (Paging::Cursor { param: None, .. }, Some(link)) => match read.url.join(&link) {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                (Paging::Cursor { param: Some(p), .. }, Some(value)) => {
+                    with_param(start, p, &value)
+                }
+                (
+                    Paging::Number {
+                        param,
+                        start: first,
+                    },
+                    _,
+                ) => with_param(start, param, &(first + page as u64 + 1).to_string()),
+                (Paging::Offset { param }, _) => with_param(start, param, &skipped.to_string()),
+            };
+            if next == url {
+                break;
+            }
+            url = next;
+        }
+        Ok(true)
+    }
+
+    async fn get(&self, url: &Url, headers: &HeaderMap) -> Result<Read, SourceError> {
+        let response = self.http.get(url, Validators::default(), headers).await?;
+        let body = response.body.unwrap_or_default();
+        // The token (a query parameter) stays out of what is kept.
+        let mut shown = response.final_url;
+        if let Some(param) = self.query_token() {
+            let kept: Vec<(String, String)> = shown
+                .query_pairs()
+                .filter(|(k, _)| k != param)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        let doc = serde_json::from_slice(&body).map_err(|_| {
+            let what = describe_body(&body)
+                .map(|said| format!("the server sent {said:?}"))
+                .unwrap_or_else(|| "the server sent an HTML page or text".into());
+            SourceError::transient(JsonError::NotJson(what))
+        })?;
+        Ok(Read {
+            doc,
+            url: shown,
+            rate_limit_reset: response.rate_limit_reset,
+        })
+    }
+
+    /// The query parameter that carries the token, when one does.
+    fn query_token(&self) -> Option<&str> {
+        match &self.spec.token {
+            Some(Token {
+                place: TokenPlace::Query(param),
+                ..
+            }) => Some(param),
+            _ => None,
+        }
+    }
+
+    /// The items of one page, and what the page says of the next.
+    fn items(
+        &self,
+        doc: &Value,
+        base: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<RawItem>, Option<String>), SourceError> {
+        let found = self.spec.items.select(doc);
+        if found.is_empty() {
+            let said = match doc {
+                Value::Object(_) => describe_body(doc.to_string().as_bytes()),
+                _ => None,
+            };
+            return Err(SourceError::transient(JsonError::NoItems {
+                path: self.spec.items.to_string(),
+                said,
+            }));
+        }
+        let values: Vec<&Value> = match found.as_slice() {
+            [Value::Array(list)] => list.iter().collect(),
+            _ => found,
+        };
+        let items = values
+            .into_iter()
+            .filter(|v| v.is_object())
+            .map(|v| item(&self.spec, v, base, now))
+            .collect();
+        let next = match &self.spec.paging {
+            Paging::Cursor { path, .. } => path.first(doc).and_then(|v| match v {
+                Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        Ok((items, next))
+    }
+}
+
+/// One page as read.
+struct Read {
+    doc: Value,
+    url: Url,
+    rate_limit_reset: Option<Duration>,
+}
+
+/// `url` with `param` set to `value`.
+fn with_param(url: &Url, param: &str, value: &str) -> Url {
+    let mut next = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    next.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(param, value);
+    next
+}
+
+/// An item's fields, as `spec` reads them.
+fn item(spec: &JsonSpec, value: &Value, base: &Url, now: DateTime<Utc>) -> RawItem {
+    let text = |f: &Option<Field>| f.as_ref().and_then(|f| f.text(value));
+    let fields = &spec.fields;
+    let published = fields.date.as_ref().and_then(|f| {
+        let v = f.value(value)?;
+        super::dates::from_json(v, &spec.dates, now)
+    });
+    RawItem {
+        guid: text(&fields.id),
+        url: text(&fields.link).and_then(|l| base.join(l.trim()).ok().map(String::from)),
+        title: text(&fields.title),
+        content: text(&fields.text),
+        published,
+        origin: text(&fields.origin),
+        author: text(&fields.author),
+        reach: fields.reach.as_ref().and_then(|(f, kind)| {
+            Some(Reach {
+                count: f.count(value)?,
+                kind: *kind,
+            })
+        }),
+        ..RawItem::default()
+    }
+}
+
+#[async_trait]
+impl Source for JsonSource {
+    fn id(&self) -> &SourceId {
+        &self.spec.id
+    }
+
+    fn kind(&self) -> &'static str {
+        self.spec.kind
+    }
+
+    fn location(&self) -> &str {
+        self.spec.urls.first().map_or("", Url::as_str)
+    }
+
+    fn interval(&self) -> Duration {
+        self.spec.interval
+    }
+
+    async fn fetch(&self, cursor: &Cursor) -> Result<Fetched, SourceError> {
+        let since = cursor.position.as_deref().and_then(|p| p.parse().ok());
+        let (headers, secret) = self.credentials()?;
+        let mut fetched = Fetched::default();
+        for url in &self.spec.urls {
+            let go_on = self
+                .read_request(url, (&headers, secret.as_ref()), since, &mut fetched)
+                .await?;
+            if !go_on {
+                break;
+            }
+        }
+        let newest = fetched
+            .items
+            .iter()
+            .filter_map(|i| i.published)
+            .map(|p| p.timestamp().min(Utc::now().timestamp()))
+            .chain(since)
+            .max();
+        fetched.cursor = Cursor {
+            position: newest.map(|n| n.to_string()),
+            ..Cursor::default()
+        };
+        Ok(fetched)
+    }
+}
