@@ -251,6 +251,11 @@ impl MailLinks {
         }
     }
 
+    /// The inbox's first page.
+    pub fn inbox(&self) -> String {
+        format!("{}/", self.base)
+    }
+
     /// The mention's page in the inbox.
     pub fn open(&self, mention: i64) -> String {
         format!("{}/mentions/{mention}", self.base)

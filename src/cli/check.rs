@@ -32,15 +32,24 @@ pub fn run(path: &Path) -> ExitCode {
                 );
             }
             let count = |table| config.sources.iter().filter(|s| s.table() == table).count();
+            // Channels by name and kind: their URLs and tokens are secrets.
+            let chats: Vec<&str> = config.chats.iter().map(|c| c.name.as_str()).collect();
+            let chats = if chats.is_empty() {
+                "none".to_string()
+            } else {
+                chats.join(", ")
+            };
             println!(
-                "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} distinct terms; \
-                 {} teams, {} routes, default team {}; mail {}; database {})",
+                "{}: ok ({} brands, {} feeds, {} maildirs, {} imap, {} pages, {} json, {} searches, \
+                 {} distinct terms; {} teams, {} routes, default team {}; mail {}; chat {chats}; database {})",
                 path.display(),
                 config.brands.len(),
                 count("feed"),
                 count("maildir"),
                 count("imap"),
                 count("page"),
+                count("json"),
+                count("search"),
                 config.matcher.term_count(),
                 config.policy.settings.teams.len(),
                 config.policy.settings.routes.len(),

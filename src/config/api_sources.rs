@@ -7,7 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::base_dir;
-use super::check::{headers, password, source_name, Checker, Seen};
+use super::check::{headers, secret, source_name, Checker, Seen};
 use super::raw::{RawJson, RawSearch, Text};
 use super::Brand;
 use crate::name::SourceId;
@@ -42,22 +42,23 @@ pub(super) fn jsons(
             default_interval,
         );
         let headers = headers(check, &key, &j.headers);
-        let token = password(check, &key, (&j.token_env, &j.token_file), &dir).map(|source| {
-            let place = match (&j.token_header, &j.token_param) {
-                (Some(h), None) => TokenPlace::Header(h.get_ref().clone()),
-                (None, Some(p)) => TokenPlace::Query(p.get_ref().clone()),
-                (Some(_), Some(p)) => {
-                    check.push(
-                        Some(p.span()),
-                        format!("{key}.token_param"),
-                        "set token_header or token_param, not both",
-                    );
-                    TokenPlace::Query(p.get_ref().clone())
-                }
-                (None, None) => TokenPlace::Bearer,
-            };
-            Token { source, place }
-        });
+        let token =
+            secret(check, (&key, "token"), (&j.token_env, &j.token_file), &dir).map(|source| {
+                let place = match (&j.token_header, &j.token_param) {
+                    (Some(h), None) => TokenPlace::Header(h.get_ref().clone()),
+                    (None, Some(p)) => TokenPlace::Query(p.get_ref().clone()),
+                    (Some(_), Some(p)) => {
+                        check.push(
+                            Some(p.span()),
+                            format!("{key}.token_param"),
+                            "set token_header or token_param, not both",
+                        );
+                        TokenPlace::Query(p.get_ref().clone())
+                    }
+                    (None, None) => TokenPlace::Bearer,
+                };
+                Token { source, place }
+            });
         let mut f = |value: &Option<Text>, name: &str| {
             let value = value.as_ref()?;
             Field::parse(value.get_ref())
@@ -142,12 +143,26 @@ fn paging(check: &mut Checker<'_>, key: &str, j: &RawJson) -> Paging {
         );
     }
     if let Some(next) = &j.next {
-        return match path(check, next, &format!("{key}.next")) {
-            Some(path) => Paging::Cursor {
-                path,
-                param: j.next_param.as_ref().map(|p| p.get_ref().clone()),
-            },
-            None => Paging::None,
+        // `last.PATH`: a value of the page's last item.
+        let (text, last) = match next.get_ref().trim().strip_prefix("last.") {
+            Some(rest) => (rest.to_string(), true),
+            None => (next.get_ref().clone(), false),
+        };
+        let Some(path) = path(check, &Text::new(next.span(), text), &format!("{key}.next")) else {
+            return Paging::None;
+        };
+        let param = j.next_param.as_ref().map(|p| p.get_ref().clone());
+        return match (last, param) {
+            (true, Some(param)) => Paging::Last { path, param },
+            (true, None) => {
+                check.push(
+                    Some(next.span()),
+                    format!("{key}.next"),
+                    "`last.` needs next_param, the parameter that takes the value",
+                );
+                Paging::None
+            }
+            (false, param) => Paging::Cursor { path, param },
         };
     }
     if let Some(p) = &j.next_param {
@@ -285,7 +300,7 @@ pub(super) fn searches(
                 channel: plain(&s.channel),
                 playlist: plain(&s.playlist),
                 endpoint,
-                token: password(check, &key, (&s.token_env, &s.token_file), &dir),
+                token: secret(check, (&key, "token"), (&s.token_env, &s.token_file), &dir),
             },
             interval,
             max_pages: check.count(

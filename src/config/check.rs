@@ -300,6 +300,17 @@ pub(super) fn storage_url(
 pub(super) fn password(
     check: &mut Checker<'_>,
     key: &str,
+    given: (&Option<Text>, &Option<Text>),
+    dir: &std::path::Path,
+) -> Option<PasswordSource> {
+    secret(check, (key, "password"), given, dir)
+}
+
+/// A secret from `NAME_env` or `NAME_file` (relative to the config),
+/// never both; None when neither is given.
+pub(super) fn secret(
+    check: &mut Checker<'_>,
+    (key, name): (&str, &str),
     (env, file): (&Option<Text>, &Option<Text>),
     dir: &std::path::Path,
 ) -> Option<PasswordSource> {
@@ -314,7 +325,7 @@ pub(super) fn password(
             check.push(
                 Some(file.span()),
                 key.to_string(),
-                "set password_env or password_file, not both",
+                format!("set {name}_env or {name}_file, not both"),
             );
             Some(PasswordSource::File(dir.join(file.get_ref())))
         }

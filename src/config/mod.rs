@@ -7,6 +7,7 @@
 //! against the directory that holds it. `vigia check` runs exactly this.
 
 mod api_sources;
+mod chat;
 mod check;
 mod delivery;
 pub mod error;
@@ -107,6 +108,8 @@ pub struct Config {
     pub policy: Policy,
     /// How mail is sent.
     pub mail: MailSettings,
+    /// The teams' chat channels (`[[team.chat]]`).
+    pub chats: Vec<crate::delivery::chat::Channel>,
     /// Negative-spike alerts.
     pub spikes: SpikeRules,
     /// Bounds on what input can cost.
@@ -234,13 +237,18 @@ impl Config {
     /// reply tokens when `[mail] reply_to` is set; the key is read (or
     /// made) only when one of them needs it.
     pub fn ways(&self) -> Result<crate::delivery::Ways, crate::links::KeyError> {
+        let chats = crate::delivery::chat::Channels::new(self.chats.clone());
         if self.web.is_none() && self.mail.reply_to.is_none() {
-            return Ok(crate::delivery::Ways::default());
+            return Ok(crate::delivery::Ways {
+                chats,
+                ..Default::default()
+            });
         }
         let signer = self.signer()?;
         Ok(crate::delivery::Ways {
             links: self.web.as_ref().map(|w| w.mail_links(signer.clone())),
             replies: self.mail.reply_to.is_some().then_some(signer),
+            chats,
         })
     }
 

@@ -222,6 +222,37 @@ pub struct RawTeam {
     pub recipients: Vec<Text>,
     /// The language of its digests and alerts (`en`, `pt`).
     pub language: Option<Text>,
+    /// `[[team.chat]]`: chat channels its alerts and digests go to too.
+    #[serde(default)]
+    pub chat: Vec<RawChat>,
+}
+
+/// `[[team.chat]]`: one chat channel of a team.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChat {
+    /// `slack`, `teams`, `telegram` or `webhook`.
+    pub kind: Text,
+    /// A webhook's URL (not a secret; Slack's and Teams' are).
+    pub url: Option<Text>,
+    /// Environment variable holding the URL (Slack, Teams).
+    pub url_env: Option<Text>,
+    /// File holding it.
+    pub url_file: Option<Text>,
+    /// Environment variable holding a Telegram bot token.
+    pub token_env: Option<Text>,
+    /// File holding it.
+    pub token_file: Option<Text>,
+    /// Telegram: the chat.
+    pub chat_id: Option<Text>,
+    /// Telegram: the Bot API's address (default `https://api.telegram.org`).
+    pub endpoint: Option<Text>,
+    /// A webhook's signing secret, in an environment variable.
+    pub secret_env: Option<Text>,
+    /// In a file.
+    pub secret_file: Option<Text>,
+    /// What it is sent: `alerts`, `spikes`, `digests` (default all).
+    pub sends: Option<Spanned<Vec<Text>>>,
 }
 
 /// `[[route]]`: a routing rule; every condition given must hold.

@@ -165,6 +165,7 @@ pub(super) fn from_raw(
     let policy = super::triage::policy(&mut check, &raw, &brands, weights);
     let state_dir = storage_path.parent().unwrap_or(&dir).to_path_buf();
     let mail = super::delivery::mail(&mut check, &raw.mail, &dir, &state_dir);
+    let chats = super::chat::channels(&mut check, &raw.teams);
     super::mail_sources::replies_read(&mut check, &raw, mail.reply_to.is_some());
     let spikes = super::delivery::spikes(&mut check, &raw.spikes);
     let limits = super::check::limits(&mut check, &raw.limits);
@@ -212,6 +213,7 @@ pub(super) fn from_raw(
         matcher,
         policy,
         mail,
+        chats,
         spikes,
         limits,
         digest,

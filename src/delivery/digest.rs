@@ -217,9 +217,12 @@ pub fn queue_team(
         .team(team)
         .map(|t| t.recipients.clone())
         .unwrap_or_default();
-    let Some((from, mailboxes)) = mail.addresses(&configured) else {
+    let addressed = mail.addresses(&configured);
+    let chats = ways.chats.of(team).iter().any(|c| c.sends.digests);
+    if addressed.is_none() && !chats {
         return Ok(Queued::NoRecipients);
-    };
+    }
+    let (from, mailboxes) = addressed.map_or((None, Vec::new()), |(f, m)| (Some(f), m));
     // A digest queued for all at once (before [web] was turned on) is
     // not sent again per recipient.
     if links.is_some() && outbox::queued(conn, &key)? {
@@ -227,7 +230,8 @@ pub fn queue_team(
     }
     // One mail for all, or one per recipient, each with its own links.
     let mails: Vec<(String, Vec<lettre::message::Mailbox>)> = match links {
-        None => vec![(key, mailboxes)],
+        None if mailboxes.is_empty() => Vec::new(),
+        None => vec![(key.clone(), mailboxes)],
         Some(_) => mailboxes
             .into_iter()
             .map(|m| (format!("{key}:{}", m.email), vec![m]))
@@ -239,7 +243,11 @@ pub fn queue_team(
             waiting.push((key, to));
         }
     }
-    if waiting.is_empty() {
+    let mut chats_waiting = false;
+    for channel in ways.chats.of(team).iter().filter(|c| c.sends.digests) {
+        chats_waiting |= !outbox::queued(conn, &super::chat::key(&key, channel))?;
+    }
+    if waiting.is_empty() && !chats_waiting {
         return Ok(Queued::Already);
     }
     let scope = Scope {
@@ -263,6 +271,16 @@ pub fn queue_team(
     let words = super::words::for_team(policy, team);
     let safe: String = team.chars().filter(char::is_ascii_alphanumeric).collect();
     let mut first = None;
+    let mut chat_first = None;
+    if chats_waiting {
+        let r = render((team, words), b, &data, now, None);
+        let note = super::chat::digest_note(team, (&plain(&r.subject), words), &data, links);
+        chat_first =
+            super::chat::queue(conn, &ways.chats, (&[team.to_string()], &key), &note, now)?;
+    }
+    let Some(from) = from else {
+        return Ok(chat_first.map_or(Queued::Already, Queued::New));
+    };
     for (key, to) in waiting {
         let recipient = to.first().map(|m| m.email.to_string()).unwrap_or_default();
         let made = links.map(|links| super::render::Links {
@@ -306,7 +324,7 @@ pub fn queue_team(
         };
         first = first.or(outbox::enqueue(conn, &mail, now)?);
     }
-    Ok(first.map_or(Queued::Already, Queued::New))
+    Ok(first.or(chat_first).map_or(Queued::Already, Queued::New))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Delivery: every email Vigia sends goes through the outbox.
+//! Delivery: every email and chat message Vigia sends goes through the
+//! outbox ([`chat`] for the chat channels).
 //!
 //! Mail is rendered and written to the `outbox` table in the same
 //! transaction that records what it covers (for alerts: the alert queue
@@ -10,6 +11,7 @@
 //! update, and the Message-ID (stable per outbox row) lets mail clients
 //! fold such a repeat.
 
+pub mod chat;
 pub mod digest;
 pub mod render;
 pub mod sender;
@@ -52,6 +54,9 @@ pub struct Ways {
     /// Reply tokens, when `[mail] reply_to` is set: alert mails ask for
     /// replies there, and a reply names the mail it answers by its token.
     pub replies: Option<crate::links::Signer>,
+    /// The teams' chat channels: each alert, spike and digest is posted
+    /// there too.
+    pub chats: chat::Channels,
 }
 
 /// Where mail goes.

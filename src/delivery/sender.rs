@@ -25,6 +25,9 @@ pub(super) use alert_mail::{queue_mail, Alert};
 
 mod alert_mail;
 
+/// The longest one chat message's POST may take.
+const CHAT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How often the sender looks for new alerts and due mail.
 pub const TICK: Duration = Duration::from_secs(5);
 
@@ -67,8 +70,11 @@ pub struct Sender {
     setup_failed_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The mail being sent now, if any.
     in_hand: Arc<std::sync::Mutex<Option<InHand>>>,
-    /// What alerts and digests carry to act by.
+    /// What alerts and digests carry to act by, and the chat channels.
     ways: Arc<Ways>,
+    /// Posts chat messages (None only if no HTTP client could be built,
+    /// which is logged).
+    poster: Option<super::chat::Poster>,
 }
 
 /// The mail a sender has in hand: claimed, and in the server's hands.
@@ -96,7 +102,7 @@ pub const PAUSE_RETRY: Duration = Duration::from_secs(60);
 pub struct Pass {
     /// Mails queued from alerts.
     pub queued: usize,
-    /// Mails the server took.
+    /// Mails the server took, and chat messages their receivers took.
     pub sent: usize,
     /// Attempts that failed.
     pub failed: usize,
@@ -124,6 +130,9 @@ impl Sender {
             setup_failed_at: Arc::default(),
             in_hand: Arc::default(),
             ways: Arc::default(),
+            poster: super::chat::Poster::new(CHAT_TIMEOUT)
+                .map_err(|error| error!(%error, "Cannot build the HTTP client of chat channels: chat messages stay queued."))
+                .ok(),
         }
     }
 
@@ -157,10 +166,19 @@ impl Sender {
     async fn pass_until(&self, stop: &CancellationToken) -> Result<Pass, StoreError> {
         let queued = self.queue_all().await?;
         let (sent, failed) = self.send_due(stop).await?;
+        // Chat goes on while mail is paused: its receivers are not the
+        // mail server.
+        let (posted, refused) = match &self.poster {
+            Some(poster) => {
+                let to = (poster, &self.ways.chats);
+                super::chat::send_due(&self.store, to, &self.backoff, &self.owner, stop).await?
+            }
+            None => (0, 0),
+        };
         Ok(Pass {
             queued,
-            sent,
-            failed,
+            sent: sent + posted,
+            failed: failed + refused,
         })
     }
 

@@ -117,6 +117,8 @@ pub fn detect(
         let readers = readers(conn, policy, &items)?;
         let alert = Alert {
             to: &to,
+            teams: &teams,
+            kind: super::chat::render::Kind::Spike,
             key: &format!("spike:{id}"),
             tag: &format!("spike.{id}"),
             heading: &heading,

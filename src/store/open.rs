@@ -51,6 +51,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0034_mention_counters.sql"),
     include_str!("migrations/0035_source_leases.sql"),
     include_str!("migrations/0036_authors.sql"),
+    include_str!("migrations/0037_chat_outbox.sql"),
 ];
 
 /// PostgreSQL's schema as of SQLite's version [`POSTGRES_BASELINE_VERSION`]:
@@ -66,6 +67,7 @@ const POSTGRES_BASELINE_VERSION: usize = 34;
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0035_source_leases.sql"),
     include_str!("migrations/postgres/0036_authors.sql"),
+    include_str!("migrations/postgres/0037_chat_outbox.sql"),
 ];
 
 /// The advisory lock under which PostgreSQL stores migrate ("vigia" in

@@ -43,6 +43,55 @@ pub fn enqueue(conn: &Connection, mail: &NewMail<'_>, now: i64) -> Result<Option
         .optional()?)
 }
 
+/// A chat message to queue.
+#[derive(Debug, Clone)]
+pub struct NewChat<'a> {
+    /// What it covers; a second message with the same key is not queued.
+    pub key: &'a str,
+    /// `alert`, `spike` or `digest`.
+    pub kind: &'a str,
+    /// The channel, by name (`TEAM/KIND`).
+    pub channel: &'a str,
+    /// Its first line, for listings.
+    pub subject: &'a str,
+    /// What is posted.
+    pub payload: &'a [u8],
+}
+
+/// Queues a chat message; None when one with the same key is already
+/// queued. Call inside the transaction that records what it covers.
+pub fn enqueue_chat(
+    conn: &Connection,
+    chat: &NewChat<'_>,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let to = serde_json::to_string(&[chat.channel]).map_err(|e| StoreError::Corrupt {
+        column: "outbox.envelope_to",
+        message: e.to_string(),
+    })?;
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO outbox
+                 (key, kind, envelope_from, envelope_to, subject, message, created_at,
+                  next_attempt_at, channel)
+             VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?6, ?7)
+             ON CONFLICT DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![
+                chat.key,
+                chat.kind,
+                to,
+                chat.subject,
+                chat.payload,
+                now,
+                chat.channel
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Whether a mail with this key was ever queued.
 pub fn queued(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     Ok(conn
@@ -78,14 +127,33 @@ pub fn claim(
     now: i64,
     lease_secs: i64,
 ) -> Result<Option<Due>, StoreError> {
+    claim_in(conn, "channel IS NULL", (owner, now, lease_secs))
+}
+
+/// Claims the oldest chat message due, as [`claim`] does mail; its `to`
+/// is its channel.
+pub fn claim_chat(
+    conn: &mut Connection,
+    owner: &str,
+    now: i64,
+    lease_secs: i64,
+) -> Result<Option<Due>, StoreError> {
+    claim_in(conn, "channel IS NOT NULL", (owner, now, lease_secs))
+}
+
+fn claim_in(
+    conn: &mut Connection,
+    which: &'static str,
+    (owner, now, lease_secs): (&str, i64, i64),
+) -> Result<Option<Due>, StoreError> {
     let tx = conn.transaction()?;
     let due = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, envelope_from, envelope_to, subject, message, attempts FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?1
-               AND (claimed_until IS NULL OR claimed_until <= ?1)
-             ORDER BY next_attempt_at, id LIMIT 1",
-        )?
+               AND (claimed_until IS NULL OR claimed_until <= ?1) AND {which}
+             ORDER BY next_attempt_at, id LIMIT 1"
+        ))?
         .query_row([now], |r| {
             Ok(Due {
                 id: r.get(0)?,

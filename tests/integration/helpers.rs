@@ -21,7 +21,7 @@ use vigia::store::sources::{self, SourceState};
 // The store's own tests start their PostgreSQL servers with this file too.
 #[path = "../../src/store/testing/postgres.rs"]
 pub mod postgres;
-mod process;
+pub mod process;
 pub mod replay;
 mod webdriver;
 pub use process::*;

@@ -98,13 +98,18 @@ async fn a_json_api_is_read_by_its_field_paths() {
 fn a_bad_json_table_names_the_key() {
     let setup = setup_with(
         &[],
-        "\n[[json]]\nname = \"x\"\nurl = \"https://api.example.com/\"\nitems = \"data[\"\ntitle = \"a.[b\"\nreach_kind = \"likes\"\n",
+        "\n[[json]]\nname = \"x\"\nurl = \"https://api.example.com/\"\nitems = \"data[\"\ntitle = \"a.[b\"\nreach_kind = \"likes\"\nnext = \"last.id\"\n",
     );
     let out = setup.vigia(&["check"]);
     assert!(!out.status.success());
     let said =
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    for key in ["json[0].items", "json[0].title", "json[0].reach_kind"] {
+    for key in [
+        "json[0].items",
+        "json[0].title",
+        "json[0].reach_kind",
+        "json[0].next: `last.` needs next_param",
+    ] {
         assert!(said.contains(key), "{key} in {said}");
     }
     assert!(said.contains("vigia.toml"), "{said}");

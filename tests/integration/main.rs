@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod chat;
 mod cli;
 mod commands;
 mod daemon;

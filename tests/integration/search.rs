@@ -222,10 +222,17 @@ async fn mastodon_searches_with_a_token_and_reads_a_hashtag_without() {
         Some(("offset", "3")),
         Answer::json("mastodon-search3.json"),
     );
+    let tag = "/api/v1/timelines/tag/lumora";
+    replay.answer(tag, None, Answer::json("mastodon-tag.json"));
     replay.answer(
-        "/api/v1/timelines/tag/lumora",
-        None,
-        Answer::json("mastodon-tag.json"),
+        tag,
+        Some(("max_id", "113571234567890999")),
+        Answer::json("mastodon-tag2.json"),
+    );
+    replay.answer(
+        tag,
+        Some(("max_id", "113560000000000777")),
+        Answer::inline("[]"),
     );
     let setup = setup_with(
         &[],
@@ -250,7 +257,12 @@ async fn mastodon_searches_with_a_token_and_reads_a_hashtag_without() {
     assert_eq!(searched[0].query["type"], "statuses");
     assert_eq!(replay.asked_for("offset", "2"), 1, "the second page");
     let mentions = setup.mentions();
-    assert_eq!(mentions.len(), 4, "{mentions:?}");
+    assert_eq!(mentions.len(), 5, "{mentions:?}");
+    assert_eq!(
+        replay.asked_for("max_id", "113571234567890999"),
+        1,
+        "the hashtag's second page, older than its last post"
+    );
     let m = mentions
         .iter()
         .find(|m| m.author.as_deref() == Some("@tinkerer@fosstodon.org"))

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 
-fn storm() -> Vec<u8> {
+pub fn storm() -> Vec<u8> {
     let complaints = [
         "My Lumora lamp exploded and burned the desk, terrible and dangerous",
         "Lumora support is useless, rude and awful, I hate this company",
@@ -28,7 +28,7 @@ fn storm() -> Vec<u8> {
         .into_bytes()
 }
 
-const CALM: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
+pub const CALM: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
 <item><title>Lumora opens a new store</title><link>https://news.example/a</link><guid>calm-1</guid>
 <description>Lumora opened a store downtown.</description></item></channel></rss>"#;
 

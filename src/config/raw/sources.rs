@@ -164,7 +164,8 @@ pub struct RawJson {
     pub date_format: Option<Text>,
     /// Zone of dates without one (default UTC).
     pub timezone: Option<Text>,
-    /// Where the response gives the next page's URL or cursor.
+    /// Where the response gives the next page's URL or cursor
+    /// (`last.id`: a value of the page's last item, with `next_param`).
     pub next: Option<Text>,
     /// The query parameter the cursor goes back in (without it, `next`
     /// is a URL).

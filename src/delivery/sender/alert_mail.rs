@@ -4,6 +4,7 @@
 use lettre::message::Mailbox;
 use tracing::warn;
 
+use crate::delivery::chat;
 use crate::delivery::render;
 use crate::delivery::{MailSettings, Ways};
 use crate::store::alerts::AlertItem;
@@ -31,6 +32,8 @@ pub(super) fn queue_alert(
         render::Heading::team(team, &items, crate::delivery::words::for_team(policy, team));
     let alert = Alert {
         to: &to,
+        teams: &[team.to_string()],
+        kind: chat::render::Kind::Alert,
         key: &format!("alert:{team}:{first}"),
         tag: &format!("alert.{team}.{first}"),
         heading: &heading,
@@ -79,6 +82,10 @@ pub(super) fn fits(
 pub(in crate::delivery) struct Alert<'a> {
     /// Its recipients (`[mail] to` when none).
     pub to: &'a [String],
+    /// The teams it is for, whose chat channels get it too.
+    pub teams: &'a [String],
+    /// An alert or a spike alert.
+    pub kind: chat::render::Kind,
     /// The outbox key: the same alert is not queued twice.
     pub key: &'a str,
     /// What its Message-ID says it is.
@@ -93,7 +100,8 @@ pub(in crate::delivery) struct Alert<'a> {
     pub readers: Option<&'a std::collections::HashMap<String, std::collections::HashSet<i64>>>,
 }
 
-/// Renders an alert and queues it; None when there is no recipient
+/// Renders an alert and queues it (and posts it to its teams' chat
+/// channels); None when there is no mail recipient
 /// (neither `to` nor `[mail] to`), which is logged. With one-click
 /// links or replies that act, each recipient gets a mail of their own
 /// (its links and its reply token name them); the first one's outbox id
@@ -105,6 +113,14 @@ pub(in crate::delivery) fn queue_mail(
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
     let links = ways.links.as_ref();
+    let note = chat::alert_note(
+        alert.kind,
+        alert.teams,
+        (&alert.heading.title, alert.heading.words),
+        alert.items,
+        links,
+    );
+    chat::queue(conn, &ways.chats, (alert.teams, alert.key), &note, now)?;
     let Some((from, mailboxes)) = settings.addresses(alert.to) else {
         warn!(
             key = alert.key,

@@ -61,6 +61,14 @@ pub enum Paging {
         /// The query parameter that takes it.
         param: Option<String>,
     },
+    /// A value of the page's last item, sent as `param`: Mastodon's
+    /// `max_id`, the `before` of many APIs.
+    Last {
+        /// Where the last item has it.
+        path: Path,
+        /// The query parameter that takes it.
+        param: String,
+    },
     /// A page number in `param`, the first page being `start`.
     Number {
         /// The query parameter.
@@ -243,14 +251,13 @@ impl JsonSource {
             }
             skipped += count;
             let next = match (&self.spec.paging, next) {
-                (Paging::None, _) | (Paging::Cursor { .. }, None) => break,
+                (Paging::None, _) | (Paging::Cursor { .. } | Paging::Last { .. }, None) => break,
                 (Paging::Cursor { param: None, .. }, Some(link)) => match read.url.join(&link) {
                     Ok(next) => next,
                     Err(_) => break,
                 },
-                (Paging::Cursor { param: Some(p), .. }, Some(value)) => {
-                    with_param(start, p, &value)
-                }
+                (Paging::Cursor { param: Some(p), .. }, Some(value))
+                | (Paging::Last { param: p, .. }, Some(value)) => with_param(start, p, &value),
                 (
                     Paging::Number {
                         param,
@@ -328,16 +335,21 @@ impl JsonSource {
             _ => found,
         };
         let items = values
-            .into_iter()
+            .iter()
             .filter(|v| v.is_object())
             .map(|v| item(&self.spec, v, base, now))
             .collect();
+        let text = |v: &Value| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
         let next = match &self.spec.paging {
-            Paging::Cursor { path, .. } => path.first(doc).and_then(|v| match v {
-                Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            }),
+            Paging::Cursor { path, .. } => path.first(doc).and_then(text),
+            Paging::Last { path, .. } => values
+                .last()
+                .and_then(|last| path.first(last))
+                .and_then(text),
             _ => None,
         };
         Ok((items, next))

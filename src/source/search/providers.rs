@@ -311,7 +311,11 @@ pub(super) fn plan(spec: &SearchSpec) -> Result<Plan, SearchError> {
                     .iter()
                     .map(|tag| at(spec, public, &format!("api/v1/timelines/tag/{tag}"), &[("limit", "40")]))
                     .collect::<Result<_, _>>()?;
-                json(spec, urls, "$", fields, Paging::None)?
+                let paging = Paging::Last {
+                    path: path("id")?,
+                    param: "max_id".into(),
+                };
+                json(spec, urls, "$", fields, paging)?
             }
         }
         Provider::Bluesky => {
