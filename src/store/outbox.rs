@@ -25,10 +25,7 @@ pub struct NewMail<'a> {
 /// Queues a mail; None when one with the same key is already queued.
 /// Call inside the transaction that records what it covers.
 pub fn enqueue(conn: &Connection, mail: &NewMail<'_>, now: i64) -> Result<Option<i64>, StoreError> {
-    let to = serde_json::to_string(mail.to).map_err(|e| StoreError::Corrupt {
-        column: "outbox.envelope_to",
-        message: e.to_string(),
-    })?;
+    let to = envelope_to(mail.to)?;
     Ok(conn
         .prepare_cached(
             "INSERT INTO outbox
@@ -65,10 +62,7 @@ pub fn enqueue_chat(
     chat: &NewChat<'_>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let to = serde_json::to_string(&[chat.channel]).map_err(|e| StoreError::Corrupt {
-        column: "outbox.envelope_to",
-        message: e.to_string(),
-    })?;
+    let to = envelope_to(&[chat.channel])?;
     Ok(conn
         .prepare_cached(
             "INSERT INTO outbox
@@ -90,6 +84,14 @@ pub fn enqueue_chat(
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// Recipients (or a chat channel) as the `envelope_to` column keeps them.
+fn envelope_to<T: Serialize>(to: &[T]) -> Result<String, StoreError> {
+    serde_json::to_string(to).map_err(|e| StoreError::Corrupt {
+        column: "outbox.envelope_to",
+        message: e.to_string(),
+    })
 }
 
 /// Whether a mail with this key was ever queued.
@@ -238,12 +240,7 @@ pub fn split(conn: &mut Connection, id: i64, error: &str, now: i64) -> Result<us
     let Some((first, rest)) = unique.split_first() else {
         return Ok(0);
     };
-    let json = |to: &str| {
-        serde_json::to_string(&[to]).map_err(|e| StoreError::Corrupt {
-            column: "outbox.envelope_to",
-            message: e.to_string(),
-        })
-    };
+    let json = |to: &str| envelope_to(&[to]);
     let mut added = 0;
     for to in rest {
         added += tx

@@ -15,8 +15,8 @@ use axum::Router;
 use serde_json::Value;
 
 use crate::helpers::process::{daemon_logging_to, sigterm, wait_exit};
-use crate::helpers::{serve_app, setup_with, FeedServer, Reply};
-use crate::spikes::{storm, CALM};
+use crate::helpers::{serve_app, setup_with, Reply};
+use crate::spikes::{calm_brand, storm};
 
 const SECRET: &str = "hook-secret-for-tests";
 const BOT: &str = "123456:ABC-test-token";
@@ -107,12 +107,6 @@ fn a_spike_and_an_urgent_mention_reach_every_chat_once() {
         .route("/{*path}", post(receive))
         .with_state(seen.clone());
     let (base, _stop) = runtime.block_on(serve_app(app));
-    let server = runtime.block_on(FeedServer::start());
-    server.set("/news.xml", Reply::Feed(CALM.as_bytes().to_vec()));
-    server.set(
-        "/forum.xml",
-        Reply::Feed(b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title></channel></rss>".to_vec()),
-    );
     std::env::set_var(
         "VIGIA_TEST_SLACK_URL",
         format!("{base}/slack/services/T0/B0/x"),
@@ -150,22 +144,8 @@ url = "{base}/hook"
 secret_env = "VIGIA_TEST_HOOK_SECRET"
 "#
     );
-    let setup = setup_with(
-        &[
-            ("news", server.url("/news.xml")),
-            ("forum", server.url("/forum.xml")),
-        ],
-        &extra,
-    );
-    runtime.block_on(setup.poll(false));
     // Eight calm days of history, then a storm of complaints.
-    let db = rusqlite::Connection::open(setup.db()).unwrap();
-    db.execute(
-        "UPDATE mentions SET first_seen_at = first_seen_at - 8 * 86400",
-        [],
-    )
-    .unwrap();
-    drop(db);
+    let (server, setup) = runtime.block_on(calm_brand(&extra));
     server.set("/forum.xml", Reply::Feed(storm()));
     // A command polls, queues the alert and the spike, and tries each
     // once (500); the daemon retries.

@@ -28,16 +28,17 @@ pub fn storm() -> Vec<u8> {
         .into_bytes()
 }
 
-pub const CALM: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
+const CALM: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
 <item><title>Lumora opens a new store</title><link>https://news.example/a</link><guid>calm-1</guid>
 <description>Lumora opened a store downtown.</description></item></channel></rss>"#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_burst_of_negative_mentions_is_one_spike_alert() {
+/// A brand watched for eight days, calmly (a full baseline), through a
+/// news feed and a forum feed the returned server serves, with `extra`
+/// config; [`storm`] on `/forum.xml` makes a spike.
+pub async fn calm_brand(extra: &str) -> (FeedServer, Setup) {
     let server = FeedServer::start().await;
     server.set("/news.xml", Reply::Feed(CALM.as_bytes().to_vec()));
     server.set("/forum.xml", Reply::Feed(b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title></channel></rss>".to_vec()));
-    let extra = "[mail]\nto = [\"pr@lumora.example\"]\ndir = \"mail-out\"\n";
     let setup = setup_with(
         &[
             ("news", server.url("/news.xml")),
@@ -46,15 +47,19 @@ async fn a_burst_of_negative_mentions_is_one_spike_alert() {
         extra,
     );
     setup.poll(false).await;
-    // The brand has been watched for eight days, calmly: a full baseline.
     let db = rusqlite::Connection::open(setup.db()).unwrap();
     db.execute(
         "UPDATE mentions SET first_seen_at = first_seen_at - 8 * 86400",
         [],
     )
     .unwrap();
-    drop(db);
+    (server, setup)
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_negative_mentions_is_one_spike_alert() {
+    let extra = "[mail]\nto = [\"pr@lumora.example\"]\ndir = \"mail-out\"\n";
+    let (server, setup) = calm_brand(extra).await;
     server.set("/forum.xml", Reply::Feed(storm()));
     let out = setup.vigia(&["poll", "--once"]);
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
