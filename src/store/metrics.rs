@@ -45,7 +45,7 @@ fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let last_digest_at = conn.query_row(
-        "SELECT max(sent_at) FROM outbox WHERE kind = 'digest'",
+        "SELECT max(sent_at) FROM outbox WHERE kind = 'digest' AND channel IS NULL",
         params![],
         |r| r.get(0),
     )?;
@@ -100,14 +100,15 @@ pub fn schedule(conn: &Connection) -> Result<Schedule, StoreError> {
 
 fn read_schedule(conn: &Connection) -> Result<Schedule, StoreError> {
     let mail_due_since = conn.query_row(
-        "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
+               AND channel IS NULL",
         params![],
         |r| r.get(0),
     )?;
     let mail_failing = conn
         .query_row(
             "SELECT id, subject, created_at, attempts, last_error FROM outbox
-             WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0
+             WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0 AND channel IS NULL
              ORDER BY created_at, id LIMIT 1",
             params![],
             |r| {

@@ -29,6 +29,7 @@ mod replies;
 mod rss;
 mod scripts;
 mod search;
+mod search_media;
 mod service;
 mod several;
 mod smtp;

@@ -109,6 +109,9 @@ pub struct Channel {
     pub sends: Sends,
 }
 
+/// The longest item link a chat message carries.
+const MAX_URL_BYTES: usize = 2_000;
+
 /// Every team's channels.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channels {
@@ -269,7 +272,9 @@ fn note_item(
     NoteItem {
         id,
         title: title.to_string(),
-        url: url.map(str::to_string),
+        // A link longer than chat services take (Slack's 3,000-character
+        // sections) is left to the mention's page.
+        url: url.filter(|u| u.len() <= MAX_URL_BYTES).map(str::to_string),
         quote: quote.to_string(),
         severity: words.severity(severity).to_string(),
         severity_name: severity.to_string(),

@@ -103,6 +103,10 @@ fn short(text: &str) -> String {
     crate::pipeline::snippet::cut(text, QUOTE_CHARS)
 }
 
+/// The longest text of a Slack section, less a margin: Slack's limit is
+/// 3,000 characters.
+const SLACK_SECTION: usize = 2_900;
+
 /// Slack's mrkdwn escapes: `&`, `<`, `>` (its own syntax), nothing else.
 fn slack_text(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -128,7 +132,7 @@ fn slack(note: &Note) -> Value {
     if !note.lines.is_empty() {
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": slack_text(&note.lines.join("\n"))},
+            "text": {"type": "mrkdwn", "text": crate::pipeline::snippet::cut(&slack_text(&note.lines.join("\n")), SLACK_SECTION), "verbatim": true},
         }));
     }
     for item in &note.items {
@@ -148,12 +152,20 @@ fn slack(note: &Note) -> Value {
                 slack_link(open, &format!("#{}", item.id))
             ));
         }
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
+        // Slack refuses a section over 3,000 characters: a link long
+        // enough to pass that goes (the inbox's stays).
+        if text.chars().count() > SLACK_SECTION {
+            text = text.replacen(&title, &slack_text(&item.title), 1);
+        }
+        let text = crate::pipeline::snippet::cut(&text, SLACK_SECTION);
+        blocks.push(
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": true}}),
+        );
     }
     if note.total > note.items.len() {
         blocks.push(json!({
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": format!("+{} more", note.total - note.items.len())}],
+            "elements": [{"type": "mrkdwn", "text": format!("+{} more", note.total - note.items.len()), "verbatim": true}],
         }));
     }
     if let Some(inbox) = &note.inbox {
@@ -165,30 +177,31 @@ fn slack(note: &Note) -> Value {
     json!({"text": note.heading, "blocks": blocks})
 }
 
-/// Adaptive Cards read a Markdown subset: its characters are escaped.
+/// Adaptive Cards read a Markdown subset (emphasis, links, lists): what
+/// could start it is escaped, emphasis and link brackets anywhere, list
+/// and heading marks at the start of a line.
 fn card_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '*'
-                | '_'
-                | '['
-                | ']'
-                | '('
-                | ')'
-                | '#'
-                | '`'
-                | '~'
-                | '>'
-                | '-'
-                | '+'
-                | '!'
-                | '|'
-        ) {
-            out.push('\\');
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
         }
-        out.push(c);
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let mark = if rest.starts_with(['#', '-', '+', '>']) {
+            Some(indent)
+        } else if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+            Some(indent + digits)
+        } else {
+            None
+        };
+        for (i, c) in line.char_indices() {
+            if matches!(c, '\\' | '*' | '_' | '[' | ']' | '`' | '~') || mark == Some(i) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
     }
     out
 }
@@ -256,9 +269,13 @@ fn html(text: &str) -> String {
 
 /// The message text, within Telegram's 4,096 characters.
 fn telegram(note: &Note) -> String {
-    let mut out = format!("<b>{}</b>", html(&note.heading));
-    for line in &note.lines {
-        out.push_str(&format!("\n{}", html(line)));
+    let mut out = format!(
+        "<b>{}</b>",
+        html(&crate::pipeline::snippet::cut(&note.heading, 256))
+    );
+    let lines = crate::pipeline::snippet::cut(&note.lines.join("\n"), 1_000);
+    if !lines.is_empty() {
+        out.push_str(&format!("\n{}", html(&lines)));
     }
     let mut shown = 0;
     for item in &note.items {
@@ -399,7 +416,8 @@ mod tests {
         let title = &card["attachments"][0]["content"]["body"][1]["items"][1]["text"];
         assert_eq!(
             title,
-            r"<script\>alert\(1\)</script\> \| \*bold\* \[x\]\(https://evil.example\)"
+            r"<script>alert(1)</script> | \*bold\* \[x\](https://evil.example)"
         );
+        assert_eq!(card_text("- a\n2. b (c) - d!"), "\\- a\n2\\. b (c) - d!");
     }
 }

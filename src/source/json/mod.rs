@@ -9,13 +9,14 @@
 //! The search providers ([`super::search`]) are instances of it.
 
 pub mod path;
+mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 use url::Url;
 
@@ -23,8 +24,8 @@ use super::dates::DateFormat;
 use super::http::{describe_body, HttpClient, Validators};
 use super::{Cursor, Fetched, RawItem, Reach, ReachKind, Source, SourceError};
 use crate::name::SourceId;
-use crate::secret::PasswordSource;
 pub use path::{Field, Path, PathError};
+pub use token::{Token, TokenPlace};
 
 /// What an item's fields are read from.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,26 +82,6 @@ pub enum Paging {
         /// The query parameter.
         param: String,
     },
-}
-
-/// Where a token goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TokenPlace {
-    /// `Authorization: Bearer TOKEN`.
-    Bearer,
-    /// A header of its own (`X-Api-Key: TOKEN`).
-    Header(String),
-    /// A query parameter (`key=TOKEN`), never shown in listings.
-    Query(String),
-}
-
-/// A secret sent with each request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Token {
-    /// Where it is read from.
-    pub source: PasswordSource,
-    /// Where it goes.
-    pub place: TokenPlace,
 }
 
 /// A JSON source as configured.
@@ -165,72 +146,36 @@ impl JsonSource {
         JsonSource { spec, http }
     }
 
-    /// The headers of each request, with the token where it goes, and the
-    /// query parameter that carries it instead.
-    fn credentials(&self) -> Result<(HeaderMap, Option<(String, String)>), SourceError> {
-        let mut headers = self.spec.headers.clone();
-        let Some(token) = &self.spec.token else {
-            return Ok((headers, None));
-        };
-        let secret = token
-            .source
-            .read()
-            .map_err(|e| SourceError::Permanent(Box::new(JsonError::Token(e.to_string()))))?;
-        let header = |name: &str, value: String| -> Result<_, SourceError> {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| SourceError::Permanent(Box::new(e)))?;
-            let mut value = HeaderValue::from_str(&value).map_err(|_| {
-                SourceError::Permanent(Box::new(JsonError::Token(
-                    "it has characters not allowed in a header".into(),
-                )))
-            })?;
-            value.set_sensitive(true);
-            Ok((name, value))
-        };
-        match &token.place {
-            TokenPlace::Bearer => {
-                let (name, value) = header("authorization", format!("Bearer {secret}"))?;
-                headers.insert(name, value);
-            }
-            TokenPlace::Header(name) => {
-                let (name, value) = header(name, secret)?;
-                headers.insert(name, value);
-            }
-            TokenPlace::Query(param) => return Ok((headers, Some((param.clone(), secret)))),
-        }
-        Ok((headers, None))
-    }
-
-    /// Reads the pages of one request into `fetched`; returns whether to
-    /// go on with the next request (false once rate limited).
+    /// Reads the pages of one request into `fetched`.
     async fn read_request(
         &self,
         start: &Url,
         (headers, secret): (&HeaderMap, Option<&(String, String)>),
         since: Option<i64>,
         fetched: &mut Fetched,
-    ) -> Result<bool, SourceError> {
+    ) -> Result<Paged, SourceError> {
         let now = Utc::now();
         let mut url = start.clone();
         let mut skipped = 0u64;
+        let mut used_up = false;
         for page in 0..self.spec.max_pages.max(1) {
             let mut sent = url.clone();
             if let Some((param, value)) = secret {
                 sent.query_pairs_mut().append_pair(param, value);
             }
-            let read = match self.get(&sent, headers).await {
+            let read = match self.get(&sent, (headers, secret)).await {
                 Ok(read) => read,
                 // A later page failing keeps what the earlier ones read.
                 Err(e) if page > 0 => {
+                    let limited = waited(&e);
                     fetched
                         .warnings
                         .push(format!("page {} of {start}: {e}", page + 1));
-                    let limited = match e {
-                        SourceError::Transient { retry_after, .. } => retry_after,
-                        SourceError::Permanent(_) => None,
-                    };
                     fetched.not_before = fetched.not_before.max(limited);
-                    return Ok(limited.is_none());
+                    return Ok(Paged {
+                        cut: true,
+                        limited: limited.is_some(),
+                    });
                 }
                 Err(e) => return Err(e),
             };
@@ -243,11 +188,16 @@ impl JsonSource {
                 (Some(_), None) => false,
             });
             fetched.items.extend(items);
-            if read.rate_limit_reset.is_some() {
-                return Ok(false);
-            }
+            used_up = read.rate_limit_reset.is_some();
             if count == 0 || !all_new {
                 break;
+            }
+            if used_up {
+                // Requests used up before reaching what was read before.
+                return Ok(Paged {
+                    cut: true,
+                    limited: true,
+                });
             }
             skipped += count;
             let next = match (&self.spec.paging, next) {
@@ -272,11 +222,22 @@ impl JsonSource {
             }
             url = next;
         }
-        Ok(true)
+        Ok(Paged {
+            cut: false,
+            limited: used_up,
+        })
     }
 
-    async fn get(&self, url: &Url, headers: &HeaderMap) -> Result<Read, SourceError> {
-        let response = self.http.get(url, Validators::default(), headers).await?;
+    async fn get(
+        &self,
+        url: &Url,
+        (headers, secret): (&HeaderMap, Option<&(String, String)>),
+    ) -> Result<Read, SourceError> {
+        let response = match self.http.get(url, Validators::default(), headers).await {
+            Ok(response) => response,
+            // What failed may say the URL, and the URL the token.
+            Err(e) => return Err(token::redacted(SourceError::from(e), secret)),
+        };
         let body = response.body.unwrap_or_default();
         // The token (a query parameter) stays out of what is kept.
         let mut shown = response.final_url;
@@ -356,6 +317,23 @@ impl JsonSource {
     }
 }
 
+/// How one request's pages went.
+struct Paged {
+    /// It stopped before reaching what was read before (a page failed,
+    /// the requests ran out): the position must not move past it.
+    cut: bool,
+    /// The provider asked to wait: no more requests this poll.
+    limited: bool,
+}
+
+/// How long a failure asks to wait, when it does.
+fn waited(e: &SourceError) -> Option<Duration> {
+    match e {
+        SourceError::Transient { retry_after, .. } => *retry_after,
+        SourceError::Permanent(_) => None,
+    }
+}
+
 /// One page as read.
 struct Read {
     doc: Value,
@@ -424,21 +402,47 @@ impl Source for JsonSource {
 
     async fn fetch(&self, cursor: &Cursor) -> Result<Fetched, SourceError> {
         let since = cursor.position.as_deref().and_then(|p| p.parse().ok());
-        let (headers, secret) = self.credentials()?;
+        let (headers, secret) = token::credentials(&self.spec.headers, self.spec.token.as_ref())?;
         let mut fetched = Fetched::default();
+        // One request failing (one of a search's alternatives) keeps the
+        // others' items; the poll fails only when every request did.
+        let (mut failure, mut read_one, mut cut) = (None, false, false);
         for url in &self.spec.urls {
-            let go_on = self
+            let paged = self
                 .read_request(url, (&headers, secret.as_ref()), since, &mut fetched)
-                .await?;
-            if !go_on {
+                .await;
+            let limited = match paged {
+                Ok(paged) => {
+                    read_one = true;
+                    cut |= paged.cut;
+                    paged.limited
+                }
+                Err(e) => {
+                    cut = true;
+                    let limited = waited(&e);
+                    fetched.not_before = fetched.not_before.max(limited);
+                    let limited = limited.is_some();
+                    fetched.warnings.push(format!("{url}: {e}"));
+                    failure.get_or_insert(e);
+                    limited
+                }
+            };
+            if limited {
                 break;
             }
         }
+        match failure {
+            Some(e) if !read_one => return Err(e),
+            _ => {}
+        }
+        // Cut short, the next poll reads again from where this one began
+        // (what it repeats, the store knows).
         let newest = fetched
             .items
             .iter()
             .filter_map(|i| i.published)
             .map(|p| p.timestamp().min(Utc::now().timestamp()))
+            .filter(|_| !cut)
             .chain(since)
             .max();
         fetched.cursor = Cursor {

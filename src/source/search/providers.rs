@@ -297,12 +297,14 @@ pub(super) fn plan(spec: &SearchSpec) -> Result<Plan, SearchError> {
             } else {
                 let tags: Vec<String> = match &o.hashtag {
                     Some(tag) => vec![tag.trim_start_matches('#').to_string()],
-                    // Each alternative's first words, run together: "acme corp" is #acmecorp.
+                    // Each alternative's first term, run together: "acme corp" is #acmecorp.
                     None => {
-                        let mut tags: Vec<String> = searches
+                        let mut tags: Vec<String> = super::syntax::alternatives(&spec.query.expr)
                             .iter()
-                            .map(|s| s.split(' ').next().unwrap_or(s).replace(['"', ' '], ""))
+                            .filter_map(|a| a.first())
+                            .map(|&t| spec.query.terms[t].replace(' ', ""))
                             .collect();
+                        tags.sort();
                         tags.dedup();
                         tags
                     }
@@ -373,4 +375,33 @@ pub(super) fn plan(spec: &SearchSpec) -> Result<Plan, SearchError> {
             }
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Query;
+
+    #[test]
+    fn mastodon_hashtags_run_each_alternatives_first_term_together() {
+        let spec = SearchSpec {
+            id: "m".into(),
+            provider: Provider::Mastodon,
+            query: Query::parse(r#"("Acme Corp" refund) OR acme OR ("acme corp" -job)"#).unwrap(),
+            options: Default::default(),
+            interval: Duration::from_secs(600),
+            max_pages: 1,
+        };
+        let Ok(Plan::Json(json)) = plan(&spec) else {
+            panic!("a JSON plan");
+        };
+        let paths: Vec<&str> = json.urls.iter().map(|u| u.path()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/api/v1/timelines/tag/acme",
+                "/api/v1/timelines/tag/acmecorp"
+            ]
+        );
+    }
 }

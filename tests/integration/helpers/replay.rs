@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use tokio_util::sync::CancellationToken;
 
-use super::{fixture, serve_app};
+use super::{error_of, fixture, now, serve_app, setup_with, Setup};
 
 /// An answer the replay server gives.
 #[derive(Clone)]
@@ -199,4 +199,46 @@ async fn answer(
         response = response.header(*name, value);
     }
     response.body(Body::from(a.body.clone())).unwrap()
+}
+
+pub fn search(table: &str) -> Setup {
+    setup_with(&[], &format!("\n[[search]]\nname = \"s\"\n{table}\n"))
+}
+
+/// An error page and a rate-limit answer at `path`: each fails the poll
+/// with what the provider said, keeps every mention, and the rate limit
+/// is waited out.
+pub async fn survives_errors(setup: &Setup, replay: &Replay, (path, id): (&str, &str)) {
+    let before = setup.mentions().len();
+    replay.answer(path, None, Answer::busy_page());
+    let reports = setup.poll(false).await;
+    let error = error_of(&reports, id);
+    assert!(
+        error.contains("Our servers are busy") || error.contains("HTML page"),
+        "the error says what came instead: {error}"
+    );
+    assert_eq!(setup.mentions().len(), before, "nothing lost");
+    replay.answer(path, None, Answer::too_many(900));
+    let reports = setup.poll(false).await;
+    assert!(error_of(&reports, id).contains("429"), "{reports:?}");
+    let state = setup.state(id);
+    assert!(
+        state.next_check_at >= now() + 890,
+        "Retry-After is waited out: next check in {} s",
+        state.next_check_at - now()
+    );
+    assert_eq!(setup.mentions().len(), before, "nothing lost");
+}
+
+pub fn by_title<'a>(
+    mentions: &'a [vigia::store::mentions::MentionRow],
+    title: &str,
+) -> &'a vigia::store::mentions::MentionRow {
+    mentions
+        .iter()
+        .find(|m| m.title == title)
+        .unwrap_or_else(|| {
+            let titles: Vec<&str> = mentions.iter().map(|m| m.title.as_str()).collect();
+            panic!("no mention titled {title:?} in {titles:?}")
+        })
 }
