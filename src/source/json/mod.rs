@@ -280,16 +280,31 @@ impl JsonSource {
         base: &Url,
         now: DateTime<Utc>,
     ) -> Result<(Vec<RawItem>, Option<String>), SourceError> {
-        let found = self.spec.items.select(doc);
+        self.spec
+            .read_page(doc, base, now)
+            .map_err(SourceError::transient)
+    }
+}
+
+impl JsonSpec {
+    /// The items of one page (`doc`, from `base`, read at `now`), and what
+    /// it says of the next page.
+    pub fn read_page(
+        &self,
+        doc: &Value,
+        base: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<RawItem>, Option<String>), JsonError> {
+        let found = self.items.select(doc);
         if found.is_empty() {
             let said = match doc {
                 Value::Object(_) => describe_body(doc.to_string().as_bytes()),
                 _ => None,
             };
-            return Err(SourceError::transient(JsonError::NoItems {
-                path: self.spec.items.to_string(),
+            return Err(JsonError::NoItems {
+                path: self.items.to_string(),
                 said,
-            }));
+            });
         }
         let values: Vec<&Value> = match found.as_slice() {
             [Value::Array(list)] => list.iter().collect(),
@@ -298,14 +313,14 @@ impl JsonSource {
         let items = values
             .iter()
             .filter(|v| v.is_object())
-            .map(|v| item(&self.spec, v, base, now))
+            .map(|v| item(self, v, base, now))
             .collect();
         let text = |v: &Value| match v {
             Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         };
-        let next = match &self.spec.paging {
+        let next = match &self.paging {
             Paging::Cursor { path, .. } => path.first(doc).and_then(text),
             Paging::Last { path, .. } => values
                 .last()

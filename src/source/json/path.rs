@@ -141,7 +141,18 @@ impl Path {
 
     /// The first value the path reaches.
     pub fn first<'a>(&self, root: &'a Value) -> Option<&'a Value> {
-        self.select(root).into_iter().next()
+        // Without `[*]` a path reaches one value at most: walk it without
+        // collecting (each field of each item is read so).
+        let mut here = root;
+        for step in &self.steps {
+            here = match (step, here) {
+                (Step::Key(k), Value::Object(map)) => map.get(k)?,
+                (Step::Index(n), Value::Array(list)) => list.get(*n)?,
+                (Step::All, _) => return self.select(root).into_iter().next(),
+                _ => return None,
+            };
+        }
+        Some(here)
     }
 }
 
@@ -228,7 +239,7 @@ impl Field {
                 .paths
                 .iter()
                 .filter_map(|p| p.first(item))
-                .find(|v| scalar(v).is_some()),
+                .find(|v| is_scalar(v)),
             _ => None,
         })
     }
@@ -288,6 +299,16 @@ impl Slot {
                 .next()
                 .map(str::to_string),
         }
+    }
+}
+
+/// Whether [`scalar`] has text for `value`, without making it.
+fn is_scalar(value: &Value) -> bool {
+    match value {
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Number(_) | Value::Bool(_) => true,
+        Value::Array(list) => list.iter().any(is_scalar),
+        _ => false,
     }
 }
 
