@@ -106,6 +106,9 @@ pub struct Words {
     pub source_weight: &'static str,
     /// "by {author}".
     pub by: &'static str,
+    /// A chat message's buttons: read the item, open it in the inbox, open
+    /// the inbox; and "+{n} more".
+    pub chat: [&'static str; 4],
     /// What a reach counts: followers, score, views.
     pub reach: [&'static str; 3],
     /// The decimal separator.
@@ -164,6 +167,7 @@ pub const EN: Words = Words {
     subject_seen: "subject seen {n} times",
     source_weight: "source weight",
     by: "by {author}",
+    chat: ["Read", "Open in Vigia", "Open the inbox", "+{n} more"],
     reach: ["followers", "points", "views"],
     decimal: '.',
 };
@@ -226,6 +230,7 @@ pub const PT: Words = Words {
     subject_seen: "assunto visto {n} vezes",
     source_weight: "peso da fonte",
     by: "por {author}",
+    chat: ["Ler", "Abrir no Vigia", "Abrir a caixa de entrada", "+{n} outras"],
     reach: ["seguidores", "pontos", "visualizações"],
     decimal: ',',
 };

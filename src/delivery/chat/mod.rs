@@ -182,7 +182,7 @@ pub fn queue(
 pub fn alert_note(
     kind: render::Kind,
     teams: &[String],
-    (heading, words): (&str, &Words),
+    (heading, words): (&str, &'static Words),
     items: &[AlertItem],
     links: Option<&MailLinks>,
 ) -> Note {
@@ -206,6 +206,7 @@ pub fn alert_note(
             .collect(),
         total: items.len(),
         inbox: links.map(MailLinks::inbox),
+        words,
     }
 }
 
@@ -213,7 +214,7 @@ pub fn alert_note(
 /// the most negative mentions.
 pub fn digest_note(
     team: &str,
-    (heading, words): (&str, &Words),
+    (heading, words): (&str, &'static Words),
     data: &DigestData,
     links: Option<&MailLinks>,
 ) -> Note {
@@ -255,6 +256,7 @@ pub fn digest_note(
             .collect(),
         total: lines_of.len(),
         inbox: links.map(MailLinks::inbox),
+        words,
     }
 }
 

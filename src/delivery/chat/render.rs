@@ -75,6 +75,20 @@ pub struct Note {
     pub total: usize,
     /// The inbox, when `[web]` is on.
     pub inbox: Option<String>,
+    /// The words of the team's language.
+    pub words: &'static crate::delivery::words::Words,
+}
+
+impl Note {
+    /// "+{n} more" for the mentions not shown, when there are some.
+    fn more(&self, shown: usize) -> Option<String> {
+        (self.total > shown).then(|| {
+            crate::delivery::words::fill(
+                self.words.chat[3],
+                &[("n", &(self.total - shown).to_string())],
+            )
+        })
+    }
 }
 
 /// The most mentions one chat message shows; the rest are counted.
@@ -162,16 +176,16 @@ fn slack(note: &Note) -> Value {
             json!({"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": true}}),
         );
     }
-    if note.total > note.items.len() {
+    if let Some(more) = note.more(note.items.len()) {
         blocks.push(json!({
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": format!("+{} more", note.total - note.items.len()), "verbatim": true}],
+            "elements": [{"type": "mrkdwn", "text": slack_text(&more), "verbatim": true}],
         }));
     }
     if let Some(inbox) = &note.inbox {
         blocks.push(json!({
             "type": "actions",
-            "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open the inbox"}, "url": inbox}],
+            "elements": [{"type": "button", "text": {"type": "plain_text", "text": note.words.chat[2]}, "url": inbox}],
         }));
     }
     json!({"text": note.heading, "blocks": blocks})
@@ -228,23 +242,25 @@ fn teams(note: &Note) -> Value {
         ];
         let mut actions = Vec::new();
         if let Some(url) = &item.url {
-            actions.push(json!({"type": "Action.OpenUrl", "title": "Read", "url": url}));
+            actions
+                .push(json!({"type": "Action.OpenUrl", "title": note.words.chat[0], "url": url}));
         }
         if let Some(open) = &item.open {
-            actions.push(json!({"type": "Action.OpenUrl", "title": "Open in Vigia", "url": open}));
+            actions
+                .push(json!({"type": "Action.OpenUrl", "title": note.words.chat[1], "url": open}));
         }
         if !actions.is_empty() {
             container.push(json!({"type": "ActionSet", "actions": actions}));
         }
         body.push(json!({"type": "Container", "separator": true, "items": container}));
     }
-    if note.total > note.items.len() {
-        body.push(json!({"type": "TextBlock", "text": format!("\\+{} more", note.total - note.items.len()), "isSubtle": true}));
+    if let Some(more) = note.more(note.items.len()) {
+        body.push(json!({"type": "TextBlock", "text": card_text(&more), "isSubtle": true}));
     }
     let actions: Vec<Value> = note
         .inbox
         .iter()
-        .map(|inbox| json!({"type": "Action.OpenUrl", "title": "Open the inbox", "url": inbox}))
+        .map(|inbox| json!({"type": "Action.OpenUrl", "title": note.words.chat[2], "url": inbox}))
         .collect();
     json!({
         "type": "message",
@@ -284,22 +300,25 @@ fn telegram(note: &Note) -> String {
             None => html(&item.title),
         };
         let mut block = format!(
-            "\n\n<b>{}</b> · {title}\n<blockquote>{}</blockquote>\n<i>{}</i>",
+            "\n\n<b>{}</b> · {title}\n<i>{}</i>",
             html(&item.severity),
-            html(&short(&item.quote)),
             html(&item.source)
         );
         if let Some(open) = &item.open {
             block.push_str(&format!(" · <a href=\"{}\">#{}</a>", html(open), item.id));
         }
+        block.push_str(&format!(
+            "\n<blockquote>{}</blockquote>",
+            html(&short(&item.quote))
+        ));
         if out.chars().count() + block.chars().count() > 3_900 {
             break;
         }
         out.push_str(&block);
         shown += 1;
     }
-    if note.total > shown {
-        out.push_str(&format!("\n\n+{} more", note.total - shown));
+    if let Some(more) = note.more(shown) {
+        out.push_str(&format!("\n\n{}", html(&more)));
     }
     if let Some(inbox) = &note.inbox {
         out.push_str(&format!(
@@ -365,6 +384,7 @@ mod tests {
             }],
             total: 3,
             inbox: Some("https://vigia.example/".into()),
+            words: &crate::delivery::words::EN,
         }
     }
 
