@@ -16,14 +16,7 @@ out=${1:-$root/var}
 . "$root/scripts/vigia-bin.sh"
 mkdir -p "$out"
 
-scratch=$(mktemp -d)
-receiver=""
-cleanup() {
-  [ -z "$receiver" ] || kill "$receiver" 2>/dev/null || true
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-demo_config "$scratch"
+demo_scratch
 mkdir -p "$scratch/posts"
 
 # A receiver that keeps each POST's body, named by its path.
@@ -45,7 +38,7 @@ server = http.server.HTTPServer(("127.0.0.1", 0), Receive)
 open(port_file, "w").write(str(server.server_port))
 server.serve_forever()
 PY
-receiver=$!
+background=$!
 for _ in $(seq 100); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 port=$(cat "$scratch/port")
 

@@ -16,14 +16,7 @@ out=${1:-$root/var}
 . "$root/scripts/vigia-bin.sh"
 mkdir -p "$out"
 
-scratch=$(mktemp -d)
-daemon=""
-cleanup() {
-  [ -z "$daemon" ] || kill "$daemon" 2>/dev/null || true
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-demo_config "$scratch"
+demo_scratch
 mkdir -p "$scratch/replies/new" "$scratch/replies/cur" "$scratch/replies/tmp"
 cat >> "$scratch/demo.toml" <<TOML
 
@@ -40,7 +33,7 @@ listen = "127.0.0.1:0"
 base_url = "http://127.0.0.1"
 TOML
 "$bin" --config "$scratch/demo.toml" --log-format json run 2> "$scratch/log" &
-daemon=$!
+background=$!
 
 # wait_for WHAT COMMAND...: retries for 30 s.
 wait_for() {

@@ -28,6 +28,16 @@ demo_config() {
     "$root/config/demo.toml" > "$1/demo.toml"
 }
 
+# demo_scratch: the demo config in a fresh scratch folder ($scratch,
+# removed on exit), as demo_config writes it; a process whose pid is put
+# in $background (a daemon, a receiver) is stopped on exit too.
+demo_scratch() {
+  scratch=$(mktemp -d)
+  background=""
+  trap '[ -z "$background" ] || kill "$background" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+  demo_config "$scratch"
+}
+
 # demo_polled: the demo config in a fresh scratch folder ($scratch, removed
 # on exit), polled once, so what is rendered is today's poll whatever ran
 # before; `vigia ARGS` runs the binary on it.
