@@ -335,3 +335,62 @@ chat_id = "1"
         "the secret is not echoed: {said}"
     );
 }
+
+/// A team with no mail recipients but a webhook still gets its digest,
+/// with its counts and its mentions.
+#[test]
+fn a_chat_only_team_gets_its_digest() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seen: Receivers = Arc::default();
+    let app = Router::new()
+        .route("/{*path}", post(receive))
+        .with_state(seen.clone());
+    let (base, _stop) = runtime.block_on(serve_app(app));
+    // Its first two requests are the 500s every receiver here gives.
+    seen.lock()
+        .unwrap()
+        .entry("hook".into())
+        .or_default()
+        .requests = 2;
+    let server = runtime.block_on(crate::helpers::lumora_server());
+    let setup = setup_with(
+        &crate::helpers::lumora_feeds(&server),
+        &format!(
+            "\n[mail]\ndir = \"mail-out\"\n\n[[team]]\nname = \"social\"\n\n[[team.chat]]\nkind = \"webhook\"\nurl = \"{base}/hook\"\nsends = [\"digests\"]\n"
+        ),
+    );
+    runtime.block_on(setup.poll(false));
+    for _ in 0..2 {
+        let out = setup.vigia(&["digest", "--period", "today", "--send"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let seen = seen.lock().unwrap().clone();
+    let hook = &seen["hook"];
+    assert_eq!(
+        hook.taken.len(),
+        1,
+        "one digest, asked for twice: {:?}",
+        hook.taken
+    );
+    let digest = &hook.taken[0];
+    assert_eq!(digest["event"], "digest");
+    assert_eq!(digest["teams"], serde_json::json!(["social"]));
+    let lines = digest["lines"].to_string();
+    assert!(lines.contains("Lumora: "), "counts by brand: {lines}");
+    assert!(
+        digest["total"].as_u64().unwrap_or_default() >= 1,
+        "{digest}"
+    );
+    assert!(
+        !setup.dir.path().join("mail-out").exists()
+            || std::fs::read_dir(setup.dir.path().join("mail-out"))
+                .unwrap()
+                .count()
+                == 0,
+        "no mail: the team has no recipients"
+    );
+}
