@@ -273,8 +273,8 @@ pub fn queue_team(
     let mut first = None;
     let mut chat_first = None;
     if chats_waiting {
-        let r = render((team, words), b, &data, now, None);
-        let note = super::chat::digest_note(team, (&plain(&r.subject), words), &data, links);
+        let subject = plain(&view::subject((team, words), b, &data));
+        let note = super::chat::digest_note(team, (&subject, words), &data, links);
         chat_first =
             super::chat::queue(conn, &ways.chats, (&[team.to_string()], &key), &note, now)?;
     }

@@ -33,6 +33,24 @@ fn change(now: u32, before: u32) -> String {
     }
 }
 
+/// Mentions the digest counts.
+fn total(d: &DigestData) -> u32 {
+    d.brands.iter().map(|(_, c, _)| c.iter().sum::<u32>()).sum()
+}
+
+/// The subject of `team`'s digest for `b`: "[Vigia] Digest for {team},
+/// {period}: {n} mentions".
+pub fn subject((team, words): (&str, &Words), b: &Bounds, d: &DigestData) -> String {
+    fill(
+        words.digest_subject,
+        &[
+            ("team", &plain(team)),
+            ("period", b.label.as_str()),
+            ("n", &total(d).to_string()),
+        ],
+    )
+}
+
 /// Renders `team`'s digest for `b` in `words`' language, as of Unix second
 /// `now`; with `links`, each item carries the inbox's "Open" and each open
 /// one the one-click steps.
@@ -44,15 +62,8 @@ pub fn render(
     links: Option<Links<'_>>,
 ) -> Rendered {
     let label = b.label.as_str();
-    let total: u32 = d.brands.iter().map(|(_, c, _)| c.iter().sum::<u32>()).sum();
-    let subject = fill(
-        words.digest_subject,
-        &[
-            ("team", &plain(team)),
-            ("period", label),
-            ("n", &total.to_string()),
-        ],
-    );
+    let total = total(d);
+    let subject = subject((team, words), b, d);
     let heading = fill(words.digest_for, &[("team", team)]);
     let mut text = format!("{}, {label}\n\n", plain(&heading));
     let mut html = format!(

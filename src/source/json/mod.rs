@@ -180,7 +180,10 @@ impl JsonSource {
                 Err(e) => return Err(e),
             };
             fetched.not_before = fetched.not_before.max(read.rate_limit_reset);
-            let (items, next) = self.items(&read.doc, &read.url, now)?;
+            let (items, next) = self
+                .spec
+                .read_page(&read.doc, &read.url, now)
+                .map_err(SourceError::transient)?;
             let count = items.len() as u64;
             let all_new = items.iter().all(|item| match (since, item.published) {
                 (None, _) => true,
@@ -240,15 +243,10 @@ impl JsonSource {
         };
         let body = response.body.unwrap_or_default();
         // The token (a query parameter) stays out of what is kept.
-        let mut shown = response.final_url;
-        if let Some(param) = self.query_token() {
-            let kept: Vec<(String, String)> = shown
-                .query_pairs()
-                .filter(|(k, _)| k != param)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            shown.query_pairs_mut().clear().extend_pairs(kept);
-        }
+        let shown = match secret {
+            Some((param, _)) => without_param(&response.final_url, param),
+            None => response.final_url,
+        };
         let doc = serde_json::from_slice(&body).map_err(|_| {
             let what = describe_body(&body)
                 .map(|said| format!("the server sent {said:?}"))
@@ -260,29 +258,6 @@ impl JsonSource {
             url: shown,
             rate_limit_reset: response.rate_limit_reset,
         })
-    }
-
-    /// The query parameter that carries the token, when one does.
-    fn query_token(&self) -> Option<&str> {
-        match &self.spec.token {
-            Some(Token {
-                place: TokenPlace::Query(param),
-                ..
-            }) => Some(param),
-            _ => None,
-        }
-    }
-
-    /// The items of one page, and what the page says of the next.
-    fn items(
-        &self,
-        doc: &Value,
-        base: &Url,
-        now: DateTime<Utc>,
-    ) -> Result<(Vec<RawItem>, Option<String>), SourceError> {
-        self.spec
-            .read_page(doc, base, now)
-            .map_err(SourceError::transient)
     }
 }
 
@@ -358,17 +333,21 @@ struct Read {
 
 /// `url` with `param` set to `value`.
 fn with_param(url: &Url, param: &str, value: &str) -> Url {
-    let mut next = url.clone();
+    let mut next = without_param(url, param);
+    next.query_pairs_mut().append_pair(param, value);
+    next
+}
+
+/// `url` without `param` in its query.
+fn without_param(url: &Url, param: &str) -> Url {
+    let mut out = url.clone();
     let kept: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(k, _)| k != param)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    next.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .append_pair(param, value);
-    next
+    out.query_pairs_mut().clear().extend_pairs(kept);
+    out
 }
 
 /// An item's fields, as `spec` reads them.
